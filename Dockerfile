@@ -1,0 +1,15 @@
+# htmx comes from the npm registry at build time, pinned by package-lock.json.
+FROM node:20-bookworm-slim AS static
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /srv/plaza
+COPY . .
+COPY --from=static /build/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+RUN pip install --editable . && useradd --system --home /srv/plaza plaza && chown -R plaza /srv/plaza
+USER plaza
+EXPOSE 8080
+CMD ["plaza", "serve", "--no-worker", "--host", "0.0.0.0", "--port", "8080"]

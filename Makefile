@@ -1,0 +1,52 @@
+# Plaza's two everyday commands: `make run` and `make test`.
+# Everything they need is installed here, from the package registries only.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_APP := $(VENV)/.installed-app
+STAMP_TEST := $(VENV)/.installed-test
+HTMX := static/vendor/htmx.min.js
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench clean system-deps
+
+run: $(STAMP_APP) $(HTMX)
+	$(BIN)/plaza db upgrade
+	$(BIN)/plaza demo
+	$(BIN)/plaza serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP_TEST) $(HTMX) system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP_APP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --editable '.[test]'
+	touch $(STAMP_APP) $@
+
+# htmx comes from the npm registry, pinned in package.json / package-lock.json.
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# PostgreSQL and Chromium for the database and browser tests (Debian packages).
+system-deps:
+	@scripts/system-deps.sh
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

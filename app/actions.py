@@ -1,0 +1,269 @@
+"""What consumers do to cards: open, save, dismiss (with undo), not interested,
+hide a provider, answer a survey.
+
+Every action is a POST (CSRF-checked) that records an event and changes the
+consumer's own state only; state lives per (consumer, card), so no one can act
+on another consumer's choices. htmx requests get the card's replacement
+fragment; without JavaScript the browser is sent back to the page it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import Session, select
+from werkzeug.exceptions import BadRequest
+
+from app import db
+from app.cardviews import card_or_404, card_views, render_card
+from app.htmx import is_htmx, redirect_back
+from app.interest_prefs import set_interest_state
+from app.models import (
+    Card,
+    CardState,
+    Event,
+    EventKind,
+    InterestState,
+    Provider,
+    ProviderBlock,
+    SurveyAnswer,
+)
+from app.taxonomy_store import taxonomy
+from cards.errors import ActionError
+from cards.registry import UnknownKind, get_kind
+
+bp = Blueprint("cards", __name__, url_prefix="/cards")
+
+YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
+
+
+def _state(session: Session, card: Card) -> CardState:
+    state = session.get(CardState, (current_user.id, card.id))
+    if state is None:
+        state = CardState(user_id=current_user.id, card_id=card.id)
+        session.add(state)
+    return state
+
+
+def _record(session: Session, card: Card, kind: EventKind, **detail: Any) -> None:
+    session.add(
+        Event(
+            user_id=current_user.id,
+            card_id=card.id,
+            provider_id=card.provider_id,
+            kind=kind,
+            detail=detail,
+        )
+    )
+
+
+def _respond(render: Callable[[], str]) -> Response | str:
+    return render() if is_htmx() else redirect_back()
+
+
+@bp.get("/<int:card_id>/open")
+def open_card(card_id: int) -> Response:
+    """Tracked click-through: count the open, then go to the retailer's page."""
+    card = card_or_404(card_id)
+    if not card.url:
+        abort(404, description="This card has no page to open.")
+    if current_user.is_authenticated:
+        session = db.session()
+        _record(session, card, EventKind.OPEN)
+        session.commit()
+    return redirect(card.url, code=303)
+
+
+@bp.get("/<int:card_id>/player")
+@login_required
+def player(card_id: int) -> str:
+    """The video player, loaded only when the consumer taps the thumbnail."""
+    card = card_or_404(card_id)
+    embed = str(card.payload.get("embed_url") or "")
+    if not embed.startswith(YOUTUBE_EMBED):
+        abort(404, description="This card has no video to play.")
+    session = db.session()
+    _record(session, card, EventKind.OPEN, via="player")
+    session.commit()
+    return render_template("cards/_player.html", card=card)
+
+
+@bp.post("/<int:card_id>/save")
+@login_required
+def save(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    state = _state(session, card)
+    if state.saved_at is None:
+        state.saved_at = datetime.now(UTC)
+        _record(session, card, EventKind.SAVE)
+    session.commit()
+    return _respond(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/unsave")
+@login_required
+def unsave(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    state = _state(session, card)
+    if state.saved_at is not None:
+        state.saved_at = None
+        _record(session, card, EventKind.UNSAVE)
+    session.commit()
+    return _respond(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/dismiss")
+@login_required
+def dismiss(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    state = _state(session, card)
+    if state.dismissed_at is None:
+        state.dismissed_at = datetime.now(UTC)
+        _record(session, card, EventKind.DISMISS)
+    session.commit()
+    return _respond(
+        lambda: render_template(
+            "cards/_undo.html",
+            card=card,
+            message="Card dismissed.",
+            undo_url=url_for("cards.undismiss", card_id=card.id),
+        )
+    )
+
+
+@bp.post("/<int:card_id>/undismiss")
+@login_required
+def undismiss(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    state = session.get(CardState, (current_user.id, card.id))
+    if state is None or state.dismissed_at is None:
+        abort(409, description="There is nothing to undo for this card.")
+    state.dismissed_at = None
+    _record(session, card, EventKind.UNDISMISS)
+    session.commit()
+    return _respond(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/not-interested")
+@login_required
+def not_interested(card_id: int) -> Response | str:
+    """Mute one of the card's interests: no card about it comes back, on any page."""
+    card = card_or_404(card_id)
+    slug = request.form.get("interest", "")
+    if slug not in taxonomy():
+        raise BadRequest("Choose one of the card's topics.")
+    session = db.session()
+    set_interest_state(session, current_user.id, slug, InterestState.MUTE)
+    _record(session, card, EventKind.NOT_INTERESTED, interest=slug)
+    session.commit()
+    return _respond(
+        lambda: render_template(
+            "cards/_undo.html",
+            card=card,
+            message=f"You won't see cards about {taxonomy().name(slug)}.",
+            undo_url=url_for("interests.unmute", slug=slug, card_id=card.id),
+            muted_interest=slug,
+        )
+    )
+
+
+@bp.post("/<int:card_id>/hide-provider")
+@login_required
+def hide_provider(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    provider = session.get(Provider, card.provider_id)
+    if session.get(ProviderBlock, (current_user.id, card.provider_id)) is None:
+        session.add(ProviderBlock(user_id=current_user.id, provider_id=card.provider_id))
+        _record(session, card, EventKind.HIDE_PROVIDER)
+    session.commit()
+    return _respond(
+        lambda: render_template(
+            "cards/_undo.html",
+            card=card,
+            message=f"You won't see cards from {provider.name if provider else 'this source'}.",
+            undo_url=url_for("cards.unhide_provider", card_id=card.id),
+            hidden_provider=card.provider_id,
+        )
+    )
+
+
+@bp.post("/<int:card_id>/unhide-provider")
+@login_required
+def unhide_provider(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    block = session.get(ProviderBlock, (current_user.id, card.provider_id))
+    if block is None:
+        abort(409, description="This source is not hidden.")
+    session.delete(block)
+    session.commit()
+    return _respond(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/answer")
+@login_required
+def answer(card_id: int) -> Response | str:
+    """Store a survey answer once; answering again is refused, never double counted."""
+    card = card_or_404(card_id)
+    try:
+        kind = get_kind(card.kind)
+    except UnknownKind:
+        abort(404, description="This card cannot be answered.")
+    session = db.session()
+    if session.exec(
+        select(SurveyAnswer).where(
+            SurveyAnswer.user_id == current_user.id, SurveyAnswer.card_id == card.id
+        )
+    ).first():
+        abort(409, description="You already answered this question.")
+    form = {key: request.form.getlist(key) for key in request.form if key != "csrf_token"}
+    try:
+        stored = kind.handle_action(card.payload, "answer", form)
+    except ActionError as exc:
+        return _answer_error(card, exc.message)
+    session.add(SurveyAnswer(user_id=current_user.id, card_id=card.id, answer=stored))
+    _record(session, card, EventKind.ANSWER)
+    session.commit()
+    return _respond(
+        lambda: render_template("cards/_survey_result.html", card=card, results=_tally(card))
+    )
+
+
+def _answer_error(card: Card, message: str) -> tuple[str, int] | Response:
+    if not is_htmx():
+        flash(message, "error")
+        return redirect_back()
+    session = db.session()
+    (view,) = card_views(session, [(card, None)], current_user.id)
+    view.extra["error"] = message
+    return render_template("cards/_one.html", view=view), 422
+
+
+def _tally(card: Card) -> dict[str, Any]:
+    """Share of answers per choice, for the result that replaces the question."""
+    answers = db.session().exec(select(SurveyAnswer.answer).where(SurveyAnswer.card_id == card.id))
+    counts: dict[str, int] = {}
+    total = 0
+    for stored in answers:
+        total += 1
+        for choice in stored.get("choices") or []:
+            counts[choice] = counts.get(choice, 0) + 1
+    mine = db.session().exec(
+        select(SurveyAnswer.answer).where(
+            SurveyAnswer.card_id == card.id, SurveyAnswer.user_id == current_user.id
+        )
+    ).first()
+    return {
+        "total": total,
+        "counts": counts,
+        "mine": set((mine or {}).get("choices") or []),
+    }

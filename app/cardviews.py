@@ -1,0 +1,86 @@
+"""Assemble everything a card's template needs in a few queries, not one per card."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from flask import abort, render_template, request
+from flask_login import current_user
+from sqlmodel import Session, col, select
+
+from app import db
+
+from app.models import Card, CardInterest, CardState, Organization, Provider
+from app.presenters import CardView, reason_text
+from app.ranking import Ranked
+from app.taxonomy_store import taxonomy
+
+MAX_INTEREST_CHOICES = 3
+
+
+def card_views(
+    db: Session, items: Sequence[tuple[Card, Ranked | None]], user_id: int
+) -> list[CardView]:
+    cards = [card for card, _ in items]
+    card_ids = [c.id for c in cards]
+    provider_ids = {c.provider_id for c in cards}
+    providers = {
+        p.id: p for p in db.exec(select(Provider).where(col(Provider.id).in_(provider_ids)))
+    }
+    org_ids = {p.organization_id for p in providers.values()}
+    orgs = {
+        o.id: o.name
+        for o in db.exec(select(Organization).where(col(Organization.id).in_(org_ids)))
+    }
+    saved = set(
+        db.exec(
+            select(CardState.card_id).where(
+                CardState.user_id == user_id,
+                col(CardState.card_id).in_(card_ids),
+                col(CardState.saved_at).is_not(None),
+            )
+        ).all()
+    )
+    slugs: dict[int, list[str]] = defaultdict(list)
+    for card_id, slug in db.exec(
+        select(CardInterest.card_id, CardInterest.slug).where(
+            col(CardInterest.card_id).in_(card_ids)
+        )
+    ):
+        slugs[card_id].append(slug)
+    tax = taxonomy()
+    views = []
+    for card, ranked in items:
+        provider = providers[card.provider_id]
+        reasons = ranked.reasons if ranked else ()
+        primary = reasons[0] if reasons else None
+        # The reason's interest first: it is the one the consumer most likely means.
+        choices = [r.interest for r in reasons if r.interest]
+        choices += sorted(slugs[card.id or 0], key=lambda s: -s.count("/"))
+        unique = list(dict.fromkeys(s for s in choices if s in tax))[:MAX_INTEREST_CHOICES]
+        views.append(
+            CardView(
+                card=card,
+                provider=provider,
+                organization_name=orgs.get(provider.organization_id, ""),
+                reason=reason_text(primary, tax, card.payload.get("sponsor")),
+                interests=[(slug, tax.name(slug)) for slug in unique],
+                saved=card.id in saved,
+            )
+        )
+    return views
+
+
+def card_or_404(card_id: int) -> Card:
+    card = db.session().get(Card, card_id)
+    if card is None or card.removed_at is not None:
+        abort(404, description="This card does not exist or was removed.")
+    return card
+
+
+def render_card(card: Card) -> str:
+    """One card as the current consumer sees it, keeping the reason it was shown with."""
+    (view,) = card_views(db.session(), [(card, None)], current_user.id)
+    view.reason = request.form.get("reason", view.reason)[:200]
+    return render_template("cards/_one.html", view=view)

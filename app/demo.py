@@ -1,0 +1,108 @@
+"""``plaza demo``: organisations, providers, cards and logins to try Plaza offline.
+
+Idempotent: organisations, accounts and providers are looked up by their
+natural keys before being created, and refreshing unchanged samples changes
+no card, so a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlmodel import Session, select
+
+from app.accounts import create_user, find_user
+from app.contexts import SampleContext, read_sample
+from app.interest_prefs import set_interest_state
+from app.models import InterestState, Organization, Provider, Role, User
+from app.refresh import refresh_provider
+from cards.registry import get_kind
+from cards.taxonomy import Taxonomy
+
+DEMO_PASSWORD = "plaza-demo-pass"  # noqa: S105 (documented demo login)
+DEMO_LOGINS = {
+    "demo@example.com": Role.CONSUMER,
+    "retailer@example.com": Role.RETAILER,
+    "staff@example.com": Role.STAFF,
+}
+DEMO_CONSUMER_INTERESTS = (
+    "shoes/running",
+    "sports/hiking",
+    "sports/camping",
+    "home/kitchen",
+    "electronics/audio",
+)
+
+
+@dataclass
+class DemoReport:
+    created: list[str] = field(default_factory=list)
+    refreshed: list[str] = field(default_factory=list)
+
+
+def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> DemoReport:
+    now = now or datetime.now(UTC)
+    manifest = json.loads(read_sample("providers.json"))
+    report = DemoReport()
+    orgs = {spec["slug"]: _organization(db, spec, report) for spec in manifest["organisations"]}
+    first_retailer = next(o for o in orgs.values() if o.kind == "retailer")
+    for email, role in DEMO_LOGINS.items():
+        user = find_user(db, email)
+        if user is None:
+            org = first_retailer if role == Role.RETAILER else None
+            user = create_user(db, email, DEMO_PASSWORD, role, org)
+            report.created.append(f"{role.value} {email}")
+            if role == Role.CONSUMER:
+                _onboard(db, user, taxonomy, now)
+    db.commit()
+    for spec in manifest["providers"]:
+        provider = _provider(db, orgs[spec["org"]], spec, taxonomy, report)
+        context = SampleContext(samples=provider.demo_samples or {}, now=now, taxonomy=taxonomy)
+        outcome = refresh_provider(db, provider, context, now)
+        report.refreshed.append(f"{provider.name}: {outcome}")
+    return report
+
+
+def _organization(db: Session, spec: dict[str, str], report: DemoReport) -> Organization:
+    org = db.exec(select(Organization).where(Organization.slug == spec["slug"])).first()
+    if org is None:
+        org = Organization(slug=spec["slug"], name=spec["name"], kind=spec.get("role", "retailer"))
+        db.add(org)
+        db.flush()
+        report.created.append(f"organisation {org.name}")
+    return org
+
+
+def _onboard(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> None:
+    for slug in DEMO_CONSUMER_INTERESTS:
+        if slug in taxonomy:
+            set_interest_state(db, user.id, slug, InterestState.FOLLOW)
+    user.onboarded_at = now
+    db.add(user)
+
+
+def _provider(
+    db: Session, org: Organization, spec: dict, taxonomy: Taxonomy, report: DemoReport
+) -> Provider:
+    provider = db.exec(
+        select(Provider).where(Provider.organization_id == org.id, Provider.name == spec["name"])
+    ).first()
+    if provider is not None:
+        return provider
+    kind = get_kind(spec["kind"])
+    config = kind.config_model.model_validate(spec["config"])
+    provider = Provider(
+        organization_id=org.id,
+        kind=kind.name,
+        name=spec["name"],
+        config=config.model_dump(mode="json"),
+        interests=[s for s in spec.get("interests", []) if s in taxonomy],
+        interval_seconds=int(kind.default_interval.total_seconds()),
+        demo_samples=spec.get("samples") or {},
+    )
+    db.add(provider)
+    db.commit()
+    report.created.append(f"provider {provider.name} ({kind.name})")
+    return provider

@@ -1,0 +1,122 @@
+"""The consumer's home feed: the full page, the next pages, and the Saved page.
+
+``/`` renders the first page inside the layout; ``/feed?cursor=...`` renders
+the next page, as a fragment for htmx's infinite scroll or as a full page
+when JavaScript is off (the "More cards" link). The cursor is signed, so a
+tampered one is a clear 400, never a 500.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel import col, select
+from werkzeug.exceptions import BadRequest
+
+from app import db
+from app.cardviews import card_views
+from app.feed_query import build_page
+from app.htmx import render_page_or_fragment
+from app.models import Card, CardState, Event, EventKind
+from app.taxonomy_store import taxonomy
+
+bp = Blueprint("feed", __name__)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="plaza.feed-cursor")
+
+
+def encode_cursor(feed_session: str, as_of: datetime, page: int) -> str:
+    return _serializer().dumps({"s": feed_session, "t": as_of.timestamp(), "p": page})
+
+
+def decode_cursor(cursor: str) -> tuple[str, datetime, int]:
+    try:
+        data = _serializer().loads(cursor)
+        return (
+            str(data["s"]),
+            datetime.fromtimestamp(float(data["t"]), UTC),
+            int(data["p"]),
+        )
+    except (BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise BadRequest("This feed link is not valid any more. Reload the page.") from exc
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return render_template("landing.html")
+    if current_user.onboarded_at is None:
+        return redirect(url_for("interests.onboarding"))
+    now = datetime.now(UTC)
+    return _render_feed(secrets.token_hex(8), as_of=now, page=1)
+
+
+@bp.get("/feed")
+@login_required
+def next_page():  # type: ignore[no-untyped-def]
+    cursor = request.args.get("cursor", "")
+    if not cursor:
+        return redirect(url_for("feed.home"))
+    feed_session, as_of, page = decode_cursor(cursor)
+    return _render_feed(feed_session, as_of=as_of, page=page)
+
+
+def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ignore[no-untyped-def]
+    session = db.session()
+    user_id = current_user.id
+    feed = build_page(
+        session,
+        user_id,
+        taxonomy(),
+        as_of=as_of,
+        now=as_of,
+        feed_session=feed_session,
+        page_size=current_app.config["FEED_PAGE_SIZE"],
+        candidate_limit=current_app.config["CANDIDATE_LIMIT"],
+    )
+    session.add_all(
+        Event(
+            user_id=user_id,
+            card_id=r.candidate.card_id,
+            provider_id=r.candidate.provider_id,
+            kind=EventKind.IMPRESSION,
+            feed_session=feed_session,
+        )
+        for r in feed.ranked
+    )
+    session.commit()
+    views = card_views(
+        session, [(feed.cards[r.candidate.card_id], r) for r in feed.ranked], user_id
+    )
+    next_cursor = encode_cursor(feed_session, as_of, page + 1) if feed.has_more else None
+    return render_page_or_fragment(
+        "feed/home.html",
+        "feed/_page.html",
+        views=views,
+        next_cursor=next_cursor,
+        page=page,
+    )
+
+
+@bp.get("/saved")
+@login_required
+def saved():  # type: ignore[no-untyped-def]
+    session = db.session()
+    cards = session.exec(
+        select(Card)
+        .join(CardState, col(CardState.card_id) == Card.id)
+        .where(
+            CardState.user_id == current_user.id,
+            col(CardState.saved_at).is_not(None),
+            col(Card.removed_at).is_(None),
+        )
+        .order_by(col(CardState.saved_at).desc())
+    ).all()
+    views = card_views(session, [(card, None) for card in cards], current_user.id)
+    return render_template("feed/saved.html", views=views)

@@ -1,0 +1,34 @@
+"""One URL, two answers: the whole page, or just the fragment htmx asked for.
+
+Full pages ``{% include %}`` their fragments, so both answers come from the
+same template and cannot drift apart. Responses say ``Vary: HX-Request`` so
+that no cache hands a fragment to a browser that navigated to the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urllib.parse import urlsplit
+
+from flask import Response, make_response, redirect, render_template, url_for
+from htmx_flask import request
+
+
+def is_htmx() -> bool:
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def render_page_or_fragment(page_template: str, fragment: str, **context: Any) -> Response:
+    response = make_response(render_template(fragment if is_htmx() else page_template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_back() -> Response:
+    """Where a no-JavaScript form post returns: the page it came from, on this site."""
+    target = request.form.get("next") or request.referrer or ""
+    parts = urlsplit(target)
+    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc != request.host):
+        target = ""
+    return redirect(target or url_for("feed.home"), code=303)

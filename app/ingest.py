@@ -1,0 +1,131 @@
+"""Store what a provider's refresh produced: upsert cards and their interests.
+
+Cards are deduplicated by (provider, external id) and updated in place, so a
+consumer who saved a product keeps it when the retailer edits the title. A
+product whose price fell since the last refresh is marked ``price_drop``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, delete, select
+
+from app.models import Card, CardInterest, Provider
+from cards.spec import CardDraft
+from cards.taxonomy import Taxonomy
+
+TITLE_MAX = 300
+
+
+@dataclass
+class IngestCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def store_drafts(
+    db: Session,
+    provider: Provider,
+    drafts: Iterable[CardDraft],
+    taxonomy: Taxonomy,
+    now: datetime,
+) -> IngestCounts:
+    """Upsert ``drafts`` for ``provider``; the caller commits."""
+    counts = IngestCounts()
+    existing = {
+        card.external_id: card
+        for card in db.exec(select(Card).where(Card.provider_id == provider.id)).all()
+    }
+    seen: set[str] = set()
+    for draft in drafts:
+        if draft.external_id in seen:
+            continue
+        seen.add(draft.external_id)
+        slugs = _card_interests(draft, provider, taxonomy)
+        card = existing.get(draft.external_id)
+        if card is None:
+            card = Card(provider_id=provider.id, kind=provider.kind, external_id=draft.external_id)
+            _apply(card, draft, now)
+            card.badge = "new"
+            card.first_seen_at = now
+            card.updated_at = now
+            db.add(card)
+            db.flush()
+            db.add_all(CardInterest(card_id=card.id, slug=slug) for slug in slugs)
+            counts.new += 1
+            continue
+        before = _snapshot(card)
+        old_price = _effective_price(card.payload)
+        _apply(card, draft, now)
+        new_price = _effective_price(card.payload)
+        if old_price is not None and new_price is not None and new_price < old_price:
+            card.badge = "price_drop"
+            card.payload = {**card.payload, "previous_price": f"{old_price:.2f}"}
+        changed = _snapshot(card) != before
+        old_slugs = set(
+            db.exec(select(CardInterest.slug).where(CardInterest.card_id == card.id)).all()
+        )
+        if old_slugs != set(slugs):
+            db.exec(delete(CardInterest).where(CardInterest.card_id == card.id))
+            db.add_all(CardInterest(card_id=card.id, slug=slug) for slug in slugs)
+            changed = True
+        if changed:
+            card.updated_at = now
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return counts
+
+
+def _card_interests(draft: CardDraft, provider: Provider, taxonomy: Taxonomy) -> list[str]:
+    slugs: list[str] = []
+    for slug in [*draft.interests, *provider.interests]:
+        if slug in taxonomy and slug not in slugs:
+            slugs.append(slug)
+    return slugs
+
+
+def _apply(card: Card, draft: CardDraft, now: datetime) -> None:
+    card.title = draft.title[:TITLE_MAX]
+    card.summary = draft.summary
+    card.url = draft.url
+    card.image_url = draft.image_url
+    card.payload = dict(draft.payload)
+    card.published_at = draft.published_at or card.published_at or now
+    card.starts_at = draft.starts_at
+    card.ends_at = draft.ends_at
+
+
+def _snapshot(card: Card) -> tuple[Any, ...]:
+    return (
+        card.title,
+        card.summary,
+        card.url,
+        card.image_url,
+        card.payload,
+        card.published_at,
+        card.starts_at,
+        card.ends_at,
+        card.badge,
+    )
+
+
+def _effective_price(payload: dict[str, Any]) -> Decimal | None:
+    """What a shopper pays: the sale price when there is one."""
+    for key in ("sale_price", "price"):
+        value = payload.get(key)
+        if value:
+            try:
+                return Decimal(str(value))
+            except InvalidOperation:
+                return None
+    return None

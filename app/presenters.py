@@ -1,0 +1,51 @@
+"""Turn stored cards and ranking reasons into what templates show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from flask import current_app
+from jinja2 import TemplateNotFound
+
+from app.models import Card, Provider
+from app.ranking import Reason
+from cards.registry import UnknownKind, get_kind
+from cards.taxonomy import Taxonomy
+
+
+@dataclass
+class CardView:
+    card: Card
+    provider: Provider
+    organization_name: str
+    reason: str
+    interests: list[tuple[str, str]]  # (slug, name) the consumer can say "not interested" to
+    saved: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return card_template(self.card.kind)
+
+
+def reason_text(reason: Reason | None, taxonomy: Taxonomy, sponsor: str | None = None) -> str:
+    if reason is None:
+        return "Saved by you"
+    name = taxonomy.name(reason.interest) if reason.interest else ""
+    if reason.code == "sponsored":
+        by = f"Sponsored by {sponsor}" if sponsor else "Sponsored"
+        return f"{by}, shown to people interested in {name}" if name else by
+    if reason.code == "related":
+        return f"Related to {name}, which you follow"
+    if reason.code == "price_drop":
+        return "Price dropped"
+    return f"Because you follow {name}"
+
+
+def card_template(kind: str) -> str:
+    """The kind's own template, or the default one when it has none."""
+    try:
+        name = get_kind(kind).template()
+        current_app.jinja_env.get_template(name)
+    except (UnknownKind, TemplateNotFound):
+        return "cards/_default.html"
+    return name

@@ -1,0 +1,112 @@
+"""The worker: APScheduler 3.x jobs that refresh due providers.
+
+The database decides what is due. A worker claims a provider by pushing its
+``next_run_at`` forward by a lease inside one transaction (on PostgreSQL the
+due rows are locked with ``FOR UPDATE SKIP LOCKED`` first), so two workers
+never refresh the same provider at once. Jobs are module-level functions with
+explicit ids, as APScheduler's job stores expect.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.contexts import LiveContext, SampleContext
+from app.models import Provider, ProviderStatus
+from app.refresh import refresh_provider
+from app.taxonomy_store import taxonomy
+from feeds.fetch import FetchPolicy
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=10)
+BATCH = 20
+_app: Flask | None = None
+
+
+def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
+    """Ids of due providers, now leased to this worker; commits the claim."""
+    due = db.exec(
+        select(Provider)
+        .where(
+            col(Provider.status).in_([ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF]),
+            or_(col(Provider.next_run_at).is_(None), col(Provider.next_run_at) <= now),
+        )
+        .order_by(col(Provider.next_run_at).asc())
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for provider in due:
+        provider.next_run_at = now + CLAIM_LEASE
+        db.add(provider)
+    db.commit()
+    return [p.id for p in due if p.id is not None]
+
+
+def refresh_one(app: Flask, provider_id: int) -> None:
+    from app.db import engine
+
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        provider = db.get(Provider, provider_id)
+        if provider is None:
+            return
+        now = datetime.now(UTC)
+        outcome = refresh_provider(db, provider, context_for(app, provider, now), now)
+        log.info("provider %s (%s): %s", provider.id, provider.name, outcome)
+
+
+def context_for(app: Flask, provider: Provider, now: datetime) -> LiveContext | SampleContext:
+    if provider.demo_samples:
+        return SampleContext(samples=provider.demo_samples, now=now, taxonomy=taxonomy())
+    return LiveContext(
+        provider=provider,
+        now=now,
+        taxonomy=taxonomy(),
+        policy=FetchPolicy.from_allow_string(app.config["FETCH_ALLOW"]),
+        secrets={"youtube_api_key": app.config.get("YOUTUBE_API_KEY")},
+    )
+
+
+def refresh_due_providers() -> None:
+    """Scheduled job: refresh what is due, a few providers at a time."""
+    app = _app
+    assert app is not None, "start the scheduler with start_scheduler()"
+    from app.db import engine
+
+    with app.app_context():
+        with Session(engine(), expire_on_commit=False) as db:
+            ids = claim_due(db, datetime.now(UTC))
+        if not ids:
+            return
+        with ThreadPoolExecutor(max_workers=app.config.get("WORKER_CONCURRENCY", 4)) as pool:
+            for provider_id in ids:
+                pool.submit(refresh_one, app, provider_id)
+
+
+def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
+    global _app
+    _app = app
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC, daemon=True)
+    )
+    scheduler.add_job(
+        refresh_due_providers,
+        "interval",
+        id="refresh_due_providers",
+        seconds=app.config.get("WORKER_TICK_SECONDS", 30),
+        jitter=5,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    return scheduler

@@ -1,0 +1,318 @@
+"""Fixtures in the flaskr style (``app``, ``client``, ``runner``), on real databases.
+
+Every test that uses ``app`` runs on SQLite and, when ``PLAZA_TEST_POSTGRES``
+is set or under CI, again on a real PostgreSQL server that this file starts
+itself (its own throw-away cluster, so nothing on the machine is touched).
+Each test gets a fresh database copied from a migrated template, which keeps
+tests isolated and fast. In CI a skipped test counts as a failure.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from glob import glob
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlmodel import Session
+
+from app import create_app
+from app.db import make_engine
+from app.migrate import upgrade
+from cards.taxonomy import Taxonomy
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_WANTED = IN_CI or bool(os.environ.get("PLAZA_TEST_POSTGRES"))
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_WANTED else ["sqlite"]
+PASSWORD = "correct horse battery"  # noqa: S105
+
+
+# --- CI: a skipped test is a failure -------------------------------------------------
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if IN_CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+
+
+# --- PostgreSQL: a private server for the session ----------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pg_bin() -> Path:
+    found = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    raise RuntimeError("PostgreSQL is not installed: run `make test` (it installs it).")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Base URL of a PostgreSQL server that may create databases."""
+    given = os.environ.get("PLAZA_TEST_POSTGRES", "")
+    if given.startswith("postgresql"):
+        yield given.rstrip("/")
+        return
+    bindir = _pg_bin()
+    workdir = Path(tempfile.mkdtemp(prefix="plaza-pg-"))
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(workdir, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data, port = workdir / "data", _free_port()
+    subprocess.run(
+        [*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+         "-E", "UTF8", "--no-sync"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    options = (
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    subprocess.run(
+        [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
+         "-l", str(workdir / "log"), "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- Databases: a migrated template per backend, a fresh copy per test ----------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> str:
+    admin = make_engine(f"{postgres_server}/postgres").execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS plaza_template"))
+        connection.execute(text("CREATE DATABASE plaza_template"))
+    template = make_engine(f"{postgres_server}/plaza_template")
+    upgrade(template)
+    template.dispose()
+    admin.dispose()
+    return "plaza_template"
+
+
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "plaza.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("postgres_template")
+    name = f"plaza_test_{os.getpid()}_{next(_database_numbers)}"
+    admin = make_engine(f"{server}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- The app ------------------------------------------------------------------------
+
+TEST_INTERESTS = [
+    ("apparel", "Apparel", ""),
+    ("apparel/outerwear", "Outerwear", "Jackets"),
+    ("shoes", "Shoes", "Footwear"),
+    ("shoes/running", "Running shoes", "Athletic Shoes;Trainers"),
+    ("shoes/running/trail", "Trail running shoes", ""),
+    ("shoes/hiking", "Hiking boots", "Hiking shoes"),
+    ("home", "Home", ""),
+    ("home/kitchen", "Kitchen", "Kitchenware"),
+    ("home/kitchen/coffee", "Coffee gear", "Coffee makers"),
+    ("sports", "Sports & outdoors", "Sporting goods"),
+    ("sports/running", "Running", ""),
+    ("sports/camping", "Camping", "Camping gear"),
+    ("electronics", "Electronics", ""),
+    ("electronics/audio", "Audio", "Headphones"),
+]
+
+
+@pytest.fixture(scope="session")
+def test_taxonomy() -> Taxonomy:
+    return Taxonomy.from_rows(
+        {"slug": slug, "name": name, "aliases": aliases} for slug, name, aliases in TEST_INTERESTS
+    )
+
+
+@pytest.fixture
+def app(database_url: str, test_taxonomy: Taxonomy, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url,
+            "TAXONOMY": test_taxonomy,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    app.extensions["plaza.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session of its own, for arranging data and checking what a request stored."""
+    with Session(app.extensions["plaza.engine"], expire_on_commit=False) as session:
+        yield session
+
+
+# --- Helpers ------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+@dataclass
+class World:
+    """A small, realistic arrangement: one organisation, providers, cards, a consumer."""
+
+    app: Flask
+    db: Session
+    client: FlaskClient
+    password: str = PASSWORD
+
+    def csrf(self, path: str = "/login", client: FlaskClient | None = None) -> str:
+        return csrf_token(client or self.client, path)
+
+    def consumer(
+        self, email: str = "shopper@example.com", follows: tuple[str, ...] = ("shoes",)
+    ) -> int:
+        from app.accounts import create_user
+        from app.interest_prefs import set_interest_state
+        from app.models import InterestState
+
+        with self.app.app_context():
+            user = create_user(self.db, email, PASSWORD)
+            for slug in follows:
+                set_interest_state(self.db, user.id, slug, InterestState.FOLLOW)
+            user.onboarded_at = datetime.now(UTC)
+            self.db.commit()
+            return user.id
+
+    def login(self, email: str = "shopper@example.com", client: FlaskClient | None = None) -> str:
+        client = client or self.client
+        token = csrf_token(client)
+        response = client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return token
+
+    def provider(self, name: str = "Northwind", kind: str = "product_feed", **fields):  # type: ignore[no-untyped-def]
+        from sqlmodel import select
+
+        from app.models import Organization, Provider
+
+        org = self.db.exec(select(Organization).where(Organization.slug == "acme")).first()
+        if org is None:
+            org = Organization(slug="acme", name="Acme Outfitters")
+            self.db.add(org)
+            self.db.flush()
+        provider = Provider(organization_id=org.id, kind=kind, name=name, **fields)
+        self.db.add(provider)
+        self.db.commit()
+        return provider
+
+    def cards(self, provider, count: int, interests: tuple[str, ...] = ("shoes/running",), start: int = 0, age_hours: float = 1.0, **payload):  # type: ignore[no-untyped-def]
+        """Store ``count`` cards through the real ingest path; returns their ids."""
+        from sqlmodel import select
+
+        from app.ingest import store_drafts
+        from app.models import Card
+        from cards.spec import CardDraft
+
+        now = datetime.now(UTC)
+        drafts = [
+            CardDraft(
+                external_id=f"{provider.name}-{n}",
+                title=f"{provider.name} item {n}",
+                url=f"https://shop.example/{provider.id}/{n}",
+                interests=list(interests),
+                payload={"price": "50.00", "currency": "USD", **payload},
+                published_at=now - timedelta(hours=age_hours + n * 0.01),
+            )
+            for n in range(start, start + count)
+        ]
+        store_drafts(self.db, provider, drafts, self.app.extensions["plaza.taxonomy"], now)
+        self.db.commit()
+        ids = {d.external_id for d in drafts}
+        return [
+            c.id
+            for c in self.db.exec(select(Card).where(Card.provider_id == provider.id)).all()
+            if c.external_id in ids
+        ]
+
+
+@pytest.fixture
+def world(app: Flask, db: Session, client: FlaskClient) -> World:
+    return World(app, db, client)

@@ -1,0 +1,84 @@
+"""Every hook of the card-kind interface is documented, and every kind sticks to it."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from cards import spec
+from cards.registry import all_kinds, get_kind, registered
+from cards.spec import CardDraft, CardKind
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILT_IN = {"product_feed", "youtube", "pinterest", "promotion", "survey"}
+
+
+def documented_hooks() -> dict[str, str]:
+    """Hook name -> its docstring, read from the spec's source (attribute docstrings too)."""
+    tree = ast.parse(Path(spec.__file__).read_text())
+    card_kind = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "CardKind")
+    docs: dict[str, str] = {}
+    body = card_kind.body
+    for index, node in enumerate(body):
+        if isinstance(node, ast.FunctionDef):
+            docs[node.name] = ast.get_docstring(node) or ""
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            following = body[index + 1] if index + 1 < len(body) else None
+            is_doc = isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
+            docs[node.target.id] = following.value.value if is_doc else ""  # type: ignore[union-attr]
+    return docs
+
+
+def test_every_hook_in_the_spec_has_a_docstring():
+    hooks = documented_hooks()
+    assert {"name", "config_model", "refresh", "template", "handle_action"} <= set(hooks)
+    assert [name for name, doc in hooks.items() if not doc.strip()] == []
+
+
+def test_every_hook_is_described_in_the_plugin_guide():
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    missing = [name for name in documented_hooks() if f"`{name}`" not in guide]
+    assert missing == []
+
+
+def test_built_in_kinds_load_through_entry_points():
+    assert BUILT_IN <= set(all_kinds())
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_IN))
+def test_kinds_define_only_documented_hooks(name):
+    kind = get_kind(name)
+    hooks = set(documented_hooks())
+    own = {
+        attr
+        for klass in type(kind).__mro__
+        if klass not in (CardKind, object)
+        for attr in vars(klass)
+        if not attr.startswith("_")
+    }
+    assert own - hooks == set(), f"{name} defines undocumented public hooks"
+    assert kind.label and kind.description and kind.card_label
+    assert issubclass(kind.config_model, BaseModel)
+    assert kind.config_model.model_json_schema()["type"] == "object"
+    assert inspect.getdoc(type(kind))
+
+
+def test_a_kind_can_be_registered_for_one_test_and_is_gone_after():
+    class Echo(CardKind):
+        """Cards that say what they were configured to say."""
+
+        name = "echo"
+        label = "Echo"
+        description = "Repeats its config."
+        card_label = "Echo"
+
+        def refresh(self, config, context):
+            yield CardDraft(external_id="1", title="hello")
+
+    with registered(Echo()):
+        assert get_kind("echo").label == "Echo"
+    assert "echo" not in all_kinds()
