@@ -114,20 +114,25 @@ class Taxonomy:
 
         Each text may be a path such as ``Apparel & Accessories > Shoes > Running``
         (Google product taxonomy) or a plain label. Every segment is looked up
-        whole, and so is each ``&``/``,``-separated part of it.
+        whole; only when that finds nothing is each ``&``/``,``-separated part.
         """
         found: list[str] = []
         for text in texts:
-            segments = [s for s in re.split(r"\s*[>/|]\s*", text or "") if s.strip()]
-            hits: list[str] = []
-            for segment in segments:
-                for part in (segment, *re.split(r"\s*(?:&|,| and )\s*", segment)):
-                    slug = self._phrases.get(_normalise(part))
-                    if slug and slug not in hits:
-                        hits.append(slug)
-            hits.sort(key=lambda s: -self.interests[s].depth)
-            found.extend(h for h in hits if h not in found)
-        return found
+            for segment in (s for s in re.split(r"\s*[>/|]\s*", text or "") if s.strip()):
+                whole = self._phrases.get(_normalise(segment))
+                # "Home & Garden" as a whole means home goods; its parts only count
+                # when the whole segment names nothing.
+                parts = (
+                    [whole]
+                    if whole
+                    else [
+                        self._phrases.get(_normalise(part))
+                        for part in re.split(r"\s*(?:&|,| and )\s*", segment)
+                    ]
+                )
+                found.extend(slug for slug in parts if slug and slug not in found)
+        # Stable sort: equally deep interests keep the order the texts gave them.
+        return sorted(found, key=lambda s: -self.interests[s].depth)
 
     def search(self, query: str, limit: int = 20) -> list[Interest]:
         """Interests whose name, alias or slug contains every word of ``query``."""
