@@ -138,7 +138,7 @@ class CardKind:
         raise NotImplementedError
 
     def handle_action(
-        self, card_payload: Mapping[str, Any], action: str, form: Mapping[str, str]
+        self, card_payload: Mapping[str, Any], action: str, form: Mapping[str, list[str]]
     ) -> dict[str, Any]:
         """Validate a kind-specific card action (a survey answer) and return what to store.
 

@@ -1,0 +1,117 @@
+"""The ``promotion`` kind: a sponsored card a retailer writes in the portal.
+
+Nothing is fetched: the config is the content. Plaza marks every promotion
+card as sponsored, shows it only between ``starts_at`` and ``ends_at``, and
+enforces the two impression caps when it builds feeds (the caps travel in the
+payload so the feed code needs no access to provider configs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import ConfigDict, Field, field_validator
+
+from cards._shared import ScheduledConfig, UtcDatetime, WebAddress
+from cards.spec import CardDraft, CardKind, RefreshContext
+from feeds.normalize import safe_url
+
+
+class PromotionConfig(ScheduledConfig):
+    """The promotion's text, link, schedule and how often it may be shown."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    headline: str = Field(
+        min_length=1, max_length=80, title="Headline", description="The card's title."
+    )
+    body: str = Field(
+        min_length=1,
+        max_length=280,
+        title="Text",
+        description="One or two sentences under the headline.",
+    )
+    sponsor: str = Field(
+        min_length=1,
+        max_length=80,
+        title="Sponsor",
+        description='Who pays for the promotion; shown as "Sponsored by ...".',
+    )
+    image_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        title="Image address",
+        description="Optional picture: a full https:// address.",
+        json_schema_extra={"format": "uri"},
+    )
+    cta_label: str = Field(
+        default="Learn more",
+        min_length=1,
+        max_length=30,
+        title="Button text",
+        description="The words on the card's button.",
+    )
+    cta_url: WebAddress = Field(
+        title="Button link", description="Where the button leads: a full https:// address."
+    )
+    starts_at: UtcDatetime = Field(
+        title="Starts",
+        description="When the promotion starts showing (UTC unless a zone is given).",
+    )
+    ends_at: UtcDatetime = Field(
+        title="Ends", description="When it stops showing; must be after the start."
+    )
+    daily_impression_cap: int = Field(
+        ge=1,
+        le=10_000_000,
+        title="Most views a day",
+        description="How many times a day, across all shoppers, the promotion may be shown.",
+    )
+    per_consumer_cap: int = Field(
+        ge=1,
+        le=100,
+        title="Most views a day per shopper",
+        description="How many times a day one shopper may see the promotion.",
+    )
+
+    @field_validator("image_url", mode="before")
+    @classmethod
+    def check_image_url(cls, value: object) -> object:
+        """Blank means no image. Besides https addresses, ``/static/`` paths are accepted
+        so Plaza's bundled demo promotions can use pictures shipped with Plaza."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or safe_url(value.strip()) != value.strip():
+            raise ValueError("Enter a full image address starting with https:// (or http://).")
+        return value.strip()
+
+
+class PromotionKind(CardKind):
+    """Write a sponsored card yourself: a headline, a sentence or two, a picture and a
+    button that leads where you choose. It shows to shoppers who follow the interests you
+    pick, only between the start and end you set, and never more often than your daily
+    limits allow. Shoppers always see it marked as sponsored, with your sponsor's name."""
+
+    name = "promotion"
+    label = "Promotion"
+    description = "A sponsored card you write, shown between two dates within daily limits."
+    card_label = "Sponsored"
+    config_model = PromotionConfig
+    fetches_remote = False
+
+    def refresh(self, config: PromotionConfig, context: RefreshContext) -> Iterator[CardDraft]:
+        yield CardDraft(
+            external_id="promotion",
+            title=config.headline,
+            url=config.cta_url,
+            summary=config.body,
+            image_url=config.image_url,
+            starts_at=config.starts_at,
+            ends_at=config.ends_at,
+            payload={
+                "sponsor": config.sponsor,
+                "cta_label": config.cta_label,
+                "daily_impression_cap": config.daily_impression_cap,
+                "per_consumer_cap": config.per_consumer_cap,
+            },
+        )
