@@ -257,11 +257,15 @@ def _tally(card: Card) -> dict[str, Any]:
         total += 1
         for choice in stored.get("choices") or []:
             counts[choice] = counts.get(choice, 0) + 1
-    mine = db.session().exec(
-        select(SurveyAnswer.answer).where(
-            SurveyAnswer.card_id == card.id, SurveyAnswer.user_id == current_user.id
+    mine = (
+        db.session()
+        .exec(
+            select(SurveyAnswer.answer).where(
+                SurveyAnswer.card_id == card.id, SurveyAnswer.user_id == current_user.id
+            )
         )
-    ).first()
+        .first()
+    )
     return {
         "total": total,
         "counts": counts,

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from flask import abort, render_template, request
+from flask import abort, render_template
 from flask_login import current_user
 from sqlmodel import Session, col, select
 
 from app import db
-
+from app.feed_query import as_candidate, load_profile
 from app.models import Card, CardInterest, CardState, Organization, Provider
 from app.presenters import CardView, reason_text
-from app.ranking import Ranked
+from app.ranking import Ranked, explain
 from app.taxonomy_store import taxonomy
 
 MAX_INTEREST_CHOICES = 3
@@ -30,8 +30,7 @@ def card_views(
     }
     org_ids = {p.organization_id for p in providers.values()}
     orgs = {
-        o.id: o.name
-        for o in db.exec(select(Organization).where(col(Organization.id).in_(org_ids)))
+        o.id: o.name for o in db.exec(select(Organization).where(col(Organization.id).in_(org_ids)))
     }
     saved = set(
         db.exec(
@@ -50,21 +49,27 @@ def card_views(
     ):
         slugs[card_id].append(slug)
     tax = taxonomy()
+    profile = load_profile(db, user_id) if any(r is None for _, r in items) else None
     views = []
     for card, ranked in items:
         provider = providers[card.provider_id]
-        reasons = ranked.reasons if ranked else ()
+        if ranked is not None:
+            reasons = ranked.reasons
+        else:
+            assert profile is not None
+            reasons = explain(profile, as_candidate(card, slugs[card.id or 0]), tax)
         primary = reasons[0] if reasons else None
         # The reason's interest first: it is the one the consumer most likely means.
         choices = [r.interest for r in reasons if r.interest]
         choices += sorted(slugs[card.id or 0], key=lambda s: -s.count("/"))
         unique = list(dict.fromkeys(s for s in choices if s in tax))[:MAX_INTEREST_CHOICES]
+        organization = orgs.get(provider.organization_id, "")
         views.append(
             CardView(
                 card=card,
                 provider=provider,
-                organization_name=orgs.get(provider.organization_id, ""),
-                reason=reason_text(primary, tax, card.payload.get("sponsor")),
+                organization_name=organization,
+                reason=reason_text(primary, tax, organization, card.payload.get("sponsor")),
                 interests=[(slug, tax.name(slug)) for slug in unique],
                 saved=card.id in saved,
             )
@@ -80,7 +85,6 @@ def card_or_404(card_id: int) -> Card:
 
 
 def render_card(card: Card) -> str:
-    """One card as the current consumer sees it, keeping the reason it was shown with."""
+    """One card as the current consumer sees it now (after an action)."""
     (view,) = card_views(db.session(), [(card, None)], current_user.id)
-    view.reason = request.form.get("reason", view.reason)[:200]
     return render_template("cards/_one.html", view=view)

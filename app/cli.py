@@ -60,7 +60,7 @@ def demo_command() -> None:
         click.echo(f"refreshed {line}")
     if not report.created:
         click.echo("Demo data was already there; nothing added.")
-    click.echo("Demo logins (password: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for email, role in DEMO_LOGINS.items():
         click.echo(f"  {role.value:<9} {email}")
 
@@ -110,7 +110,10 @@ def users_group() -> None:
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 12 characters.")
 @click.option(
-    "--role", type=click.Choice([r.value for r in Role]), default=Role.CONSUMER.value, show_default=True
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.CONSUMER.value,
+    show_default=True,
 )
 @click.option("--org", "org_slug", help="Organisation slug (retailers).")
 @with_appcontext
@@ -158,6 +161,4 @@ def _create_app() -> Flask:
 
 
 def main() -> None:
-    FlaskGroup(create_app=_create_app, add_version_option=False, help="Plaza.")(
-        prog_name="plaza"
-    )
+    FlaskGroup(create_app=_create_app, add_version_option=False, help="Plaza.")(prog_name="plaza")

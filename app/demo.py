@@ -28,7 +28,8 @@ DEMO_LOGINS = {
     "staff@example.com": Role.STAFF,
 }
 DEMO_CONSUMER_INTERESTS = (
-    "shoes/running",
+    "shoes/athletic-shoes/running-shoes",
+    "sports/running",
     "sports/hiking",
     "sports/camping",
     "home/kitchen",

@@ -10,6 +10,7 @@ for the next refresh, and no card is served twice or skipped.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,19 +100,20 @@ def load_candidates(
         query = query.where(col(Card.id).not_in(served))
     cards = db.exec(query).all()
     interests = _interests_of(db, [c.id for c in cards if c.id is not None])
-    return [
-        Candidate(
-            card_id=card.id or 0,
-            provider_id=card.provider_id,
-            kind=card.kind,
-            interests=tuple(interests.get(card.id or 0, ())),
-            published_at=card.published_at,
-            badge=card.badge,
-            starts_at=card.starts_at,
-            ends_at=card.ends_at,
-        )
-        for card in cards
-    ]
+    return [as_candidate(card, interests.get(card.id or 0, ())) for card in cards]
+
+
+def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
+    return Candidate(
+        card_id=card.id or 0,
+        provider_id=card.provider_id,
+        kind=card.kind,
+        interests=tuple(interests),
+        published_at=card.published_at,
+        badge=card.badge,
+        starts_at=card.starts_at,
+        ends_at=card.ends_at,
+    )
 
 
 def _interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:

@@ -8,7 +8,6 @@ that no cache hands a fragment to a browser that navigated to the page.
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, render_template, url_for

@@ -7,6 +7,7 @@ product whose price fell since the last refresh is marked ``price_drop``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from cards.spec import CardDraft
 from cards.taxonomy import Taxonomy
 
 TITLE_MAX = 300
+EXTERNAL_ID_MAX = 512
 
 
 @dataclass
@@ -47,13 +49,14 @@ def store_drafts(
     }
     seen: set[str] = set()
     for draft in drafts:
-        if draft.external_id in seen:
+        external_id = storable_id(draft.external_id)
+        if external_id in seen:
             continue
-        seen.add(draft.external_id)
+        seen.add(external_id)
         slugs = _card_interests(draft, provider, taxonomy)
-        card = existing.get(draft.external_id)
+        card = existing.get(external_id)
         if card is None:
-            card = Card(provider_id=provider.id, kind=provider.kind, external_id=draft.external_id)
+            card = Card(provider_id=provider.id, kind=provider.kind, external_id=external_id)
             _apply(card, draft, now)
             card.badge = "new"
             card.first_seen_at = now
@@ -84,6 +87,13 @@ def store_drafts(
         else:
             counts.unchanged += 1
     return counts
+
+
+def storable_id(external_id: str) -> str:
+    """Ids longer than the column (some feeds use long URLs) are stored as a digest."""
+    if len(external_id) <= EXTERNAL_ID_MAX:
+        return external_id
+    return "sha256:" + hashlib.sha256(external_id.encode()).hexdigest()
 
 
 def _card_interests(draft: CardDraft, provider: Provider, taxonomy: Taxonomy) -> list[str]:

@@ -22,16 +22,18 @@ from cards.taxonomy import Interest
 bp = Blueprint("interests", __name__)
 
 SUGGESTED = (
-    "shoes/running",
+    "sports/running",
+    "shoes/athletic-shoes/running-shoes",
     "apparel/activewear",
     "sports/hiking",
+    "sports/camping",
     "home/kitchen",
+    "lifestyle/cooking",
     "electronics/audio",
     "beauty/skincare",
-    "garden",
-    "lifestyle/cooking",
-    "sports/camping",
+    "garden/gardening",
     "home/decor",
+    "lifestyle/travel",
 )
 
 
@@ -42,7 +44,9 @@ def _known_slug(slug: str) -> str:
 
 
 def _chip(interest: Interest, states: dict[str, str]) -> str:
-    return render_template("interests/_chip.html", interest=interest, state=states.get(interest.slug))
+    return render_template(
+        "interests/_chip.html", interest=interest, state=states.get(interest.slug)
+    )
 
 
 def suggestions() -> list[Interest]:
@@ -62,7 +66,7 @@ def onboarding():  # type: ignore[no-untyped-def]
         suggestions=suggestions(),
         top_level=[tax.get(s) for s in tax.children(None)],
         states=states,
-        followed=[tax.get(s) for s, st in states.items() if st == "follow" and s in tax],
+        taxonomy=tax,
     )
 
 
@@ -88,8 +92,14 @@ def manage():  # type: ignore[no-untyped-def]
     return render_template(
         "interests/manage.html",
         states=states,
-        followed=sorted((tax.get(s) for s, st in states.items() if st == "follow" and s in tax), key=lambda i: i.name),
-        muted=sorted((tax.get(s) for s, st in states.items() if st == "mute" and s in tax), key=lambda i: i.name),
+        followed=sorted(
+            (tax.get(s) for s, st in states.items() if st == "follow" and s in tax),
+            key=lambda i: i.name,
+        ),
+        muted=sorted(
+            (tax.get(s) for s, st in states.items() if st == "mute" and s in tax),
+            key=lambda i: i.name,
+        ),
         top_level=[tax.get(s) for s in tax.children(None)],
         taxonomy=tax,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from flask import current_app
 from jinja2 import TemplateNotFound
 
@@ -27,9 +28,12 @@ class CardView:
         return card_template(self.card.kind)
 
 
-def reason_text(reason: Reason | None, taxonomy: Taxonomy, sponsor: str | None = None) -> str:
+def reason_text(
+    reason: Reason | None, taxonomy: Taxonomy, source: str, sponsor: str | None = None
+) -> str:
     if reason is None:
-        return "Saved by you"
+        # No longer matches the consumer's interests (a saved card, say): say where it is from.
+        return f"From {source}"
     name = taxonomy.name(reason.interest) if reason.interest else ""
     if reason.code == "sponsored":
         by = f"Sponsored by {sponsor}" if sponsor else "Sponsored"

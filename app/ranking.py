@@ -75,14 +75,27 @@ def rank(
         if match <= 0:
             continue
         score = match * _freshness(candidate, now) + BADGE_LIFT.get(candidate.badge or "", 0.0)
-        reasons = [Reason("related" if partial else "follow", interest)]
-        if candidate.kind == "promotion":
-            reasons.insert(0, Reason("sponsored", interest))
-        if candidate.badge == "price_drop":
-            reasons.append(Reason("price_drop"))
-        scored.append(Ranked(candidate, score, tuple(reasons)))
-    scored.sort(key=lambda r: (-r.score, -r.candidate.published_at.timestamp(), -r.candidate.card_id))
+        scored.append(Ranked(candidate, score, _reasons(candidate, interest, partial)))
+    scored.sort(
+        key=lambda r: (-r.score, -r.candidate.published_at.timestamp(), -r.candidate.card_id)
+    )
     return _limit_provider_runs(scored)
+
+
+def explain(profile: Profile, candidate: Candidate, taxonomy: Taxonomy) -> tuple[Reason, ...]:
+    """Why ``candidate`` matches ``profile``, whether or not it would be shown now
+    (a card re-drawn after an action, a saved card)."""
+    match, interest, partial = _interest_match(profile, candidate, taxonomy)
+    return _reasons(candidate, interest, partial) if match > 0 else ()
+
+
+def _reasons(candidate: Candidate, interest: str | None, partial: bool) -> tuple[Reason, ...]:
+    reasons = [Reason("related" if partial else "follow", interest)]
+    if candidate.kind == "promotion":
+        reasons.insert(0, Reason("sponsored", interest))
+    if candidate.badge == "price_drop":
+        reasons.append(Reason("price_drop"))
+    return tuple(reasons)
 
 
 def _eligible(profile: Profile, candidate: Candidate, now: datetime, taxonomy: Taxonomy) -> bool:
@@ -143,8 +156,6 @@ def _limit_provider_runs(ranked: list[Ranked]) -> list[Ranked]:
         tail = Counter(r.candidate.provider_id for r in out[-MAX_RUN_PER_PROVIDER:])
         last = out[-1].candidate.provider_id if out else None
         if last is not None and tail[last] >= MAX_RUN_PER_PROVIDER:
-            pick = next(
-                (i for i, r in enumerate(remaining) if r.candidate.provider_id != last), 0
-            )
+            pick = next((i for i, r in enumerate(remaining) if r.candidate.provider_id != last), 0)
         out.append(remaining.pop(pick))
     return out

@@ -96,7 +96,9 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     global _app
     _app = app
     scheduler: BaseScheduler = (
-        BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC, daemon=True)
+        BlockingScheduler(timezone=UTC)
+        if blocking
+        else BackgroundScheduler(timezone=UTC, daemon=True)
     )
     scheduler.add_job(
         refresh_due_providers,

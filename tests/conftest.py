@@ -36,7 +36,7 @@ from cards.taxonomy import Taxonomy
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_WANTED = IN_CI or bool(os.environ.get("PLAZA_TEST_POSTGRES"))
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_WANTED else ["sqlite"]
-PASSWORD = "correct horse battery"  # noqa: S105
+PASSWORD = "correct horse battery"
 
 
 # --- CI: a skipped test is a failure -------------------------------------------------
@@ -283,7 +283,15 @@ class World:
         self.db.commit()
         return provider
 
-    def cards(self, provider, count: int, interests: tuple[str, ...] = ("shoes/running",), start: int = 0, age_hours: float = 1.0, **payload):  # type: ignore[no-untyped-def]
+    def cards(
+        self,
+        provider,
+        count: int,
+        interests: tuple[str, ...] = ("shoes/running",),
+        start: int = 0,
+        age_hours: float = 1.0,
+        **payload,
+    ):  # type: ignore[no-untyped-def]
         """Store ``count`` cards through the real ingest path; returns their ids."""
         from sqlmodel import select
 

@@ -73,7 +73,9 @@ def test_not_interested_in_a_topic_the_card_is_not_about_is_refused(world):
     token = world.login()
     response = post(world, f"/cards/{ids[0]}/not-interested", token, interest="no/such/topic")
     assert response.status_code == 400
-    assert world.db.exec(select(ConsumerInterest).where(ConsumerInterest.state == "mute")).all() == []
+    assert (
+        world.db.exec(select(ConsumerInterest).where(ConsumerInterest.state == "mute")).all() == []
+    )
 
 
 def test_hide_provider_removes_its_cards_and_can_be_undone(world):

@@ -36,7 +36,8 @@ def test_duplicate_signup_is_a_clear_conflict(world):
     world.consumer("taken@example.com")
     token = world.csrf("/signup")
     response = world.client.post(
-        "/signup", data={"email": "TAKEN@example.com", "password": world.password, "csrf_token": token}
+        "/signup",
+        data={"email": "TAKEN@example.com", "password": world.password, "csrf_token": token},
     )
     assert response.status_code == 409
     assert "already exists" in response.get_data(as_text=True)
@@ -73,7 +74,8 @@ def test_session_cookie_is_httponly_and_lax(world):
     world.consumer()
     token = world.csrf()
     response = world.client.post(
-        "/login", data={"email": "shopper@example.com", "password": world.password, "csrf_token": token}
+        "/login",
+        data={"email": "shopper@example.com", "password": world.password, "csrf_token": token},
     )
     cookies = [v for k, v in response.headers.items() if k == "Set-Cookie"]
     session_cookie = next(c for c in cookies if c.startswith("session="))

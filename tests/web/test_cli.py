@@ -121,7 +121,7 @@ def test_demo_consumer_sees_a_full_feed(demo_app):
     )
     assert response.status_code == 303
     html = client.get("/").get_data(as_text=True)
-    assert html.count("<article class=\"card") == 20
+    assert html.count('<article class="card') == 20
     assert len(set(re.findall(r'data-card-kind="(\w+)"', html))) >= 3
 
 
@@ -134,4 +134,7 @@ def test_the_plaza_command_fails_with_one_line(tmp_path):
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.strip() == "Error: The database has no schema yet: run `plaza db upgrade` first."
+    assert (
+        result.stderr.strip()
+        == "Error: The database has no schema yet: run `plaza db upgrade` first."
+    )

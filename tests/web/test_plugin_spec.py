@@ -46,7 +46,7 @@ def test_every_hook_is_described_in_the_plugin_guide():
 
 
 def test_built_in_kinds_load_through_entry_points():
-    assert BUILT_IN <= set(all_kinds())
+    assert set(all_kinds()) >= BUILT_IN
 
 
 @pytest.mark.parametrize("name", sorted(BUILT_IN))
