@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from app import db
 from app.accounts import AccountError, create_user
+from app.cli_providers import providers_group
 from app.models import Organization, Role
 
 
@@ -26,6 +27,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(users_group)
+    app.cli.add_command(providers_group)
 
 
 @click.group("db", help="Database schema.")

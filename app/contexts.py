@@ -33,6 +33,7 @@ class LiveContext:
     taxonomy: Taxonomy
     policy: FetchPolicy
     secrets: Mapping[str, str | None] = field(default_factory=dict)
+    source_unchanged: bool = False
 
     def fetch(self, url: str) -> Fetched:
         try:
@@ -46,6 +47,7 @@ class LiveContext:
             raise SourceError(exc.reason, retry_after=exc.retry_after) from exc
         self.provider.etag = result.etag
         self.provider.last_modified = result.last_modified
+        self.source_unchanged = result.not_modified
         return Fetched(
             body=result.body,
             base_url=result.url,
@@ -76,6 +78,7 @@ class SampleContext:
     samples: Mapping[str, str]
     now: datetime
     taxonomy: Taxonomy
+    source_unchanged: bool = False
 
     def fetch(self, url: str) -> Fetched:
         name = self.samples.get("feed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,9 +29,13 @@ class IngestCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    expired: int = 0
 
     def __str__(self) -> str:
-        return f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        return (
+            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.expired} expired"
+        )
 
 
 def store_drafts(
@@ -40,8 +44,13 @@ def store_drafts(
     drafts: Iterable[CardDraft],
     taxonomy: Taxonomy,
     now: datetime,
+    gone_grace: timedelta | None = None,
 ) -> IngestCounts:
-    """Upsert ``drafts`` for ``provider``; the caller commits."""
+    """Upsert ``drafts`` for ``provider``; the caller commits.
+
+    With ``gone_grace``, stored cards whose items are no longer in the source
+    end ``gone_grace`` after now (an item that comes back is live again).
+    """
     counts = IngestCounts()
     existing = {
         card.external_id: card
@@ -86,7 +95,20 @@ def store_drafts(
             counts.updated += 1
         else:
             counts.unchanged += 1
+    if gone_grace is not None:
+        counts.expired = _expire_gone(existing, seen, now + gone_grace, now)
     return counts
+
+
+def _expire_gone(existing: dict[str, Card], seen: set[str], ends: datetime, now: datetime) -> int:
+    expired = 0
+    for external_id, card in existing.items():
+        if external_id in seen or (card.ends_at is not None and card.ends_at <= ends):
+            continue
+        card.ends_at = ends
+        card.updated_at = now
+        expired += 1
+    return expired
 
 
 def storable_id(external_id: str) -> str:

@@ -47,7 +47,10 @@ def refresh_provider(
         kind = get_kind(provider.kind)
         config = kind.config_model.model_validate(provider.config)
         drafts = list(kind.refresh(config, context))
-        counts = store_drafts(db, provider, drafts, context.taxonomy, now)
+        if context.source_unchanged:
+            counts = IngestCounts(unchanged=provider.card_count)
+        else:
+            counts = store_drafts(db, provider, drafts, context.taxonomy, now, kind.gone_grace)
     except SourceError as exc:
         db.rollback()
         return _failed(db, provider, exc.message, now, exc.retry_after)

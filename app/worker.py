@@ -17,44 +17,67 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
-from sqlalchemy import or_
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from app.contexts import LiveContext, SampleContext
+from app.db import engine
 from app.models import Provider, ProviderStatus
 from app.refresh import refresh_provider
+from app.retention import prune_cards
 from app.taxonomy_store import taxonomy
 from feeds.fetch import FetchPolicy
 
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=10)
+CLAIM_ROUNDS = 3  # another worker may win some rows; look again a few times
 BATCH = 20
 _app: Flask | None = None
 
 
 def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
-    """Ids of due providers, now leased to this worker; commits the claim."""
-    due = db.exec(
-        select(Provider)
-        .where(
-            col(Provider.status).in_([ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF]),
-            or_(col(Provider.next_run_at).is_(None), col(Provider.next_run_at) <= now),
-        )
-        .order_by(col(Provider.next_run_at).asc())
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for provider in due:
-        provider.next_run_at = now + CLAIM_LEASE
-        db.add(provider)
-    db.commit()
-    return [p.id for p in due if p.id is not None]
+    """Ids of due providers, now leased to this worker; commits the claim.
+
+    Each claim is a compare-and-set on ``next_run_at``, so a provider another
+    worker claimed in the meantime is simply not ours. On PostgreSQL the due
+    rows are also locked with ``SKIP LOCKED`` so workers do not even wait on
+    each other; SQLite has no row locks, so its read ends before the writes.
+    """
+    due_now = (
+        col(Provider.status).in_([ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF]),
+        or_(col(Provider.next_run_at).is_(None), col(Provider.next_run_at) <= now),
+    )
+    claimed: list[int] = []
+    tried: set[int] = set()
+    for _ in range(CLAIM_ROUNDS):
+        ids = db.exec(
+            select(Provider.id)
+            .where(*due_now, col(Provider.id).not_in(tried))
+            .order_by(col(Provider.next_run_at).asc())
+            .limit(limit - len(claimed))
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not ids:
+            break
+        if db.get_bind().dialect.name == "sqlite":
+            db.commit()
+        for provider_id in ids:
+            tried.add(provider_id)
+            won = db.execute(
+                update(Provider)
+                .where(col(Provider.id) == provider_id, *due_now)
+                .values(next_run_at=now + CLAIM_LEASE)
+            )
+            if won.rowcount == 1:
+                claimed.append(provider_id)
+        db.commit()
+        if len(claimed) >= limit:
+            break
+    return claimed
 
 
 def refresh_one(app: Flask, provider_id: int) -> None:
-    from app.db import engine
-
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
         provider = db.get(Provider, provider_id)
         if provider is None:
@@ -71,17 +94,26 @@ def context_for(app: Flask, provider: Provider, now: datetime) -> LiveContext | 
         provider=provider,
         now=now,
         taxonomy=taxonomy(),
-        policy=FetchPolicy.from_allow_string(app.config["FETCH_ALLOW"]),
+        policy=fetch_policy(app),
         secrets={"youtube_api_key": app.config.get("YOUTUBE_API_KEY")},
     )
 
 
+def _job_app() -> Flask:
+    """The app the scheduler was built for; jobs are module-level functions."""
+    if _app is None:
+        raise RuntimeError("build the scheduler with build_scheduler(app) first")
+    return _app
+
+
+def fetch_policy(app: Flask) -> FetchPolicy:
+    """The fetcher's limits for this deployment (the allow-list comes from config)."""
+    return FetchPolicy.from_allow_string(app.config["FETCH_ALLOW"])
+
+
 def refresh_due_providers() -> None:
     """Scheduled job: refresh what is due, a few providers at a time."""
-    app = _app
-    assert app is not None, "start the scheduler with start_scheduler()"
-    from app.db import engine
-
+    app = _job_app()
     with app.app_context():
         with Session(engine(), expire_on_commit=False) as db:
             ids = claim_due(db, datetime.now(UTC))
@@ -90,6 +122,14 @@ def refresh_due_providers() -> None:
         with ThreadPoolExecutor(max_workers=app.config.get("WORKER_CONCURRENCY", 4)) as pool:
             for provider_id in ids:
                 pool.submit(refresh_one, app, provider_id)
+
+
+def prune_old_cards() -> None:
+    """Scheduled job: housekeeping of the card table (see app.retention)."""
+    app = _job_app()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        removed = prune_cards(db, datetime.now(UTC))
+    log.info("pruned %d old cards", removed)
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
@@ -107,6 +147,16 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         seconds=app.config.get("WORKER_TICK_SECONDS", 30),
         jitter=5,
         next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        prune_old_cards,
+        "interval",
+        id="prune_old_cards",
+        hours=6,
+        jitter=600,
         max_instances=1,
         coalesce=True,
         replace_existing=True,

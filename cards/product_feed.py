@@ -62,6 +62,7 @@ class ProductFeedKind(CardKind):
     card_label = "Product"
     config_model = ProductFeedConfig
     default_interval = timedelta(hours=1)
+    gone_grace = timedelta(days=2)  # a delisted product lingers briefly, then expires
 
     def refresh(self, config: ProductFeedConfig, context: RefreshContext) -> Iterator[CardDraft]:
         document = fetch_feed(context, config.url)

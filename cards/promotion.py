@@ -9,6 +9,7 @@ payload so the feed code needs no access to provider configs).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from pydantic import ConfigDict, Field, field_validator
 
@@ -98,6 +99,7 @@ class PromotionKind(CardKind):
     card_label = "Sponsored"
     config_model = PromotionConfig
     fetches_remote = False
+    gone_grace = timedelta(0)  # a removed item leaves the feed at once
 
     def refresh(self, config: PromotionConfig, context: RefreshContext) -> Iterator[CardDraft]:
         yield CardDraft(

@@ -79,6 +79,11 @@ class RefreshContext(Protocol):
     taxonomy: Taxonomy
     """The interest tree; ``taxonomy.match(...)`` maps source categories onto interests."""
 
+    source_unchanged: bool
+    """Set by ``fetch`` when the source answered 304 Not Modified. Plaza then keeps
+    every stored card as it is instead of treating items as gone; kinds need not
+    look at it."""
+
     def fetch(self, url: str) -> Fetched:
         """Fetch ``url`` through the guarded fetcher (conditional GET included).
 
@@ -117,6 +122,11 @@ class CardKind:
 
     card_label: ClassVar[str] = ""
     """What a card of this kind is called on the feed ("Product", "Video")."""
+
+    gone_grace: ClassVar[timedelta | None] = None
+    """How long a card stays after its item disappears from the source (a delisted
+    product). None keeps cards until they end or age out: right for sources that
+    list only their newest items, such as a channel's latest videos."""
 
     fetches_remote: ClassVar[bool] = True
     """False for kinds whose content lives in Plaza's database (promotions, surveys)."""

@@ -8,6 +8,7 @@ survey never blocks the feed. The answer is validated here
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -108,6 +109,7 @@ class SurveyKind(CardKind):
     card_label = "Survey"
     config_model = SurveyConfig
     fetches_remote = False
+    gone_grace = timedelta(0)  # a removed item leaves the feed at once
 
     def refresh(self, config: SurveyConfig, context: RefreshContext) -> Iterator[CardDraft]:
         for question in config.questions:

@@ -287,6 +287,24 @@ def fetch(
     return result
 
 
+def check_address(url: str, policy: FetchPolicy = DEFAULT_POLICY) -> str:
+    """Refuse, before saving it, an address the fetcher would never fetch.
+
+    Checks the shape and a literal IP address without touching the network;
+    a name is resolved (and checked again) at every fetch, since what it
+    points to may change. Returns the normalised URL.
+    """
+    target = _Target.parse(url)
+    try:
+        literal = ipaddress.ip_address(target.host)
+    except ValueError:
+        return target.url
+    reason = refusal_reason(literal)
+    if reason and not policy.allows_host(target.host) and not policy.allows_address(literal):
+        raise FetchError("refused_address", _refusal_sentence(target.host, literal, reason))
+    return target.url
+
+
 def _follow(
     url: str,
     etag: str | None,

@@ -158,6 +158,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver on IPv4 loopback, the address tests allow the fetcher to reach."""
+    return ("127.0.0.1", 0)
+
+
 # --- The app ------------------------------------------------------------------------
 
 TEST_INTERESTS = [

@@ -41,6 +41,7 @@ class FakeContext:
     http: HttpMockSequence | None = None
     secrets: dict[str, str] = field(default_factory=dict)
     fetched: list[str] = field(default_factory=list)
+    source_unchanged: bool = False
 
     def fetch(self, url: str) -> Fetched:
         self.fetched.append(url)
