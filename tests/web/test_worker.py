@@ -51,6 +51,7 @@ from app.worker import claim_due
 
 engine = make_engine(sys.argv[1])
 claimed = []
+print("ready", flush=True)
 sys.stdin.readline()  # start together
 misses = 0
 with Session(engine) as db:
@@ -74,6 +75,8 @@ def test_two_worker_processes_never_claim_the_same_provider(db, database_url):
         )
         for _ in range(2)
     ]
+    for worker in workers:
+        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
     for worker in workers:
         worker.stdin.write("go\n")
         worker.stdin.flush()
