@@ -57,9 +57,12 @@ def refresh_provider(
     except UnknownKind as exc:
         db.rollback()
         return _failed(db, provider, f"{exc} Was a plugin uninstalled?", now, None)
-    except ValidationError:
+    except ValidationError as exc:
         db.rollback()
-        return _failed(db, provider, "The provider's settings are no longer valid.", now, None)
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = f"The provider's settings are no longer valid ({where}: {first['msg']})."
+        return _failed(db, provider, message, now, None)
     except Exception:
         log.exception("refresh of provider %s failed", provider.id)
         db.rollback()

@@ -119,7 +119,7 @@ def refresh_due_providers() -> None:
             ids = claim_due(db, datetime.now(UTC))
         if not ids:
             return
-        with ThreadPoolExecutor(max_workers=app.config.get("WORKER_CONCURRENCY", 4)) as pool:
+        with ThreadPoolExecutor(max_workers=app.config["WORKER_CONCURRENCY"]) as pool:
             for provider_id in ids:
                 pool.submit(refresh_one, app, provider_id)
 
@@ -144,7 +144,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         refresh_due_providers,
         "interval",
         id="refresh_due_providers",
-        seconds=app.config.get("WORKER_TICK_SECONDS", 30),
+        seconds=app.config["WORKER_TICK_SECONDS"],
         jitter=5,
         next_run_time=datetime.now(UTC),
         max_instances=1,

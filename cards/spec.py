@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from cards.errors import ActionNotSupported
 from cards.taxonomy import Taxonomy
@@ -98,6 +98,12 @@ class RefreshContext(Protocol):
         """A deployment secret such as ``youtube_api_key``, or None when unset."""
 
 
+class NoConfig(BaseModel):
+    """The config of a kind that needs no settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class CardKind:
     """Base class of every card kind. Subclass it and override the hooks you need."""
 
@@ -110,7 +116,7 @@ class CardKind:
     description: ClassVar[str] = ""
     """One sentence for retailers choosing a kind."""
 
-    config_model: ClassVar[type[BaseModel]] = BaseModel
+    config_model: ClassVar[type[BaseModel]] = NoConfig
     """Pydantic model of the provider config. It validates CLI, portal and API input
     and its JSON Schema drives the generated portal form."""
 

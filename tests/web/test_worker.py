@@ -18,7 +18,7 @@ def add_providers(db, count: int, **fields) -> list[int]:
     db.add(org)
     db.flush()
     providers = [
-        Provider(organization_id=org.id, kind="product_feed", name=f"p{n}", **fields)
+        Provider(organization_id=org.id, name=f"p{n}", **{"kind": "product_feed", **fields})
         for n in range(count)
     ]
     db.add_all(providers)
@@ -89,3 +89,57 @@ def test_two_worker_processes_never_claim_the_same_provider(db, database_url):
     assert first and second, "both workers should have found work"
     assert set(first).isdisjoint(second)
     assert sorted(first + second) == sorted(all_ids)
+
+
+def test_the_scheduled_job_refreshes_what_is_due(app, db, httpserver):
+    from app.worker import build_scheduler, refresh_due_providers
+
+    app.config["FETCH_ALLOW"] = "127.0.0.1"
+    httpserver.expect_request("/acme/camp-kitchen.rss").respond_with_data(
+        PIN_BOARD, content_type="text/xml"
+    )
+    (provider_id,) = add_providers(
+        db, 1, kind="pinterest", config={"url": httpserver.url_for("/acme/camp-kitchen.rss")}
+    )
+    build_scheduler(app, blocking=False)  # binds the app for the module-level jobs
+    refresh_due_providers()
+    db.expire_all()
+    provider = db.get(Provider, provider_id)
+    assert provider.last_error is None and provider.card_count == 1
+    due_in = provider.next_run_at - datetime.now(UTC)
+    assert timedelta(seconds=provider.interval_seconds - 60) < due_in
+
+
+def test_a_source_that_asks_to_wait_is_not_asked_again_before(app, db):
+    from app.refresh import refresh_provider
+    from cards.errors import SourceError
+    from cards.registry import registered
+    from cards.spec import CardKind
+
+    reset = datetime.now(UTC) + timedelta(hours=9)
+
+    class OverQuota(CardKind):
+        """Always over quota."""
+
+        name = "over_quota"
+
+        def refresh(self, config, context):
+            raise SourceError("Quota used up.", retry_after=reset)
+
+    (provider_id,) = add_providers(db, 1, kind="over_quota")
+    provider = db.get(Provider, provider_id)
+    with registered(OverQuota()), app.app_context():
+        outcome = refresh_provider(db, provider, context=None, now=datetime.now(UTC))  # type: ignore[arg-type]
+    assert not outcome.ok and outcome.error == "Quota used up."
+    db.refresh(provider)
+    assert provider.next_run_at == reset
+    assert provider.status == "backing_off"
+
+
+PIN_BOARD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Camp kitchen</title>
+<link>https://www.pinterest.com/acme/camp-kitchen/</link><description>Ideas</description>
+<item><title>Skillet breakfast</title><link>https://www.pinterest.com/pin/1/</link>
+<description>&lt;a href="/pin/1/"&gt;&lt;img src="https://i.pinimg.com/1.jpg"&gt;&lt;/a&gt;Eggs</description>
+<pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate><guid>1</guid></item>
+</channel></rss>"""
