@@ -1,11 +1,16 @@
-"""Jinja helpers shared by every template: formatting money, durations, times."""
+"""Jinja set-up shared by every template: where templates are found (Plaza first,
+then card-kind plugins), and filters for money, durations and times."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from cards.registry import all_kinds
 
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
@@ -47,7 +52,30 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
+def plugin_template_folders() -> list[str]:
+    """``templates/`` folders shipped inside the packages that provide card kinds.
+
+    A third-party kind ships ``<its package>/templates/cards/<kind>.html`` and
+    Plaza finds it; Plaza's own templates come first, so a plugin cannot
+    replace a page by accident.
+    """
+    folders: list[str] = []
+    for kind in all_kinds().values():
+        package = type(kind).__module__.partition(".")[0]
+        try:
+            folder = resources.files(package).joinpath("templates")
+        except (ModuleNotFoundError, TypeError):
+            continue
+        if folder.is_dir() and str(folder) not in folders:
+            folders.append(str(folder))
+    return folders
+
+
 def init_app(app: Flask) -> None:
+    assert app.jinja_loader is not None
+    app.jinja_loader = ChoiceLoader(
+        [app.jinja_loader, *(FileSystemLoader(f) for f in plugin_template_folders())]
+    )
     app.add_template_filter(money)
     app.add_template_filter(duration)
     app.add_template_filter(compact_number)
