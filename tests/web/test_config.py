@@ -1,0 +1,82 @@
+"""Configuration from PLAZA_* variables, and the server the README starts."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import ConfigurationError
+
+
+def test_settings_come_from_plaza_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLAZA_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("PLAZA_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("PLAZA_FEED_PAGE_SIZE", "12")
+    app = create_app()
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/env.db"
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["FEED_PAGE_SIZE"] == 12
+
+
+def test_development_keeps_a_generated_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("PLAZA_SECRET_KEY", raising=False)
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
+    first = create_app({"DATABASE_URL": "sqlite://"})
+    second = create_app({"DATABASE_URL": "sqlite://"})
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert first.config["DATABASE_URL"] == "sqlite://"
+
+
+def test_production_requires_a_secret_key_and_secure_cookies(monkeypatch):
+    monkeypatch.delenv("PLAZA_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="PLAZA_SECRET_KEY must be set"):
+        create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s", "DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("PLAZA_DATABASE_URL", raising=False)
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
+    app = create_app({"SECRET_KEY": "s"})
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/plaza.sqlite3"
+
+
+def test_plaza_serve_answers_health_checks(tmp_path):
+    plaza = Path(sys.executable).with_name("plaza")
+    env = {**os.environ, "PLAZA_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+           "PLAZA_SECRET_KEY": "serve-test"}  # fmt: skip
+    subprocess.run([str(plaza), "db", "upgrade"], env=env, check=True, capture_output=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [str(plaza), "serve", "--port", str(port), "--no-worker"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "plaza serve did not answer in 30 s"
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert "Create an account" in response.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
