@@ -92,42 +92,36 @@ def player(card_id: int) -> str:
     return render_template("cards/_player.html", card=card)
 
 
-@bp.post("/<int:card_id>/save")
-@login_required
-def save(card_id: int) -> Response | str:
+def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
+    """Set or clear one of the consumer's marks on a card; repeating it changes nothing."""
     card = card_or_404(card_id)
     session = db.session()
     state = _state(session, card)
-    if state.saved_at is None:
-        state.saved_at = datetime.now(UTC)
-        _record(session, card, EventKind.SAVE)
+    if (getattr(state, field) is not None) != on:
+        setattr(state, field, datetime.now(UTC) if on else None)
+        _record(session, card, event)
     session.commit()
+    return card
+
+
+@bp.post("/<int:card_id>/save")
+@login_required
+def save(card_id: int) -> Response | str:
+    card = _mark(card_id, "saved_at", True, EventKind.SAVE)
     return _respond(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/unsave")
 @login_required
 def unsave(card_id: int) -> Response | str:
-    card = card_or_404(card_id)
-    session = db.session()
-    state = _state(session, card)
-    if state.saved_at is not None:
-        state.saved_at = None
-        _record(session, card, EventKind.UNSAVE)
-    session.commit()
+    card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
     return _respond(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/dismiss")
 @login_required
 def dismiss(card_id: int) -> Response | str:
-    card = card_or_404(card_id)
-    session = db.session()
-    state = _state(session, card)
-    if state.dismissed_at is None:
-        state.dismissed_at = datetime.now(UTC)
-        _record(session, card, EventKind.DISMISS)
-    session.commit()
+    card = _mark(card_id, "dismissed_at", True, EventKind.DISMISS)
     return _respond(
         lambda: render_template(
             "cards/_undo.html",

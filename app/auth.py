@@ -93,6 +93,11 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
+def _form_page(template: str, form: FlaskForm) -> tuple[str, int]:
+    """The empty form, or the form with its errors (400) after a bad submission."""
+    return render_template(template, form=form), 400 if request.method == "POST" else 200
+
+
 def _lockout_seconds(session: Session, email: str, ip: str, now: datetime) -> int:
     config = current_app.config
     window = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
@@ -120,8 +125,7 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(url_for("feed.home"))
     form = LoginForm()
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("auth/login.html", form=form), status
+        return _form_page("auth/login.html", form)
     session = db.session()
     email = form.email.data.strip().lower()
     ip = request.remote_addr or "unknown"
@@ -156,8 +160,7 @@ def signup():  # type: ignore[no-untyped-def]
         return redirect(url_for("feed.home"))
     form = SignupForm()
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("auth/signup.html", form=form), status
+        return _form_page("auth/signup.html", form)
     session = db.session()
     try:
         user = create_user(session, form.email.data, form.password.data)
