@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from flask import abort, render_template
 from flask_login import current_user
@@ -49,7 +50,9 @@ def card_views(
     ):
         slugs[card_id].append(slug)
     tax = taxonomy()
-    profile = load_profile(db, user_id) if any(r is None for _, r in items) else None
+    now = datetime.now(UTC)
+    needs_profile = any(r is None for _, r in items)
+    profile = load_profile(db, user_id, taxonomy=tax, now=now) if needs_profile else None
     views = []
     for card, ranked in items:
         provider = providers[card.provider_id]
@@ -57,7 +60,7 @@ def card_views(
             reasons = ranked.reasons
         else:
             assert profile is not None
-            reasons = explain(profile, as_candidate(card, slugs[card.id or 0]), tax)
+            reasons = explain(profile, as_candidate(card, slugs[card.id or 0]), tax, now)
         primary = reasons[0] if reasons else None
         # The reason's interest first: it is the one the consumer most likely means.
         choices = [r.interest for r in reasons if r.interest]

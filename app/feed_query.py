@@ -1,7 +1,7 @@
 """The request path's database side: load a consumer's profile and candidates.
 
-Everything the ranker needs is read here in a handful of indexed queries;
-:mod:`app.ranking` then works on plain data. A page of the feed is
+Everything the ranker needs is read here in a handful of indexed, aggregated
+queries; :mod:`app.ranking` then works on plain data. A page of the feed is
 (candidates published up to the feed session's start) minus (cards already
 served in that session), ranked, first N: new cards arriving mid-scroll wait
 for the next refresh, and no card is served twice or skipped.
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
 
+from app.affinity import EventRecord, affinities_from_events
 from app.models import (
     Card,
     CardInterest,
@@ -30,11 +31,25 @@ from app.models import (
     ProviderStatus,
     SurveyAnswer,
 )
-from app.ranking import Candidate, Profile, Ranked, rank
+from app.popularity import CardCounts, popularity_lifts
+from app.ranking import (
+    FLIGHT_KINDS,
+    Candidate,
+    Delivery,
+    Profile,
+    Ranked,
+    candidate_slugs,
+    rank,
+)
 from cards.taxonomy import Taxonomy
 
+# Events older than this weigh under 6% (four affinity half-lives): not worth reading.
+EVENT_HORIZON = timedelta(days=90)
+MAX_EVENTS = 2000  # the most recent ones, through ix_event_user_time
+MAX_FLIGHTS = 200  # running promotions and surveys considered for one page
 
-def load_profile(db: Session, user_id: int) -> Profile:
+
+def load_profile(db: Session, user_id: int, *, taxonomy: Taxonomy, now: datetime) -> Profile:
     interests = db.exec(
         select(ConsumerInterest.slug, ConsumerInterest.state).where(
             ConsumerInterest.user_id == user_id
@@ -53,27 +68,53 @@ def load_profile(db: Session, user_id: int) -> Profile:
         hidden_providers=frozenset(hidden.all()),
         dismissed=frozenset(dismissed.all()),
         answered=frozenset(answered.all()),
+        affinities=affinities_from_events(_recent_events(db, user_id, now), now),
     )
 
 
-def candidate_slugs(profile: Profile, taxonomy: Taxonomy) -> set[str]:
-    """Interests whose cards may match: followed ones, what is below them, and
-    their parents (a card about `shoes` partly matches a follower of running shoes)."""
-    slugs: set[str] = set()
-    for slug in profile.follows:
-        slugs.update(taxonomy.descendants(slug))
-        slugs.update(taxonomy.ancestors(slug))
-    return slugs
+def _recent_events(db: Session, user_id: int, now: datetime) -> list[EventRecord]:
+    """The consumer's latest events with their cards' kind and interests."""
+    rows = db.exec(
+        select(
+            Event.kind,
+            Event.card_id,
+            Card.provider_id,
+            Card.kind,
+            Event.created_at,
+            Event.detail,
+        )
+        .join(Card, col(Card.id) == Event.card_id)
+        .where(Event.user_id == user_id, Event.created_at >= now - EVENT_HORIZON)
+        .order_by(col(Event.created_at).desc(), col(Event.id).desc())
+        .limit(MAX_EVENTS)
+    ).all()
+    interests = _interests_of(db, list({row[1] for row in rows}))
+    return [
+        EventRecord(
+            kind=kind,
+            card_id=card_id,
+            provider_id=provider_id,
+            card_kind=card_kind,
+            interests=tuple(interests.get(card_id, ())),
+            at=at,
+            interest=(detail or {}).get("interest"),
+        )
+        for kind, card_id, provider_id, card_kind, at, detail in rows
+    ]
 
 
 def load_candidates(
     db: Session,
     slugs: set[str],
     *,
+    user_id: int,
     as_of: datetime,
-    exclude_session: tuple[int, str] | None,
+    feed_session: str | None,
     limit: int,
 ) -> list[Candidate]:
+    """Cards about ``slugs`` that may be shown at ``as_of``: the newest ``limit``
+    ones and the running promotions and surveys, with their popularity and, for
+    promotions, how much of their caps today has used."""
     if not slugs:
         return []
     matching = select(CardInterest.card_id).where(col(CardInterest.slug).in_(slugs))
@@ -87,23 +128,43 @@ def load_candidates(
             Provider.status != ProviderStatus.SUSPENDED,
             or_(col(Card.ends_at).is_(None), col(Card.ends_at) > as_of),
         )
-        .order_by(col(Card.published_at).desc(), col(Card.id).desc())
-        .limit(limit)
     )
-    if exclude_session is not None:
-        user_id, feed_session = exclude_session
+    if feed_session is not None:
         served = select(Event.card_id).where(
             Event.user_id == user_id,
             Event.feed_session == feed_session,
             Event.kind == EventKind.IMPRESSION,
         )
         query = query.where(col(Card.id).not_in(served))
-    cards = db.exec(query).all()
-    interests = _interests_of(db, [c.id for c in cards if c.id is not None])
-    return [as_candidate(card, interests.get(card.id or 0, ())) for card in cards]
+    newest = col(Card.published_at).desc(), col(Card.id).desc()
+    flight_kinds = sorted(FLIGHT_KINDS)
+    organic = query.where(col(Card.kind).not_in(flight_kinds)).order_by(*newest).limit(limit)
+    # Promotions and surveys run for days: a newest-first window would drop those that
+    # started a while ago, so the running ones come on their own (there are few).
+    flights = query.where(col(Card.kind).in_(flight_kinds)).order_by(*newest).limit(MAX_FLIGHTS)
+    cards = [c for q in (organic, flights) for c in db.exec(q).all() if c.id is not None]
+    ids = [c.id for c in cards if c.id is not None]
+    interests = _interests_of(db, ids)
+    lifts = popularity_lifts(_open_counts(db, cards))
+    deliveries = _deliveries(db, [c for c in cards if c.kind == "promotion"], user_id, as_of)
+    return [
+        as_candidate(
+            card,
+            interests.get(card.id or 0, ()),
+            popularity=lifts.get(card.id or 0, 1.0),
+            delivery=deliveries.get(card.id or 0),
+        )
+        for card in cards
+    ]
 
 
-def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
+def as_candidate(
+    card: Card,
+    interests: Iterable[str],
+    *,
+    popularity: float = 1.0,
+    delivery: Delivery | None = None,
+) -> Candidate:
     return Candidate(
         card_id=card.id or 0,
         provider_id=card.provider_id,
@@ -113,6 +174,8 @@ def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
         badge=card.badge,
         starts_at=card.starts_at,
         ends_at=card.ends_at,
+        popularity=popularity,
+        delivery=delivery,
     )
 
 
@@ -127,6 +190,67 @@ def _interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
         for card_id, slug in rows:
             out[card_id].append(slug)
     return out
+
+
+def _open_counts(db: Session, cards: list[Card]) -> list[CardCounts]:
+    """Impressions and opens per card, counted on ix_event_card_kind."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if cards:
+        rows = db.exec(
+            select(Event.card_id, Event.kind, func.count())
+            .where(
+                col(Event.card_id).in_([c.id for c in cards]),
+                col(Event.kind).in_((EventKind.IMPRESSION, EventKind.OPEN)),
+            )
+            .group_by(Event.card_id, Event.kind)
+        )
+        for card_id, kind, count in rows:
+            counts[card_id or 0][kind] = count
+    return [
+        CardCounts(
+            card_id=card.id or 0,
+            provider_id=card.provider_id,
+            impressions=counts[card.id or 0].get(EventKind.IMPRESSION, 0),
+            opens=counts[card.id or 0].get(EventKind.OPEN, 0),
+        )
+        for card in cards
+    ]
+
+
+def _deliveries(
+    db: Session, promotions: list[Card], user_id: int, now: datetime
+) -> dict[int, Delivery]:
+    """Today's impressions of each capped promotion, to everyone and to this consumer."""
+    capped = {
+        c.id: c
+        for c in promotions
+        if c.id is not None
+        and c.payload.get("daily_impression_cap")
+        and c.payload.get("per_consumer_cap")
+    }
+    if not capped:
+        return {}
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    mine = case((Event.user_id == user_id, 1), else_=0)
+    rows = db.exec(
+        select(Event.card_id, func.count(), func.sum(mine))
+        .where(
+            col(Event.card_id).in_(list(capped)),
+            Event.kind == EventKind.IMPRESSION,
+            Event.created_at >= day,
+        )
+        .group_by(Event.card_id)
+    )
+    used = {card_id: (total, int(own or 0)) for card_id, total, own in rows}
+    return {
+        card_id: Delivery(
+            daily_cap=int(card.payload["daily_impression_cap"]),
+            consumer_cap=int(card.payload["per_consumer_cap"]),
+            delivered_today=used.get(card_id, (0, 0))[0],
+            seen_today=used.get(card_id, (0, 0))[1],
+        )
+        for card_id, card in capped.items()
+    }
 
 
 @dataclass
@@ -147,15 +271,17 @@ def build_page(
     page_size: int,
     candidate_limit: int,
 ) -> FeedPage:
-    profile = load_profile(db, user_id)
+    profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
     candidates = load_candidates(
         db,
         candidate_slugs(profile, taxonomy),
+        user_id=user_id,
         as_of=as_of,
-        exclude_session=(user_id, feed_session),
+        feed_session=feed_session,
         limit=candidate_limit,
     )
-    ranked = rank(profile, candidates, now, taxonomy)
+    # One card more than a page tells whether there is a next one.
+    ranked = rank(profile, candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)
     page = ranked[:page_size]
     ids = [r.candidate.card_id for r in page]
     cards = {c.id: c for c in db.exec(select(Card).where(col(Card.id).in_(ids))).all() if c.id}

@@ -38,11 +38,17 @@ def reason_text(
     if reason.code == "sponsored":
         by = f"Sponsored by {sponsor}" if sponsor else "Sponsored"
         return f"{by}, shown to people interested in {name}" if name else by
-    if reason.code == "related":
-        return f"Related to {name}, which you follow"
-    if reason.code == "price_drop":
-        return "Price dropped"
-    return f"Because you follow {name}"
+    texts = {
+        "related": f"Related to {name}, which you follow",
+        "saved_similar": f"You saved similar {name}",
+        "opened_similar": f"You looked at similar {name}",
+        "liked_source": f"You liked other cards from {source}",
+        "popular": "Popular with shoppers like you",
+        "explore": "Something new for you",
+        "price_drop": "Price dropped",
+        "new": "New",
+    }
+    return texts.get(reason.code, f"Because you follow {name}")
 
 
 def card_template(kind: str) -> str:

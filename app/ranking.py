@@ -1,33 +1,101 @@
 """Ranking: a pure function of (consumer profile, candidates, now).
 
 Nothing here touches the database, the clock or the request, so the same
-input always gives the same order; it can be tested with hypothesis and
-benchmarked alone. The request path loads the profile and the candidates
-through indexed queries and hands them over.
+input always gives the same order, in any process; it can be tested with
+hypothesis and benchmarked alone. The request path
+(:mod:`app.feed_query`) loads the profile and the candidates through indexed
+queries and hands them over.
+
+A card's score is a product of factors, each near 1 when it knows nothing:
+
+- **interest**: the consumer's followed interests through the taxonomy
+  (following `shoes` matches `shoes/running` fully, its parent or a sibling
+  partly) plus what their behaviour taught (:mod:`app.affinity`); several
+  matching interests add up with diminishing returns;
+- **kind** and **provider**: learned affinities;
+- **freshness**: a half-life per kind; promotions and surveys age from the
+  start of their own flight; new products and price drops are lifted;
+- **popularity**: a smoothed open rate (:mod:`app.popularity`);
+- **fatigue**: a card shown again and again without an open sinks, then leaves.
+
+Hard filters (muted interests, hidden providers, dismissed cards, answered
+surveys, cards outside their dates, exhausted promotions) come first and are
+absolute. :mod:`app.ranking_compose` then lays the scored cards out as pages
+(diversity, promotion and exploration slots, one survey per page).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+from app.affinity import ANCESTOR_SHARE, NO_AFFINITIES, Affinities, lineage
+from app.ranking_compose import Row, Scored, compose
 from cards.taxonomy import Taxonomy
 
 HALF_LIFE = {
-    "product_feed": timedelta(days=4),
-    "youtube": timedelta(days=6),
-    "pinterest": timedelta(days=10),
+    "product_feed": timedelta(days=7),
+    "youtube": timedelta(days=10),
+    "pinterest": timedelta(days=14),
 }
-DEFAULT_HALF_LIFE = timedelta(days=5)
-PARTIAL_MATCH = 0.4  # a card about `shoes` for someone who follows `shoes/running`
-BADGE_LIFT = {"price_drop": 0.35, "new": 0.1}
-MAX_RUN_PER_PROVIDER = 2
+DEFAULT_HALF_LIFE = timedelta(days=7)
+FLIGHT_KINDS = frozenset({"promotion", "survey"})  # they age from the start of their dates
+MIN_FLIGHT_HALF_LIFE = timedelta(days=1)
+MAX_FLIGHT_HALF_LIFE = timedelta(days=14)
+FRESHNESS_FLOOR = 0.4  # an old card still relevant to you beats a fresh one that is not
+FRESHNESS_SPAN = 1 - FRESHNESS_FLOOR
+
+FULL_MATCH = 1.0  # the card is about something you follow, or something below it
+PARENT_MATCH = 0.4  # a card about `shoes` for someone who follows `shoes/running`
+SIBLING_MATCH = 0.25  # a card about `shoes/hiking` for the same person
+LEARNED_WEIGHT = 0.6  # how much a learned interest affinity (in [-1, 1]) adds to a match
+DIMINISHING = 0.5  # the second matching interest counts half, the third a quarter...
+# Below this, a learned affinity alone does not make a card worth showing: an open
+# of a running shoe lifts `apparel` a little, but not every dress with it.
+MIN_LEARNED = 0.15
+
+BADGE_LIFT = {"price_drop": 1.35, "new": 1.1}
+NEW_BADGE_SECONDS = timedelta(days=2).total_seconds()  # "new" stays on a card; its lift not
+POPULAR_REASON = 1.5  # a popularity multiplier worth naming
+LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
+
+FATIGUE_STEP = 0.75  # each impression beyond the first without an open
+FATIGUE_LIMIT = 5  # impressions without an open after which a card leaves
+
+PACING_BURST = 0.02  # share of the daily cap a promotion may run ahead of even pacing
 
 
-@dataclass(frozen=True)
+def _decay_rate(half_life: timedelta) -> float:
+    """Per second, for math.exp: exp(-rate * age) halves every ``half_life``."""
+    return math.log(2) / half_life.total_seconds()
+
+
+FLIGHT = -1.0  # in DECAY_RATE: this kind decays over its own flight (_flight_decay_rate)
+DECAY_RATE = {kind: _decay_rate(half_life) for kind, half_life in HALF_LIFE.items()}
+DECAY_RATE.update(dict.fromkeys(FLIGHT_KINDS, FLIGHT))
+DEFAULT_DECAY_RATE = _decay_rate(DEFAULT_HALF_LIFE)
+
+
+def _flight_decay_rate(starts_at: datetime, ends_at: datetime | None) -> float:
+    """Promotions and surveys halve their freshness over half their flight."""
+    flight = (ends_at - starts_at) / 2 if ends_at else MAX_FLIGHT_HALF_LIFE
+    return _decay_rate(min(max(flight, MIN_FLIGHT_HALF_LIFE), MAX_FLIGHT_HALF_LIFE))
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A promotion's impression caps and how much of them today has used."""
+
+    daily_cap: int
+    consumer_cap: int
+    delivered_today: int = 0  # to everyone
+    seen_today: int = 0  # by this consumer
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     card_id: int
     provider_id: int
@@ -37,6 +105,13 @@ class Candidate:
     badge: str | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    popularity: float = 1.0  # multiplier from app.popularity (1.0 = an average card)
+    delivery: Delivery | None = None  # promotions only
+    # Derived once here, not per consumer in the ranking loop (aware-datetime maths is slow).
+    published_ts: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "published_ts", self.published_at.timestamp())
 
 
 @dataclass(frozen=True)
@@ -46,14 +121,22 @@ class Profile:
     hidden_providers: frozenset[int] = frozenset()
     dismissed: frozenset[int] = frozenset()
     answered: frozenset[int] = frozenset()
+    affinities: Affinities = NO_AFFINITIES
 
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a card is in the feed, in a form a template can put into words."""
+    """Why a card is in the feed, in a form a template can put into words.
 
-    code: str  # "follow", "related", "sponsored", "price_drop", "new"
+    Codes: ``follow``, ``related`` (a followed interest, fully or partly
+    matched), ``saved_similar``, ``opened_similar`` (a learned interest),
+    ``liked_source`` (a learned provider), ``sponsored``, ``explore``,
+    ``popular``, ``price_drop``, ``new``.
+    """
+
+    code: str
     interest: str | None = None
+    provider_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,101 +144,344 @@ class Ranked:
     candidate: Candidate
     score: float
     reasons: tuple[Reason, ...] = field(default=())
+    # Each factor of the score (1.0 = neutral; "interest" is the match itself), for a
+    # "Why this card?" panel: interest, kind, provider, freshness, popularity, badge, fatigue.
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 def rank(
-    profile: Profile, candidates: Sequence[Candidate], now: datetime, taxonomy: Taxonomy
+    profile: Profile,
+    candidates: Sequence[Candidate],
+    now: datetime,
+    taxonomy: Taxonomy,
+    *,
+    limit: int | None = None,
+    page_size: int = 20,
 ) -> list[Ranked]:
-    """Filter, score and order ``candidates`` for one consumer."""
-    scored: list[Ranked] = []
-    for candidate in candidates:
-        if not _eligible(profile, candidate, now, taxonomy):
-            continue
-        match, interest, partial = _interest_match(profile, candidate, taxonomy)
-        if match <= 0:
-            continue
-        score = match * _freshness(candidate, now) + BADGE_LIFT.get(candidate.badge or "", 0.0)
-        scored.append(Ranked(candidate, score, _reasons(candidate, interest, partial)))
-    scored.sort(
-        key=lambda r: (-r.score, -r.candidate.published_at.timestamp(), -r.candidate.card_id)
-    )
-    return _limit_provider_runs(scored)
+    """Filter, score and lay out ``candidates`` for one consumer.
+
+    ``limit`` stops after that many cards (the request path asks for one page
+    and one more card, to know whether there is a next page); the layout is
+    built position by position, so the first N cards are the same whatever
+    the limit.
+    """
+    scorer = Scorer(profile, now, taxonomy)
+    organic, promoted = scorer.score_all(candidates)
+    organic.sort()
+    promotions = scorer.promotions(promoted)
+    placed = compose(organic, promotions, limit=limit, page_size=page_size, is_new=scorer.is_new)
+    ranked = []
+    for scored, via in placed:
+        signals = scorer.signals(scored.candidate)
+        reasons = scorer.reasons(scored.candidate, via, signals)
+        ranked.append(Ranked(scored.candidate, scored.score, reasons, signals))
+    return ranked
 
 
-def explain(profile: Profile, candidate: Candidate, taxonomy: Taxonomy) -> tuple[Reason, ...]:
+def explain(
+    profile: Profile, candidate: Candidate, taxonomy: Taxonomy, now: datetime
+) -> tuple[Reason, ...]:
     """Why ``candidate`` matches ``profile``, whether or not it would be shown now
     (a card re-drawn after an action, a saved card)."""
-    match, interest, partial = _interest_match(profile, candidate, taxonomy)
-    return _reasons(candidate, interest, partial) if match > 0 else ()
+    scorer = Scorer(profile, now, taxonomy)
+    if scorer.match(candidate.interests).value <= 0:
+        return ()
+    return scorer.reasons(candidate, None, scorer.signals(candidate))
 
 
-def _reasons(candidate: Candidate, interest: str | None, partial: bool) -> tuple[Reason, ...]:
-    reasons = [Reason("related" if partial else "follow", interest)]
-    if candidate.kind == "promotion":
-        reasons.insert(0, Reason("sponsored", interest))
-    if candidate.badge == "price_drop":
-        reasons.append(Reason("price_drop"))
-    return tuple(reasons)
+def candidate_slugs(profile: Profile, taxonomy: Taxonomy) -> set[str]:
+    """Interests whose cards may score above zero, for the candidate query: followed
+    ones and what is below them, their parents and siblings' subtrees (partial
+    matches), and the subtrees of interests the consumer's behaviour lifted."""
+    slugs: set[str] = set()
+    for slug in profile.follows:
+        slugs.update(taxonomy.descendants(slug))
+        ancestors = taxonomy.ancestors(slug)
+        slugs.update(ancestors)
+        if ancestors:
+            for sibling in taxonomy.children(ancestors[0]):
+                slugs.update(taxonomy.descendants(sibling))
+    for slug, affinity in profile.affinities.interests.items():
+        if affinity * LEARNED_WEIGHT >= MIN_LEARNED:
+            slugs.update(taxonomy.descendants(slug))
+    return slugs
 
 
-def _eligible(profile: Profile, candidate: Candidate, now: datetime, taxonomy: Taxonomy) -> bool:
-    if candidate.provider_id in profile.hidden_providers:
-        return False
-    if candidate.card_id in profile.dismissed or candidate.card_id in profile.answered:
-        return False
-    if candidate.starts_at is not None and candidate.starts_at > now:
-        return False
-    if candidate.ends_at is not None and candidate.ends_at <= now:
-        return False
-    return not any(_is_muted(profile, slug, taxonomy) for slug in candidate.interests)
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a card's interests are worth to one consumer, and which one says why."""
+
+    value: float  # > 0: the card may be shown
+    declared: float  # the best declared (followed) match alone, for promotion targeting
+    code: str  # the reason's code
+    interest: str | None  # the reason's interest
 
 
-def _is_muted(profile: Profile, slug: str, taxonomy: Taxonomy) -> bool:
-    return slug in profile.muted or any(a in profile.muted for a in taxonomy.ancestors(slug))
+class _SlugValue(NamedTuple):
+    value: float
+    declared: float
+    code: str
+    interest: str | None
+    blocked: bool
 
 
-def _interest_match(
-    profile: Profile, candidate: Candidate, taxonomy: Taxonomy
-) -> tuple[float, str | None, bool]:
-    """Best match among the card's interests: (strength, followed interest, partial?)."""
-    best: tuple[float, str | None, bool] = (0.0, None, False)
-    for slug in candidate.interests:
-        if slug in profile.follows:
-            return (1.0, slug, False)
-        for ancestor in taxonomy.ancestors(slug):
-            if ancestor in profile.follows:
-                best = max(best, (1.0, ancestor, False), key=lambda t: t[0])
-                break
-        else:
-            followed_child = next(
-                (f for f in sorted(profile.follows) if f.startswith(slug + "/")), None
+NO_MATCH = Match(0.0, 0.0, "follow", None)
+
+
+class Scorer:
+    """One consumer's preferences, prepared once per ranking as lookup tables: every
+    taxonomy walk happens once per distinct interest, never once per candidate, and
+    each signal costs the hot loop one dictionary lookup."""
+
+    def __init__(self, profile: Profile, now: datetime, taxonomy: Taxonomy) -> None:
+        self.profile = profile
+        self.now = now
+        self.taxonomy = taxonomy
+        self._now_ts = now.timestamp()
+        affinities = profile.affinities
+        # Card -> multiplier: 0 removes it (dismissed, answered, worn out), < 1 is fatigue.
+        self._card_factor = {
+            card: 0.0 if n >= FATIGUE_LIMIT else FATIGUE_STEP ** (n - 1)
+            for card, n in affinities.ignored.items()
+            if n > 1
+        }
+        self._card_factor.update(dict.fromkeys(profile.dismissed | profile.answered, 0.0))
+        # Provider -> multiplier: 0 removes it (hidden), otherwise the learned affinity.
+        self._provider_factor = {p: math.exp(a) for p, a in affinities.providers.items()}
+        self._provider_factor.update(dict.fromkeys(profile.hidden_providers, 0.0))
+        # Kind -> (learned multiplier, freshness decay rate).
+        self._kinds = {
+            kind: (
+                math.exp(affinities.kinds.get(kind, 0.0)),
+                DECAY_RATE.get(kind, DEFAULT_DECAY_RATE),
             )
-            if followed_child and best[0] < PARTIAL_MATCH:
-                best = (PARTIAL_MATCH, followed_child, True)
-    return best
+            for kind in DECAY_RATE.keys() | affinities.kinds.keys()
+        }
+        self._follow_below: dict[str, str] = {}  # an ancestor of a followed interest -> it
+        self._sibling_of: dict[str, str] = {}  # a followed interest's sibling -> it
+        for slug in sorted(profile.follows):
+            ancestors = lineage(slug)[1:]
+            for ancestor in ancestors:
+                self._follow_below.setdefault(ancestor, slug)
+            for sibling in taxonomy.children(ancestors[0]) if ancestors else ():
+                if sibling not in profile.follows:
+                    self._sibling_of.setdefault(sibling, slug)
+        self._slugs: dict[str, _SlugValue] = {}
+        self._slug_values: dict[str, float] = {}  # the hot path's view of _slugs
+        self._values: dict[tuple[str, ...], float] = {}
+        self._matches: dict[tuple[str, ...], Match] = {}
 
+    def score_all(
+        self, candidates: Sequence[Candidate], factors: list[dict[str, float]] | None = None
+    ) -> tuple[list[Row], list[Row]]:
+        """(ordinary cards, promotions) that pass the hard filters, as sortable rows
+        (-score, -card id, input position, candidate); with ``factors``, also each
+        kept card's factors, for explanations.
 
-def _freshness(candidate: Candidate, now: datetime) -> float:
-    if candidate.kind in ("promotion", "survey"):
-        return 0.6
-    age = max((now - candidate.published_at).total_seconds(), 0.0)
-    half_life = HALF_LIFE.get(candidate.kind, DEFAULT_HALF_LIFE).total_seconds()
-    return math.pow(0.5, age / half_life)
+        The hot loop, and the one place a score is computed: kept lean, every
+        signal one lookup in a table prepared for this consumer."""
+        card_factor, provider_factor, kinds = (
+            self._card_factor,
+            self._provider_factor,
+            self._kinds,
+        )
+        values, combine, now, now_ts = self._values, self._combine, self.now, self._now_ts
+        exp, floor, span, lifts = math.exp, FRESHNESS_FLOOR, FRESHNESS_SPAN, BADGE_LIFT
+        default_kind = (1.0, DEFAULT_DECAY_RATE)
+        organic: list[Row] = []
+        promotions: list[Row] = []
+        for position, candidate in enumerate(candidates):
+            card = card_factor.get(candidate.card_id, 1.0)
+            provider = provider_factor.get(candidate.provider_id, 1.0)
+            if not card or not provider:
+                continue
+            starts, ends = candidate.starts_at, candidate.ends_at
+            if (starts is not None and starts > now) or (ends is not None and ends <= now):
+                continue
+            value = values.get(candidate.interests)
+            if value is None:
+                value = combine(candidate.interests)
+            if value <= 0:
+                continue
+            kind = candidate.kind
+            affinity, rate = kinds.get(kind, default_kind)
+            if rate == FLIGHT and starts is not None:
+                age = now_ts - starts.timestamp()
+                rate = _flight_decay_rate(starts, ends)
+            else:
+                age = now_ts - candidate.published_ts
+                rate = DEFAULT_DECAY_RATE if rate == FLIGHT else rate
+            freshness = floor + span * exp(-rate * age) if age > 0 else 1.0
+            badge = candidate.badge
+            lift = 1.0
+            if badge and (badge != "new" or age <= NEW_BADGE_SECONDS):
+                lift = lifts.get(badge, 1.0)
+            popularity = candidate.popularity
+            score = value * card * provider * affinity * popularity * freshness * lift
+            row = (-score, -candidate.card_id, position, candidate)
+            (promotions if kind == "promotion" else organic).append(row)
+            if factors is not None:
+                factors.append(
+                    {
+                        "interest": value,
+                        "kind": affinity,
+                        "provider": provider,
+                        "fatigue": card,
+                        "popularity": popularity,
+                        "freshness": freshness,
+                        "badge": lift,
+                    }
+                )
+        return organic, promotions
 
+    def signals(self, candidate: Candidate) -> dict[str, float]:
+        """Each factor of the candidate's score (empty if a hard filter removes it)."""
+        factors: list[dict[str, float]] = []
+        self.score_all([candidate], factors)
+        return factors[0] if factors else {}
 
-def _limit_provider_runs(ranked: list[Ranked]) -> list[Ranked]:
-    """Reorder so that no more than two cards in a row come from one provider.
+    def match(self, interests: tuple[str, ...]) -> Match:
+        """The card's value with the interest that best explains it."""
+        found = self._matches.get(interests)
+        if found is None:
+            value = self._value(interests)
+            if value <= 0:
+                found = NO_MATCH
+            else:
+                slugs = [self._slug(slug) for slug in interests]
+                best = max(slugs, key=lambda v: v.value)
+                declared = max(v.declared for v in slugs)
+                found = Match(value, declared, best.code, best.interest)
+            self._matches[interests] = found
+        return found
 
-    Each position takes the best remaining card that does not extend a run;
-    when only one provider is left, its cards follow in order.
-    """
-    remaining = list(ranked)
-    out: list[Ranked] = []
-    while remaining:
-        pick = 0
-        tail = Counter(r.candidate.provider_id for r in out[-MAX_RUN_PER_PROVIDER:])
-        last = out[-1].candidate.provider_id if out else None
-        if last is not None and tail[last] >= MAX_RUN_PER_PROVIDER:
-            pick = next((i for i, r in enumerate(remaining) if r.candidate.provider_id != last), 0)
-        out.append(remaining.pop(pick))
-    return out
+    def is_new(self, scored: Scored) -> bool:
+        """Outside the consumer's known preferences: it is here for an adjacent
+        interest, or its provider was never shown to them (once they have a history)."""
+        seen = self.profile.affinities.seen_providers
+        provider = scored.candidate.provider_id
+        return self.match(scored.candidate.interests).code == "related" or bool(
+            seen and provider not in seen
+        )
+
+    def promotions(self, rows: list[Row]) -> list[Scored]:
+        """The promotions this consumer may see now, most urgent first: only those
+        whose targeting names them (a followed interest, or one below or above it),
+        within both caps and even pacing; behind-pace ones get ahead."""
+        paced = []
+        for negative, tiebreak, _, candidate in rows:
+            if self.match(candidate.interests).declared < PARENT_MATCH:
+                continue
+            urgency = self._pacing(candidate)
+            if urgency is not None:
+                paced.append((negative * urgency, tiebreak, Scored(candidate, -negative)))
+        paced.sort(key=lambda t: t[:2])
+        return [scored for _, _, scored in paced]
+
+    def reasons(
+        self, candidate: Candidate, via: str | None, signals: dict[str, float]
+    ) -> tuple[Reason, ...]:
+        match = self.match(candidate.interests)
+        reasons = []
+        if candidate.kind == "promotion":
+            targeted = match.interest if match.declared >= PARENT_MATCH else None
+            reasons.append(Reason("sponsored", targeted))
+        if via == "explore":
+            reasons.append(Reason("explore"))
+        reasons.append(Reason(match.code, match.interest))
+        provider = self.profile.affinities.providers.get(candidate.provider_id, 0.0)
+        if provider >= LIKED_SOURCE_REASON:
+            reasons.append(Reason("liked_source", provider_id=candidate.provider_id))
+        if candidate.popularity >= POPULAR_REASON:
+            reasons.append(Reason("popular"))
+        if signals.get("badge", 1.0) > 1.0:
+            reasons.append(Reason(candidate.badge or ""))
+        return tuple(reasons)
+
+    def _value(self, interests: tuple[str, ...]) -> float:
+        found = self._values.get(interests)
+        return self._combine(interests) if found is None else found
+
+    def _combine(self, interests: tuple[str, ...]) -> float:
+        """What a card's interests are worth: nothing if any is muted, otherwise the
+        best one, each further positive one by a shrinking share, plus the strongest
+        dislike. Memoised per distinct tuple; written for speed, as a few thousand
+        distinct tuples can come by in one ranking."""
+        known = self._slug_values
+        positives = []
+        worst = 0.0
+        for slug in interests:
+            value = known.get(slug)
+            if value is None:
+                value = self._slug_value(slug)
+            if value > 0:
+                positives.append(value)
+            elif value < worst:
+                worst = value  # -inf for a muted interest
+        if len(positives) > 1:
+            positives.sort(reverse=True)
+        total, share = worst, 1.0
+        for value in positives:
+            total += value * share
+            share *= DIMINISHING
+        self._values[interests] = total
+        return total
+
+    def _slug(self, slug: str) -> _SlugValue:
+        found = self._slugs.get(slug)
+        if found is None:
+            found = self._slugs[slug] = self._value_of(slug)
+            # A muted interest makes every card about it worthless, whatever else it is about.
+            self._slug_values[slug] = -math.inf if found.blocked else found.value
+        return found
+
+    def _slug_value(self, slug: str) -> float:
+        self._slug(slug)
+        return self._slug_values[slug]
+
+    def _value_of(self, slug: str) -> _SlugValue:
+        line = lineage(slug)
+        affinities = self.profile.affinities
+        blocked = not self.profile.muted.isdisjoint(line)
+        declared, code, interest = self._declared(slug, line)
+        learned, share = 0.0, 1.0
+        for s in line:  # the interest itself, then its ancestors by a shrinking share
+            learned += affinities.interests.get(s, 0.0) * share
+            share *= ANCESTOR_SHARE
+        learned = LEARNED_WEIGHT * max(-1.0, min(1.0, learned))
+        if declared == 0 and learned < MIN_LEARNED:
+            learned = min(learned, 0.0)
+        if learned > declared:
+            saved = not affinities.saved_interests.isdisjoint(line)
+            code, interest = ("saved_similar" if saved else "opened_similar"), slug
+        return _SlugValue(declared + learned, declared, code, interest, blocked)
+
+    def _declared(self, slug: str, line: tuple[str, ...]) -> tuple[float, str, str | None]:
+        for s in line:
+            if s in self.profile.follows:
+                return FULL_MATCH, "follow", s
+        if slug in self._follow_below:
+            return PARENT_MATCH, "related", self._follow_below[slug]
+        for s in line:
+            if s in self._sibling_of:
+                return SIBLING_MATCH, "related", self._sibling_of[s]
+        return 0.0, "follow", None
+
+    def _pacing(self, candidate: Candidate) -> float | None:
+        """None when the promotion may not be shown now; otherwise how far behind even
+        pacing over today's part of its flight it is (1.0 = on pace, up to 2.0)."""
+        delivery = candidate.delivery
+        if delivery is None:
+            return 1.0
+        if delivery.seen_today >= delivery.consumer_cap:
+            return None
+        if delivery.delivered_today >= delivery.daily_cap:
+            return None
+        day = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = max(day, candidate.starts_at or day)
+        end = min(day + timedelta(days=1), candidate.ends_at or day + timedelta(days=1))
+        elapsed = (self.now - start) / (end - start) if end > start else 1.0
+        allowed = delivery.daily_cap * (min(max(elapsed, 0.0), 1.0) + PACING_BURST)
+        if delivery.delivered_today >= max(allowed, 1.0):
+            return None
+        return 1.0 + (allowed - delivery.delivered_today) / delivery.daily_cap

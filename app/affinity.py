@@ -1,0 +1,183 @@
+"""What a consumer's behaviour says about their tastes: a pure function of (events, now).
+
+The request path (:func:`app.feed_query.load_profile`) and the ranking
+benchmark's simulated shoppers both turn their event logs into affinities
+through :func:`affinities_from_events`, so what the benchmark measures is what
+the app does.
+
+Every affinity is bounded (a ``tanh`` of the evidence) so that no signal runs
+away however much a consumer clicks, and every event's weight halves every
+:data:`HALF_LIFE`, so old habits fade.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import TypeVar
+
+HALF_LIFE = timedelta(days=21)
+# Evidence at which an affinity reaches tanh(1), about three quarters of its bound:
+# roughly three opens, or one save and a bit.
+EVIDENCE_SCALE = 3.0
+INTEREST_BOUND = 1.0
+KIND_BOUND = 0.7
+PROVIDER_BOUND = 1.0
+# An event about `shoes/running/trail` says a little about `shoes/running` and
+# less about `shoes`: each step up the tree keeps this share.
+ANCESTOR_SHARE = 0.5
+NOT_INTERESTED_TOPIC = -3.0  # extra, on the very interest the consumer named
+# Impressions beyond the first of a card never engaged with: each one says "meh".
+IGNORED_IMPRESSION = (-0.1, -0.05, -0.1)
+ENGAGEMENTS = frozenset({"open", "save", "answer"})
+
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much one event moves the affinity of the card's interests, kind and provider."""
+
+    interest: float
+    kind: float
+    provider: float
+
+
+EVENT_WEIGHTS: Mapping[str, Weights] = {
+    "open": Weights(1.0, 1.0, 1.0),
+    "save": Weights(2.0, 1.5, 2.0),
+    "unsave": Weights(-1.5, -1.0, -1.5),  # takes back most of the save
+    "dismiss": Weights(-1.0, -0.5, -1.0),
+    "undismiss": Weights(1.0, 0.5, 1.0),  # takes back the dismiss
+    "not_interested": Weights(-1.0, -0.3, -0.5),
+    "hide_provider": Weights(0.0, -0.3, -4.0),
+    "answer": Weights(0.5, 1.0, 0.5),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One logged event with what ranking needs to know about its card."""
+
+    kind: str
+    card_id: int
+    provider_id: int
+    card_kind: str
+    interests: tuple[str, ...]
+    at: datetime
+    interest: str | None = None  # the topic named by a "not interested"
+
+
+@dataclass(frozen=True)
+class Affinities:
+    """Bounded per-consumer preferences in [-bound, bound]; 0 means "no evidence"."""
+
+    interests: Mapping[str, float] = field(default_factory=dict)
+    kinds: Mapping[str, float] = field(default_factory=dict)
+    providers: Mapping[int, float] = field(default_factory=dict)
+    # Interests (and their ancestors) of cards the consumer saved and kept saved:
+    # lets a reason say "You saved similar ..." rather than "You opened ...".
+    saved_interests: frozenset[str] = frozenset()
+    # Card -> impressions of a card the consumer never engaged with (fatigue).
+    ignored: Mapping[int, int] = field(default_factory=dict)
+    # Providers the consumer has been shown at all: anything else is new to them.
+    seen_providers: frozenset[int] = frozenset()
+
+
+NO_AFFINITIES = Affinities()
+
+
+def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affinities:
+    """Fold an event log (any order) into bounded, time-decayed affinities."""
+    interests: dict[str, float] = defaultdict(float)
+    kinds: dict[str, float] = defaultdict(float)
+    providers: dict[int, float] = defaultdict(float)
+    saves: Counter[str] = Counter()
+    impressions: Counter[int] = Counter()
+    last_seen: dict[int, EventRecord] = {}
+    engaged: set[int] = set()
+    for event in events:
+        if event.kind == "impression":
+            impressions[event.card_id] += 1
+            if event.card_id not in last_seen or last_seen[event.card_id].at < event.at:
+                last_seen[event.card_id] = event
+            continue
+        if event.kind in ENGAGEMENTS:
+            engaged.add(event.card_id)
+        weights = EVENT_WEIGHTS.get(event.kind)
+        if weights is None:
+            continue
+        decay = _decay(event.at, now)
+        _credit(interests, kinds, providers, event, weights, decay)
+        if event.kind == "not_interested" and event.interest:
+            interests[event.interest] += NOT_INTERESTED_TOPIC * decay
+        if event.kind in ("save", "unsave"):
+            step = 1 if event.kind == "save" else -1
+            for slug in _lineage_shares(event.interests):
+                saves[slug] += step
+    ignored = {card: n for card, n in impressions.items() if card not in engaged}
+    ignored_weights = Weights(*IGNORED_IMPRESSION)
+    for card_id, count in ignored.items():
+        if count > 1:
+            event = last_seen[card_id]
+            decay = (count - 1) * _decay(event.at, now)
+            _credit(interests, kinds, providers, event, ignored_weights, decay)
+    return Affinities(
+        interests=_bounded(interests, INTEREST_BOUND),
+        kinds=_bounded(kinds, KIND_BOUND),
+        providers=_bounded(providers, PROVIDER_BOUND),
+        saved_interests=frozenset(slug for slug, n in saves.items() if n > 0),
+        ignored=ignored,
+        seen_providers=frozenset(e.provider_id for e in last_seen.values()),
+    )
+
+
+def _credit(
+    interests: dict[str, float],
+    kinds: dict[str, float],
+    providers: dict[int, float],
+    event: EventRecord,
+    weights: Weights,
+    decay: float,
+) -> None:
+    for slug, share in _lineage_shares(event.interests).items():
+        interests[slug] += weights.interest * share * decay
+    kinds[event.card_kind] += weights.kind * decay
+    providers[event.provider_id] += weights.provider * decay
+
+
+@lru_cache(maxsize=4096)
+def lineage(slug: str) -> tuple[str, ...]:
+    """The interest and its ancestors, nearest first (`a/b/c`, `a/b`, `a`): in the
+    taxonomy a slug's parent is its path minus the last segment (cards.taxonomy).
+    Cached: ranking asks for the same few hundred interests all day."""
+    out = [slug]
+    while "/" in slug:
+        slug = slug.rpartition("/")[0]
+        out.append(slug)
+    return tuple(out)
+
+
+def _lineage_shares(slugs: Iterable[str]) -> dict[str, float]:
+    """Each of the card's interests in full, their ancestors by a shrinking share;
+    an interest reached twice counts once, at its largest share."""
+    shares: dict[str, float] = {}
+    for slug in slugs:
+        for depth, ancestor in enumerate(lineage(slug)):
+            share = ANCESTOR_SHARE**depth
+            if shares.get(ancestor, 0.0) < share:
+                shares[ancestor] = share
+    return shares
+
+
+def _decay(at: datetime, now: datetime) -> float:
+    age = max((now - at).total_seconds(), 0.0)
+    return math.pow(0.5, age / HALF_LIFE.total_seconds())
+
+
+def _bounded(raw: Mapping[K, float], bound: float) -> dict[K, float]:
+    return {key: bound * math.tanh(value / EVIDENCE_SCALE) for key, value in raw.items() if value}

@@ -1,0 +1,105 @@
+"""Turning events into affinities, and opens into popularity: bounded, decaying, smoothed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from app.affinity import (
+    HALF_LIFE,
+    INTEREST_BOUND,
+    KIND_BOUND,
+    PROVIDER_BOUND,
+    EventRecord,
+    affinities_from_events,
+    lineage,
+)
+from app.popularity import MULTIPLIER_RANGE, CardCounts, popularity_lifts
+from cards.taxonomy import default_taxonomy
+
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+TAXONOMY = default_taxonomy()
+TRAIL = "shoes/athletic-shoes/running-shoes/trail-running-shoes"
+
+
+def event(kind: str, card_id: int = 1, provider: int = 7, days_ago: float = 0, **kw):
+    return EventRecord(
+        kind=kind,
+        card_id=card_id,
+        provider_id=provider,
+        card_kind=kw.pop("card_kind", "product_feed"),
+        interests=kw.pop("interests", (TRAIL,)),
+        at=NOW - timedelta(days=days_ago),
+        **kw,
+    )
+
+
+def test_the_taxonomy_has_the_interest_these_tests_use():
+    assert TRAIL in TAXONOMY
+
+
+def test_saves_lift_the_interest_its_ancestors_less_the_kind_and_the_provider():
+    learned = affinities_from_events([event("save", card_id=n) for n in range(3)], NOW)
+    parent = TAXONOMY.ancestors(TRAIL)[0]
+    assert learned.interests[TRAIL] > learned.interests[parent] > 0
+    assert learned.kinds["product_feed"] > 0
+    assert learned.providers[7] > 0
+    assert TRAIL in learned.saved_interests and parent in learned.saved_interests
+
+
+def test_no_signal_runs_away():
+    learned = affinities_from_events([event("save", card_id=n) for n in range(1000)], NOW)
+    assert learned.interests[TRAIL] <= INTEREST_BOUND
+    assert learned.kinds["product_feed"] <= KIND_BOUND
+    assert learned.providers[7] <= PROVIDER_BOUND
+    hidden = affinities_from_events([event("hide_provider")] * 50, NOW)
+    assert -PROVIDER_BOUND <= hidden.providers[7] < -0.5 * PROVIDER_BOUND
+
+
+def test_old_habits_fade():
+    recent = affinities_from_events([event("open")], NOW)
+    old = affinities_from_events([event("open", days_ago=HALF_LIFE.days * 3)], NOW)
+    assert 0 < old.interests[TRAIL] < recent.interests[TRAIL] / 4
+
+
+def test_taking_an_action_back_takes_its_signal_back():
+    learned = affinities_from_events([event("dismiss"), event("undismiss")], NOW)
+    assert abs(learned.providers.get(7, 0.0)) < 1e-9
+    unsaved = affinities_from_events([event("save"), event("unsave")], NOW)
+    assert TRAIL not in unsaved.saved_interests
+
+
+def test_repeated_impressions_without_an_open_count_slightly_against():
+    ignored = [event("impression", days_ago=d) for d in (0, 1, 2)]
+    learned = affinities_from_events(ignored, NOW)
+    assert learned.ignored == {1: 3}
+    assert -0.2 < learned.providers[7] < 0
+    opened = affinities_from_events([*ignored, event("open")], NOW)
+    assert opened.ignored == {} and opened.providers[7] > 0
+    assert opened.seen_providers == {7}
+
+
+def test_not_interested_weighs_hardest_on_the_named_topic():
+    learned = affinities_from_events(
+        [event("not_interested", interests=(TRAIL, "sports"), interest="sports")], NOW
+    )
+    assert learned.interests["sports"] < learned.interests[TRAIL] < 0
+
+
+def test_popularity_is_smoothed_towards_the_provider_then_the_average():
+    counts = [
+        CardCounts(1, provider_id=1, impressions=1000, opens=200),  # a hit
+        CardCounts(2, provider_id=1, impressions=0, opens=0),  # its sibling, brand new
+        CardCounts(3, provider_id=2, impressions=1000, opens=60),
+        CardCounts(4, provider_id=2, impressions=0, opens=0),
+        CardCounts(5, provider_id=3, impressions=3, opens=3),  # lucky, but three is little
+    ]
+    lift = popularity_lifts(counts)
+    low, high = MULTIPLIER_RANGE
+    assert lift[1] > lift[2] > 1.0 > lift[4] > lift[3] >= low
+    assert lift[5] < lift[1] <= high
+    assert popularity_lifts([CardCounts(1, 1, 0, 0)]) == {1: 1.0}
+
+
+def test_the_lineage_of_a_slug_is_the_taxonomys():
+    for interest in TAXONOMY:
+        assert lineage(interest.slug) == (interest.slug, *TAXONOMY.ancestors(interest.slug))

@@ -1,0 +1,205 @@
+"""Properties of the pure ranker, for any consumer and any candidates hypothesis finds."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.affinity import Affinities
+from app.ranking import FATIGUE_LIMIT, Candidate, Delivery, Profile, rank
+from app.ranking_compose import (
+    MAX_RUN_PER_PROVIDER,
+    MAX_SURVEYS_PER_PAGE,
+    PROMOTION_AT,
+    PROMOTION_EVERY,
+)
+from cards.taxonomy import Taxonomy
+
+NOW = datetime(2025, 6, 15, 15, 0, tzinfo=UTC)
+PAGE = 20
+TAXONOMY = Taxonomy.from_rows(
+    {"slug": slug, "name": slug.rsplit("/", 1)[-1], "aliases": ""}
+    for slug in (
+        "shoes",
+        "shoes/running",
+        "shoes/running/trail",
+        "shoes/hiking",
+        "home",
+        "home/kitchen",
+        "home/kitchen/coffee",
+        "sports",
+        "sports/running",
+        "sports/camping",
+    )
+)
+SLUGS = sorted(i.slug for i in TAXONOMY)
+PROVIDERS = range(1, 7)
+ORGANIC_KINDS = ("product_feed", "youtube", "pinterest")
+
+slugs = st.sampled_from(SLUGS)
+hours = st.floats(min_value=-400, max_value=400, allow_nan=False)
+
+
+@st.composite
+def candidates(draw: st.DrawFn, kinds: tuple[str, ...] = (*ORGANIC_KINDS, "promotion", "survey")):
+    """Candidates with unique card ids, any mix of kinds, dates, badges and caps."""
+    ids = draw(st.lists(st.integers(1, 400), unique=True, max_size=60))
+    out = []
+    for card_id in ids:
+        kind = draw(st.sampled_from(kinds))
+        flight = kind in ("promotion", "survey")
+        starts = NOW - timedelta(hours=draw(hours)) if flight else None
+        delivery = None
+        if kind == "promotion" and draw(st.booleans()):
+            daily, own = draw(st.integers(1, 50)), draw(st.integers(1, 3))
+            delivery = Delivery(daily, own, draw(st.integers(0, 60)), draw(st.integers(0, 4)))
+        out.append(
+            Candidate(
+                card_id=card_id,
+                provider_id=draw(st.sampled_from(PROVIDERS)),
+                kind=kind,
+                interests=tuple(sorted(draw(st.sets(slugs, min_size=1, max_size=3)))),
+                published_at=NOW - timedelta(hours=abs(draw(hours))),
+                badge=draw(st.sampled_from((None, "new", "price_drop"))),
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=draw(st.floats(1, 500))) if starts else None,
+                popularity=draw(st.floats(0.6, 1.6)),
+                delivery=delivery,
+            )
+        )
+    return out
+
+
+@st.composite
+def profiles(draw: st.DrawFn) -> Profile:
+    affinity = st.floats(-1, 1, allow_nan=False)
+    ids = st.integers(1, 400)
+    return Profile(
+        follows=frozenset(draw(st.sets(slugs, min_size=1, max_size=4))),
+        muted=frozenset(draw(st.sets(slugs, max_size=2))),
+        hidden_providers=frozenset(draw(st.sets(st.sampled_from(PROVIDERS), max_size=2))),
+        dismissed=frozenset(draw(st.sets(ids, max_size=20))),
+        answered=frozenset(draw(st.sets(ids, max_size=10))),
+        affinities=Affinities(
+            interests=draw(st.dictionaries(slugs, affinity, max_size=4)),
+            kinds=draw(st.dictionaries(st.sampled_from(ORGANIC_KINDS), affinity, max_size=2)),
+            providers=draw(st.dictionaries(st.sampled_from(PROVIDERS), affinity, max_size=3)),
+            ignored=draw(st.dictionaries(ids, st.integers(1, FATIGUE_LIMIT + 2), max_size=20)),
+            seen_providers=frozenset(draw(st.sets(st.sampled_from(PROVIDERS), max_size=4))),
+        ),
+    )
+
+
+def lineage(slug: str) -> set[str]:
+    return {slug, *TAXONOMY.ancestors(slug)}
+
+
+@settings(max_examples=300)
+@given(profiles(), candidates())
+def test_filters_are_absolute(profile, cards):
+    for ranked in rank(profile, cards, NOW, TAXONOMY):
+        card = ranked.candidate
+        assert card.provider_id not in profile.hidden_providers
+        assert card.card_id not in profile.dismissed | profile.answered
+        assert not any(lineage(slug) & profile.muted for slug in card.interests)
+        assert card.starts_at is None or card.starts_at <= NOW
+        assert card.ends_at is None or card.ends_at > NOW
+        assert profile.affinities.ignored.get(card.card_id, 0) < FATIGUE_LIMIT
+
+
+@settings(max_examples=300)
+@given(profiles(), candidates())
+def test_promotions_keep_to_their_slots_and_caps(profile, cards):
+    ranked = rank(profile, cards, NOW, TAXONOMY)
+    positions = [n for n, r in enumerate(ranked) if r.candidate.kind == "promotion"]
+    assert all(n % PROMOTION_EVERY == PROMOTION_AT for n in positions)
+    assert all(b - a >= PROMOTION_EVERY for a, b in itertools.pairwise(positions))
+    for n in positions:
+        card = ranked[n].candidate
+        assert ranked[n].reasons[0].code == "sponsored"
+        if card.delivery is not None:
+            assert card.delivery.seen_today < card.delivery.consumer_cap
+            assert card.delivery.delivered_today < card.delivery.daily_cap
+        # Targeting: a followed interest, or one below or above it.
+        followed_near = {s for f in profile.follows for s in lineage(f)}
+        assert any(lineage(s) & profile.follows or s in followed_near for s in card.interests)
+
+
+@settings(max_examples=300)
+@given(profiles(), candidates())
+def test_at_most_one_survey_per_page(profile, cards):
+    ranked = rank(profile, cards, NOW, TAXONOMY, page_size=PAGE)
+    for start in range(0, len(ranked), PAGE):
+        page = ranked[start : start + PAGE]
+        assert sum(r.candidate.kind == "survey" for r in page) <= MAX_SURVEYS_PER_PAGE
+
+
+@settings(max_examples=300)
+@given(profiles(), candidates(kinds=ORGANIC_KINDS))
+def test_no_more_than_two_in_a_row_from_one_provider_while_others_remain(profile, cards):
+    ranked = [r.candidate.provider_id for r in rank(profile, cards, NOW, TAXONOMY)]
+    run = MAX_RUN_PER_PROVIDER + 1
+    for n in range(len(ranked) - run + 1):
+        if len(set(ranked[n : n + run])) == 1:
+            # Only when every card still to come is from that provider too.
+            assert set(ranked[n:]) == {ranked[n]}
+
+
+@settings(max_examples=200)
+@given(profiles(), candidates(), st.integers(1, 30))
+def test_the_same_input_gives_the_same_order_and_a_limit_is_a_prefix(profile, cards, limit):
+    full = rank(profile, cards, NOW, TAXONOMY)
+    again = rank(profile, list(cards), NOW, TAXONOMY)
+    assert [r.candidate.card_id for r in full] == [r.candidate.card_id for r in again]
+    head = rank(profile, cards, NOW, TAXONOMY, limit=limit)
+    assert [r.candidate for r in head] == [r.candidate for r in full[:limit]]
+    assert len({r.candidate.card_id for r in full}) == len(full)
+
+
+@settings(max_examples=300)
+@given(profiles(), candidates())
+def test_every_card_says_why(profile, cards):
+    for ranked in rank(profile, cards, NOW, TAXONOMY):
+        assert ranked.reasons
+        assert all(r.code for r in ranked.reasons)
+        assert ranked.score > 0
+
+
+@settings(max_examples=150)
+@given(profiles(), candidates(kinds=ORGANIC_KINDS))
+def test_paging_serves_every_card_once(profile, cards):
+    """A page is the top of rank(cards not served yet): scrolling shows each card once."""
+    everything = {r.candidate.card_id for r in rank(profile, cards, NOW, TAXONOMY)}
+    served: list[int] = []
+    while True:
+        left = [c for c in cards if c.card_id not in served]
+        ranked = rank(profile, left, NOW, TAXONOMY, limit=PAGE + 1, page_size=PAGE)
+        served += [r.candidate.card_id for r in ranked[:PAGE]]
+        if len(ranked) <= PAGE:
+            break
+    assert len(served) == len(set(served))
+    assert set(served) == everything
+
+
+@settings(max_examples=100)
+@given(profiles(), candidates())
+def test_the_score_is_the_product_of_its_signals(profile, cards):
+    for ranked in rank(profile, cards, NOW, TAXONOMY):
+        product = 1.0
+        for value in ranked.signals.values():
+            product *= value
+        assert abs(product - ranked.score) <= 1e-9 * max(1.0, ranked.score)
+
+
+@given(profiles(), candidates())
+def test_learning_never_resurrects_a_filtered_card(profile, cards):
+    """However strongly a consumer likes a provider, a hidden one stays hidden."""
+    keen = replace(
+        profile.affinities, providers={p: 1.0 for p in PROVIDERS}, kinds={"youtube": 1.0}
+    )
+    for ranked in rank(replace(profile, affinities=keen), cards, NOW, TAXONOMY):
+        assert ranked.candidate.provider_id not in profile.hidden_providers

@@ -1,0 +1,179 @@
+"""Ranking through the real app and database: what a consumer does changes what comes next."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+from app.feed_query import build_page, load_profile
+from app.models import Card, Event
+
+HX = {"HX-Request": "true"}
+ARTICLE = re.compile(
+    r'<article class="card[^"]*"[^>]*data-card-id="(\d+)"[^>]*>\s*<p class="card__reason">([^<]*)<'
+)
+NEXT = re.compile(r'hx-get="(/feed\?cursor=[^"]+)"')
+
+
+def feed(client) -> list[tuple[int, str]]:
+    """(card id, reason) of every card, scrolling through all pages of a new visit."""
+    page = client.get("/").get_data(as_text=True)
+    seen = []
+    while True:
+        seen += [(int(i), html.unescape(reason)) for i, reason in ARTICLE.findall(page)]
+        more = NEXT.search(page)
+        if not more:
+            return seen
+        page = client.get(more.group(1).replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+
+
+def test_a_consumer_who_follows_only_running_gets_running_cards_first(world):
+    world.consumer(follows=("sports/running",))
+    running = []
+    for name in ("Stride", "Pace", "Tempo"):
+        running += world.cards(world.provider(name), 4, interests=("sports/running",))
+    camping = world.cards(world.provider("Basecamp"), 4, interests=("sports/camping",))
+    kitchen = world.cards(world.provider("Brew"), 4, interests=("home/kitchen",))
+    world.login()
+    shown = feed(world.client)
+    ids = [card_id for card_id, _ in shown]
+    assert set(ids) == set(running) | set(camping)  # the kitchen is no neighbour of running
+    assert not set(ids) & set(kitchen)
+    assert ids[:5] == [i for i in ids if i in running][:5]
+    last_running = max(ids.index(i) for i in running)
+    for position, (card_id, reason) in enumerate(shown[:last_running]):
+        if card_id in camping:  # only an exploration slot may put a neighbour ahead
+            assert reason == "Something new for you", (position, reason)
+    assert all(r == "Because you follow Running" for i, r in shown if i in running)
+
+
+def test_one_not_interested_removes_the_topic_from_every_later_page(world):
+    world.consumer(follows=("shoes",))
+    trail = world.cards(world.provider("Trail"), 30, interests=("shoes/running/trail",))
+    road = world.cards(world.provider("Road"), 10, interests=("shoes/running",))
+    hiking = world.cards(world.provider("Hike"), 10, interests=("shoes/hiking",))
+    token = world.login()
+    assert set(trail) & {i for i, _ in feed(world.client)}
+    world.client.post(
+        f"/cards/{trail[0]}/not-interested",
+        data={"csrf_token": token, "interest": "shoes/running"},
+        headers=HX,
+    )
+    for _ in range(2):  # this visit and the next one, every page
+        shown = {i for i, _ in feed(world.client)}
+        assert shown == set(hiking)
+        assert not shown & (set(trail) | set(road))
+
+
+def test_saving_three_items_of_one_provider_lifts_it(world):
+    world.consumer(follows=("shoes",))
+    fresh = world.cards(world.provider("Fresh"), 10, interests=("shoes/running",), age_hours=1)
+    older = world.cards(world.provider("Older"), 10, interests=("shoes/running",), age_hours=30)
+    token = world.login()
+    before = [i for i, _ in feed(world.client)]
+    assert before[0] in fresh
+    for card_id in older[-3:]:
+        world.client.post(f"/cards/{card_id}/save", data={"csrf_token": token}, headers=HX)
+    shown = feed(world.client)
+    after = [i for i, _ in shown]
+    assert after[0] in older
+    mean = {
+        name: sum(after.index(i) for i in ids) / len(ids)
+        for name, ids in (("fresh", fresh), ("older", older))
+    }
+    assert mean["older"] < mean["fresh"]
+    assert mean["older"] < sum(before.index(i) for i in older) / len(older)
+
+
+def test_explanations_name_what_the_consumer_did(world):
+    user = world.consumer(follows=("shoes",))
+    saved = world.cards(world.provider("Saved"), 3, interests=("shoes/running",))
+    world.cards(world.provider("Other"), 3, interests=("shoes/hiking",))
+    token = world.login()
+    for card_id in saved:
+        world.client.post(f"/cards/{card_id}/save", data={"csrf_token": token}, headers=HX)
+    now = datetime.now(UTC)
+    taxonomy = world.app.extensions["plaza.taxonomy"]
+    profile = load_profile(world.db, user, taxonomy=taxonomy, now=now)
+    assert profile.affinities.providers[world.db.get(Card, saved[0]).provider_id] > 0
+    assert "shoes/running" in profile.affinities.saved_interests
+    page = build_page(
+        world.db,
+        user,
+        taxonomy,
+        as_of=now,
+        now=now,
+        feed_session="scenario",
+        page_size=20,
+        candidate_limit=100,
+    )
+    by_card = {r.candidate.card_id: r for r in page.ranked}
+    codes = {r.code for r in by_card[saved[0]].reasons}
+    assert "liked_source" in codes
+    assert by_card[saved[0]].signals["provider"] > 1.0
+
+
+def test_a_card_shown_again_and_again_without_an_open_sinks_then_leaves(world):
+    world.consumer(follows=("shoes",))
+    ids = world.cards(world.provider("Loud"), 3, interests=("shoes/running",))
+    world.login()
+    seen = [set(i for i, _ in feed(world.client)) for _ in range(6)]
+    assert all(set(ids) == s for s in seen[:4])
+    assert seen[-1] == set()
+    opened = ids[0]
+    world.client.get(f"/cards/{opened}/open")
+    assert {i for i, _ in feed(world.client)} == {opened}
+
+
+def test_promotions_are_labelled_capped_and_targeted(world):
+    user = world.consumer(follows=("shoes",))
+    now = datetime.now(UTC)
+    world.cards(world.provider("Shop"), 12, interests=("shoes/running",))
+    promo = world.provider("Promo", kind="promotion")
+    other = world.provider("Elsewhere", kind="promotion")
+    flight = {"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1)}
+    caps = {"daily_impression_cap": 1000, "per_consumer_cap": 2, "sponsor": "Brand X"}
+    (promo_id,) = world.cards(promo, 1, interests=("shoes/running",), **caps)
+    (off_target,) = world.cards(other, 1, interests=("home/kitchen",), **caps)
+    for card_id in (promo_id, off_target):
+        card = world.db.get(Card, card_id)
+        card.starts_at, card.ends_at = flight["starts_at"], flight["ends_at"]
+    world.db.commit()
+    world.login()
+    visits = [feed(world.client) for _ in range(3)]
+    shown = [[i for i, _ in visit] for visit in visits]
+    assert [promo_id in ids for ids in shown] == [True, True, False]  # two a day for one shopper
+    assert all(off_target not in ids for ids in shown)
+    first = dict(visits[0])
+    assert first[promo_id] == "Sponsored by Brand X, shown to people interested in Shoes"
+    assert shown[0].index(promo_id) % 5 == 4
+    impressions = world.db.exec(
+        Event.__table__.select().where(Event.card_id == promo_id, Event.user_id == user)
+    ).all()
+    assert len(impressions) == 2
+
+
+def test_a_running_promotion_is_a_candidate_however_many_newer_cards_there_are(world):
+    user = world.consumer(follows=("shoes",))
+    now = datetime.now(UTC)
+    caps = {"daily_impression_cap": 1000, "per_consumer_cap": 2, "sponsor": "Brand X"}
+    (promo_id,) = world.cards(
+        world.provider("Promo", kind="promotion"), 1, interests=("shoes",), age_hours=120, **caps
+    )
+    card = world.db.get(Card, promo_id)
+    card.starts_at, card.ends_at = now - timedelta(days=5), now + timedelta(days=1)
+    world.db.commit()
+    world.cards(world.provider("Busy"), 12, interests=("shoes/running",))
+    now = datetime.now(UTC)
+    page = build_page(
+        world.db,
+        user,
+        world.app.extensions["plaza.taxonomy"],
+        as_of=now,
+        now=now,
+        feed_session="window",
+        page_size=10,
+        candidate_limit=5,  # far fewer than the newer cards
+    )
+    assert [r.candidate.card_id for r in page.ranked].index(promo_id) == 4
