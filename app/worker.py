@@ -161,4 +161,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         coalesce=True,
         replace_existing=True,
     )
+    from app.notifications.jobs import schedule_jobs
+
+    schedule_jobs(scheduler, app)
     return scheduler

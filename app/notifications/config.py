@@ -1,0 +1,104 @@
+"""The notification settings of a deployment, read once from ``app.config``.
+
+Every key can be set as a ``PLAZA_*`` environment variable (``PLAZA_SMTP_URL``,
+``PLAZA_NOTIFY_BATCH=500``). Defaults are registered when the blueprint is, so
+``app.config`` shows the values in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SMTP_URL": None,  # smtp://user:pass@host:587?starttls=true, smtps://host:465
+    "SMTP_TIMEOUT": 10.0,
+    "VAPID_PRIVATE_KEY": None,  # default: generated once into instance/vapid_private_key.pem
+    "NOTIFY_BASE_URL": "http://127.0.0.1:8000",  # where links in emails and pushes point
+    "NOTIFY_MAIL_FROM": "Plaza <notifications@plaza.invalid>",
+    "NOTIFY_VAPID_SUBJECT": "mailto:notifications@plaza.invalid",
+    "NOTIFY_TICK_SECONDS": 15,
+    "NOTIFY_BATCH": 200,
+    "NOTIFY_CONCURRENCY": 8,
+    "NOTIFY_LEASE_SECONDS": 600,
+    "NOTIFY_MAX_ATTEMPTS": 5,
+    "NOTIFY_RETRY_SECONDS": 60,
+    "NOTIFY_INSTANT_MIN_SCORE": 0.8,
+    "NOTIFY_INSTANT_PER_RUN": 3,
+    "NOTIFY_CARD_MAX_AGE_HOURS": 48,
+    "NOTIFY_DIGEST_HOUR": 8,
+    "NOTIFY_DIGEST_SIZE": 8,
+    "NOTIFY_PUSH_TTL": 86400,
+    "NOTIFY_PUSH_TIMEOUT": 10.0,
+    "NOTIFY_PUSH_MAX_HOLD_SECONDS": 12 * 3600,
+    "NOTIFY_PUSH_CA_CERTS": None,  # a PEM bundle to trust instead of the system store
+}
+
+
+def register_defaults(app: Flask) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    smtp_url: str | None
+    smtp_timeout: float
+    base_url: str
+    mail_from: str
+    vapid_subject: str
+    tick_seconds: int
+    batch: int
+    concurrency: int
+    lease: timedelta
+    max_attempts: int
+    retry_base: timedelta
+    instant_min_score: float
+    instant_per_run: int
+    card_max_age: timedelta
+    digest_hour: int
+    digest_size: int
+    push_ttl: int
+    push_timeout: float
+    push_max_hold: timedelta
+    push_ca_certs: str | None
+    fetch_allow: str
+
+    @classmethod
+    def from_app(cls, app: Flask) -> NotifyConfig:
+        c = {**DEFAULTS, **app.config}
+        base_url = str(c["NOTIFY_BASE_URL"]).rstrip("/")
+        if urlsplit(base_url).scheme not in ("http", "https"):
+            raise ValueError("NOTIFY_BASE_URL must be an http:// or https:// address.")
+        return cls(
+            smtp_url=c["SMTP_URL"] or None,
+            smtp_timeout=float(c["SMTP_TIMEOUT"]),
+            base_url=base_url,
+            mail_from=str(c["NOTIFY_MAIL_FROM"]),
+            vapid_subject=str(c["NOTIFY_VAPID_SUBJECT"]),
+            tick_seconds=int(c["NOTIFY_TICK_SECONDS"]),
+            batch=int(c["NOTIFY_BATCH"]),
+            concurrency=max(1, int(c["NOTIFY_CONCURRENCY"])),
+            lease=timedelta(seconds=float(c["NOTIFY_LEASE_SECONDS"])),
+            max_attempts=max(1, int(c["NOTIFY_MAX_ATTEMPTS"])),
+            retry_base=timedelta(seconds=float(c["NOTIFY_RETRY_SECONDS"])),
+            instant_min_score=float(c["NOTIFY_INSTANT_MIN_SCORE"]),
+            instant_per_run=int(c["NOTIFY_INSTANT_PER_RUN"]),
+            card_max_age=timedelta(hours=float(c["NOTIFY_CARD_MAX_AGE_HOURS"])),
+            digest_hour=int(c["NOTIFY_DIGEST_HOUR"]) % 24,
+            digest_size=max(1, int(c["NOTIFY_DIGEST_SIZE"])),
+            push_ttl=int(c["NOTIFY_PUSH_TTL"]),
+            push_timeout=float(c["NOTIFY_PUSH_TIMEOUT"]),
+            push_max_hold=timedelta(seconds=float(c["NOTIFY_PUSH_MAX_HOLD_SECONDS"])),
+            push_ca_certs=c["NOTIFY_PUSH_CA_CERTS"] or None,
+            fetch_allow=str(c.get("FETCH_ALLOW") or ""),
+        )
+
+
+def notify_config(app: Flask) -> NotifyConfig:
+    """The parsed settings; cheap enough to read afresh, so a changed config is seen."""
+    return NotifyConfig.from_app(app)

@@ -1,0 +1,103 @@
+"""The notification centre: what a consumer sees in Plaza, and what they read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app.notifications.catalog import Channel
+from app.notifications.compose import Composed
+from app.notifications.content import Contents
+from app.notifications.models import Notification, State
+
+PAGE_SIZE = 30
+
+
+def _inbox(user_id: int) -> list[object]:
+    return [
+        Notification.user_id == user_id,
+        Notification.channel == Channel.IN_APP,
+        Notification.state == State.SENT,
+    ]
+
+
+def unread_count(db: Session, user_id: int) -> int:
+    return db.exec(
+        select(func.count()).where(*_inbox(user_id), col(Notification.read_at).is_(None))
+    ).one()
+
+
+@dataclass(frozen=True)
+class Entry:
+    row: Notification
+    composed: Composed
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    next_before: int | None  # the id to continue below, or None at the end
+
+
+def page(db: Session, user_id: int, before: int | None = None) -> Page:
+    """Newest first; rows whose cards are no longer shown are left out."""
+    query = select(Notification).where(*_inbox(user_id))
+    if before is not None:
+        query = query.where(col(Notification.id) < before)
+    rows = list(db.exec(query.order_by(col(Notification.id).desc()).limit(PAGE_SIZE + 1)).all())
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    contents = Contents.load(db, rows)
+    entries = [Entry(row, c) for row in rows if (c := contents.compose(row)) is not None]
+    return Page(entries, rows[-1].id if more and rows else None)
+
+
+def entry(db: Session, user_id: int, notification_id: int) -> Entry | None:
+    """One entry of the consumer's centre, as the centre shows it."""
+    row = find(db, user_id, notification_id)
+    if row is None or row.channel != Channel.IN_APP or row.state != State.SENT:
+        return None
+    composed = Contents.load(db, [row]).compose(row)
+    return Entry(row, composed) if composed else None
+
+
+def find(db: Session, user_id: int, notification_id: int) -> Notification | None:
+    """One of the consumer's own notifications, on any channel."""
+    row = db.get(Notification, notification_id)
+    return row if row is not None and row.user_id == user_id else None
+
+
+def mark_read(db: Session, user_id: int, notification_id: int, now: datetime) -> None:
+    db.exec(
+        update(Notification)
+        .where(
+            *_inbox(user_id),
+            col(Notification.id) == notification_id,
+            col(Notification.read_at).is_(None),
+        )
+        .values(read_at=now)
+    )
+
+
+def mark_all_read(db: Session, user_id: int, now: datetime) -> None:
+    db.exec(
+        update(Notification)
+        .where(*_inbox(user_id), col(Notification.read_at).is_(None))
+        .values(read_at=now)
+    )
+
+
+def mark_subject_read(db: Session, user_id: int, row: Notification, now: datetime) -> None:
+    """Opening a push or email counts as reading the same news in the centre."""
+    db.exec(
+        update(Notification)
+        .where(
+            *_inbox(user_id),
+            col(Notification.subject) == row.subject,
+            col(Notification.read_at).is_(None),
+        )
+        .values(read_at=now)
+    )

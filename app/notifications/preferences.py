@@ -1,0 +1,198 @@
+"""Reading and changing one consumer's notification choices.
+
+Only choices that differ from the catalog's defaults are stored, so a new
+default reaches everyone who never changed that setting. Validation happens
+here, not in the view, so the settings page, the unsubscribe link and the
+tests all go through the same rules; bad input raises :class:`InvalidSettings`
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.notifications.catalog import Category, Channel, Frequency, default_frequency
+from app.notifications.models import NotificationPreference, NotificationSettings
+from app.notifications.timing import (
+    MONDAY,
+    is_known_timezone,
+    next_digest_at,
+    parse_clock,
+    zone,
+)
+
+MAX_PUSH_CAP = 50
+
+Choices = dict[tuple[Category, Channel], Frequency]
+
+
+class InvalidSettings(ValueError):
+    """A setting a person typed that cannot be saved; ``field`` says which."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def choices_for(db: Session, user_ids: Iterable[int]) -> dict[int, Choices]:
+    """Every (category, channel) frequency in force for each consumer, defaults included."""
+    ids = list(set(user_ids))
+    out: dict[int, Choices] = {uid: _defaults() for uid in ids}
+    if ids:
+        rows = db.exec(
+            select(NotificationPreference).where(col(NotificationPreference.user_id).in_(ids))
+        )
+        for row in rows:
+            try:
+                key = (Category(row.category), Channel(row.channel))
+                out[row.user_id][key] = Frequency(row.frequency)
+            except ValueError:
+                continue  # a category or channel a later release dropped
+    return out
+
+
+def _defaults() -> Choices:
+    return {(cat, ch): default_frequency(cat, ch) for cat in Category for ch in Channel}
+
+
+DEFAULT_QUIET = (22 * 60, 7 * 60)
+
+
+def default_settings(user_id: int) -> NotificationSettings:
+    quiet_start, quiet_end = DEFAULT_QUIET
+    return NotificationSettings(user_id=user_id, quiet_start=quiet_start, quiet_end=quiet_end)
+
+
+def settings_for(db: Session, user_id: int) -> NotificationSettings:
+    """The stored settings, or unsaved defaults (a consumer who never changed anything)."""
+    return db.get(NotificationSettings, user_id) or default_settings(user_id)
+
+
+def new_settings(user_id: int, now: datetime, digest_hour: int) -> NotificationSettings:
+    """Default settings with their first digests scheduled, ready to be stored."""
+    settings = default_settings(user_id)
+    settings.updated_at = now
+    schedule_digests(settings, now, digest_hour)
+    return settings
+
+
+def _editable(db: Session, user_id: int, now: datetime, digest_hour: int) -> NotificationSettings:
+    settings = db.get(NotificationSettings, user_id) or new_settings(user_id, now, digest_hour)
+    settings.updated_at = now
+    db.add(settings)
+    return settings
+
+
+def schedule_digests(settings: NotificationSettings, now: datetime, digest_hour: int) -> None:
+    """Set when the next daily and weekly digests are due, in the consumer's zone."""
+    tz = zone(settings.timezone)
+    settings.daily_due_at = next_digest_at(now, tz, digest_hour)
+    settings.weekly_due_at = next_digest_at(now, tz, digest_hour, MONDAY)
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    """What the settings page sends, already checked."""
+
+    choices: Choices
+    timezone: str | None
+    quiet_start: int | None
+    quiet_end: int | None
+    push_daily_cap: int
+
+
+def parse_form(form: Mapping[str, str]) -> SettingsForm:
+    """Check every field of the settings form; raise on the first bad one.
+
+    Frequencies are named ``<category>.<channel>``; a missing one keeps the
+    default (an older page that does not show a newer category).
+    """
+    choices = _defaults()
+    for category in Category:
+        for channel in Channel:
+            raw = form.get(f"{category}.{channel}")
+            if raw is None:
+                continue
+            try:
+                choices[(category, channel)] = Frequency(raw)
+            except ValueError:
+                raise InvalidSettings(
+                    f"{category}.{channel}", f"“{raw}” is not a frequency Plaza knows."
+                ) from None
+    timezone = (form.get("timezone") or "").strip() or None
+    if timezone is not None and not is_known_timezone(timezone):
+        raise InvalidSettings(
+            "timezone", f"“{timezone[:64]}” is not a time zone; pick one like Europe/Paris."
+        )
+    quiet_start = quiet_end = None
+    if form.get("quiet_enabled"):
+        try:
+            quiet_start = parse_clock(form.get("quiet_start", ""))
+            quiet_end = parse_clock(form.get("quiet_end", ""))
+        except ValueError:
+            raise InvalidSettings(
+                "quiet", "Give quiet hours as two times, like 22:00 and 07:00."
+            ) from None
+        if quiet_start == quiet_end:
+            raise InvalidSettings("quiet", "Quiet hours need different start and end times.")
+    raw_cap = (form.get("push_daily_cap") or "").strip()
+    if not raw_cap.isdigit() or not 1 <= int(raw_cap) <= MAX_PUSH_CAP:
+        raise InvalidSettings(
+            "push_daily_cap", f"The daily push limit is a number from 1 to {MAX_PUSH_CAP}."
+        )
+    return SettingsForm(choices, timezone, quiet_start, quiet_end, int(raw_cap))
+
+
+def save(
+    db: Session, user_id: int, form: SettingsForm, now: datetime, digest_hour: int
+) -> NotificationSettings:
+    """Store ``form`` as the consumer's settings; the caller commits."""
+    db.exec(delete(NotificationPreference).where(col(NotificationPreference.user_id) == user_id))
+    db.add_all(
+        NotificationPreference(user_id=user_id, category=cat, channel=ch, frequency=frequency)
+        for (cat, ch), frequency in form.choices.items()
+        if frequency != default_frequency(cat, ch)
+    )
+    settings = _editable(db, user_id, now, digest_hour)
+    settings.timezone = form.timezone
+    settings.quiet_start = form.quiet_start
+    settings.quiet_end = form.quiet_end
+    settings.push_daily_cap = form.push_daily_cap
+    schedule_digests(settings, now, digest_hour)
+    return settings
+
+
+def set_timezone(
+    db: Session, user_id: int, name: str, now: datetime, digest_hour: int
+) -> NotificationSettings:
+    """Store the zone a browser reported; the caller commits."""
+    if not is_known_timezone(name):
+        raise InvalidSettings("timezone", f"“{name[:64]}” is not a time zone.")
+    settings = _editable(db, user_id, now, digest_hour)
+    settings.timezone = name
+    schedule_digests(settings, now, digest_hour)
+    return settings
+
+
+def set_pause(
+    db: Session, user_id: int, until: datetime | None, now: datetime, digest_hour: int
+) -> NotificationSettings:
+    """Pause push and email until ``until`` (None resumes); the caller commits."""
+    settings = _editable(db, user_id, now, digest_hour)
+    settings.paused_until = until
+    return settings
+
+
+def set_email_enabled(
+    db: Session, user_id: int, enabled: bool, now: datetime, digest_hour: int
+) -> NotificationSettings:
+    """Turn all email off (one-click unsubscribe) or back on; the caller commits."""
+    settings = _editable(db, user_id, now, digest_hour)
+    settings.email_enabled = enabled
+    return settings

@@ -1,0 +1,126 @@
+// Notifications in the browser: the bell refreshes when a push arrives (on every page),
+// and on the settings page the device's time zone is filled in and Web Push is turned
+// on or off for this device. Everything works without this file, push excepted.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; }
+    catch (e) { return ""; }
+  }
+
+  function postJSON(url, data) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(data)
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        if (!response.ok) throw new Error(body.detail || "Plaza could not save this.");
+        return body;
+      });
+    });
+  }
+
+  // A consumer who never chose a time zone gets the device's, saved like any change.
+  function detectTimezone() {
+    var field = document.querySelector("[data-detect-timezone]");
+    if (!field || field.value) return;
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!zone) return;
+    field.value = zone;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function base64UrlToBytes(text) {
+    var padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    var raw = window.atob(padded);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+
+  function setUpPush(section) {
+    var status = section.querySelector("[data-push-status]");
+    var enable = section.querySelector("[data-push-enable]");
+    var disable = section.querySelector("[data-push-disable]");
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+      status.textContent = "This browser cannot receive push notifications.";
+      return;
+    }
+    function show(subscribed, message) {
+      status.textContent = message || (subscribed ? "Push is on for this device." : "Push is off for this device.");
+      enable.hidden = subscribed;
+      disable.hidden = !subscribed;
+    }
+    function refreshDevices() {
+      if (window.htmx) window.htmx.ajax("GET", section.dataset.refreshUrl, { target: "#push", swap: "outerHTML" });
+    }
+    var registration = navigator.serviceWorker.register(section.dataset.workerUrl, { scope: "/" });
+    registration.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+      if (Notification.permission === "denied") {
+        show(false, "Notifications are blocked for Plaza in this browser's settings.");
+        enable.hidden = true;
+        return;
+      }
+      show(Boolean(sub));
+      // Keep the server's copy current (a browser may renew its subscription).
+      if (sub) postJSON(section.dataset.subscribeUrl, sub.toJSON()).catch(function () {});
+    }).catch(function () { status.textContent = "Push could not start in this browser."; });
+
+    enable.addEventListener("click", function () {
+      enable.disabled = true;
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") throw new Error("Push stays off: this browser did not allow notifications.");
+        return registration;
+      }).then(function (reg) {
+        return reg.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: base64UrlToBytes(section.dataset.vapidKey)
+        });
+      }).then(function (sub) {
+        return postJSON(section.dataset.subscribeUrl, sub.toJSON());
+      }).then(function () {
+        show(true, "Push is on for this device.");
+        refreshDevices();
+      }).catch(function (error) {
+        show(false, error.message);
+      }).finally(function () { enable.disabled = false; });
+    });
+
+    disable.addEventListener("click", function () {
+      disable.disabled = true;
+      registration.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+        if (!sub) return null;
+        return postJSON(section.dataset.unsubscribeUrl, { endpoint: sub.endpoint }).then(function () {
+          return sub.unsubscribe();
+        });
+      }).then(function () {
+        show(false, "Push is off for this device.");
+        refreshDevices();
+      }).catch(function (error) {
+        status.textContent = error.message;
+      }).finally(function () { disable.disabled = false; });
+    });
+  }
+
+  // The service worker says a push arrived: the bell asks for its count now.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "plaza:notifications") {
+        document.body.dispatchEvent(new CustomEvent("plaza:notifications"));
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    detectTimezone();
+    var section = document.querySelector("[data-push]");
+    if (section) setUpPush(section);
+  });
+  // The push section is redrawn by htmx after a device is removed: wire the new one.
+  document.addEventListener("htmx:load", function (event) {
+    if (event.detail.elt.matches && event.detail.elt.matches("[data-push]")) setUpPush(event.detail.elt);
+  });
+})();

@@ -1,0 +1,167 @@
+"""The settings page: defaults that respect people, saving as you change (with htmx)
+or with the Save button (without JavaScript), and bad input that changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from app.notifications.catalog import Category, Channel, Frequency
+from app.notifications.models import NotificationPreference, NotificationSettings
+
+HTMX = {"HX-Request": "true"}
+
+
+def form(token: str, **changes: str) -> dict[str, str]:
+    data = {
+        "csrf_token": token,
+        "timezone": "Europe/Paris",
+        "quiet_enabled": "1",
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+        "push_daily_cap": "5",
+    }
+    return {**data, **changes}
+
+
+def stored(db, user_id):
+    db.expire_all()
+    return db.get(NotificationSettings, user_id)
+
+
+def test_settings_need_a_login(client):
+    response = client.get("/settings/notifications")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_the_page_shows_respectful_defaults(world):
+    world.consumer()
+    world.login()
+    html = world.client.get("/settings/notifications").get_data(as_text=True)
+    assert 'name="products.in_app"' in html
+    # In Plaza right away; email as a weekly digest; no push for promotions.
+    assert _selected(html, "products.in_app") == "instant"
+    assert _selected(html, "products.email") == "weekly"
+    assert _selected(html, "promotions.push") == "off"
+    assert _selected(html, "surveys.push") == "off"
+    assert 'hx-trigger="change, submit"' in html
+    assert "data-detect-timezone" in html
+    assert "Turn on push here" in html
+    # The account menu and the bell lead here and to the centre.
+    assert 'href="/settings/notifications"' in html
+    assert 'id="notification-bell"' in html
+
+
+def _selected(html: str, name: str) -> str:
+    start = html.index(f'name="{name}"')
+    block = html[start : html.index("</select>", start)]
+    return block.split(" selected")[0].rsplit('value="', 1)[1].split('"', 1)[0]
+
+
+def test_saving_with_htmx_answers_saved_and_stores_only_what_differs(world, db):
+    user = world.consumer()
+    token = world.login()
+    response = world.client.post(
+        "/settings/notifications",
+        data=form(token, **{"products.email": "daily", "videos.push": "off"}),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert "Saved." in response.get_data(as_text=True)
+    assert "Time zone: Europe/Paris" in response.get_data(as_text=True)
+    rows = db.exec(
+        select(NotificationPreference).where(NotificationPreference.user_id == user)
+    ).all()
+    assert {(r.category, r.channel, r.frequency) for r in rows} == {
+        (Category.PRODUCTS, Channel.EMAIL, Frequency.DAILY),
+        (Category.VIDEOS, Channel.PUSH, Frequency.OFF),
+    }
+    settings = stored(db, user)
+    assert (settings.timezone, settings.quiet_start, settings.quiet_end) == (
+        "Europe/Paris",
+        1320,
+        420,
+    )
+    # The next digests are due at 08:00 in Paris.
+    assert settings.daily_due_at.astimezone(ZoneInfo("Europe/Paris")).hour == 8
+
+
+def test_saving_without_javascript_redirects_back_with_a_message(world, db):
+    user = world.consumer()
+    token = world.login()
+    response = world.client.post(
+        "/settings/notifications", data=form(token, quiet_enabled="", push_daily_cap="2")
+    )
+    assert response.status_code == 303
+    page = world.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Notification settings saved." in page
+    settings = stored(db, user)
+    assert settings.quiet_start is None and settings.push_daily_cap == 2
+
+
+def test_bad_input_is_explained_and_changes_nothing(world, db):
+    user = world.consumer()
+    token = world.login()
+    world.client.post("/settings/notifications", data=form(token), headers=HTMX)
+    cases = {
+        "timezone": ("Mars/Olympus", "is not a time zone"),
+        "quiet_end": ("22:00", "different start and end"),
+        "quiet_start": ("25:00", "two times"),
+        "push_daily_cap": ("0", "from 1 to 50"),
+        "products.push": ("hourly", "not a frequency"),
+    }
+    for field, (value, message) in cases.items():
+        response = world.client.post(
+            "/settings/notifications",
+            data=form(token, **{field: value, "products.email": "off"}),
+            headers=HTMX,
+        )
+        assert response.status_code == 422, field
+        assert message in response.get_data(as_text=True)
+    no_js = world.client.post("/settings/notifications", data=form(token, timezone="Nowhere/Land"))
+    assert no_js.status_code == 422
+    assert "is not a time zone" in no_js.get_data(as_text=True)
+    assert stored(db, user).timezone == "Europe/Paris"
+    assert not db.exec(select(NotificationPreference)).all()
+
+
+def test_quiet_hours_may_cross_midnight_or_not(world, db):
+    user = world.consumer()
+    token = world.login()
+    for start, end in (("23:30", "06:15"), ("13:00", "14:00")):
+        response = world.client.post(
+            "/settings/notifications",
+            data=form(token, quiet_start=start, quiet_end=end),
+            headers=HTMX,
+        )
+        assert response.status_code == 200
+    assert (stored(db, user).quiet_start, stored(db, user).quiet_end) == (780, 840)
+
+
+def test_every_change_needs_the_csrf_token(world):
+    world.consumer()
+    world.login()
+    for path in ("/settings/notifications", "/settings/notifications/pause"):
+        assert world.client.post(path, data={"for": "1h"}).status_code == 400
+
+
+def test_pause_for_a_while_and_resume(world, db):
+    user = world.consumer()
+    token = world.login()
+    response = world.client.post(
+        "/settings/notifications/pause", data={"csrf_token": token, "for": "1d"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "Paused until" in response.get_data(as_text=True)
+    paused = stored(db, user).paused_until
+    assert abs(paused - (datetime.now(UTC) + timedelta(days=1))) < timedelta(minutes=1)
+    assert stored(db, user).daily_due_at is not None
+    world.client.post("/settings/notifications/pause", data={"csrf_token": token, "for": "resume"})
+    assert stored(db, user).paused_until is None
+    bad = world.client.post(
+        "/settings/notifications/pause", data={"csrf_token": token, "for": "forever"}
+    )
+    assert bad.status_code == 400
