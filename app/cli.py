@@ -17,8 +17,10 @@ from sqlmodel import select
 
 from app import db
 from app.accounts import AccountError, create_user
+from app.api.cli import tokens_group
 from app.cli_providers import providers_group
 from app.models import Organization, Role
+from app.portal.cli import orgs_group
 
 
 def register_commands(app: Flask) -> None:
@@ -28,6 +30,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(users_group)
     app.cli.add_command(providers_group)
+    app.cli.add_command(orgs_group)
+    app.cli.add_command(tokens_group)
 
 
 @click.group("db", help="Database schema.")

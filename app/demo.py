@@ -17,6 +17,7 @@ from app.accounts import create_user, find_user
 from app.contexts import SampleContext, read_sample
 from app.interest_prefs import set_interest_state
 from app.models import InterestState, Organization, Provider, Role, User
+from app.portal.demo_activity import seed_demo_activity
 from app.refresh import refresh_provider
 from cards.registry import get_kind
 from cards.taxonomy import Taxonomy
@@ -63,6 +64,9 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
         context = SampleContext(samples=provider.demo_samples or {}, now=now, taxonomy=taxonomy)
         outcome = refresh_provider(db, provider, context, now)
         report.refreshed.append(f"{provider.name}: {outcome}")
+    shopper = find_user(db, "demo@example.com")
+    if shopper is not None and (events := seed_demo_activity(db, shopper, now)):
+        report.created.append(f"two weeks of demo shopper activity ({events} events)")
     return report
 
 

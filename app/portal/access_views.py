@@ -1,0 +1,89 @@
+"""Members, invitations and API tokens of an organisation.
+
+A new invitation link or API token is shown once, on the page that created
+it, and never again: Plaza keeps only its digest. It is deliberately not put
+in a flash message, which would travel in the (signed, not encrypted)
+session cookie.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import flash, render_template, request, url_for
+from flask_login import current_user
+
+from app import db
+from app.api.tokens import TokenProblem, issue_token, revoke, tokens_of
+from app.orgs import invitations, invite, members, revoke_invitation
+from app.portal.access import org, owned_or_404, partner_blueprint
+from app.portal.models import ApiToken, Invitation, TokenScope
+from app.portal.responses import see_other
+
+bp = partner_blueprint("portal_access", "/portal/<org>")
+
+
+@bp.route("/members", methods=["GET", "POST"])
+def members_page():  # type: ignore[no-untyped-def]
+    """Who belongs to the organisation; POST creates a single-use invitation link."""
+    session = db.session()
+    link = None
+    status = 200
+    if request.method == "POST":
+        _, secret = invite(session, org(), current_user, datetime.now(UTC))
+        session.commit()
+        link = url_for("portal_join.accept", secret=secret, _external=True)
+        status = 201
+    return render_template(
+        "portal/members.html",
+        members=members(session, org()),
+        invitations=invitations(session, org()),
+        new_link=link,
+        now=datetime.now(UTC),
+    ), status
+
+
+@bp.post("/invitations/<id:invitation_id>/revoke")
+def revoke_invitation_view(invitation_id: int):  # type: ignore[no-untyped-def]
+    invitation = owned_or_404(Invitation, invitation_id)
+    revoke_invitation(invitation, datetime.now(UTC))
+    db.session().commit()
+    flash("The invitation is withdrawn; its link no longer works.", "info")
+    return see_other(url_for("portal_access.members_page"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens_page():  # type: ignore[no-untyped-def]
+    """The organisation's API tokens; POST issues one and shows its secret once."""
+    session = db.session()
+    secret = None
+    error = None
+    values = {"name": "", "scope": TokenScope.READ.value}
+    status = 200
+    if request.method == "POST":
+        values = {"name": request.form.get("name", ""), "scope": request.form.get("scope", "")}
+        try:
+            _, secret = issue_token(session, org(), values["scope"], values["name"], current_user)
+        except TokenProblem as exc:
+            session.rollback()
+            error, status = str(exc), 422
+        else:
+            session.commit()
+            values, status = {"name": "", "scope": TokenScope.READ.value}, 201
+    return render_template(
+        "portal/tokens.html",
+        tokens=tokens_of(session, org()),
+        new_secret=secret,
+        error=error,
+        values=values,
+        scopes=list(TokenScope),
+    ), status
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    token = owned_or_404(ApiToken, token_id)
+    revoke(token, datetime.now(UTC))
+    db.session().commit()
+    flash(f"The token {token.name} is revoked; requests with it now fail.", "info")
+    return see_other(url_for("portal_access.tokens_page"))

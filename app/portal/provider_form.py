@@ -1,0 +1,124 @@
+"""The register/edit form of a provider: its kind's generated settings, plus name,
+target interests and refresh interval, which every kind shares.
+
+The form only carries values; every rule lives in :mod:`app.providers`, whose
+(field, message) problems come back here as ``errors`` keyed by the same
+names the inputs use.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from app.models import Provider
+from app.portal.schema_form import (
+    FormField,
+    build_fields,
+    field_id,
+    field_labels,
+    read_form_with_action,
+)
+from cards.spec import CardKind
+from cards.taxonomy import Interest, Taxonomy
+
+COMMON_LABELS = {
+    "config": "Settings",
+    "interests": "Target interests",
+    "name": "Name",
+    "interval": "Refresh every",
+    "kind": "Kind",
+}
+
+
+@dataclass
+class InterestGroup:
+    """A top-level interest and everything under it, for the picker."""
+
+    top: Interest
+    members: list[Interest]
+    chosen: int
+
+
+@dataclass
+class ProviderForm:
+    kind: CardKind
+    config: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    interests: list[str] = field(default_factory=list)
+    interval: str = ""
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def for_provider(cls, kind: CardKind, provider: Provider) -> ProviderForm:
+        default = int(kind.default_interval.total_seconds())
+        return cls(
+            kind=kind,
+            config=dict(provider.config),
+            name=provider.name,
+            interests=list(provider.interests),
+            interval="" if provider.interval_seconds == default else str(provider.interval_seconds),
+        )
+
+    @classmethod
+    def from_submission(
+        cls, kind: CardKind, form: MultiDict[str, str]
+    ) -> tuple[ProviderForm, bool]:
+        """The form as submitted, and whether the button was one that adds or removes a row."""
+        schema = kind.config_model.model_json_schema()
+        config, changed_rows = read_form_with_action(schema, form, form.get("action", ""))
+        submitted = cls(
+            kind=kind,
+            config=config,
+            name=form.get("name", "").strip(),
+            interests=list(dict.fromkeys(s for s in form.getlist("interests") if s)),
+            interval=form.get("interval", "").strip(),
+        )
+        return submitted, changed_rows
+
+    def add_problems(self, problems: Iterable[tuple[str, str]]) -> None:
+        for name, message in problems:
+            self.errors[name].append(message)
+
+    def interval_seconds(self) -> int | None:
+        """The interval typed, None for the kind's default; a problem if not a number."""
+        if not self.interval:
+            return None
+        if not self.interval.isdigit():
+            self.add_problems([("interval", "Give a whole number of seconds, or leave it blank.")])
+            return None
+        return int(self.interval)
+
+    def config_fields(self) -> tuple[list[FormField], list[str]]:
+        """The generated settings fields, and settings errors that belong to no single field."""
+        schema = self.kind.config_model.model_json_schema()
+        settings = {k: v for k, v in self.errors.items() if k.split(".")[0] == "config"}
+        return build_fields(schema, self.config, settings)
+
+    def problem_list(self, fields: list[FormField]) -> list[tuple[str, str]]:
+        """(anchor, "Field: message") for the summary above the form, in form order."""
+        labels = {**COMMON_LABELS, **field_labels(fields)}
+        return [
+            (field_id(key), f"{labels.get(key, key)}: {message}")
+            for key, messages in self.errors.items()
+            for message in messages
+        ]
+
+    def interest_groups(self, taxonomy: Taxonomy) -> list[InterestGroup]:
+        chosen = set(self.interests)
+        groups = []
+        for slug in taxonomy.children(None):
+            top = taxonomy.get(slug)
+            assert top is not None
+            members = [taxonomy.get(s) for s in sorted(taxonomy.descendants(slug))]
+            present = [m for m in members if m is not None]
+            groups.append(InterestGroup(top, present, sum(1 for m in present if m.slug in chosen)))
+        return groups
+
+    @property
+    def problem_count(self) -> int:
+        return sum(len(messages) for messages in self.errors.values())

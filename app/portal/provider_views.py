@@ -1,0 +1,295 @@
+"""Registering and looking after providers in the portal.
+
+Register and edit share one form (:mod:`app.portal.provider_form`) with three
+buttons: preview runs a real refresh without saving (:mod:`app.portal.preview`),
+save registers through :func:`app.providers.create_provider` or edits through
+:func:`app.portal.changes.update_provider`, and the row buttons add or remove
+a survey question. With htmx the form swaps itself in place; without
+JavaScript every button is an ordinary POST that renders the same page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from sqlmodel import col, func, select
+
+from app import db
+from app.htmx import redirect_back, render_page_or_fragment
+from app.models import Card, Event, Provider, SurveyAnswer
+from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
+from app.portal.changes import (
+    ProviderConflict,
+    delete_provider,
+    pause_provider,
+    queue_refresh,
+    resume_provider,
+    update_provider,
+)
+from app.portal.health import health_of
+from app.portal.preview import PreviewResult, run_preview
+from app.portal.provider_form import ProviderForm
+from app.portal.responses import see_other
+from app.portal.schema_form import build_fields
+from app.presenters import CardView
+from app.providers import (
+    ProviderProblems,
+    create_provider,
+    validate_config,
+    validate_interests,
+    validate_interval,
+)
+from app.taxonomy_store import taxonomy
+from app.worker import fetch_policy
+from cards.registry import UnknownKind, all_kinds, get_kind
+from cards.spec import CardKind
+
+bp = partner_blueprint("portal_providers", "/portal/<org>/providers")
+
+RECENT_CARDS = 12
+
+
+def _kind_or_404(name: str) -> CardKind:
+    try:
+        return get_kind(name)
+    except UnknownKind:
+        abort(404, description=f"There is no kind {name!r}; choose one from the list.")
+
+
+@bp.get("/new")
+def choose_kind():  # type: ignore[no-untyped-def]
+    """Step one: every installed kind, plugins included, with what it does."""
+    return render_template("portal/choose_kind.html", kinds=list(all_kinds().values()))
+
+
+@bp.route("/new/<kind_name>", methods=["GET", "POST"])
+def register(kind_name: str):  # type: ignore[no-untyped-def]
+    kind = _kind_or_404(kind_name)
+    if request.method == "GET":
+        return _render_form(ProviderForm(kind=kind), None)
+
+    def save(form: ProviderForm, interval: int | None) -> Provider:
+        return create_provider(
+            db.session(),
+            org(),
+            kind.name,
+            form.config,
+            taxonomy=taxonomy(),
+            policy=fetch_policy(current_app),
+            interests=form.interests,
+            name=form.name or None,
+            interval_seconds=interval,
+        )
+
+    return _submit(kind, None, save, "{name} is saved. Its first cards arrive within a minute.")
+
+
+@bp.route("/<id:provider_id>/edit", methods=["GET", "POST"])
+def edit(provider_id: int):  # type: ignore[no-untyped-def]
+    provider = provider_or_404(provider_id)
+    kind = _kind_or_404(provider.kind)
+    if request.method == "GET":
+        return _render_form(ProviderForm.for_provider(kind, provider), provider)
+
+    def save(form: ProviderForm, interval: int | None) -> Provider:
+        update_provider(
+            db.session(),
+            provider,
+            form.config,
+            taxonomy=taxonomy(),
+            policy=fetch_policy(current_app),
+            interests=form.interests,
+            name=form.name or None,
+            interval_seconds=interval,
+            now=datetime.now(UTC),
+        )
+        return provider
+
+    return _submit(kind, provider, save, "{name} is saved.")
+
+
+def _submit(
+    kind: CardKind,
+    provider: Provider | None,
+    save: Callable[[ProviderForm, int | None], Provider],
+    saved_message: str,
+):  # type: ignore[no-untyped-def]
+    """One of the form's buttons: a row added or removed, preview, or save."""
+    form, changed_rows = ProviderForm.from_submission(kind, request.form)
+    action = request.form.get("action", "")
+    if changed_rows:
+        return _render_form(form, provider)
+    if action == "preview":
+        return _render_form(form, provider, _preview(form, provider))
+    if action != "save":
+        abort(400, description="Use the Preview or Save button.")
+    session = db.session()
+    interval = form.interval_seconds()  # a typo here is reported with everything else
+    try:
+        saved = save(form, interval)
+    except ProviderProblems as problems:
+        form.add_problems(problems.problems)
+    if form.errors:
+        session.rollback()
+        return _render_form(form, provider)
+    session.commit()
+    flash(saved_message.format(name=saved.name), "info")
+    return see_other(url_for("portal_providers.detail", provider_id=saved.id))
+
+
+def _preview(form: ProviderForm, provider: Provider | None) -> PreviewResult | None:
+    """Validate like a save would, then run the refresh; None when the form has errors."""
+    kind = form.kind
+    config, problems = validate_config(kind, form.config, fetch_policy(current_app))
+    problems += validate_interests(form.interests, taxonomy())
+    problems += validate_interval(kind, form.interval_seconds())
+    form.add_problems(problems)
+    if form.errors or config is None:
+        return None
+    return run_preview(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        org(),
+        kind,
+        config,
+        datetime.now(UTC),
+        interests=form.interests,
+        demo_samples=provider.demo_samples if provider else None,
+    )
+
+
+def _render_form(
+    form: ProviderForm, provider: Provider | None, preview: PreviewResult | None = None
+):  # type: ignore[no-untyped-def]
+    fields, general_errors = form.config_fields()
+    views = []
+    if preview is not None:
+        stand_in = Provider(organization_id=org().id, kind=form.kind.name, name=form.name)
+        views = [
+            CardView(
+                card=card, provider=stand_in, organization_name=org().name, reason="", interests=[]
+            )
+            for card in preview.cards
+        ]
+    response = render_page_or_fragment(
+        "portal/provider_form.html",
+        "portal/_provider_form.html",
+        form=form,
+        provider=provider,
+        fields=fields,
+        general_errors=general_errors,
+        interest_groups=form.interest_groups(taxonomy()),
+        preview=preview,
+        preview_views=views,
+        action_url=(
+            url_for("portal_providers.edit", provider_id=provider.id)
+            if provider
+            else url_for("portal_providers.register", kind_name=form.kind.name)
+        ),
+    )
+    if form.errors:
+        response.status_code = 422
+    return response
+
+
+@bp.get("/<id:provider_id>")
+def detail(provider_id: int):  # type: ignore[no-untyped-def]
+    """Health, settings and the newest cards of one provider."""
+    provider = provider_or_404(provider_id)
+    session = db.session()
+    kind = _installed_kind(provider)
+    settings = []
+    if kind is not None:
+        settings, _ = build_fields(kind.config_model.model_json_schema(), provider.config, {})
+    cards = session.exec(
+        select(Card)
+        .where(Card.provider_id == provider_id)
+        .order_by(col(Card.published_at).desc(), col(Card.id).desc())
+        .limit(RECENT_CARDS)
+    ).all()
+    return render_template(
+        "portal/provider_detail.html",
+        provider=provider,
+        health=health_of(session, [provider], datetime.now(UTC))[0],
+        settings=settings,
+        interests=[(slug, taxonomy().name(slug)) for slug in provider.interests],
+        cards=cards,
+        is_survey=provider.kind == "survey",
+    )
+
+
+def _installed_kind(provider: Provider) -> CardKind | None:
+    try:
+        return get_kind(provider.kind)
+    except UnknownKind:
+        return None
+
+
+@bp.post("/<id:provider_id>/pause")
+def pause(provider_id: int):  # type: ignore[no-untyped-def]
+    provider = provider_or_404(provider_id)
+    return _change(provider, lambda: pause_provider(provider), f"{provider.name} is paused.")
+
+
+@bp.post("/<id:provider_id>/resume")
+def resume(provider_id: int):  # type: ignore[no-untyped-def]
+    provider = provider_or_404(provider_id)
+    return _change(
+        provider,
+        lambda: resume_provider(provider, datetime.now(UTC), by_staff=is_staff()),
+        f"{provider.name} is active again; it refreshes within a minute.",
+    )
+
+
+@bp.post("/<id:provider_id>/refresh")
+def refresh(provider_id: int):  # type: ignore[no-untyped-def]
+    provider = provider_or_404(provider_id)
+    return _change(
+        provider,
+        lambda: queue_refresh(provider, datetime.now(UTC)),
+        f"{provider.name} refreshes within a minute; reload this page to see the result.",
+    )
+
+
+def _change(provider: Provider, change: Callable[[], None], message: str):  # type: ignore[no-untyped-def]
+    session = db.session()
+    try:
+        change()
+    except ProviderConflict as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect_back()
+    session.add(provider)
+    session.commit()
+    flash(message, "info")
+    return redirect_back()
+
+
+@bp.route("/<id:provider_id>/delete", methods=["GET", "POST"])
+def delete(provider_id: int):  # type: ignore[no-untyped-def]
+    """A confirmation page that says what goes, then the delete itself."""
+    provider = provider_or_404(provider_id)
+    session = db.session()
+    if request.method == "POST":
+        name = provider.name
+        delete_provider(session, provider)
+        session.commit()
+        flash(f"{name} and its cards are deleted.", "info")
+        return see_other(url_for("portal.dashboard"))
+    card_ids = select(Card.id).where(Card.provider_id == provider_id)
+    return render_template(
+        "portal/provider_delete.html",
+        provider=provider,
+        card_count=session.exec(
+            select(func.count()).select_from(Card).where(Card.provider_id == provider_id)
+        ).one(),
+        event_count=session.exec(
+            select(func.count()).select_from(Event).where(Event.provider_id == provider_id)
+        ).one(),
+        answer_count=session.exec(
+            select(func.count())
+            .select_from(SurveyAnswer)
+            .where(col(SurveyAnswer.card_id).in_(card_ids))
+        ).one(),
+    )

@@ -1,0 +1,221 @@
+"""Results: impressions, opens, saves and dismisses per day, provider and card.
+
+Every number comes from the ``event`` table through one grouped query per
+view, served by ``ix_event_provider_time`` (provider, time, kind). Days are
+UTC days. Shared by the portal's results pages and ``GET /api/v1/stats``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import Session, col, select
+
+from app.models import Card, Event, EventKind
+
+METRICS = {
+    EventKind.IMPRESSION: "impressions",
+    EventKind.OPEN: "opens",
+    EventKind.SAVE: "saves",
+    EventKind.DISMISS: "dismisses",
+}
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DEFAULT_DAYS = 30
+# Plaza has no events before 1970, and a range must have room for its day before
+# and after within Python's dates.
+EARLIEST, LATEST = date(1970, 1, 1), date(9999, 12, 30)
+MAX_DAYS = 366
+
+
+@dataclass
+class Counts:
+    """The four counts of one day, card or provider, and the open rate they imply."""
+
+    impressions: int = 0
+    opens: int = 0
+    saves: int = 0
+    dismisses: int = 0
+
+    def add(self, metric: str, count: int) -> None:
+        setattr(self, metric, getattr(self, metric) + count)
+
+    @property
+    def open_rate(self) -> float | None:
+        """Opens per impression; None when nothing was shown (not zero: unknown)."""
+        return self.opens / self.impressions if self.impressions else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "impressions": self.impressions,
+            "opens": self.opens,
+            "saves": self.saves,
+            "dismisses": self.dismisses,
+            "open_rate": None if self.open_rate is None else round(self.open_rate, 4),
+        }
+
+
+@dataclass
+class DayCounts(Counts):
+    day: date = date.min
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Whole UTC days from ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min, UTC)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min, UTC)
+
+
+class RangeProblems(ValueError):
+    """What is wrong with a requested range, as (field, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+        self.problems = problems
+
+
+def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
+    """A range from two ISO dates, each optional (None, not blank): the last 30 days by
+    default, at most 366."""
+    problems: list[tuple[str, str]] = []
+    parsed: dict[str, date | None] = {}
+    for name, text in (("from", start), ("to", end)):
+        try:
+            if text is not None and not ISO_DATE.fullmatch(text):
+                raise ValueError(text)  # fromisoformat also takes 20261123 and 2026-W47
+            parsed[name] = None if text is None else date.fromisoformat(text)
+        except ValueError:
+            parsed[name] = None
+            problems.append((name, "Give a date as YYYY-MM-DD."))
+            continue
+        if parsed[name] is not None and not EARLIEST <= parsed[name] <= LATEST:  # type: ignore[operator]
+            problems.append((name, f"Choose a day from {EARLIEST} to {LATEST}."))
+    if problems:
+        raise RangeProblems(problems)
+    last = parsed["to"] or today
+    first = parsed["from"] or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise RangeProblems([("from", "The start must not be after the end.")])
+    if (last - first).days + 1 > MAX_DAYS:
+        raise RangeProblems([("from", f"Choose at most {MAX_DAYS} days.")])
+    return DateRange(first, last)
+
+
+def _utc_day(db: Session) -> ColumnElement[Any]:
+    """The UTC calendar day of an event, in the database's own dialect."""
+    if db.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", Event.created_at))
+    return func.date(Event.created_at)  # SQLite stores UTC without a zone
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _filtered(
+    query: Any, provider_ids: Sequence[int], period: DateRange, card_id: int | None
+) -> Any:
+    query = query.where(
+        col(Event.provider_id).in_(provider_ids),
+        col(Event.created_at) >= period.since,
+        col(Event.created_at) < period.until,
+        col(Event.kind).in_(list(METRICS)),
+    )
+    return query if card_id is None else query.where(Event.card_id == card_id)
+
+
+def daily(
+    db: Session, provider_ids: Sequence[int], period: DateRange, card_id: int | None = None
+) -> list[DayCounts]:
+    """One row per day of the range (days without events are zeros)."""
+    rows = {day: DayCounts(day=day) for day in period.days}
+    if provider_ids:
+        day = _utc_day(db).label("day")
+        query = select(day, Event.kind, func.count()).group_by(day, col(Event.kind))
+        for when, kind, count in db.exec(_filtered(query, provider_ids, period, card_id)):
+            row = rows.get(_as_date(when))
+            if row is not None:
+                row.add(METRICS[EventKind(kind)], count)
+    return list(rows.values())
+
+
+def per_provider(db: Session, provider_ids: Sequence[int], period: DateRange) -> dict[int, Counts]:
+    """Totals over the range for each provider (every id present, zeros included)."""
+    totals = {pid: Counts() for pid in provider_ids}
+    if provider_ids:
+        query = select(Event.provider_id, Event.kind, func.count()).group_by(
+            col(Event.provider_id), col(Event.kind)
+        )
+        for provider_id, kind, count in db.exec(_filtered(query, provider_ids, period, None)):
+            totals[provider_id].add(METRICS[EventKind(kind)], count)
+    return totals
+
+
+@dataclass
+class CardCounts(Counts):
+    card_id: int = 0
+    title: str = ""
+
+
+def per_card(db: Session, provider_id: int, period: DateRange) -> list[CardCounts]:
+    """Totals over the range for each card that had any event, most shown first."""
+    query = (
+        select(Event.card_id, Event.kind, func.count())
+        .where(col(Event.card_id).is_not(None))
+        .group_by(col(Event.card_id), col(Event.kind))
+    )
+    by_card: dict[int, CardCounts] = defaultdict(CardCounts)
+    for card_id, kind, count in db.exec(_filtered(query, [provider_id], period, None)):
+        by_card[card_id].add(METRICS[EventKind(kind)], count)
+    titles = {
+        card_id: title
+        for card_id, title in db.exec(
+            select(Card.id, Card.title).where(col(Card.id).in_(list(by_card)))
+        )
+    }
+    for card_id, counts in by_card.items():
+        counts.card_id, counts.title = card_id, titles.get(card_id, "")
+    return sorted(by_card.values(), key=lambda c: (-c.impressions, -c.opens, c.card_id))
+
+
+def opens_since(db: Session, provider_ids: Sequence[int], since: datetime) -> dict[int, int]:
+    """Opens per provider since a moment (the provider list's "opens in 7 days")."""
+    if not provider_ids:
+        return {}
+    rows = db.exec(
+        select(Event.provider_id, func.count())
+        .where(
+            col(Event.provider_id).in_(provider_ids),
+            col(Event.created_at) >= since,
+            Event.kind == EventKind.OPEN,
+        )
+        .group_by(col(Event.provider_id))
+    )
+    return {provider_id: count for provider_id, count in rows}
+
+
+def total(rows: Iterable[Counts]) -> Counts:
+    summed = Counts()
+    for row in rows:
+        for metric in METRICS.values():
+            summed.add(metric, getattr(row, metric))
+    return summed

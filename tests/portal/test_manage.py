@@ -1,0 +1,158 @@
+"""Looking after providers in the portal: health at a glance, edit, pause, resume,
+refresh now, delete with confirmation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.models import Card, EventKind, Provider, ProviderStatus
+
+
+@pytest.fixture
+def acme(partners):  # type: ignore[no-untyped-def]
+    org = partners.org("acme", "Acme Outfitters")
+    partners.member(org, "retailer@acme.example")
+    partners.login("retailer@acme.example")
+    return org
+
+
+def csrf(client, path: str) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+def test_the_list_shows_each_providers_health_in_plain_words(client, partners, world, acme):
+    now = datetime.now(UTC)
+    healthy = partners.provider(
+        acme, "Healthy feed", last_success_at=now - timedelta(hours=2),
+        next_run_at=now + timedelta(minutes=40), card_count=12,
+    )  # fmt: skip
+    partners.provider(
+        acme, "Broken feed", status=ProviderStatus.BACKING_OFF, consecutive_errors=2,
+        last_error="The server answered 404 (not found): check the address.",
+        next_run_at=now + timedelta(hours=3),
+    )  # fmt: skip
+    partners.provider(acme, "Resting feed", status=ProviderStatus.PAUSED)
+    (card,) = world.cards(healthy, 1)
+    shopper = world.consumer()
+    partners.events(shopper, card, healthy.id, EventKind.OPEN, 3, now - timedelta(days=1))
+    partners.events(shopper, card, healthy.id, EventKind.OPEN, 5, now - timedelta(days=9))
+    page = client.get("/portal/acme/").get_data(as_text=True)
+    rows = {name: page[page.index(name) :][:1400] for name in ("Healthy", "Broken", "Resting")}
+    assert "Working" in rows["Healthy"] and "2 h ago" in rows["Healthy"]
+    assert "in 39 min" in rows["Healthy"] or "in 40 min" in rows["Healthy"]
+    assert re.search(r"<dt>Opens, 7 days</dt><dd>3</dd>", rows["Healthy"])
+    assert "Failing, retrying" in rows["Broken"] and "answered 404" in rows["Broken"]
+    assert "Never" in rows["Broken"] and "in 2 h" in rows["Broken"]
+    assert "Paused" in rows["Resting"] and "Not scheduled" in rows["Resting"]
+
+
+def test_edit_keeps_the_kind_validates_like_registration_and_refreshes_soon(
+    client, db, partners, acme
+):
+    first = partners.provider(
+        acme, "First", config={"url": "https://acme.example/a.xml", "max_items": 200}
+    )
+    partners.provider(
+        acme, "Second", config={"url": "https://acme.example/b.xml", "max_items": 200}
+    )
+    first.etag, first.next_run_at = '"v1"', datetime.now(UTC) + timedelta(hours=1)
+    db.commit()
+    path = f"/portal/acme/providers/{first.id}/edit"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="https://acme.example/a.xml"' in page and 'value="shoes" checked' in page
+    token = csrf(client, path)
+    duplicate = client.post(
+        path,
+        data={"csrf_token": token, "action": "save", "config.url": "https://acme.example/b.xml"},
+    )
+    assert duplicate.status_code == 422
+    assert "already has this provider" in duplicate.get_data(as_text=True)
+    saved = client.post(
+        path,
+        data={"csrf_token": token, "action": "save", "config.url": "https://acme.example/c.xml",
+              "config.max_items": "20", "interests": ["shoes/running", "home"], "name": "Renamed"},
+    )  # fmt: skip
+    assert saved.status_code == 303
+    db.refresh(first)
+    assert first.config == {"url": "https://acme.example/c.xml", "max_items": 20}
+    assert first.interests == ["shoes/running", "home"] and first.name == "Renamed"
+    assert first.etag is None and first.next_run_at <= datetime.now(UTC)
+
+
+def test_pause_resume_and_refresh_now(client, db, partners, acme):
+    provider = partners.provider(acme, "Feed", next_run_at=datetime.now(UTC) + timedelta(hours=1))
+    detail = f"/portal/acme/providers/{provider.id}"
+    token = csrf(client, detail)
+    refreshed = client.post(f"{detail}/refresh", data={"csrf_token": token, "next": detail})
+    assert refreshed.status_code == 303 and refreshed.headers["Location"] == detail
+    db.refresh(provider)
+    assert provider.next_run_at <= datetime.now(UTC)
+    client.post(f"{detail}/pause", data={"csrf_token": token, "next": detail})
+    db.refresh(provider)
+    assert provider.status == "paused" and provider.next_run_at is None
+    refused = client.post(
+        f"{detail}/refresh", data={"csrf_token": token, "next": detail}, follow_redirects=True
+    )
+    assert "resume it to refresh it" in refused.get_data(as_text=True)
+    client.post(f"{detail}/resume", data={"csrf_token": token, "next": detail})
+    db.refresh(provider)
+    assert provider.status == "active"
+
+
+def test_a_retailer_cannot_lift_a_suspension_but_staff_can(app, client, db, partners, acme):
+    provider = partners.provider(acme, "Feed", status=ProviderStatus.SUSPENDED)
+    detail = f"/portal/acme/providers/{provider.id}"
+    token = csrf(client, detail)
+    for action in ("resume", "pause", "refresh"):
+        response = client.post(
+            f"{detail}/{action}", data={"csrf_token": token, "next": detail}, follow_redirects=True
+        )
+        assert "staff suspended this provider" in response.get_data(as_text=True)
+    db.refresh(provider)
+    assert provider.status == "suspended"
+    partners.staff()
+    staff = app.test_client()
+    partners.login("staff@example.com", client=staff)
+    staff.post(f"{detail}/resume", data={"csrf_token": csrf(staff, detail), "next": detail})
+    db.refresh(provider)
+    assert provider.status == "active"
+
+
+def test_delete_asks_first_and_says_what_goes(client, db, partners, world, acme):
+    provider = partners.provider(acme, "Feed")
+    kept = partners.provider(acme, "Other")
+    world.cards(provider, 2)
+    world.cards(kept, 1)
+    detail = f"/portal/acme/providers/{provider.id}"
+    confirm = client.get(f"{detail}/delete").get_data(as_text=True)
+    assert "cannot be undone" in confirm and "its 2 cards" in confirm
+    assert db.get(Provider, provider.id) is not None
+    deleted = client.post(f"{detail}/delete", data={"csrf_token": csrf(client, detail)})
+    assert deleted.status_code == 303 and deleted.headers["Location"] == "/portal/acme/"
+    db.expire_all()
+    assert db.exec(select(Provider.name)).all() == ["Other"]
+    assert [c.provider_id for c in db.exec(select(Card))] == [kept.id]
+
+
+def test_portal_forms_need_the_csrf_token(client, db, partners, acme):
+    provider = partners.provider(acme, "Feed")
+    response = client.post(f"/portal/acme/providers/{provider.id}/delete")
+    assert response.status_code == 400
+    assert db.get(Provider, provider.id) is not None
+
+
+def test_the_detail_page_lists_settings_and_newest_cards(client, partners, world, acme):
+    provider = partners.provider(
+        acme, "Feed", config={"url": "https://acme.example/a.xml", "max_items": 7}
+    )
+    world.cards(provider, 2)
+    page = client.get(f"/portal/acme/providers/{provider.id}").get_data(as_text=True)
+    assert "Feed address" in page and "https://acme.example/a.xml" in page
+    assert "Most products" in page and ">7<" in page
+    assert "Feed item 0" in page and f"card={world.db.exec(select(Card.id)).first()}" in page

@@ -1,0 +1,186 @@
+"""Organisations, members, single-use invitations and API tokens, in the portal and the CLI."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.models import Organization, Role, User
+from app.portal.models import ApiToken, Invitation
+from app.portal.secrets import digest
+
+
+@pytest.fixture
+def acme(partners):  # type: ignore[no-untyped-def]
+    org = partners.org("acme", "Acme Outfitters")
+    partners.member(org, "retailer@acme.example")
+    partners.login("retailer@acme.example")
+    return org
+
+
+def csrf(client, path: str) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert match, path
+    return match.group(1)
+
+
+def new_link(client) -> str:  # type: ignore[no-untyped-def]
+    created = client.post(
+        "/portal/acme/members", data={"csrf_token": csrf(client, "/portal/acme/members")}
+    )
+    assert created.status_code == 201
+    match = re.search(
+        r'value="(http://localhost/portal/join/[^"]+)"', created.get_data(as_text=True)
+    )
+    assert match
+    return match.group(1).removeprefix("http://localhost")
+
+
+def test_a_member_invites_another_with_a_single_use_link(app, client, db, acme):
+    link = new_link(client)
+    invitation = db.exec(select(Invitation)).one()
+    assert invitation.token_hash == digest(link.rsplit("/", 1)[1])  # only the digest is stored
+    assert client.get("/portal/acme/members").get_data(as_text=True).count(link) == 0  # shown once
+
+    newcomer = app.test_client()
+    page = newcomer.get(link).get_data(as_text=True)
+    assert "Join Acme Outfitters" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    weak = newcomer.post(
+        link, data={"csrf_token": token, "email": "new@acme.example", "password": "short"}
+    )
+    assert weak.status_code == 422 and "too weak" in weak.get_data(as_text=True)
+    joined = newcomer.post(
+        link,
+        data={
+            "csrf_token": token,
+            "email": "new@acme.example",
+            "password": "a long enough password",
+        },
+    )
+    assert joined.status_code == 303 and joined.headers["Location"] == "/portal/"
+    user = db.exec(select(User).where(User.email == "new@acme.example")).one()
+    assert user.role == Role.RETAILER and user.organization_id == acme.id
+    assert newcomer.get("/portal/acme/").status_code == 200
+
+    again = app.test_client().get(link)
+    assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
+    members = client.get("/portal/acme/members").get_data(as_text=True)
+    assert "new@acme.example" in members and "Used just now" in members
+
+
+def test_expired_withdrawn_and_made_up_links_do_not_work(client, db, acme):
+    expired = new_link(client)
+    db.exec(select(Invitation)).one().expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.commit()
+    assert "has expired" in client.application.test_client().get(expired).get_data(as_text=True)
+
+    withdrawn = new_link(client)
+    invitation = db.exec(select(Invitation).order_by(Invitation.id.desc())).first()
+    client.post(
+        f"/portal/acme/invitations/{invitation.id}/revoke",
+        data={"csrf_token": csrf(client, "/portal/acme/members")},
+    )
+    assert "was withdrawn" in client.application.test_client().get(withdrawn).get_data(as_text=True)
+    made_up = client.application.test_client().get("/portal/join/plaza_inv_guess")
+    assert made_up.status_code == 410 and "not valid" in made_up.get_data(as_text=True)
+    assert (
+        db.exec(select(User).where(User.role == Role.RETAILER)).all()[0].email
+        == "retailer@acme.example"
+    )
+
+
+def test_tokens_are_shown_once_stored_hashed_and_revocable(app, client, db, acme):
+    path = "/portal/acme/tokens"
+    refused = client.post(
+        path, data={"csrf_token": csrf(client, path), "name": "", "scope": "admin"}
+    )
+    assert refused.status_code == 422 and "Choose the scope" in refused.get_data(as_text=True)
+    created = client.post(
+        path, data={"csrf_token": csrf(client, path), "name": "catalog sync", "scope": "write"}
+    )
+    assert created.status_code == 201
+    secret = re.search(
+        r'id="once-value" type="text" value="([^"]+)"', created.get_data(as_text=True)
+    ).group(1)
+    stored = db.exec(select(ApiToken)).one()
+    assert stored.token_hash == digest(secret) and secret not in stored.hint
+    assert secret not in client.get(path).get_data(as_text=True)
+    api = app.test_client()
+    assert (
+        api.get("/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 200
+    )
+    client.post(f"{path}/{stored.id}/revoke", data={"csrf_token": csrf(client, path)})
+    assert (
+        api.get("/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 401
+    )
+    assert "revoked" in client.get(path).get_data(as_text=True)
+
+
+def test_staff_create_organisations_and_see_them_all(app, db, partners, acme):
+    partners.staff()
+    staff = app.test_client()
+    partners.login("staff@example.com", client=staff)
+    assert staff.get("/portal/").headers["Location"] == "/portal/orgs"
+    token = csrf(staff, "/portal/orgs")
+    bad = staff.post(
+        "/portal/orgs", data={"csrf_token": token, "slug": "Bad Slug", "name": "", "kind": "x"}
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "lower-case letters" in page and "1 to 200" in page
+    taken = staff.post(
+        "/portal/orgs", data={"csrf_token": token, "slug": "acme", "name": "A", "kind": "brand"}
+    )
+    assert "is taken" in taken.get_data(as_text=True)
+    made = staff.post(
+        "/portal/orgs",
+        data={"csrf_token": token, "slug": "trailpeak", "name": "Trailpeak", "kind": "brand"},
+    )
+    assert made.status_code == 303 and made.headers["Location"] == "/portal/trailpeak/"
+    assert (
+        db.exec(select(Organization).where(Organization.slug == "trailpeak")).one().kind == "brand"
+    )
+    listing = staff.get("/portal/orgs").get_data(as_text=True)
+    assert "Acme Outfitters" in listing and "Trailpeak" in listing
+    assert "All organisations" in staff.get("/portal/acme/").get_data(as_text=True)
+
+
+def test_consumers_get_no_portal_and_retailers_see_the_portal_link(app, client, world, acme):
+    page = client.get("/portal/acme/").get_data(as_text=True)
+    assert 'href="/portal/">Portal</a>' in page
+    world.consumer("shopper@example.com")
+    shopper = app.test_client()
+    world.login("shopper@example.com", client=shopper)
+    assert shopper.get("/portal/").status_code == 403
+    assert 'href="/portal/">Portal</a>' not in shopper.get("/").get_data(as_text=True)
+
+
+def test_the_command_line_creates_organisations_and_tokens(app, db, runner, world):
+    created = runner.invoke(args=["orgs", "create", "--slug", "harbor", "--name", "Harbor & Home"])
+    assert created.exit_code == 0 and created.output.strip() == "harbor"
+    again = runner.invoke(args=["orgs", "create", "--slug", "harbor", "--name", "Again"])
+    assert again.exit_code == 1 and "is taken" in again.output
+    token = runner.invoke(args=["tokens", "create", "--org", "harbor", "--scope", "write"])
+    assert token.exit_code == 0
+    secret = token.stdout.strip().splitlines()[0]
+    assert secret.startswith("plaza_") and db.exec(select(ApiToken)).one().token_hash == digest(
+        secret
+    )
+    response = app.test_client().get(
+        "/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 200
+    assert runner.invoke(args=["tokens", "create", "--org", "nowhere"]).exit_code == 1
+    listed = runner.invoke(args=["tokens", "list", "--org", "harbor"])
+    assert "write" in listed.output and secret not in listed.output
+    revoked = runner.invoke(args=["tokens", "revoke", "1"])
+    assert revoked.exit_code == 0
+    response = app.test_client().get(
+        "/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 401

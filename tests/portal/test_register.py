@@ -1,0 +1,282 @@
+"""Registering a provider in the portal: generated form, inline errors, preview, save.
+
+The end-to-end test is the issue's "done means": a retailer on a phone
+registers a YouTube channel, previews it, saves it, the worker fills a
+consumer's feed with it, and the results page counts what the consumer did.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from importlib import resources
+
+import pytest
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from app.models import Card, Provider
+from app.worker import build_scheduler, refresh_due_providers
+from cards.registry import registered
+from cards.spec import CardDraft, CardKind
+
+CHANNEL = "UC-4GqbeZrTUSQzcNdMVn3_g"
+
+
+@pytest.fixture
+def acme(partners):
+    org = partners.org("acme", "Acme Outfitters")
+    partners.member(org, "retailer@acme.example")
+    partners.login("retailer@acme.example")
+    return org
+
+
+def form_data(token: str, **fields: str | list[str]) -> dict:
+    return {"csrf_token": token, **fields}
+
+
+def test_the_portal_lands_on_the_retailers_own_organisation(client, acme):
+    response = client.get("/portal/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/portal/acme/")
+    page = client.get("/portal/acme/").get_data(as_text=True)
+    assert "No providers yet" in page and "Add a provider" in page
+
+
+def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(client, acme):
+    class Settings(BaseModel):
+        shelf: str = Field(title="Shelf code", description="Where it is in the store.")
+        copies: int = Field(default=3, ge=1, le=9, title="Copies")
+        loud: bool = Field(default=False, title="Loud")
+        colour: str = Field(default="red", json_schema_extra={"enum": ["red", "blue"]})
+        tags: list[str] = Field(default_factory=list, title="Tags")
+
+    class ShelfKind(CardKind):
+        name = "shelf_talker"
+        label = "Shelf talker"
+        description = "Cards for a shelf."
+        config_model = Settings
+        fetches_remote = False
+
+        def refresh(self, config, context):  # type: ignore[no-untyped-def]
+            yield CardDraft(external_id="one", title=f"Shelf {config.shelf}")
+
+    with registered(ShelfKind()):
+        chooser = client.get("/portal/acme/providers/new").get_data(as_text=True)
+        for label in (
+            "Product feed",
+            "YouTube",
+            "Pinterest",
+            "Promotion",
+            "Survey",
+            "Shelf talker",
+        ):
+            assert label in chooser
+        page = client.get("/portal/acme/providers/new/shelf_talker").get_data(as_text=True)
+        assert 'name="config.shelf"' in page and "Where it is in the store." in page
+        assert re.search(r'name="config.copies" value="3"', page)
+        assert 'type="checkbox" id="f-config-loud" name="config.loud"' in page
+        assert '<option value="blue"' in page
+        assert 'name="config.tags"' in page and "One per line." in page
+        token = csrf(client, "/portal/acme/providers/new/shelf_talker")
+        saved = client.post(
+            "/portal/acme/providers/new/shelf_talker",
+            data=form_data(
+                token, action="save", **{"config.shelf": "B7", "config.copies": "5",
+                "config.loud": "on", "config.colour": "blue", "config.tags": "new\n\nsale\n"},
+            ),
+        )  # fmt: skip
+        assert saved.status_code == 303, saved.get_data(as_text=True)
+
+
+def csrf(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def test_a_plugin_kinds_settings_are_stored_with_their_types(client, db, acme):
+    class Settings(BaseModel):
+        shelf: str
+        copies: int = 3
+        loud: bool = False
+        tags: list[str] = Field(default_factory=list)
+
+    class ShelfKind(CardKind):
+        name = "shelf_talker"
+        label = "Shelf talker"
+        config_model = Settings
+        fetches_remote = False
+
+        def refresh(self, config, context):  # type: ignore[no-untyped-def]
+            yield CardDraft(external_id="one", title=f"Shelf {config.shelf}")
+
+    with registered(ShelfKind()):
+        token = csrf(client, "/portal/acme/providers/new/shelf_talker")
+        saved = client.post(
+            "/portal/acme/providers/new/shelf_talker",
+            data=form_data(token, action="save", **{"config.shelf": "B7", "config.copies": "5",
+                           "config.loud": "on", "config.tags": "new\n\nsale\n"}),
+        )  # fmt: skip
+        assert saved.status_code == 303, saved.get_data(as_text=True)
+    provider = db.exec(select(Provider)).one()
+    assert provider.config == {"shelf": "B7", "copies": 5, "loud": True, "tags": ["new", "sale"]}
+    assert provider.name == "Shelf talker"
+
+
+def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(client, db, acme):
+    token = csrf(client, "/portal/acme/providers/new/promotion")
+    response = client.post(
+        "/portal/acme/providers/new/promotion",
+        data=form_data(
+            token, action="save", interests=["shoes", "not/real"], interval="soon",
+            **{"config.headline": "Half off", "config.cta_url": "javascript:alert(1)",
+               "config.starts_at": "2026-12-02T00:00", "config.ends_at": "2026-12-01T00:00",
+               "config.daily_impression_cap": "many", "config.per_consumer_cap": "2"},
+        ),
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for field, message in [
+        ("f-config-body", "Field required"),
+        ("f-config-cta-url", "Enter a full web address"),
+        ("f-config-daily-impression-cap", "valid integer"),
+    ]:
+        block = page[page.index(f'id="{field}"') :][:1500]
+        assert message in block, (field, block)
+    assert 'href="#f-config-body"' in page  # the summary links to the field
+    assert "Unknown interests: not/real." in page
+    assert 'value="Half off"' in page  # what was typed stays
+    assert db.exec(select(Provider)).all() == []
+
+
+def test_survey_questions_are_added_and_removed_without_javascript(client, acme):
+    path = "/portal/acme/providers/new/survey"
+    token = csrf(client, path)
+    base = {"config.title": "Tell us", "config.questions.0.id": "sport",
+            "config.questions.0.prompt": "Your sport?", "config.questions.0.type": "single",
+            "config.questions.0.choices": "Run\nSwim"}  # fmt: skip
+    added = client.post(path, data=form_data(token, action="add:config.questions", **base))
+    assert added.status_code == 200
+    page = added.get_data(as_text=True)
+    assert "Question 2" in page and 'name="config.questions.1.prompt"' in page
+    assert 'value="Your sport?"' in page
+    more = {**base, "config.questions.1.id": "why", "config.questions.1.prompt": "Why?",
+            "config.questions.1.type": "text"}  # fmt: skip
+    removed = client.post(path, data=form_data(token, action="remove:config.questions.0", **more))
+    page = removed.get_data(as_text=True)
+    assert 'value="Why?"' in page and "Your sport?" not in page
+    assert 'name="config.questions.1.prompt"' not in page
+    bad = {**base, "config.questions.0.choices": "Only one"}
+    invalid = client.post(path, data=form_data(token, action="preview", **bad))
+    assert invalid.status_code == 422
+    page = invalid.get_data(as_text=True)
+    row = page[page.index('id="f-config-questions-0"') :][:600]
+    assert "needs 2 to 8 choices" in row
+
+
+def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
+    app, client, db, acme, httpserver
+):
+    app.config["FETCH_ALLOW"] = "127.0.0.1"
+    feed = resources.files("app").joinpath("demo_data", "northwind_products.xml").read_bytes()
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/broken.xml").respond_with_data(
+        "<html>shop</html>", content_type="text/html"
+    )
+    path = "/portal/acme/providers/new/product_feed"
+    token = csrf(client, path)
+    ok = client.post(
+        path,
+        data=form_data(token, action="preview", **{"config.url": httpserver.url_for("/feed.xml")}),
+    )
+    assert ok.status_code == 200, ok.get_data(as_text=True)
+    page = ok.get_data(as_text=True)
+    assert "This source would give shoppers" in page and "here are the first 6" in page
+    assert page.count('class="card card--product_feed"') == 6
+    assert '<fieldset class="preview__cards" disabled hx-disable>' in page
+    broken = client.post(
+        path,
+        data=form_data(
+            token, action="preview", **{"config.url": httpserver.url_for("/broken.xml")}
+        ),
+    )
+    assert "The preview did not work." in broken.get_data(as_text=True)
+    assert "HTML page" in broken.get_data(as_text=True)
+    hostile = client.post(
+        path, data=form_data(token, action="preview", **{"config.url": "http://169.254.169.254/x"})
+    )
+    assert hostile.status_code == 422 and "169.254.169.254" in hostile.get_data(as_text=True)
+    assert db.exec(select(Provider)).all() == [] and db.exec(select(Card)).all() == []
+
+
+def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(client, db, acme):
+    path = "/portal/acme/providers/new/pinterest"
+    token = csrf(client, path)
+    headers = {"HX-Request": "true"}
+    fragment = client.post(path, data=form_data(token, action="save"), headers=headers)
+    assert fragment.status_code == 422
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="provider-editor"')
+    url = "https://www.pinterest.com/acme/summer-looks.rss"
+    saved = client.post(
+        path, data=form_data(token, action="save", **{"config.url": url}), headers=headers
+    )
+    assert saved.status_code == 204
+    provider = db.exec(select(Provider)).one()
+    assert saved.headers["HX-Redirect"] == f"/portal/acme/providers/{provider.id}"
+
+
+def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
+    app, client, db, world, acme, httpserver, monkeypatch
+):
+    """Preview, save, the worker refreshes, a shopper sees and opens a card, results count it."""
+    app.config["FETCH_ALLOW"] = "127.0.0.1"
+    atom = resources.files("app").joinpath("demo_data", "youtube", "channel_northwind.atom")
+    httpserver.expect_request(
+        "/feeds/videos.xml", query_string={"channel_id": CHANNEL}
+    ).respond_with_data(atom.read_bytes(), content_type="application/atom+xml")
+    monkeypatch.setattr("cards.youtube._FEED_URL", httpserver.url_for("/feeds/videos.xml"))
+    phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"}
+    path = "/portal/acme/providers/new/youtube"
+    form = client.get(path, headers=phone).get_data(as_text=True)
+    assert 'name="viewport"' in form and 'id="f-config-channel-id"' in form
+    token = csrf(client, path)
+    fields = {"config.source": "channel", "config.channel_id": CHANNEL, "interests": ["shoes"],
+              "name": "Acme on YouTube"}  # fmt: skip
+    preview = client.post(path, data=form_data(token, action="preview", **fields), headers=phone)
+    assert preview.status_code == 200
+    assert 'class="card card--youtube"' in preview.get_data(as_text=True)
+    assert db.exec(select(Provider)).all() == []
+
+    saved = client.post(path, data=form_data(token, action="save", **fields), headers=phone)
+    assert saved.status_code == 303
+    provider = db.exec(select(Provider)).one()
+    assert provider.next_run_at is not None and provider.next_run_at <= datetime.now(UTC)
+
+    build_scheduler(app, blocking=False)  # binds the app for the job, without starting it
+    refresh_due_providers()
+    db.expire_all()
+    provider = db.get(Provider, provider.id)
+    assert provider.last_error is None and provider.card_count > 0
+
+    shopper = app.test_client()
+    world.consumer("fan@example.com", follows=("shoes",))
+    world.login("fan@example.com", client=shopper)
+    feed = shopper.get("/").get_data(as_text=True)
+    card_ids = [c.id for c in db.exec(select(Card).where(Card.provider_id == provider.id))]
+    shown = [cid for cid in card_ids if f'data-card-id="{cid}"' in feed]
+    assert shown
+    assert shopper.get(f"/cards/{shown[0]}/open").status_code == 303
+
+    health = client.get("/portal/acme/", headers=phone).get_data(as_text=True)
+    assert "Acme on YouTube" in health and "Working" in health
+    results = client.get(f"/portal/acme/results/providers/{provider.id}", headers=phone)
+    page = results.get_data(as_text=True)
+    assert '<svg class="chart__svg"' in page and "<table>" in page
+    opens = re.search(r"<dt>Opens</dt><dd>(\d+)</dd>", page)
+    shown_count = re.search(r"<dt>Shown</dt><dd>(\d+)</dd>", page)
+    assert opens and opens.group(1) == "1"
+    assert shown_count and int(shown_count.group(1)) == len(shown)

@@ -1,0 +1,161 @@
+"""Results in the portal: SVG charts readable without JavaScript, tables, CSV, survey answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.models import Card, EventKind
+from app.portal.charts import bar_chart, line_chart, nice_step
+from app.refresh import refresh_provider
+from app.worker import context_for
+
+
+@pytest.fixture
+def acme(partners):  # type: ignore[no-untyped-def]
+    org = partners.org("acme", "Acme Outfitters")
+    partners.member(org, "retailer@acme.example")
+    partners.login("retailer@acme.example")
+    return org
+
+
+@pytest.fixture
+def shown(partners, world, acme):  # type: ignore[no-untyped-def]
+    """A provider with two cards: one shown 8 times and opened twice today, one saved."""
+    provider = partners.provider(acme, "Feed")
+    first, second = world.cards(provider, 2)
+    shopper = world.consumer()
+    now = datetime.now(UTC)
+    partners.events(shopper, first, provider.id, EventKind.IMPRESSION, 8, now)
+    partners.events(shopper, first, provider.id, EventKind.OPEN, 2, now)
+    partners.events(shopper, second, provider.id, EventKind.IMPRESSION, 1, now - timedelta(days=3))
+    partners.events(shopper, second, provider.id, EventKind.SAVE, 1, now - timedelta(days=3))
+    return provider, first, second
+
+
+def numbers(page: str) -> dict[str, str]:
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
+
+
+def test_the_overview_charts_every_provider_together(client, shown):
+    page = client.get("/portal/acme/results/").get_data(as_text=True)
+    tiles = numbers(page)
+    assert tiles["Shown"] == "9" and tiles["Opens"] == "2" and tiles["Saves"] == "1"
+    assert tiles["Open rate"] == "22.2%"
+    assert page.count('<svg class="chart__svg"') == 2 and 'role="img"' in page
+    assert (
+        '<title id="chart-1-title">' in page
+        and "Impressions: 9 in total" in page
+        and "22.2% overall" in page
+    )
+    assert "The numbers, day by day" in page and page.count("<tr>") >= 30
+    assert ">Feed</a></th>" in page
+
+
+def test_a_provider_and_each_card_over_time_and_as_csv(client, shown):
+    provider, first, _ = shown
+    base = f"/portal/acme/results/providers/{provider.id}"
+    page = client.get(base).get_data(as_text=True)
+    assert numbers(page)["Shown"] == "9"
+    by_card = page[page.index("By card") :]
+    assert by_card.index("Feed item 0") < by_card.index("Feed item 1")  # most shown first
+    card_page = client.get(base, query_string={"card": first}).get_data(as_text=True)
+    assert numbers(card_page)["Shown"] == "8" and numbers(card_page)["Open rate"] == "25.0%"
+    assert "Results: Feed item 0" in card_page
+
+    today = datetime.now(UTC).date()
+    week = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
+    daily = client.get(f"{base}/daily.csv", query_string=week)
+    assert daily.mimetype == "text/csv" and "attachment" in daily.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(daily.get_data(as_text=True))))
+    assert len(rows) == 7 and rows[-1]["date"] == today.isoformat()
+    assert rows[-1]["impressions"] == "8" and rows[-1]["open_rate"] == "0.25"
+    assert rows[-4]["saves"] == "1" and rows[-4]["open_rate"] == "0.0"
+    assert rows[0]["open_rate"] == ""
+    cards = list(
+        csv.DictReader(io.StringIO(client.get(f"{base}/cards.csv").get_data(as_text=True)))
+    )
+    assert [(r["title"], r["impressions"]) for r in cards] == [
+        ("Feed item 0", "8"),
+        ("Feed item 1", "1"),
+    ]
+
+
+def test_a_bad_range_is_explained_and_another_providers_card_is_refused(
+    client, partners, world, shown
+):
+    provider, _, _ = shown
+    base = f"/portal/acme/results/providers/{provider.id}"
+    bad = client.get(base, query_string={"from": "2026-13-01"})
+    assert bad.status_code == 400 and "Give a date as YYYY-MM-DD." in bad.get_data(as_text=True)
+    other = partners.provider(partners.org("other"), "Elsewhere")
+    (theirs,) = world.cards(other, 1)
+    assert client.get(base, query_string={"card": theirs}).status_code == 404
+    assert client.get(base, query_string={"card": "x"}).status_code == 404
+
+
+def test_survey_answers_as_bar_charts_text_and_safe_csv(app, client, db, partners, world, acme):
+    questions = [
+        {"id": "where", "prompt": "Where?", "type": "multiple", "choices": ["Road", "Trail"]},
+        {"id": "why", "prompt": "Why?", "type": "text"},
+    ]
+    config = {"title": "Running", "questions": questions,
+              "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}  # fmt: skip
+    survey = partners.provider(acme, "Runs", kind="survey", config=config)
+    now = datetime.now(UTC)
+    with app.app_context():
+        refresh_provider(db, survey, context_for(app, survey, now), now)
+    cards = {
+        c.external_id: c.id for c in db.exec(select(Card).where(Card.provider_id == survey.id))
+    }
+    for n, (choices, text) in enumerate(
+        [(["c1", "c2"], '=HYPERLINK("http://x")'), (["c2"], "Fresh air")]
+    ):
+        shopper = world.consumer(f"s{n}@example.com")
+        partners.answer(shopper, cards["where"], {"choices": choices, "text": None})
+        partners.answer(shopper, cards["why"], {"choices": [], "text": text})
+    page = client.get(f"/portal/acme/results/surveys/{survey.id}").get_data(as_text=True)
+    assert (
+        '<rect class="chart__bar"' in page and "Trail: 2 (100%)" in page and "Road: 1 (50%)" in page
+    )
+    assert "Fresh air" in page and "=HYPERLINK(&#34;http://x&#34;)" in page
+    assert "never who said it" in page and "s0@example.com" not in page
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/portal/acme/results/surveys/{survey.id}/answers.csv").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    assert ["where", "Where?", "Trail", "2", "1.0", ""] in rows
+    texts = [r[5] for r in rows[1:] if r[5]]
+    assert sorted(texts) == ['\'=HYPERLINK("http://x")', "Fresh air"]
+    not_a_survey = partners.provider(acme, "Feed")
+    assert client.get(f"/portal/acme/results/surveys/{not_a_survey.id}").status_code == 404
+
+
+def test_chart_geometry():
+    assert [nice_step(v) for v in (0, 3, 9, 40, 1234)] == [1, 1, 5, 10, 500]
+    days = [datetime(2026, 1, d, tzinfo=UTC).date() for d in (1, 2, 3)]
+    chart = line_chart(
+        "t",
+        days,
+        [("opens", "Opens", [0, 4, None], "4 in total"), ("saves", "Saves", [1, 1, 1], "3")],
+    )
+    opens, saves = chart.series
+    assert opens.segments == ["44.0,160.0 197.0,10.0"]  # broken where the value is unknown
+    assert len(saves.segments[0].split()) == 3 and opens.total == "4 in total"
+    assert chart.y_ticks[-1][1] == "4" and chart.x_ticks[0][1] == "01 Jan"
+    rates = line_chart("r", days[:1], [("open_rate", "Open rate", [0.25], "25%")], percent=True)
+    assert rates.series[0].segments == ["197.0,35.0"]
+    assert [label for _, label in rates.y_ticks] == ["0%", "10%", "20%", "30%"]
+    bars = bar_chart("q", [("A" * 80, 3, 0.75), ("B", 0, 0.0)])
+    assert bars.bars[0].label.endswith("…") and len(bars.bars[0].label) == 46
+    assert bars.bars[1].width == 0 and bars.height == 92
