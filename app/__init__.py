@@ -38,6 +38,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (auth, feed, actions, interests, health):
         app.register_blueprint(module.bp)
 
+    from app.api import views as api
+    from app.portal import access_views, home, join, provider_views, result_views
+
+    for module in (home, provider_views, result_views, access_views, join):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: see app/api/guard.py
+
+    from app.notifications.routes import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+
     from app.cli import register_commands
 
     register_commands(app)

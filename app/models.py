@@ -238,3 +238,7 @@ class SurveyAnswer(SQLModel, table=True):
     card_id: int = Field(foreign_key="card.id", index=True, ondelete="CASCADE")
     answer: dict[str, Any] = json_column(dict)
     created_at: datetime = created_column()
+
+
+from app.notifications import models as _notifications  # noqa: E402, F401  (its tables)
+from app.portal import models as _portal  # noqa: E402, F401  (its tables)
