@@ -34,6 +34,7 @@ class LiveContext:
     policy: FetchPolicy
     secrets: Mapping[str, str | None] = field(default_factory=dict)
     source_unchanged: bool = False
+    fresh_until: datetime | None = None
 
     def fetch(self, url: str) -> Fetched:
         try:
@@ -48,6 +49,7 @@ class LiveContext:
         self.provider.etag = result.etag
         self.provider.last_modified = result.last_modified
         self.source_unchanged = result.not_modified
+        self.fresh_until = result.fresh_until
         return Fetched(
             body=result.body,
             base_url=result.url,
@@ -79,6 +81,7 @@ class SampleContext:
     now: datetime
     taxonomy: Taxonomy
     source_unchanged: bool = False
+    fresh_until: datetime | None = None
 
     def fetch(self, url: str) -> Fetched:
         name = self.samples.get("feed")

@@ -73,7 +73,9 @@ def refresh_provider(
     provider.last_error = None
     provider.last_success_at = now
     provider.status = ProviderStatus.ACTIVE
-    provider.next_run_at = now + timedelta(seconds=provider.interval_seconds)
+    # A server that promised its content stays fresh longer is not asked before then.
+    due = now + timedelta(seconds=provider.interval_seconds)
+    provider.next_run_at = max(due, context.fresh_until or due)
     provider.card_count = _count_cards(db, provider)
     db.add(provider)
     db.commit()

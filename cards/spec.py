@@ -84,6 +84,10 @@ class RefreshContext(Protocol):
     every stored card as it is instead of treating items as gone; kinds need not
     look at it."""
 
+    fresh_until: datetime | None
+    """Set by ``fetch`` from the server's ``Cache-Control: max-age`` (bounded): Plaza
+    does not refresh the provider again before then."""
+
     def fetch(self, url: str) -> Fetched:
         """Fetch ``url`` through the guarded fetcher (conditional GET included).
 

@@ -42,6 +42,7 @@ class FakeContext:
     secrets: dict[str, str] = field(default_factory=dict)
     fetched: list[str] = field(default_factory=list)
     source_unchanged: bool = False
+    fresh_until: datetime | None = None
 
     def fetch(self, url: str) -> Fetched:
         self.fetched.append(url)

@@ -217,3 +217,19 @@ def test_list_and_pause(runner, org):
     assert "paused" in text and "acme/" in text
     missing = runner.invoke(args=["providers", "show", "999"])
     assert missing.exit_code == 1 and "There is no provider 999." in missing.output
+
+
+def test_a_server_promising_fresh_content_is_not_asked_again_before(
+    runner, db, org, loopback, httpserver
+):
+    feed = merchant_feed([("a", "Road Runner", "120.00")])
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml", headers={"Cache-Control": "max-age=7200"}
+    )
+    url = httpserver.url_for("/feed.xml")
+    provider_id = add(runner, "--kind", "product_feed", "--config", json.dumps({"url": url}))
+    assert runner.invoke(args=["providers", "refresh", provider_id.output.strip()]).exit_code == 0
+    provider = db.get(Provider, int(provider_id.output))
+    db.refresh(provider)
+    wait = provider.next_run_at - datetime.now(UTC)
+    assert timedelta(hours=1, minutes=55) < wait <= timedelta(hours=2)
