@@ -84,7 +84,7 @@ def serve_command(host: str, port: int, no_worker: bool, threads: int) -> None:
 
     _require_schema()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     if not no_worker:
         build_scheduler(app, blocking=False).start()
         click.echo("Worker running in-process.")
@@ -98,7 +98,7 @@ def worker_command() -> None:
     from app.worker import build_scheduler
 
     _require_schema()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
     click.echo("Worker started; Ctrl+C stops it.")
     scheduler = build_scheduler(current_app._get_current_object(), blocking=True)  # type: ignore[attr-defined]
     try:
@@ -139,6 +139,12 @@ def users_create(email: str, password: str, role: str, org_slug: str | None) -> 
         user.onboarded_at = datetime.now(UTC)
     session.commit()
     click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+def _configure_logging() -> None:
+    """Plaza's own events at INFO; APScheduler's every-tick chatter only when it matters."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _require_schema() -> None:
