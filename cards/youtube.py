@@ -4,6 +4,11 @@ Two ways in. With an API key (the deployment secret ``youtube_api_key``) the
 YouTube Data API gives durations, view counts, tags and categories, and makes
 searches possible. Without one, channels and playlists still work through
 YouTube's public Atom feeds, which carry everything but the duration.
+
+The API key's daily quota (10,000 units by default) is shared by every provider,
+so each refresh spends as little as it can: a channel or playlist costs two
+units (``playlistItems.list`` then ``videos.list``); only a search costs 101,
+because ``search.list`` alone costs 100.
 """
 
 from __future__ import annotations
@@ -228,13 +233,31 @@ def _from_api(
 
 
 def _api_video_ids(youtube: Any, config: YouTubeConfig) -> list[str]:
-    """The ids of the newest videos of the configured source, without repeats."""
-    if config.source == "playlist":
+    """The ids of the newest videos of the configured source, without repeats.
+
+    Channels are read through their uploads playlist, not ``search.list``:
+    one quota unit instead of 100, and the playlist holds every public upload
+    in order, where search results can miss or lag behind recent ones.
+    """
+    if config.source == "search":
+        response = (
+            youtube.search()
+            .list(
+                part="snippet",
+                type="video",
+                order="date",
+                q=config.query,
+                maxResults=config.max_results,
+            )
+            .execute()
+        )
+        ids = [item.get("id", {}).get("videoId", "") for item in response.get("items", [])]
+    else:
         response = (
             youtube.playlistItems()
             .list(
-                part="snippet,contentDetails",
-                playlistId=config.playlist_id,
+                part="contentDetails",
+                playlistId=_playlist_id(config),
                 maxResults=config.max_results,
             )
             .execute()
@@ -242,19 +265,21 @@ def _api_video_ids(youtube: Any, config: YouTubeConfig) -> list[str]:
         ids = [
             item.get("contentDetails", {}).get("videoId", "") for item in response.get("items", [])
         ]
-    else:
-        where = (
-            {"channelId": config.channel_id} if config.source == "channel" else {"q": config.query}
-        )
-        response = (
-            youtube.search()
-            .list(
-                part="snippet", type="video", order="date", maxResults=config.max_results, **where
-            )
-            .execute()
-        )
-        ids = [item.get("id", {}).get("videoId", "") for item in response.get("items", [])]
     return list(dict.fromkeys(i for i in ids if _VIDEO_ID.fullmatch(i)))
+
+
+def _playlist_id(config: YouTubeConfig) -> str:
+    """The configured playlist, or a channel's uploads playlist ("UC..." becomes "UU...").
+
+    The uploads playlist's id is the channel id with its second letter changed;
+    asking ``channels.list`` for ``relatedPlaylists.uploads`` would give the
+    same answer for one more quota unit and one more round trip.
+    """
+    if config.source == "channel":
+        assert config.channel_id is not None  # the config's validator guarantees it
+        return "UU" + config.channel_id[2:]
+    assert config.playlist_id is not None
+    return config.playlist_id
 
 
 def _video(

@@ -189,57 +189,72 @@ def test_search_then_one_videos_call_gives_durations_and_views(context):
     assert second.interests == ["home/kitchen", "style"]
 
 
-def test_channel_with_a_key_searches_that_channel(context):
-    http = with_api(
-        context, (OK, search_response("dQw4w9WgXcQ")), (OK, videos_response(video("dQw4w9WgXcQ")))
+def playlist_items_response(*video_ids: str) -> str:
+    """A playlistItems.list answer with ``part=contentDetails``, as YouTube sends it."""
+    return json.dumps(
+        {
+            "kind": "youtube#playlistItemListResponse",
+            "etag": "pl-etag",
+            "items": [
+                {
+                    "kind": "youtube#playlistItem",
+                    "etag": f"etag-{video_id}",
+                    "id": f"item-{video_id}",
+                    "contentDetails": {
+                        "videoId": video_id,
+                        "videoPublishedAt": "2025-06-03T09:00:00Z",
+                    },
+                }
+                for video_id in video_ids
+            ],
+            "pageInfo": {"totalResults": len(video_ids), "resultsPerPage": 15},
+        }
     )
 
-    (draft,) = refresh(context, source="channel", channel_id=CHANNEL)
 
-    search = query(http.request_sequence[0][0])
-    assert search["channelId"] == [CHANNEL]
-    assert "q" not in search
+def test_channel_with_a_key_reads_its_uploads_playlist_not_search(context):
+    uploads = "UU" + CHANNEL[2:]
+    http = with_api(
+        context,
+        (OK, playlist_items_response("dQw4w9WgXcQ")),
+        (OK, videos_response(video("dQw4w9WgXcQ"))),
+    )
+
+    (draft,) = refresh(context, source="channel", channel_id=CHANNEL, max_results=7)
+
+    # playlistItems.list (1 quota unit) then videos.list (1 unit); never search.list (100).
+    assert [urlsplit(uri).path for uri, *_ in http.request_sequence] == [
+        "/youtube/v3/playlistItems",
+        "/youtube/v3/videos",
+    ]
+    listed, videos = (query(uri) for uri, *_ in http.request_sequence)
+    assert listed["playlistId"] == [uploads]
+    assert listed["part"] == ["contentDetails"]
+    assert listed["maxResults"] == ["7"]
+    assert listed["key"] == ["test-key"]
+    assert "channelId" not in listed
+    assert videos["id"] == ["dQw4w9WgXcQ"]
     assert draft.external_id == "dQw4w9WgXcQ"
+    assert draft.payload["duration_seconds"] == 725
     assert context.fetched == []  # no Atom feed when the API is available
 
 
 def test_playlist_then_videos_drops_private_and_deleted_entries(context):
-    playlist_items = {
-        "kind": "youtube#playlistItemListResponse",
-        "etag": "pl-etag",
-        "items": [
-            {
-                "kind": "youtube#playlistItem",
-                "id": f"item-{video_id}",
-                "snippet": {
-                    "publishedAt": "2025-06-03T09:00:00Z",
-                    "channelId": CHANNEL,
-                    "title": title,
-                    "description": "",
-                    "playlistId": PLAYLIST,
-                    "position": position,
-                    "resourceId": {"kind": "youtube#video", "videoId": video_id},
-                },
-                "contentDetails": {"videoId": video_id},
-            }
-            for position, (video_id, title) in enumerate(
-                [("dQw4w9WgXcQ", "Kept"), ("AAAAAAAAAAA", "Private video"), ("bad id", "Broken")]
-            )
-        ],
-        "pageInfo": {"totalResults": 3, "resultsPerPage": 15},
-    }
     http = with_api(
         context,
-        (OK, json.dumps(playlist_items)),
+        (OK, playlist_items_response("dQw4w9WgXcQ", "AAAAAAAAAAA", "bad id")),
         (OK, videos_response(video("dQw4w9WgXcQ", contentDetails={"duration": "P0D"}))),
     )
 
     (draft,) = refresh(context, source="playlist", playlist_id=PLAYLIST)
 
+    assert [urlsplit(uri).path for uri, *_ in http.request_sequence] == [
+        "/youtube/v3/playlistItems",
+        "/youtube/v3/videos",
+    ]
     listed, videos = (query(uri) for uri, *_ in http.request_sequence)
-    assert urlsplit(http.request_sequence[0][0]).path == "/youtube/v3/playlistItems"
     assert listed["playlistId"] == [PLAYLIST]
-    assert listed["part"] == ["snippet,contentDetails"]
+    assert listed["part"] == ["contentDetails"]
     assert videos["id"] == ["dQw4w9WgXcQ,AAAAAAAAAAA"]  # the malformed id is never sent
     assert draft.external_id == "dQw4w9WgXcQ"
     assert draft.payload["duration_seconds"] is None  # P0D: a live stream, length unknown
@@ -318,13 +333,21 @@ def test_unknown_playlist_says_which(context):
 
 
 def test_unknown_channel_says_which(context):
-    with_api(
+    # A channel that does not exist has no uploads playlist either.
+    http = with_api(
         context,
-        api_error(404, "channelNotFound", "Channel not found.", domain="youtube.search"),
+        api_error(
+            404,
+            "playlistNotFound",
+            "The playlist identified with the request's <code>playlistId</code> parameter "
+            "cannot be found.",
+            domain="youtube.playlistItem",
+        ),
     )
 
     with pytest.raises(SourceError, match=f"could not find the channel {CHANNEL}"):
         refresh(context, source="channel", channel_id=CHANNEL)
+    assert len(http.request_sequence) == 1
 
 
 @pytest.mark.parametrize(
