@@ -22,6 +22,13 @@ test: $(STAMP_TEST) $(HTMX) system-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# Benchmarks print figures for people; add --json to any script for one JSON object.
+bench: $(STAMP_TEST)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ranking_speed.py
+	$(BIN)/python bench/ranking_eval.py --quick
+	$(BIN)/python bench/notify.py --consumers 2000
+
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,8 +41,9 @@ $(STAMP_APP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --editable .
 	touch $@
 
-$(STAMP_TEST): pyproject.toml | $(BIN)/python
+$(STAMP_TEST): pyproject.toml examples/plaza-store-events/pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --editable '.[test]'
+	$(BIN)/pip install --quiet --editable examples/plaza-store-events
 	touch $(STAMP_APP) $@
 
 # htmx comes from the npm registry, pinned in package.json / package-lock.json.
