@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, delete, select
 
 from app.models import Card, CardInterest, Provider
 from cards.spec import CardDraft
@@ -56,7 +57,15 @@ def store_drafts(
         card.external_id: card
         for card in db.exec(select(Card).where(Card.provider_id == provider.id)).all()
     }
+    stored_slugs: dict[int, set[str]] = {}
+    for card_id, slug in db.exec(
+        select(CardInterest.card_id, CardInterest.slug)
+        .join(Card, col(Card.id) == col(CardInterest.card_id))
+        .where(Card.provider_id == provider.id)
+    ):
+        stored_slugs.setdefault(card_id, set()).add(slug)
     seen: set[str] = set()
+    created: list[tuple[dict[str, Any], list[str]]] = []
     for draft in drafts:
         external_id = storable_id(draft.external_id)
         if external_id in seen:
@@ -65,15 +74,7 @@ def store_drafts(
         slugs = _card_interests(draft, provider, taxonomy)
         card = existing.get(external_id)
         if card is None:
-            card = Card(provider_id=provider.id, kind=provider.kind, external_id=external_id)
-            _apply(card, draft, now)
-            card.badge = "new"
-            card.first_seen_at = now
-            card.updated_at = now
-            db.add(card)
-            db.flush()
-            db.add_all(CardInterest(card_id=card.id, slug=slug) for slug in slugs)
-            counts.new += 1
+            created.append((_new_card(provider, external_id, draft, now), slugs))
             continue
         before = _snapshot(card)
         old_price = _effective_price(card.payload)
@@ -83,10 +84,7 @@ def store_drafts(
             card.badge = "price_drop"
             card.payload = {**card.payload, "previous_price": f"{old_price:.2f}"}
         changed = _snapshot(card) != before
-        old_slugs = set(
-            db.exec(select(CardInterest.slug).where(CardInterest.card_id == card.id)).all()
-        )
-        if old_slugs != set(slugs):
+        if stored_slugs.get(card.id, set()) != set(slugs):
             db.exec(delete(CardInterest).where(CardInterest.card_id == card.id))
             db.add_all(CardInterest(card_id=card.id, slug=slug) for slug in slugs)
             changed = True
@@ -95,6 +93,9 @@ def store_drafts(
             counts.updated += 1
         else:
             counts.unchanged += 1
+    if created:
+        _insert(db, created)
+        counts.new = len(created)
     if gone_grace is not None:
         counts.expired = _expire_gone(existing, seen, now + gone_grace, now)
     return counts
@@ -126,15 +127,54 @@ def _card_interests(draft: CardDraft, provider: Provider, taxonomy: Taxonomy) ->
     return slugs
 
 
+def _new_card(
+    provider: Provider, external_id: str, draft: CardDraft, now: datetime
+) -> dict[str, Any]:
+    """The column values of a card seen for the first time."""
+    return {
+        "provider_id": provider.id,
+        "kind": provider.kind,
+        "external_id": external_id,
+        **_columns(draft, draft.published_at or now),
+        "badge": "new",
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> None:
+    """New cards and their interests in two batched INSERTs, without building ORM objects:
+    a first refresh stores hundreds of cards, and constructing models costs more than the
+    SQL itself."""
+    ids = db.scalars(
+        insert(Card).returning(Card.id, sort_by_parameter_order=True), [row for row, _ in created]
+    ).all()
+    interests = [
+        {"card_id": card_id, "slug": slug}
+        for card_id, (_, slugs) in zip(ids, created, strict=True)
+        for slug in slugs
+    ]
+    if interests:
+        db.execute(insert(CardInterest), interests)
+
+
+def _columns(draft: CardDraft, published_at: datetime) -> dict[str, Any]:
+    """What a draft sets on its card, new or stored."""
+    return {
+        "title": draft.title[:TITLE_MAX],
+        "summary": draft.summary,
+        "url": draft.url,
+        "image_url": draft.image_url,
+        "payload": dict(draft.payload),
+        "published_at": published_at,
+        "starts_at": draft.starts_at,
+        "ends_at": draft.ends_at,
+    }
+
+
 def _apply(card: Card, draft: CardDraft, now: datetime) -> None:
-    card.title = draft.title[:TITLE_MAX]
-    card.summary = draft.summary
-    card.url = draft.url
-    card.image_url = draft.image_url
-    card.payload = dict(draft.payload)
-    card.published_at = draft.published_at or card.published_at or now
-    card.starts_at = draft.starts_at
-    card.ends_at = draft.ends_at
+    for name, value in _columns(draft, draft.published_at or card.published_at or now).items():
+        setattr(card, name, value)
 
 
 def _snapshot(card: Card) -> tuple[Any, ...]:

@@ -76,7 +76,8 @@ def refresh_provider(
     # A server that promised its content stays fresh longer is not asked before then.
     due = now + timedelta(seconds=provider.interval_seconds)
     provider.next_run_at = max(due, context.fresh_until or due)
-    provider.card_count = _count_cards(db, provider)
+    if not context.source_unchanged:  # a 304 changed no card
+        provider.card_count = _count_cards(db, provider)
     db.add(provider)
     db.commit()
     return RefreshOutcome(True, counts)

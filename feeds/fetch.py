@@ -25,9 +25,11 @@ retailer can act on, because it ends up on their provider's health page.
 
 from __future__ import annotations
 
+import heapq
 import http
 import http.client
 import ipaddress
+import itertools
 import re
 import socket
 import ssl
@@ -428,9 +430,7 @@ class _Deadline:
         self._sockets: list[socket.socket] = []
         self._closed = False
         self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        _WATCHDOG.add(self._ends, self)
 
     def remaining(self) -> float:
         return max(0.0, self._ends - time.monotonic())
@@ -452,12 +452,53 @@ class _Deadline:
 
     def close(self) -> None:
         """Stop the timer and drop the duplicates; ``expired`` is final after this."""
-        self._timer.cancel()
         with self._lock:
             self._closed = True
             for sock in self._sockets:
                 sock.close()
             self._sockets.clear()
+
+
+class _Watchdog:
+    """One daemon thread that expires every fetch's deadline.
+
+    A thread per fetch (``threading.Timer``) costs a thread start, and the wait for
+    it to be scheduled, on every fetch: a third of a 304 refresh on a busy machine.
+    Deadlines closed in time are dropped lazily when they reach the top of the heap.
+    """
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, ends: float, deadline: _Deadline) -> None:
+        with self._wake:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, daemon=True, name="fetch-deadlines"
+                )
+                self._thread.start()
+            heapq.heappush(self._due, (ends, next(self._order), deadline))
+            self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and self._due[0][2]._closed:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                delay = self._due[0][0] - time.monotonic()
+                if delay > 0:
+                    self._wake.wait(delay)
+                    continue
+                heapq.heappop(self._due)[2]._expire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut_down(sock: socket.socket) -> None:

@@ -37,11 +37,12 @@ ITEM = "<item><title>Boot</title><link>products/boot</link></item>"
 # --- parse_feed ---------------------------------------------------------------------
 
 
-def test_a_feed_parses_and_relative_links_resolve_against_the_base_url():
+def test_a_feed_parses_and_leaves_links_for_the_kind_to_resolve():
     parsed = parse_feed(rss(ITEM), RSS, BASE)
 
     assert parsed.bozo is False
-    assert parsed.entries[0].link == "https://shop.example/feeds/products/boot"
+    assert parsed.entries[0].link == "products/boot"
+    assert safe_url(parsed.entries[0].link, BASE) == "https://shop.example/feeds/products/boot"
 
 
 def test_header_names_are_case_insensitive():
