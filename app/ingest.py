@@ -78,7 +78,7 @@ def store_drafts(
             continue
         before = _snapshot(card)
         old_price = _effective_price(card.payload)
-        _apply(card, draft, now)
+        apply_draft(card, draft, now)
         new_price = _effective_price(card.payload)
         if old_price is not None and new_price is not None and new_price < old_price:
             card.badge = "price_drop"
@@ -172,7 +172,8 @@ def _columns(draft: CardDraft, published_at: datetime) -> dict[str, Any]:
     }
 
 
-def _apply(card: Card, draft: CardDraft, now: datetime) -> None:
+def apply_draft(card: Card, draft: CardDraft, now: datetime) -> None:
+    """Copy what a draft says onto a card (stored, or a preview that is never saved)."""
     for name, value in _columns(draft, draft.published_at or card.published_at or now).items():
         setattr(card, name, value)
 

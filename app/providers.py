@@ -99,21 +99,10 @@ def create_provider(
     interval_seconds: int | None = None,
 ) -> Provider:
     """Validate and add a provider (the caller commits); raises ProviderProblems."""
-    kind = kind_or_problem(kind_name)
-    interests = [s.strip() for s in interests if s.strip()]
-    config, problems = validate_config(kind, raw_config, policy)
-    problems += validate_interests(interests, taxonomy)
-    problems += validate_interval(kind, interval_seconds)
-    if name is not None and not 1 <= len(name.strip()) <= 200:
-        problems.append(("name", "Give a name of 1 to 200 characters."))
-    if problems or config is None:
-        raise ProviderProblems(problems)
-    stored = config.model_dump(mode="json")
-    duplicate = _duplicate(db, organization, kind.name, stored)
-    if duplicate is not None:
-        raise ProviderProblems(
-            [("config", f"This organisation already has this provider (id {duplicate.id}).")]
-        )
+    kind, stored, interests = validate_settings(
+        kind_name, raw_config, interests, name, interval_seconds, taxonomy=taxonomy, policy=policy
+    )
+    reject_duplicate(db, organization, kind, stored)
     provider = Provider(
         organization_id=organization.id,
         kind=kind.name,
@@ -128,13 +117,48 @@ def create_provider(
     return provider
 
 
-def _duplicate(
-    db: Session, organization: Organization, kind: str, config: dict[str, Any]
-) -> Provider | None:
+def validate_settings(
+    kind_name: str,
+    raw_config: Mapping[str, Any],
+    interests: Iterable[str],
+    name: str | None,
+    interval_seconds: int | None,
+    *,
+    taxonomy: Taxonomy,
+    policy: FetchPolicy,
+) -> tuple[CardKind, dict[str, Any], list[str]]:
+    """Every check a provider's settings get, on registration and on edit alike:
+    the kind, the stored config, the cleaned interests; or ProviderProblems."""
+    kind = kind_or_problem(kind_name)
+    cleaned = [s.strip() for s in interests if s.strip()]
+    config, problems = validate_config(kind, raw_config, policy)
+    problems += validate_interests(cleaned, taxonomy)
+    problems += validate_interval(kind, interval_seconds)
+    if name is not None and not 1 <= len(name.strip()) <= 200:
+        problems.append(("name", "Give a name of 1 to 200 characters."))
+    if problems or config is None:
+        raise ProviderProblems(problems)
+    return kind, config.model_dump(mode="json"), cleaned
+
+
+def reject_duplicate(
+    db: Session,
+    organization: Organization,
+    kind: CardKind,
+    config: dict[str, Any],
+    allowed: Provider | None = None,
+) -> None:
+    """Refuse a second provider with the same kind and settings in one organisation."""
     same_kind = db.exec(
-        select(Provider).where(Provider.organization_id == organization.id, Provider.kind == kind)
+        select(Provider).where(
+            Provider.organization_id == organization.id, Provider.kind == kind.name
+        )
     )
-    return next((p for p in same_kind if p.config == config), None)
+    duplicate = next((p for p in same_kind if p.config == config and p is not allowed), None)
+    if duplicate is not None:
+        raise ProviderProblems(
+            [("config", f"This organisation already has this provider (id {duplicate.id}).")]
+        )
 
 
 def default_name(kind: CardKind, config: Mapping[str, Any]) -> str:

@@ -14,17 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, delete
 
 from app.models import Card, Organization, Provider, ProviderStatus
-from app.providers import (
-    ProviderProblems,
-    _duplicate,
-    default_name,
-    kind_or_problem,
-    pause,
-    resume,
-    validate_config,
-    validate_interests,
-    validate_interval,
-)
+from app.providers import default_name, pause, reject_duplicate, resume, validate_settings
 from cards.taxonomy import Taxonomy
 from feeds.fetch import FetchPolicy
 
@@ -51,24 +41,18 @@ def update_provider(
     kind's default, as at registration. A changed source forgets its
     conditional-GET validators, and an active provider refreshes at once.
     """
-    kind = kind_or_problem(provider.kind)
-    interests = [s.strip() for s in interests if s.strip()]
-    config, problems = validate_config(kind, raw_config, policy)
-    problems += validate_interests(interests, taxonomy)
-    problems += validate_interval(kind, interval_seconds)
-    if name is not None and not 1 <= len(name.strip()) <= 200:
-        problems.append(("name", "Give a name of 1 to 200 characters."))
-    if problems or config is None:
-        raise ProviderProblems(problems)
-    stored = config.model_dump(mode="json")
+    kind, stored, interests = validate_settings(
+        provider.kind,
+        raw_config,
+        interests,
+        name,
+        interval_seconds,
+        taxonomy=taxonomy,
+        policy=policy,
+    )
     organization = db.get(Organization, provider.organization_id)
     assert organization is not None
-    # Registration forbids duplicates, so the only match of an unchanged config is itself.
-    duplicate = _duplicate(db, organization, kind.name, stored)
-    if duplicate is not None and duplicate.id != provider.id:
-        raise ProviderProblems(
-            [("config", f"This organisation already has this provider (id {duplicate.id}).")]
-        )
+    reject_duplicate(db, organization, kind, stored, allowed=provider)
     if stored != provider.config:
         provider.etag = provider.last_modified = None
     provider.config = stored

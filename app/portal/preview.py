@@ -21,7 +21,7 @@ from flask import Flask
 from pydantic import BaseModel
 
 from app.contexts import LiveContext
-from app.ingest import _apply, storable_id
+from app.ingest import apply_draft, storable_id
 from app.models import Card, Organization, Provider
 from app.worker import context_for
 from cards.errors import SourceError
@@ -133,5 +133,5 @@ def _transient_card(kind: CardKind, draft: CardDraft, now: datetime, n: int) -> 
         first_seen_at=now,
         updated_at=now,
     )
-    _apply(card, draft, now)
+    apply_draft(card, draft, now)
     return card
