@@ -33,9 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
 
-    from app import actions, auth, feed, health, interests
+    from app import actions, auth, feed, health, interests, why
 
-    for module in (auth, feed, actions, interests, health):
+    for module in (auth, feed, actions, interests, health, why):
         app.register_blueprint(module.bp)
 
     from app.api import views as api

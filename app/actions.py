@@ -49,7 +49,7 @@ def _state(session: Session, card: Card) -> CardState:
     return state
 
 
-def _record(session: Session, card: Card, kind: EventKind, **detail: Any) -> None:
+def record_event(session: Session, card: Card, kind: EventKind, **detail: Any) -> None:
     session.add(
         Event(
             user_id=current_user.id,
@@ -73,7 +73,7 @@ def open_card(card_id: int) -> Response:
         abort(404, description="This card has no page to open.")
     if current_user.is_authenticated:
         session = db.session()
-        _record(session, card, EventKind.OPEN)
+        record_event(session, card, EventKind.OPEN)
         session.commit()
     return redirect(card.url, code=303)
 
@@ -87,7 +87,7 @@ def player(card_id: int) -> str:
     if not embed.startswith(YOUTUBE_EMBED):
         abort(404, description="This card has no video to play.")
     session = db.session()
-    _record(session, card, EventKind.OPEN, via="player")
+    record_event(session, card, EventKind.OPEN, via="player")
     session.commit()
     return render_template("cards/_player.html", card=card)
 
@@ -99,7 +99,7 @@ def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
     state = _state(session, card)
     if (getattr(state, field) is not None) != on:
         setattr(state, field, datetime.now(UTC) if on else None)
-        _record(session, card, event)
+        record_event(session, card, event)
     session.commit()
     return card
 
@@ -141,7 +141,7 @@ def undismiss(card_id: int) -> Response | str:
     if state is None or state.dismissed_at is None:
         abort(409, description="There is nothing to undo for this card.")
     state.dismissed_at = None
-    _record(session, card, EventKind.UNDISMISS)
+    record_event(session, card, EventKind.UNDISMISS)
     session.commit()
     return _respond(lambda: render_card(card))
 
@@ -156,7 +156,7 @@ def not_interested(card_id: int) -> Response | str:
         raise BadRequest("Choose one of the card's topics.")
     session = db.session()
     set_interest_state(session, current_user.id, slug, InterestState.MUTE)
-    _record(session, card, EventKind.NOT_INTERESTED, interest=slug)
+    record_event(session, card, EventKind.NOT_INTERESTED, interest=slug)
     session.commit()
     return _respond(
         lambda: render_template(
@@ -177,7 +177,7 @@ def hide_provider(card_id: int) -> Response | str:
     provider = session.get(Provider, card.provider_id)
     if session.get(ProviderBlock, (current_user.id, card.provider_id)) is None:
         session.add(ProviderBlock(user_id=current_user.id, provider_id=card.provider_id))
-        _record(session, card, EventKind.HIDE_PROVIDER)
+        record_event(session, card, EventKind.HIDE_PROVIDER)
     session.commit()
     return _respond(
         lambda: render_template(
@@ -225,7 +225,7 @@ def answer(card_id: int) -> Response | str:
     except ActionError as exc:
         return _answer_error(card, exc.message)
     session.add(SurveyAnswer(user_id=current_user.id, card_id=card.id, answer=stored))
-    _record(session, card, EventKind.ANSWER)
+    record_event(session, card, EventKind.ANSWER)
     session.commit()
     return _respond(
         lambda: render_template("cards/_survey_result.html", card=card, results=_tally(card))

@@ -54,6 +54,7 @@ EVENT_WEIGHTS: Mapping[str, Weights] = {
     "dismiss": Weights(-1.0, -0.5, -1.0),
     "undismiss": Weights(1.0, 0.5, 1.0),  # takes back the dismiss
     "not_interested": Weights(-1.0, -0.3, -0.5),
+    "show_less": Weights(-1.5, -0.5, -1.0),  # "show less like this", from Why this card?
     "hide_provider": Weights(0.0, -0.3, -4.0),
     "answer": Weights(0.5, 1.0, 0.5),
 }

@@ -208,6 +208,7 @@ class EventKind(StrEnum):
     DISMISS = "dismiss"
     UNDISMISS = "undismiss"
     NOT_INTERESTED = "not_interested"
+    SHOW_LESS = "show_less"
     HIDE_PROVIDER = "hide_provider"
     ANSWER = "answer"
 

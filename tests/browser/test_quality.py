@@ -126,3 +126,20 @@ def test_the_feed_works_without_javascript(live_server, chromium, output_dir):
     assert title in page.locator(".card__title").all_inner_texts()
     page.screenshot(path=str(output_dir / "saved-without-js.png"))
     context.close()
+
+
+def test_why_this_card_opens_in_place_and_its_control_answers(live_server, chromium, output_dir):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    log_in(page, live_server)
+    card = page.locator(CARDS).nth(1)
+    card_id = card.get_attribute("data-card-id")
+    card.get_by_role("link", name="Why this card").click()
+    panel = page.locator(f"#why-{card_id} .why__panel")
+    panel.wait_for()
+    assert "Why you see this" in panel.inner_text()
+    assert page.url.rstrip("/") == live_server  # in place, no navigation
+    page.screenshot(path=str(output_dir / "why.png"))
+    panel.get_by_role("button", name="Show less like this").click()
+    page.locator(f"#why-{card_id} .why__done").wait_for()
+    context.close()
