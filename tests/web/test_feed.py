@@ -51,7 +51,7 @@ def test_every_card_says_why_it_is_there(world):
     world.cards(world.provider(), 3, interests=("shoes/running",))
     world.login()
     html = world.client.get("/").get_data(as_text=True)
-    assert len(re.findall(r'card__reason">Because you follow Shoes\s', html)) == 3
+    assert html.count('card__reason">Because you follow Shoes<') == 3
 
 
 def test_scrolling_shows_every_card_once(world):
