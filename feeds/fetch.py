@@ -59,7 +59,15 @@ from urllib3.util.ssl_match_hostname import CertificateError
 
 from feeds.addresses import IPAddress, refusal_reason
 
-__all__ = ["FetchError", "FetchPolicy", "FetchResult", "fetch", "refusal_reason"]
+__all__ = [
+    "FetchError",
+    "FetchPolicy",
+    "FetchResult",
+    "check_address",
+    "checked_addresses",
+    "fetch",
+    "refusal_reason",
+]
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -246,7 +254,7 @@ def _follow(
     """Fetch, then fetch each redirect target, each hop checked afresh."""
     target = _Target.parse(url)
     for _hop in range(policy.max_redirects + 1):
-        addresses = _checked_addresses(target, policy)
+        addresses = checked_addresses(target.host, target.port, policy)
         headers = _request_headers(target, policy, etag, last_modified)
         with _exchange(target, addresses, headers, policy, deadline) as response:
             if response.status not in REDIRECT_STATUSES:
@@ -346,19 +354,21 @@ def _authority(scheme: str, host: str, port: int) -> str:
     return shown if port == DEFAULT_PORTS[scheme] else f"{shown}:{port}"
 
 
-def _checked_addresses(target: _Target, policy: FetchPolicy) -> list[IPAddress]:
+def checked_addresses(host: str, port: int, policy: FetchPolicy) -> list[IPAddress]:
     """Resolve once and refuse if any address is off limits; return what to connect to.
 
     All addresses must pass, not just the first: otherwise a name with one
     public and one private record would reach the private one on a retry.
+    Every outgoing connection Plaza makes to an address from outside (feeds,
+    Web Push endpoints) connects only to what this returned.
     """
-    addresses = _resolve(target, policy)
-    if policy.allows_host(target.host):
+    addresses = _resolve(host, port, policy)
+    if policy.allows_host(host):
         return addresses
     for address in addresses:
         reason = refusal_reason(address)
         if reason and not policy.allows_address(address):
-            raise FetchError("refused_address", _refusal_sentence(target.host, address, reason))
+            raise FetchError("refused_address", _refusal_sentence(host, address, reason))
     return addresses
 
 
@@ -371,18 +381,18 @@ def _refusal_sentence(host: str, address: IPAddress, reason: str) -> str:
     )
 
 
-def _resolve(target: _Target, policy: FetchPolicy) -> list[IPAddress]:
+def _resolve(host: str, port: int, policy: FetchPolicy) -> list[IPAddress]:
     """Turn the host into addresses: literals as they are, names via the resolver, once."""
     try:
-        return [ipaddress.ip_address(target.host)]
+        return [ipaddress.ip_address(host)]
     except ValueError:
         pass
     resolver = policy.resolver or _getaddrinfo_resolver
     not_found = FetchError(
-        "dns", f"Plaza could not find the server {target.host}; check the address for typos."
+        "dns", f"Plaza could not find the server {host}; check the address for typos."
     )
     try:
-        found = resolver(target.host, target.port)
+        found = resolver(host, port)
         addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
     except (OSError, ValueError, UnicodeError):
         raise not_found from None

@@ -3,11 +3,12 @@
 A push endpoint is a URL that a browser handed us, so it gets the same
 treatment as a retailer's feed URL (see ``feeds/fetch.py``): https only, no
 credentials, the host resolved once and refused if any address is private,
-loopback, link-local, metadata and so on (:func:`feeds.fetch.refusal_reason`,
-unless ``PLAZA_FETCH_ALLOW`` allows it), then a connection to the very address
-that was checked, with the certificate checked for the original name. No
-redirects are followed. A wall-clock deadline shuts the socket down, so a
-server that answers slowly or never costs one timeout and nothing more.
+loopback, link-local, metadata and so on (:func:`feeds.fetch.checked_addresses`,
+the fetcher's own check, unless ``PLAZA_FETCH_ALLOW`` allows it), then a
+connection to the very address that was checked, with the certificate
+checked for the original name. No redirects are followed. A wall-clock
+deadline shuts the socket down, so a server that answers slowly or never
+costs one timeout and nothing more.
 
 We post ourselves instead of letting pywebpush use ``requests``: a requests
 adapter would have to re-implement the pinning (resolve, check, connect to
@@ -19,7 +20,6 @@ its error type.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import ssl
 import threading
@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-from feeds.fetch import FetchError, FetchPolicy, refusal_reason
+from feeds.addresses import IPAddress
+from feeds.fetch import FetchError, FetchPolicy, checked_addresses
 
 MAX_RESPONSE = 4096
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def parse_endpoint(url: str) -> _Target:
 def post(url: str, body: bytes, headers: Mapping[str, str], policy: FetchPolicy) -> PostResult:
     """POST ``body`` to ``url``; raise :class:`FetchError` with a reason on any failure."""
     target = parse_endpoint(url)
-    addresses = _checked_addresses(target, policy)
+    addresses = checked_addresses(target.host, target.port, policy)
     raw = _connect(target, addresses, policy)
     # TLS takes the socket over, so the deadline holds a duplicate of its own.
     watched = raw.dup()
@@ -103,34 +102,6 @@ def post(url: str, body: bytes, headers: Mapping[str, str], policy: FetchPolicy)
         timer.cancel()
         watched.close()
         raw.close()
-
-
-def _checked_addresses(target: _Target, policy: FetchPolicy) -> list[IPAddress]:
-    try:
-        found = [ipaddress.ip_address(target.host)]
-    except ValueError:
-        try:
-            resolved = (policy.resolver or _resolve)(target.host, target.port)
-            found = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolved]
-        except (OSError, ValueError, UnicodeError):
-            found = []
-        if not found:
-            raise FetchError("dns", f"The push service {target.host} could not be found.") from None
-    if policy.allows_host(target.host):
-        return found
-    for address in found:
-        reason = refusal_reason(address)
-        if reason and not policy.allows_address(address):
-            raise FetchError(
-                "refused_address",
-                f"The push address points to {address}, which is {reason}; Plaza does not "
-                "send there.",
-            )
-    return found
-
-
-def _resolve(host: str, port: int) -> list[str]:
-    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 def _connect(target: _Target, addresses: list[IPAddress], policy: FetchPolicy) -> socket.socket:
