@@ -53,6 +53,10 @@ class Partners:
     def login(self, email: str, client: FlaskClient | None = None) -> str:
         return self.world.login(email, client=client)
 
+    def csrf(self, client: FlaskClient, path: str) -> str:
+        """The CSRF token of ``client``'s session, read from ``path``."""
+        return self.world.csrf(path, client)
+
     def provider(
         self,
         organization: Organization,
@@ -105,3 +109,12 @@ def partners(world) -> Partners:  # type: ignore[no-untyped-def]
 
 def days_ago(days: float) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
+
+
+@pytest.fixture
+def acme(partners: Partners) -> Organization:
+    """Acme Outfitters, with its retailer logged in on ``client``."""
+    org = partners.org("acme", "Acme Outfitters")
+    partners.member(org, "retailer@acme.example")
+    partners.login("retailer@acme.example")
+    return org

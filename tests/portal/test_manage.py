@@ -6,24 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel import select
 
 from app.models import Card, EventKind, Provider, ProviderStatus
-
-
-@pytest.fixture
-def acme(partners):  # type: ignore[no-untyped-def]
-    org = partners.org("acme", "Acme Outfitters")
-    partners.member(org, "retailer@acme.example")
-    partners.login("retailer@acme.example")
-    return org
-
-
-def csrf(client, path: str) -> str:  # type: ignore[no-untyped-def]
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
-    assert match, path
-    return match.group(1)
 
 
 def test_the_list_shows_each_providers_health_in_plain_words(client, partners, world, acme):
@@ -66,7 +51,7 @@ def test_edit_keeps_the_kind_validates_like_registration_and_refreshes_soon(
     path = f"/portal/acme/providers/{first.id}/edit"
     page = client.get(path).get_data(as_text=True)
     assert 'value="https://acme.example/a.xml"' in page and 'value="shoes" checked' in page
-    token = csrf(client, path)
+    token = partners.csrf(client, path)
     duplicate = client.post(
         path,
         data={"csrf_token": token, "action": "save", "config.url": "https://acme.example/b.xml"},
@@ -88,7 +73,7 @@ def test_edit_keeps_the_kind_validates_like_registration_and_refreshes_soon(
 def test_pause_resume_and_refresh_now(client, db, partners, acme):
     provider = partners.provider(acme, "Feed", next_run_at=datetime.now(UTC) + timedelta(hours=1))
     detail = f"/portal/acme/providers/{provider.id}"
-    token = csrf(client, detail)
+    token = partners.csrf(client, detail)
     refreshed = client.post(f"{detail}/refresh", data={"csrf_token": token, "next": detail})
     assert refreshed.status_code == 303 and refreshed.headers["Location"] == detail
     db.refresh(provider)
@@ -108,7 +93,7 @@ def test_pause_resume_and_refresh_now(client, db, partners, acme):
 def test_a_retailer_cannot_lift_a_suspension_but_staff_can(app, client, db, partners, acme):
     provider = partners.provider(acme, "Feed", status=ProviderStatus.SUSPENDED)
     detail = f"/portal/acme/providers/{provider.id}"
-    token = csrf(client, detail)
+    token = partners.csrf(client, detail)
     for action in ("resume", "pause", "refresh"):
         response = client.post(
             f"{detail}/{action}", data={"csrf_token": token, "next": detail}, follow_redirects=True
@@ -119,7 +104,9 @@ def test_a_retailer_cannot_lift_a_suspension_but_staff_can(app, client, db, part
     partners.staff()
     staff = app.test_client()
     partners.login("staff@example.com", client=staff)
-    staff.post(f"{detail}/resume", data={"csrf_token": csrf(staff, detail), "next": detail})
+    staff.post(
+        f"{detail}/resume", data={"csrf_token": partners.csrf(staff, detail), "next": detail}
+    )
     db.refresh(provider)
     assert provider.status == "active"
 
@@ -133,7 +120,7 @@ def test_delete_asks_first_and_says_what_goes(client, db, partners, world, acme)
     confirm = client.get(f"{detail}/delete").get_data(as_text=True)
     assert "cannot be undone" in confirm and "its 2 cards" in confirm
     assert db.get(Provider, provider.id) is not None
-    deleted = client.post(f"{detail}/delete", data={"csrf_token": csrf(client, detail)})
+    deleted = client.post(f"{detail}/delete", data={"csrf_token": partners.csrf(client, detail)})
     assert deleted.status_code == 303 and deleted.headers["Location"] == "/portal/acme/"
     db.expire_all()
     assert db.exec(select(Provider.name)).all() == ["Other"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel import select
 
 from app.models import Organization, Role, User
@@ -13,23 +12,9 @@ from app.portal.models import ApiToken, Invitation
 from app.portal.secrets import digest
 
 
-@pytest.fixture
-def acme(partners):  # type: ignore[no-untyped-def]
-    org = partners.org("acme", "Acme Outfitters")
-    partners.member(org, "retailer@acme.example")
-    partners.login("retailer@acme.example")
-    return org
-
-
-def csrf(client, path: str) -> str:  # type: ignore[no-untyped-def]
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
-    assert match, path
-    return match.group(1)
-
-
-def new_link(client) -> str:  # type: ignore[no-untyped-def]
+def new_link(partners, client) -> str:  # type: ignore[no-untyped-def]
     created = client.post(
-        "/portal/acme/members", data={"csrf_token": csrf(client, "/portal/acme/members")}
+        "/portal/acme/members", data={"csrf_token": partners.csrf(client, "/portal/acme/members")}
     )
     assert created.status_code == 201
     match = re.search(
@@ -39,8 +24,8 @@ def new_link(client) -> str:  # type: ignore[no-untyped-def]
     return match.group(1).removeprefix("http://localhost")
 
 
-def test_a_member_invites_another_with_a_single_use_link(app, client, db, acme):
-    link = new_link(client)
+def test_a_member_invites_another_with_a_single_use_link(app, client, db, partners, acme):
+    link = new_link(partners, client)
     invitation = db.exec(select(Invitation)).one()
     assert invitation.token_hash == digest(link.rsplit("/", 1)[1])  # only the digest is stored
     assert client.get("/portal/acme/members").get_data(as_text=True).count(link) == 0  # shown once
@@ -72,17 +57,17 @@ def test_a_member_invites_another_with_a_single_use_link(app, client, db, acme):
     assert "new@acme.example" in members and "Used just now" in members
 
 
-def test_expired_withdrawn_and_made_up_links_do_not_work(client, db, acme):
-    expired = new_link(client)
+def test_expired_withdrawn_and_made_up_links_do_not_work(partners, client, db, acme):
+    expired = new_link(partners, client)
     db.exec(select(Invitation)).one().expires_at = datetime.now(UTC) - timedelta(minutes=1)
     db.commit()
     assert "has expired" in client.application.test_client().get(expired).get_data(as_text=True)
 
-    withdrawn = new_link(client)
+    withdrawn = new_link(partners, client)
     invitation = db.exec(select(Invitation).order_by(Invitation.id.desc())).first()
     client.post(
         f"/portal/acme/invitations/{invitation.id}/revoke",
-        data={"csrf_token": csrf(client, "/portal/acme/members")},
+        data={"csrf_token": partners.csrf(client, "/portal/acme/members")},
     )
     assert "was withdrawn" in client.application.test_client().get(withdrawn).get_data(as_text=True)
     made_up = client.application.test_client().get("/portal/join/plaza_inv_guess")
@@ -93,14 +78,15 @@ def test_expired_withdrawn_and_made_up_links_do_not_work(client, db, acme):
     )
 
 
-def test_tokens_are_shown_once_stored_hashed_and_revocable(app, client, db, acme):
+def test_tokens_are_shown_once_stored_hashed_and_revocable(partners, app, client, db, acme):
     path = "/portal/acme/tokens"
     refused = client.post(
-        path, data={"csrf_token": csrf(client, path), "name": "", "scope": "admin"}
+        path, data={"csrf_token": partners.csrf(client, path), "name": "", "scope": "admin"}
     )
     assert refused.status_code == 422 and "Choose the scope" in refused.get_data(as_text=True)
     created = client.post(
-        path, data={"csrf_token": csrf(client, path), "name": "catalog sync", "scope": "write"}
+        path,
+        data={"csrf_token": partners.csrf(client, path), "name": "catalog sync", "scope": "write"},
     )
     assert created.status_code == 201
     secret = re.search(
@@ -114,7 +100,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(app, client, db, acme
         api.get("/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 200
     )
-    client.post(f"{path}/{stored.id}/revoke", data={"csrf_token": csrf(client, path)})
+    client.post(f"{path}/{stored.id}/revoke", data={"csrf_token": partners.csrf(client, path)})
     assert (
         api.get("/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401
@@ -127,7 +113,7 @@ def test_staff_create_organisations_and_see_them_all(app, db, partners, acme):
     staff = app.test_client()
     partners.login("staff@example.com", client=staff)
     assert staff.get("/portal/").headers["Location"] == "/portal/orgs"
-    token = csrf(staff, "/portal/orgs")
+    token = partners.csrf(staff, "/portal/orgs")
     bad = staff.post(
         "/portal/orgs", data={"csrf_token": token, "slug": "Bad Slug", "name": "", "kind": "x"}
     )

@@ -11,7 +11,6 @@ import re
 from datetime import UTC, datetime
 from importlib import resources
 
-import pytest
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
@@ -21,14 +20,6 @@ from cards.registry import registered
 from cards.spec import CardDraft, CardKind
 
 CHANNEL = "UC-4GqbeZrTUSQzcNdMVn3_g"
-
-
-@pytest.fixture
-def acme(partners):
-    org = partners.org("acme", "Acme Outfitters")
-    partners.member(org, "retailer@acme.example")
-    partners.login("retailer@acme.example")
-    return org
 
 
 def form_data(token: str, **fields: str | list[str]) -> dict:
@@ -43,7 +34,7 @@ def test_the_portal_lands_on_the_retailers_own_organisation(client, acme):
     assert "No providers yet" in page and "Add a provider" in page
 
 
-def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(client, acme):
+def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(partners, client, acme):
     class Settings(BaseModel):
         shelf: str = Field(title="Shelf code", description="Where it is in the store.")
         copies: int = Field(default=3, ge=1, le=9, title="Copies")
@@ -78,7 +69,7 @@ def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(clie
         assert 'type="checkbox" id="f-config-loud" name="config.loud"' in page
         assert '<option value="blue"' in page
         assert 'name="config.tags"' in page and "One per line." in page
-        token = csrf(client, "/portal/acme/providers/new/shelf_talker")
+        token = partners.csrf(client, "/portal/acme/providers/new/shelf_talker")
         saved = client.post(
             "/portal/acme/providers/new/shelf_talker",
             data=form_data(
@@ -89,14 +80,7 @@ def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(clie
         assert saved.status_code == 303, saved.get_data(as_text=True)
 
 
-def csrf(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def test_a_plugin_kinds_settings_are_stored_with_their_types(client, db, acme):
+def test_a_plugin_kinds_settings_are_stored_with_their_types(partners, client, db, acme):
     class Settings(BaseModel):
         shelf: str
         copies: int = 3
@@ -113,7 +97,7 @@ def test_a_plugin_kinds_settings_are_stored_with_their_types(client, db, acme):
             yield CardDraft(external_id="one", title=f"Shelf {config.shelf}")
 
     with registered(ShelfKind()):
-        token = csrf(client, "/portal/acme/providers/new/shelf_talker")
+        token = partners.csrf(client, "/portal/acme/providers/new/shelf_talker")
         saved = client.post(
             "/portal/acme/providers/new/shelf_talker",
             data=form_data(token, action="save", **{"config.shelf": "B7", "config.copies": "5",
@@ -125,8 +109,8 @@ def test_a_plugin_kinds_settings_are_stored_with_their_types(client, db, acme):
     assert provider.name == "Shelf talker"
 
 
-def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(client, db, acme):
-    token = csrf(client, "/portal/acme/providers/new/promotion")
+def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(partners, client, db, acme):
+    token = partners.csrf(client, "/portal/acme/providers/new/promotion")
     response = client.post(
         "/portal/acme/providers/new/promotion",
         data=form_data(
@@ -151,9 +135,9 @@ def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(client, d
     assert db.exec(select(Provider)).all() == []
 
 
-def test_survey_questions_are_added_and_removed_without_javascript(client, acme):
+def test_survey_questions_are_added_and_removed_without_javascript(partners, client, acme):
     path = "/portal/acme/providers/new/survey"
-    token = csrf(client, path)
+    token = partners.csrf(client, path)
     base = {"config.title": "Tell us", "config.questions.0.id": "sport",
             "config.questions.0.prompt": "Your sport?", "config.questions.0.type": "single",
             "config.questions.0.choices": "Run\nSwim"}  # fmt: skip
@@ -177,7 +161,7 @@ def test_survey_questions_are_added_and_removed_without_javascript(client, acme)
 
 
 def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
-    app, client, db, acme, httpserver
+    partners, app, client, db, acme, httpserver
 ):
     app.config["FETCH_ALLOW"] = "127.0.0.1"
     feed = resources.files("app").joinpath("demo_data", "northwind_products.xml").read_bytes()
@@ -188,7 +172,7 @@ def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
         "<html>shop</html>", content_type="text/html"
     )
     path = "/portal/acme/providers/new/product_feed"
-    token = csrf(client, path)
+    token = partners.csrf(client, path)
     ok = client.post(
         path,
         data=form_data(token, action="preview", **{"config.url": httpserver.url_for("/feed.xml")}),
@@ -213,9 +197,9 @@ def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
     assert db.exec(select(Provider)).all() == [] and db.exec(select(Card)).all() == []
 
 
-def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(client, db, acme):
+def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(partners, client, db, acme):
     path = "/portal/acme/providers/new/pinterest"
-    token = csrf(client, path)
+    token = partners.csrf(client, path)
     headers = {"HX-Request": "true"}
     fragment = client.post(path, data=form_data(token, action="save"), headers=headers)
     assert fragment.status_code == 422
@@ -230,7 +214,7 @@ def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(client, db, a
 
 
 def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
-    app, client, db, world, acme, httpserver, monkeypatch
+    partners, app, client, db, world, acme, httpserver, monkeypatch
 ):
     """Preview, save, the worker refreshes, a shopper sees and opens a card, results count it."""
     app.config["FETCH_ALLOW"] = "127.0.0.1"
@@ -243,7 +227,7 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
     path = "/portal/acme/providers/new/youtube"
     form = client.get(path, headers=phone).get_data(as_text=True)
     assert 'name="viewport"' in form and 'id="f-config-channel-id"' in form
-    token = csrf(client, path)
+    token = partners.csrf(client, path)
     fields = {"config.source": "channel", "config.channel_id": CHANNEL, "interests": ["shoes"],
               "name": "Acme on YouTube"}  # fmt: skip
     preview = client.post(path, data=form_data(token, action="preview", **fields), headers=phone)

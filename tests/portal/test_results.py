@@ -17,14 +17,6 @@ from app.worker import context_for
 
 
 @pytest.fixture
-def acme(partners):  # type: ignore[no-untyped-def]
-    org = partners.org("acme", "Acme Outfitters")
-    partners.member(org, "retailer@acme.example")
-    partners.login("retailer@acme.example")
-    return org
-
-
-@pytest.fixture
 def shown(partners, world, acme):  # type: ignore[no-untyped-def]
     """A provider with two cards: one shown 8 times and opened twice today, one saved."""
     provider = partners.provider(acme, "Feed")
