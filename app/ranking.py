@@ -73,9 +73,7 @@ def _decay_rate(half_life: timedelta) -> float:
     return math.log(2) / half_life.total_seconds()
 
 
-FLIGHT = -1.0  # in DECAY_RATE: this kind decays over its own flight (_flight_decay_rate)
 DECAY_RATE = {kind: _decay_rate(half_life) for kind, half_life in HALF_LIFE.items()}
-DECAY_RATE.update(dict.fromkeys(FLIGHT_KINDS, FLIGHT))
 DEFAULT_DECAY_RATE = _decay_rate(DEFAULT_HALF_LIFE)
 
 
@@ -107,11 +105,41 @@ class Candidate:
     ends_at: datetime | None = None
     popularity: float = 1.0  # multiplier from app.popularity (1.0 = an average card)
     delivery: Delivery | None = None  # promotions only
-    # Derived once here, not per consumer in the ranking loop (aware-datetime maths is slow).
+    # Derived once here, when the request path builds the candidate, so that the ranking
+    # loop does float arithmetic only (aware-datetime maths is slow): epoch seconds of
+    # published_at, of the shown-from / shown-until window, of the moment freshness
+    # counts from, the card's own decay rate (0: its kind's), and its badge's lift.
     published_ts: float = field(init=False, repr=False, compare=False)
+    shown_from_ts: float = field(init=False, repr=False, compare=False)
+    shown_until_ts: float = field(init=False, repr=False, compare=False)
+    aged_from_ts: float = field(init=False, repr=False, compare=False)
+    own_decay_rate: float = field(init=False, repr=False, compare=False)
+    lift: float = field(init=False, repr=False, compare=False)
+    lift_until_ts: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "published_ts", self.published_at.timestamp())
+        published = self.published_at.timestamp()
+        starts = self.starts_at.timestamp() if self.starts_at else -math.inf
+        flight = self.kind in FLIGHT_KINDS
+        aged_from = starts if flight and self.starts_at else published
+        own_rate = 0.0  # ordinary cards decay at their kind's rate
+        if flight:
+            own_rate = (
+                _flight_decay_rate(self.starts_at, self.ends_at)
+                if self.starts_at
+                else DEFAULT_DECAY_RATE
+            )
+        derived = {
+            "published_ts": published,
+            "shown_from_ts": starts,
+            "shown_until_ts": self.ends_at.timestamp() if self.ends_at else math.inf,
+            "aged_from_ts": aged_from,
+            "own_decay_rate": own_rate,
+            "lift": BADGE_LIFT.get(self.badge, 1.0) if self.badge else 1.0,
+            "lift_until_ts": aged_from + NEW_BADGE_SECONDS if self.badge == "new" else math.inf,
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -167,7 +195,6 @@ def rank(
     """
     scorer = Scorer(profile, now, taxonomy)
     organic, promoted = scorer.score_all(candidates)
-    organic.sort()
     promotions = scorer.promotions(promoted)
     placed = compose(organic, promotions, limit=limit, page_size=page_size, is_new=scorer.is_new)
     ranked = []
@@ -238,6 +265,8 @@ class Scorer:
         self.now = now
         self.taxonomy = taxonomy
         self._now_ts = now.timestamp()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._today = (day.timestamp(), (day + timedelta(days=1)).timestamp())
         affinities = profile.affinities
         # Card -> multiplier: 0 removes it (dismissed, answered, worn out), < 1 is fatigue.
         self._card_factor = {
@@ -281,45 +310,42 @@ class Scorer:
         The hot loop, and the one place a score is computed: kept lean, every
         signal one lookup in a table prepared for this consumer."""
         card_factor, provider_factor, kinds = (
-            self._card_factor,
-            self._provider_factor,
-            self._kinds,
+            self._card_factor.get,
+            self._provider_factor.get,
+            self._kinds.get,
         )
-        values, combine, now, now_ts = self._values, self._combine, self.now, self._now_ts
-        exp, floor, span, lifts = math.exp, FRESHNESS_FLOOR, FRESHNESS_SPAN, BADGE_LIFT
+        values, combine, now_ts = self._values.get, self._combine, self._now_ts
+        exp, floor, span = math.exp, FRESHNESS_FLOOR, FRESHNESS_SPAN
         default_kind = (1.0, DEFAULT_DECAY_RATE)
         organic: list[Row] = []
         promotions: list[Row] = []
+        keep_organic, keep_promotion = organic.append, promotions.append
         for position, candidate in enumerate(candidates):
-            card = card_factor.get(candidate.card_id, 1.0)
-            provider = provider_factor.get(candidate.provider_id, 1.0)
-            if not card or not provider:
+            card = card_factor(candidate.card_id, 1.0)
+            provider = provider_factor(candidate.provider_id, 1.0)
+            if (
+                not card
+                or not provider
+                or candidate.shown_from_ts > now_ts
+                or candidate.shown_until_ts <= now_ts
+            ):
                 continue
-            starts, ends = candidate.starts_at, candidate.ends_at
-            if (starts is not None and starts > now) or (ends is not None and ends <= now):
-                continue
-            value = values.get(candidate.interests)
+            value = values(candidate.interests)
             if value is None:
                 value = combine(candidate.interests)
             if value <= 0:
                 continue
-            kind = candidate.kind
-            affinity, rate = kinds.get(kind, default_kind)
-            if rate == FLIGHT and starts is not None:
-                age = now_ts - starts.timestamp()
-                rate = _flight_decay_rate(starts, ends)
-            else:
-                age = now_ts - candidate.published_ts
-                rate = DEFAULT_DECAY_RATE if rate == FLIGHT else rate
+            affinity, rate = kinds(candidate.kind, default_kind)
+            age = now_ts - candidate.aged_from_ts
+            rate = candidate.own_decay_rate or rate
             freshness = floor + span * exp(-rate * age) if age > 0 else 1.0
-            badge = candidate.badge
-            lift = 1.0
-            if badge and (badge != "new" or age <= NEW_BADGE_SECONDS):
-                lift = lifts.get(badge, 1.0)
+            lift = candidate.lift if now_ts <= candidate.lift_until_ts else 1.0
             popularity = candidate.popularity
             score = value * card * provider * affinity * popularity * freshness * lift
-            row = (-score, -candidate.card_id, position, candidate)
-            (promotions if kind == "promotion" else organic).append(row)
+            if candidate.kind == "promotion":
+                keep_promotion((-score, -candidate.card_id, position, candidate))
+            else:
+                keep_organic((-score, -candidate.card_id, position, candidate))
             if factors is not None:
                 factors.append(
                     {
@@ -408,22 +434,19 @@ class Scorer:
         dislike. Memoised per distinct tuple; written for speed, as a few thousand
         distinct tuples can come by in one ranking."""
         known = self._slug_values
-        positives = []
-        worst = 0.0
-        for slug in interests:
-            value = known.get(slug)
-            if value is None:
-                value = self._slug_value(slug)
-            if value > 0:
-                positives.append(value)
-            elif value < worst:
-                worst = value  # -inf for a muted interest
-        if len(positives) > 1:
-            positives.sort(reverse=True)
-        total, share = worst, 1.0
-        for value in positives:
+        try:
+            values = [known[slug] for slug in interests]
+        except KeyError:
+            values = [self._slug_value(slug) for slug in interests]
+        values.sort(reverse=True)  # likes first, then the strongest dislike last
+        total, share = 0.0, 1.0
+        for value in values:
+            if value <= 0:
+                break
             total += value * share
             share *= DIMINISHING
+        if values and values[-1] < 0:
+            total += values[-1]  # -inf for a muted interest
         self._values[interests] = total
         return total
 
@@ -477,10 +500,10 @@ class Scorer:
             return None
         if delivery.delivered_today >= delivery.daily_cap:
             return None
-        day = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
-        start = max(day, candidate.starts_at or day)
-        end = min(day + timedelta(days=1), candidate.ends_at or day + timedelta(days=1))
-        elapsed = (self.now - start) / (end - start) if end > start else 1.0
+        day_starts, day_ends = self._today
+        start = max(day_starts, candidate.shown_from_ts)
+        end = min(day_ends, candidate.shown_until_ts)
+        elapsed = (self._now_ts - start) / (end - start) if end > start else 1.0
         allowed = delivery.daily_cap * (min(max(elapsed, 0.0), 1.0) + PACING_BURST)
         if delivery.delivered_today >= max(allowed, 1.0):
             return None

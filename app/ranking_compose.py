@@ -21,6 +21,7 @@ asked for (the request path asks for one page and one card more):
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -113,7 +114,7 @@ def compose(
     page_size: int,
     is_new: Callable[[Scored], bool],
 ) -> list[tuple[Scored, str | None]]:
-    """Lay out ``organic`` (sorted rows) with ``promotions`` (most urgent first) in
+    """Lay out ``organic`` (rows in any order) with ``promotions`` (most urgent first) in
     their slots; each placed card comes with how it got there: ``"promotion"``,
     ``"explore"`` or None."""
     page = _Page(page_size)
@@ -142,24 +143,39 @@ def compose(
 
 
 class _Remaining:
-    """The cards not placed yet, in score order, with cheap removal. A row becomes a
-    :class:`Scored` only when composition looks at it: usually a few dozen of thousands."""
+    """The cards not placed yet, best first, with cheap removal.
+
+    Composition looks at a few hundred of thousands of cards, so they are not
+    sorted up front: the rows are heapified (linear) and popped into a sorted
+    prefix only as far as composition reads. A row becomes a :class:`Scored`
+    only when composition looks at it."""
 
     def __init__(self, rows: list[Row]) -> None:
-        self._rows = rows
+        heapq.heapify(rows)
+        self._heap = rows
+        self._sorted: list[Row] = []
         self._scored: dict[int, Scored] = {}
         self._taken: set[int] = set()
         self._head = 0
 
     def indexed(self) -> Iterator[tuple[int, Scored]]:
-        for index in range(self._head, len(self._rows)):
+        index = self._head
+        while True:
             if index not in self._taken:
-                yield index, self._at(index)
+                scored = self._at(index)
+                if scored is None:
+                    return
+                yield index, scored
+            index += 1
 
-    def _at(self, index: int) -> Scored:
+    def _at(self, index: int) -> Scored | None:
         scored = self._scored.get(index)
         if scored is None:
-            negative, _, _, candidate = self._rows[index]
+            while index >= len(self._sorted):
+                if not self._heap:
+                    return None
+                self._sorted.append(heapq.heappop(self._heap))
+            negative, _, _, candidate = self._sorted[index]
             scored = self._scored[index] = Scored(candidate, -negative)
         return scored
 
@@ -177,7 +193,7 @@ class _Remaining:
         self._taken.add(index)
         while self._head in self._taken:
             self._head += 1
-        return self._at(index)
+        return self._scored[index]
 
 
 def _most_relevant_and_different(remaining: _Remaining, page: _Page) -> int | None:
