@@ -22,8 +22,9 @@ from typing import TypeVar
 
 HALF_LIFE = timedelta(days=21)
 # Evidence at which an affinity reaches tanh(1), about three quarters of its bound:
-# roughly three opens, or one save and a bit.
-EVIDENCE_SCALE = 3.0
+# a few opens or two saves. Not sooner, so that an interest opened twice and one
+# opened twenty times still differ after weeks of use.
+EVIDENCE_SCALE = 6.0
 INTEREST_BOUND = 1.0
 KIND_BOUND = 0.7
 PROVIDER_BOUND = 1.0
@@ -31,9 +32,15 @@ PROVIDER_BOUND = 1.0
 # less about `shoes`: each step up the tree keeps this share.
 ANCESTOR_SHARE = 0.5
 NOT_INTERESTED_TOPIC = -3.0  # extra, on the very interest the consumer named
-# Impressions beyond the first of a card never engaged with: each one says "meh".
-IGNORED_IMPRESSION = (-0.1, -0.05, -0.1)
 ENGAGEMENTS = frozenset({"open", "save", "answer"})
+# Engagement rates. Beyond explicit actions, what a consumer scrolls past says the
+# most: an interest whose cards they open more often than their cards in general is
+# one they care for, and one they are shown again and again and never open (even a
+# declared one) is not. Evidence = RATE_WEIGHT * log(the interest's smoothed
+# engagement rate / the consumer's own), the same for kinds and providers.
+RATE_WEIGHT = 1.5
+RATE_PRIOR = 8.0  # impressions' worth of "like any other card" before a rate speaks
+BASE_RATE_PRIOR = (1.0, 20.0)  # (engagements, impressions): a 5% rate before any history
 
 K = TypeVar("K")
 
@@ -94,61 +101,77 @@ NO_AFFINITIES = Affinities()
 
 def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affinities:
     """Fold an event log (any order) into bounded, time-decayed affinities."""
-    interests: dict[str, float] = defaultdict(float)
-    kinds: dict[str, float] = defaultdict(float)
-    providers: dict[int, float] = defaultdict(float)
+    explicit = _Evidence()
+    shown, engaged = _Evidence(), _Evidence()
     saves: Counter[str] = Counter()
     impressions: Counter[int] = Counter()
     last_seen: dict[int, EventRecord] = {}
-    engaged: set[int] = set()
+    first_engaged: dict[int, EventRecord] = {}
     for event in events:
         if event.kind == "impression":
             impressions[event.card_id] += 1
+            shown.credit(event, 1.0, _decay(event.at, now))
             if event.card_id not in last_seen or last_seen[event.card_id].at < event.at:
                 last_seen[event.card_id] = event
             continue
         if event.kind in ENGAGEMENTS:
-            engaged.add(event.card_id)
+            earlier = first_engaged.get(event.card_id)
+            if earlier is None or event.at < earlier.at:
+                first_engaged[event.card_id] = event
         weights = EVENT_WEIGHTS.get(event.kind)
         if weights is None:
             continue
         decay = _decay(event.at, now)
-        _credit(interests, kinds, providers, event, weights, decay)
+        explicit.credit(event, weights, decay)
         if event.kind == "not_interested" and event.interest:
-            interests[event.interest] += NOT_INTERESTED_TOPIC * decay
+            explicit.interests[event.interest] += NOT_INTERESTED_TOPIC * decay
         if event.kind in ("save", "unsave"):
             step = 1 if event.kind == "save" else -1
             for slug in _lineage_shares(event.interests):
                 saves[slug] += step
-    ignored = {card: n for card, n in impressions.items() if card not in engaged}
-    ignored_weights = Weights(*IGNORED_IMPRESSION)
-    for card_id, count in ignored.items():
-        if count > 1:
-            event = last_seen[card_id]
-            decay = (count - 1) * _decay(event.at, now)
-            _credit(interests, kinds, providers, event, ignored_weights, decay)
+    for event in first_engaged.values():  # one engagement per card, however many actions
+        engaged.credit(event, 1.0, _decay(event.at, now))
+    explicit.add_rates(shown, engaged)
     return Affinities(
-        interests=_bounded(interests, INTEREST_BOUND),
-        kinds=_bounded(kinds, KIND_BOUND),
-        providers=_bounded(providers, PROVIDER_BOUND),
+        interests=_bounded(explicit.interests, INTEREST_BOUND),
+        kinds=_bounded(explicit.kinds, KIND_BOUND),
+        providers=_bounded(explicit.providers, PROVIDER_BOUND),
         saved_interests=frozenset(slug for slug, n in saves.items() if n > 0),
-        ignored=ignored,
+        ignored={card: n for card, n in impressions.items() if card not in first_engaged},
         seen_providers=frozenset(e.provider_id for e in last_seen.values()),
     )
 
 
-def _credit(
-    interests: dict[str, float],
-    kinds: dict[str, float],
-    providers: dict[int, float],
-    event: EventRecord,
-    weights: Weights,
-    decay: float,
-) -> None:
-    for slug, share in _lineage_shares(event.interests).items():
-        interests[slug] += weights.interest * share * decay
-    kinds[event.card_kind] += weights.kind * decay
-    providers[event.provider_id] += weights.provider * decay
+class _Evidence:
+    """Decayed sums per interest (the card's, and its ancestors by a shrinking share),
+    kind and provider."""
+
+    def __init__(self) -> None:
+        self.interests: dict[str, float] = defaultdict(float)
+        self.kinds: dict[str, float] = defaultdict(float)
+        self.providers: dict[int, float] = defaultdict(float)
+
+    def credit(self, event: EventRecord, weights: Weights | float, decay: float) -> None:
+        if isinstance(weights, float):
+            weights = Weights(weights, weights, weights)
+        for slug, share in _lineage_shares(event.interests).items():
+            self.interests[slug] += weights.interest * share * decay
+        self.kinds[event.card_kind] += weights.kind * decay
+        self.providers[event.provider_id] += weights.provider * decay
+
+    def add_rates(self, shown: _Evidence, engaged: _Evidence) -> None:
+        """Add each interest's, kind's and provider's engagement-rate evidence."""
+        prior_engaged, prior_shown = BASE_RATE_PRIOR
+        total_shown = sum(shown.kinds.values())
+        base = (sum(engaged.kinds.values()) + prior_engaged) / (total_shown + prior_shown)
+        for mine, seen, took in (
+            (self.interests, shown.interests, engaged.interests),
+            (self.kinds, shown.kinds, engaged.kinds),
+            (self.providers, shown.providers, engaged.providers),
+        ):
+            for key, count in seen.items():
+                rate = (took.get(key, 0.0) + RATE_PRIOR * base) / (count + RATE_PRIOR)
+                mine[key] += RATE_WEIGHT * math.log(rate / base)
 
 
 @lru_cache(maxsize=4096)
@@ -163,9 +186,11 @@ def lineage(slug: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _lineage_shares(slugs: Iterable[str]) -> dict[str, float]:
+@lru_cache(maxsize=8192)
+def _lineage_shares(slugs: tuple[str, ...]) -> dict[str, float]:
     """Each of the card's interests in full, their ancestors by a shrinking share;
-    an interest reached twice counts once, at its largest share."""
+    an interest reached twice counts once, at its largest share. Cached (callers
+    must not change the result): the same few hundred tuples come by for every event."""
     shares: dict[str, float] = {}
     for slug in slugs:
         for depth, ancestor in enumerate(lineage(slug)):

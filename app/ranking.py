@@ -51,7 +51,7 @@ FRESHNESS_SPAN = 1 - FRESHNESS_FLOOR
 FULL_MATCH = 1.0  # the card is about something you follow, or something below it
 PARENT_MATCH = 0.4  # a card about `shoes` for someone who follows `shoes/running`
 SIBLING_MATCH = 0.25  # a card about `shoes/hiking` for the same person
-LEARNED_WEIGHT = 0.6  # how much a learned interest affinity (in [-1, 1]) adds to a match
+LEARNED_WEIGHT = 1.0  # how much a learned interest affinity (in [-1, 1]) adds to a match
 DIMINISHING = 0.5  # the second matching interest counts half, the third a quarter...
 # Below this, a learned affinity alone does not make a card worth showing: an open
 # of a running shoe lifts `apparel` a little, but not every dress with it.

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from app.ranking import Candidate
 
 PROMOTION_EVERY, PROMOTION_AT = 5, 4  # positions 4, 9, 14, ...: never the first cards
+PROMOTION_RELEVANCE = 0.5  # share of the best ordinary card's score an early slot asks
 EXPLORE_EVERY, EXPLORE_AT = 10, 7  # positions 7, 17, 27, ...
 MAX_RUN_PER_PROVIDER = 2
 MAX_SURVEYS_PER_PAGE = 1
@@ -124,7 +125,9 @@ def compose(
         position = page.position
         if position % PROMOTION_EVERY == PROMOTION_AT:
             index = next((i for i, p in enumerate(promos) if not page.extends_run(p)), None)
-            if index is not None:
+            if index is not None and _promotion_fits(
+                promos[index], len(promos), position, page, remaining
+            ):
                 page.place(promos.pop(index), "promotion")
                 continue
         via = None
@@ -194,6 +197,22 @@ class _Remaining:
         while self._head in self._taken:
             self._head += 1
         return self._scored[index]
+
+
+def _promotion_fits(
+    promotion: Scored, waiting: int, position: int, page: _Page, remaining: _Remaining
+) -> bool:
+    """A promotion takes an early slot only when it is nearly as relevant as the best
+    ordinary card it would push down, or when the page has no later slot to spare for
+    the ``waiting`` promotions (their delivery is paced, not optional): a page shows as
+    many promotions as before, the less relevant ones further down."""
+    slots_left = (page.page_size - 1 - position % page.page_size) // PROMOTION_EVERY + 1
+    best = next(remaining.indexed(), None)
+    return (
+        waiting >= slots_left
+        or best is None
+        or promotion.score >= PROMOTION_RELEVANCE * best[1].score
+    )
 
 
 def _most_relevant_and_different(remaining: _Remaining, page: _Page) -> int | None:

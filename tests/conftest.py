@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -32,6 +33,11 @@ from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
 from cards.taxonomy import Taxonomy
+
+# Speed is measured by the benchmarks under bench/, never by a test's clock: on a busy
+# machine Hypothesis' deadline and its too-slow check would fail correct code.
+settings.register_profile("plaza", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("plaza")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_WANTED = IN_CI or bool(os.environ.get("PLAZA_TEST_POSTGRES"))

@@ -78,6 +78,27 @@ def test_repeated_impressions_without_an_open_count_slightly_against():
     assert opened.seen_providers == {7}
 
 
+def test_what_is_scrolled_past_sinks_and_what_is_opened_rises_even_if_followed():
+    """Engagement rates: twenty running cards shown and never opened, against hiking
+    cards opened one time in three, on another kind and from another provider."""
+    hiking = "shoes/hiking-footwear/hiking-boots"
+    events = [event("impression", card_id=n, interests=(TRAIL,)) for n in range(20)]
+    for n in range(100, 112):
+        shown = event("impression", card_id=n, provider=8, card_kind="youtube", interests=(hiking,))
+        events.append(shown)
+        if n % 3 == 0:
+            events.append(
+                event("open", card_id=n, provider=8, card_kind="youtube", interests=(hiking,))
+            )
+    learned = affinities_from_events(events, NOW)
+    assert learned.interests[TRAIL] < 0 < learned.interests[hiking]
+    assert learned.kinds["product_feed"] < 0 < learned.kinds["youtube"]
+    assert learned.providers[7] < 0 < learned.providers[8]
+    # Rates are relative to the consumer's own: opening everything is no evidence against.
+    keen = [event(k, card_id=n) for n in range(10) for k in ("impression", "open")]
+    assert affinities_from_events(keen, NOW).interests[TRAIL] > 0
+
+
 def test_not_interested_weighs_hardest_on_the_named_topic():
     learned = affinities_from_events(
         [event("not_interested", interests=(TRAIL, "sports"), interest="sports")], NOW

@@ -203,3 +203,28 @@ def test_learning_never_resurrects_a_filtered_card(profile, cards):
     )
     for ranked in rank(replace(profile, affinities=keen), cards, NOW, TAXONOMY):
         assert ranked.candidate.provider_id not in profile.hidden_providers
+
+
+def test_a_promotion_less_relevant_than_the_feed_waits_for_a_later_slot_of_the_page():
+    profile = Profile(follows=frozenset({"shoes/running"}))
+    organic = [
+        Candidate(n, 1 + n % 6, ORGANIC_KINDS[n % 3], ("shoes/running",), NOW) for n in range(1, 41)
+    ]
+
+    def promotion(card_id: int, interests: tuple[str, ...]) -> Candidate:
+        start = NOW - timedelta(hours=1)
+        return Candidate(
+            card_id, 100 + card_id, "promotion", interests, start, None, start, NOW + timedelta(1)
+        )
+
+    on_topic, broad = promotion(901, ("shoes/running",)), promotion(902, ("shoes",))
+
+    def slots(*promotions: Candidate) -> list[int]:
+        ranked = rank(profile, [*organic, *promotions], NOW, TAXONOMY, limit=PAGE)
+        return [n for n, r in enumerate(ranked) if r.candidate.kind == "promotion"]
+
+    assert slots(on_topic) == [PROMOTION_AT]
+    assert slots(broad) == [PAGE - PROMOTION_EVERY + PROMOTION_AT]  # the page's last slot
+    # As many promotions per page as there are slots for them: only the order changes.
+    crowd = [promotion(910 + n, ("shoes",)) for n in range(PAGE // PROMOTION_EVERY)]
+    assert len(slots(*crowd)) == PAGE // PROMOTION_EVERY
