@@ -19,9 +19,10 @@ A card's score is a product of factors, each near 1 when it knows nothing:
 - **fatigue**: a card shown again and again without an open sinks, then leaves.
 
 Hard filters (muted interests, hidden providers, dismissed cards, answered
-surveys, cards outside their dates, exhausted promotions) come first and are
-absolute. :mod:`app.ranking_compose` then lays the scored cards out as pages
-(diversity, promotion and exploration slots, one survey per page).
+surveys, cards outside their dates, promotions and surveys beyond their caps
+or ahead of their pacing) come first and are absolute. :mod:`app.ranking_compose`
+then lays the scored cards out as pages (diversity, promotion and exploration
+slots, one survey per page).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
 FATIGUE_STEP = 0.75  # each impression beyond the first without an open
 FATIGUE_LIMIT = 5  # impressions without an open after which a card leaves
 
-PACING_BURST = 0.02  # share of the daily cap a promotion may run ahead of even pacing
+PACING_BURST = 0.02  # share of the daily cap a promotion or survey may run ahead of pacing
 
 
 def _decay_rate(half_life: timedelta) -> float:
@@ -87,7 +88,8 @@ def _flight_decay_rate(starts_at: datetime, ends_at: datetime | None) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """A promotion's impression caps and how much of them today has used."""
+    """A promotion's or survey's impression caps and how much of them today has used
+    (all of a survey's questions together)."""
 
     daily_cap: int
     consumer_cap: int
@@ -106,7 +108,7 @@ class Candidate:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     popularity: float = 1.0  # multiplier from app.popularity (1.0 = an average card)
-    delivery: Delivery | None = None  # promotions only
+    delivery: Delivery | None = None  # promotions and surveys
     # Derived once here, not per consumer in the ranking loop (aware-datetime maths is slow).
     published_ts: float = field(init=False, repr=False, compare=False)
 
@@ -166,7 +168,7 @@ def rank(
     the limit.
     """
     scorer = Scorer(profile, now, taxonomy)
-    organic, promoted = scorer.score_all(candidates)
+    organic, promoted = scorer.score_all(scorer.without_held_surveys(candidates))
     organic.sort()
     promotions = scorer.promotions(promoted)
     placed = compose(organic, promotions, limit=limit, page_size=page_size, is_new=scorer.is_new)
@@ -364,6 +366,12 @@ class Scorer:
             seen and provider not in seen
         )
 
+    def without_held_surveys(self, candidates: Sequence[Candidate]) -> Sequence[Candidate]:
+        """``candidates`` less the surveys their caps or pacing hold back now. Surveys are
+        ordinary cards once scored, so they are held back before scoring; promotions are
+        paced in :meth:`promotions`, which also puts the ones behind pace first."""
+        return [c for c in candidates if c.kind != "survey" or self._pacing(c) is not None]
+
     def promotions(self, rows: list[Row]) -> list[Scored]:
         """The promotions this consumer may see now, most urgent first: only those
         whose targeting names them (a followed interest, or one below or above it),
@@ -468,8 +476,9 @@ class Scorer:
         return 0.0, "follow", None
 
     def _pacing(self, candidate: Candidate) -> float | None:
-        """None when the promotion may not be shown now; otherwise how far behind even
-        pacing over today's part of its flight it is (1.0 = on pace, up to 2.0)."""
+        """None when the promotion or survey may not be shown now; otherwise how far
+        behind even pacing over today's part of its flight it is (1.0 = on pace, up to
+        2.0)."""
         delivery = candidate.delivery
         if delivery is None:
             return 1.0
