@@ -41,6 +41,7 @@ from app.ranking import (
     candidate_slugs,
     rank,
 )
+from cards._shared import DeliveryCaps
 from cards.taxonomy import Taxonomy
 
 # Events older than this weigh under 6% (four affinity half-lives): not worth reading.
@@ -114,7 +115,7 @@ def load_candidates(
 ) -> list[Candidate]:
     """Cards about ``slugs`` that may be shown at ``as_of``: the newest ``limit``
     ones and the running promotions and surveys, with their popularity and, for
-    promotions, how much of their caps today has used."""
+    promotions and surveys, how much of their caps today has used."""
     if not slugs:
         return []
     matching = select(CardInterest.card_id).where(col(CardInterest.slug).in_(slugs))
@@ -146,7 +147,7 @@ def load_candidates(
     ids = [c.id for c in cards if c.id is not None]
     interests = _interests_of(db, ids)
     lifts = popularity_lifts(_open_counts(db, cards))
-    deliveries = _deliveries(db, [c for c in cards if c.kind == "promotion"], user_id, as_of)
+    deliveries = _deliveries(db, [c for c in cards if c.kind in FLIGHT_KINDS], user_id, as_of)
     return [
         as_candidate(
             card,
@@ -218,39 +219,38 @@ def _open_counts(db: Session, cards: list[Card]) -> list[CardCounts]:
 
 
 def _deliveries(
-    db: Session, promotions: list[Card], user_id: int, now: datetime
+    db: Session, flights: list[Card], user_id: int, now: datetime
 ) -> dict[int, Delivery]:
-    """Today's impressions of each capped promotion, to everyone and to this consumer."""
-    capped = {
-        c.id: c
-        for c in promotions
-        if c.id is not None
-        and c.payload.get("daily_impression_cap")
-        and c.payload.get("per_consumer_cap")
-    }
-    if not capped:
+    """Each promotion's and survey's caps, and today's impressions of it to everyone
+    and to this consumer. Counted per provider: every question of a survey is a card
+    of its own, and together they use the survey's caps (a promotion is one card)."""
+    if not flights:
         return {}
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     mine = case((Event.user_id == user_id, 1), else_=0)
     rows = db.exec(
-        select(Event.card_id, func.count(), func.sum(mine))
+        select(Card.provider_id, func.count(), func.sum(mine))
+        .select_from(Event)
+        .join(Card, col(Card.id) == Event.card_id)
         .where(
-            col(Event.card_id).in_(list(capped)),
+            col(Card.provider_id).in_(sorted({c.provider_id for c in flights})),
             Event.kind == EventKind.IMPRESSION,
             Event.created_at >= day,
         )
-        .group_by(Event.card_id)
+        .group_by(Card.provider_id)
     )
-    used = {card_id: (total, int(own or 0)) for card_id, total, own in rows}
-    return {
-        card_id: Delivery(
-            daily_cap=int(card.payload["daily_impression_cap"]),
-            consumer_cap=int(card.payload["per_consumer_cap"]),
-            delivered_today=used.get(card_id, (0, 0))[0],
-            seen_today=used.get(card_id, (0, 0))[1],
+    used = {provider_id: (total, int(own or 0)) for provider_id, total, own in rows}
+    deliveries: dict[int, Delivery] = {}
+    for card in flights:
+        caps = DeliveryCaps.model_validate(card.payload)
+        delivered, seen = used.get(card.provider_id, (0, 0))
+        deliveries[card.id or 0] = Delivery(
+            daily_cap=caps.daily_impression_cap,
+            consumer_cap=caps.per_consumer_cap,
+            delivered_today=delivered,
+            seen_today=seen,
         )
-        for card_id, card in capped.items()
-    }
+    return deliveries
 
 
 @dataclass

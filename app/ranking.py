@@ -19,9 +19,10 @@ A card's score is a product of factors, each near 1 when it knows nothing:
 - **fatigue**: a card shown again and again without an open sinks, then leaves.
 
 Hard filters (muted interests, hidden providers, dismissed cards, answered
-surveys, cards outside their dates, exhausted promotions) come first and are
-absolute. :mod:`app.ranking_compose` then lays the scored cards out as pages
-(diversity, promotion and exploration slots, one survey per page).
+surveys, cards outside their dates, promotions and surveys beyond their caps
+or ahead of their pacing) come first and are absolute. :mod:`app.ranking_compose`
+then lays the scored cards out as pages (diversity, promotion and exploration
+slots, one survey per page).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
 FATIGUE_STEP = 0.75  # each impression beyond the first without an open
 FATIGUE_LIMIT = 5  # impressions without an open after which a card leaves
 
-PACING_BURST = 0.02  # share of the daily cap a promotion may run ahead of even pacing
+PACING_BURST = 0.02  # share of the daily cap a promotion or survey may run ahead of pacing
 
 
 def _decay_rate(half_life: timedelta) -> float:
@@ -85,7 +86,8 @@ def _flight_decay_rate(starts_at: datetime, ends_at: datetime | None) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """A promotion's impression caps and how much of them today has used."""
+    """A promotion's or survey's impression caps and how much of them today has used
+    (all of a survey's questions together)."""
 
     daily_cap: int
     consumer_cap: int
@@ -104,7 +106,7 @@ class Candidate:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     popularity: float = 1.0  # multiplier from app.popularity (1.0 = an average card)
-    delivery: Delivery | None = None  # promotions only
+    delivery: Delivery | None = None  # promotions and surveys
     # Derived once here, when the request path builds the candidate, so that the ranking
     # loop does float arithmetic only (aware-datetime maths is slow): epoch seconds of
     # published_at, of the shown-from / shown-until window, of the moment freshness
@@ -315,6 +317,7 @@ class Scorer:
             self._kinds.get,
         )
         values, combine, now_ts = self._values.get, self._combine, self._now_ts
+        pacing = self._pacing
         exp, floor, span = math.exp, FRESHNESS_FLOOR, FRESHNESS_SPAN
         default_kind = (1.0, DEFAULT_DECAY_RATE)
         organic: list[Row] = []
@@ -342,9 +345,10 @@ class Scorer:
             lift = candidate.lift if now_ts <= candidate.lift_until_ts else 1.0
             popularity = candidate.popularity
             score = value * card * provider * affinity * popularity * freshness * lift
-            if candidate.kind == "promotion":
+            kind = candidate.kind
+            if kind == "promotion":  # paced in promotions(), which puts late ones first
                 keep_promotion((-score, -candidate.card_id, position, candidate))
-            else:
+            elif kind != "survey" or pacing(candidate) is not None:  # held by caps or pace
                 keep_organic((-score, -candidate.card_id, position, candidate))
             if factors is not None:
                 factors.append(
@@ -491,8 +495,9 @@ class Scorer:
         return 0.0, "follow", None
 
     def _pacing(self, candidate: Candidate) -> float | None:
-        """None when the promotion may not be shown now; otherwise how far behind even
-        pacing over today's part of its flight it is (1.0 = on pace, up to 2.0)."""
+        """None when the promotion or survey may not be shown now; otherwise how far
+        behind even pacing over today's part of its flight it is (1.0 = on pace, up to
+        2.0)."""
         delivery = candidate.delivery
         if delivery is None:
             return 1.0

@@ -13,7 +13,14 @@ from datetime import timedelta
 
 from pydantic import ConfigDict, Field, field_validator
 
-from cards._shared import ScheduledConfig, UtcDatetime, WebAddress
+from cards._shared import (
+    DailyImpressionCap,
+    DeliveryCaps,
+    PerConsumerCap,
+    ScheduledConfig,
+    UtcDatetime,
+    WebAddress,
+)
 from cards.spec import CardDraft, CardKind, RefreshContext
 from feeds.normalize import safe_url
 
@@ -62,18 +69,8 @@ class PromotionConfig(ScheduledConfig):
     ends_at: UtcDatetime = Field(
         title="Ends", description="When it stops showing; must be after the start."
     )
-    daily_impression_cap: int = Field(
-        ge=1,
-        le=10_000_000,
-        title="Most views a day",
-        description="How many times a day, across all shoppers, the promotion may be shown.",
-    )
-    per_consumer_cap: int = Field(
-        ge=1,
-        le=100,
-        title="Most views a day per shopper",
-        description="How many times a day one shopper may see the promotion.",
-    )
+    daily_impression_cap: DailyImpressionCap
+    per_consumer_cap: PerConsumerCap
 
     @field_validator("image_url", mode="before")
     @classmethod
@@ -113,7 +110,6 @@ class PromotionKind(CardKind):
             payload={
                 "sponsor": config.sponsor,
                 "cta_label": config.cta_label,
-                "daily_impression_cap": config.daily_impression_cap,
-                "per_consumer_cap": config.per_consumer_cap,
+                **DeliveryCaps.payload_of(config),
             },
         )

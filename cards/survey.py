@@ -13,7 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cards._shared import ScheduledConfig, UtcDatetime
+from cards._shared import (
+    DailyImpressionCap,
+    DeliveryCaps,
+    PerConsumerCap,
+    ScheduledConfig,
+    UtcDatetime,
+)
 from cards.errors import ActionError
 from cards.spec import CardDraft, CardKind, RefreshContext
 
@@ -66,7 +72,8 @@ class SurveyQuestion(BaseModel):
 
 
 class SurveyConfig(ScheduledConfig):
-    """The survey's title, its questions and when shoppers may answer."""
+    """The survey's title, its questions, when shoppers may answer and how often they
+    are asked."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -86,6 +93,8 @@ class SurveyConfig(ScheduledConfig):
     ends_at: UtcDatetime = Field(
         title="Closes", description="When the questions disappear; must be after the opening."
     )
+    daily_impression_cap: DailyImpressionCap
+    per_consumer_cap: PerConsumerCap
 
     @field_validator("questions")
     @classmethod
@@ -100,12 +109,14 @@ class SurveyKind(CardKind):
     """Ask shoppers what they think, right in their feed. Write up to ten short questions,
     each answered with one choice, several choices or a few words; every question shows as
     its own card so answering takes a single tap. Questions appear between the dates you
-    set, to shoppers who follow the interests you pick, and you see the answers in the
-    portal."""
+    set, to shoppers who follow the interests you pick, never more often than your daily
+    limits allow, and you see the answers in the portal."""
 
     name = "survey"
     label = "Survey"
-    description = "Short questions shoppers answer with a tap, shown between two dates."
+    description = (
+        "Short questions shoppers answer with a tap, shown between two dates within daily limits."
+    )
     card_label = "Survey"
     config_model = SurveyConfig
     fetches_remote = False
@@ -128,6 +139,7 @@ class SurveyKind(CardKind):
                         {"id": f"c{n}", "label": label}
                         for n, label in enumerate(question.choices, start=1)
                     ],
+                    **DeliveryCaps.payload_of(config),
                 },
             )
 

@@ -324,3 +324,51 @@ SURVEY = {
     "starts_at": "2026-01-01T00:00:00Z",
     "ends_at": "2030-01-01T00:00:00Z",
 }
+
+
+def caps_of(config: dict) -> tuple[int, int]:  # type: ignore[type-arg]
+    return config["daily_impression_cap"], config["per_consumer_cap"]
+
+
+def test_a_surveys_caps_are_set_changed_and_default_when_left_out(api):
+    capped = {**SURVEY, "daily_impression_cap": 500, "per_consumer_cap": 1}
+    created = api("POST", "/providers", json={"kind": "survey", "config": capped})
+    assert created.status_code == 201, created.json
+    assert caps_of(created.json["config"]) == (500, 1)
+    path = f"/providers/{created.json['id']}"
+    changed = api("PATCH", path, json={"config": {"per_consumer_cap": 4}})
+    assert changed.status_code == 200, changed.json
+    assert caps_of(changed.json["config"]) == (500, 4)
+    unset = {**SURVEY, "title": "Another survey"}
+    defaulted = api("POST", "/providers", json={"kind": "survey", "config": unset})
+    assert defaulted.status_code == 201, defaulted.json
+    assert caps_of(defaulted.json["config"]) == (10000, 3)
+
+
+@pytest.mark.parametrize(
+    ("caps", "message"),
+    [
+        ({"per_consumer_cap": "2"}, "valid integer"),
+        ({"per_consumer_cap": 1.5}, "valid integer"),
+        ({"per_consumer_cap": True}, "valid integer"),
+        ({"per_consumer_cap": 101}, "less than or equal to 100"),
+        ({"daily_impression_cap": -1}, "greater than or equal to 1"),
+        ({"daily_impression_cap": 0}, "greater than or equal to 1"),
+        ({"daily_impression_cap": 10_000_001}, "less than or equal to 10000000"),
+    ],
+)
+def test_a_bad_survey_cap_is_a_problem_naming_the_field_and_changes_nothing(api, db, caps, message):
+    (field,) = caps
+    created = api("POST", "/providers", json={"kind": "survey", "config": SURVEY})
+    stored = db.exec(select(Provider)).one().config
+    patched = api("PATCH", f"/providers/{created.json['id']}", json={"config": caps})
+    assert patched.status_code == 422 and patched.mimetype == "application/problem+json"
+    (error,) = patched.json["errors"]
+    assert error["field"] == f"config.{field}" and message in error["message"]
+    db.expire_all()
+    assert db.exec(select(Provider)).one().config == stored
+    fresh = {**SURVEY, **caps, "title": "Another survey"}
+    refused = api("POST", "/providers", json={"kind": "survey", "config": fresh})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json["errors"]] == [f"config.{field}"]
+    assert len(db.exec(select(Provider)).all()) == 1

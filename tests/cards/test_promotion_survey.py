@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from cards._shared import DeliveryCaps
 from cards.errors import ActionError, ActionNotSupported
 from cards.promotion import PromotionConfig, PromotionKind
 from cards.survey import SurveyConfig, SurveyKind
@@ -137,9 +138,52 @@ def test_survey_yields_one_draft_per_question(drafts):
             {"id": "c2", "label": "Trail"},
             {"id": "c3", "label": "Track"},
         ],
+        "daily_impression_cap": 10000,  # the defaults: this survey sets no caps
+        "per_consumer_cap": 3,
     }
     assert drafts["wish"].payload["choices"] == []
     assert SurveyKind.fetches_remote is False
+
+
+def test_every_question_carries_the_surveys_caps(context):
+    config = SurveyConfig(**SURVEY, daily_impression_cap=500, per_consumer_cap=1)
+    drafts = list(SurveyKind().refresh(config, context))
+    assert [(d.payload["daily_impression_cap"], d.payload["per_consumer_cap"]) for d in drafts] == [
+        (500, 1)
+    ] * 3
+
+
+def test_promotions_and_surveys_share_one_definition_of_the_caps():
+    promotion = PromotionConfig.model_json_schema()["properties"]
+    survey = SurveyConfig.model_json_schema()["properties"]
+    for name in ("daily_impression_cap", "per_consumer_cap"):
+        assert promotion[name] == survey[name]
+        assert {"title", "description", "minimum", "maximum", "default"} <= set(survey[name])
+    assert list(survey)[-2:] == ["daily_impression_cap", "per_consumer_cap"]  # last in the form
+    assert list(promotion)[-2:] == ["daily_impression_cap", "per_consumer_cap"]
+
+
+def test_a_payload_stored_before_surveys_had_caps_reads_as_the_defaults():
+    old = {"survey_title": "T", "question_id": "q", "type": "text", "choices": []}
+    caps = DeliveryCaps.model_validate(old)
+    assert (caps.daily_impression_cap, caps.per_consumer_cap) == (10000, 3)
+
+
+@pytest.mark.parametrize(
+    ("caps", "message"),
+    [
+        ({"daily_impression_cap": 0}, "greater than or equal to 1"),
+        ({"daily_impression_cap": -5}, "greater than or equal to 1"),
+        ({"daily_impression_cap": 10_000_001}, "less than or equal to 10000000"),
+        ({"per_consumer_cap": 0}, "greater than or equal to 1"),
+        ({"per_consumer_cap": 101}, "less than or equal to 100"),
+        ({"per_consumer_cap": "twice"}, "valid integer"),
+        ({"per_consumer_cap": 1.5}, "fractional part"),
+    ],
+)
+def test_survey_cap_errors(caps, message):
+    with pytest.raises(ValidationError, match=message):
+        SurveyConfig(**SURVEY, **caps)
 
 
 def with_question(**question):

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from app.models import Card, EventKind, Provider, ProviderStatus
+from app.refresh import refresh_provider
+from app.worker import context_for
 
 
 def test_the_list_shows_each_providers_health_in_plain_words(client, partners, world, acme):
@@ -68,6 +70,36 @@ def test_edit_keeps_the_kind_validates_like_registration_and_refreshes_soon(
     assert first.config == {"url": "https://acme.example/c.xml", "max_items": 20}
     assert first.interests == ["shoes/running", "home"] and first.name == "Renamed"
     assert first.etag is None and first.next_run_at <= datetime.now(UTC)
+
+
+def test_a_survey_saved_before_surveys_had_caps_refreshes_and_edits_with_the_defaults(
+    app, client, db, partners, acme
+):
+    questions = [{"id": "q", "prompt": "Why?", "type": "text"}]
+    config = {"title": "Old", "questions": questions,
+              "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}  # fmt: skip
+    survey = partners.provider(acme, "Old survey", kind="survey", config=config)
+    now = datetime.now(UTC)
+    with app.app_context():
+        assert refresh_provider(db, survey, context_for(app, survey, now), now).ok
+    (card,) = db.exec(select(Card).where(Card.provider_id == survey.id)).all()
+    assert (card.payload["daily_impression_cap"], card.payload["per_consumer_cap"]) == (10000, 3)
+    path = f"/portal/acme/providers/{survey.id}/edit"
+    page = client.get(path).get_data(as_text=True)
+    assert 'name="config.daily_impression_cap" value="10000"' in page
+    assert 'name="config.per_consumer_cap" value="3"' in page
+    token = partners.csrf(client, path)
+    saved = client.post(
+        path,
+        data={"csrf_token": token, "action": "save", "interests": ["shoes"],
+              "config.title": "Old", "config.questions.0.id": "q",
+              "config.questions.0.prompt": "Why?", "config.questions.0.type": "text",
+              "config.starts_at": "2026-01-01T00:00", "config.ends_at": "2030-01-01T00:00",
+              "config.daily_impression_cap": "10000", "config.per_consumer_cap": "1"},
+    )  # fmt: skip
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    db.refresh(survey)
+    assert (survey.config["daily_impression_cap"], survey.config["per_consumer_cap"]) == (10000, 1)
 
 
 def test_pause_resume_and_refresh_now(client, db, partners, acme):

@@ -11,6 +11,8 @@ import re
 from datetime import UTC, datetime
 from importlib import resources
 
+import pytest
+from markupsafe import escape
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
@@ -132,6 +134,64 @@ def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(partners,
     assert 'href="#f-config-body"' in page  # the summary links to the field
     assert "Unknown interests: not/real." in page
     assert 'value="Half off"' in page  # what was typed stays
+    assert db.exec(select(Provider)).all() == []
+
+
+SURVEY_FORM = {"config.title": "Tell us", "config.questions.0.id": "sport",
+               "config.questions.0.prompt": "Your sport?", "config.questions.0.type": "single",
+               "config.questions.0.choices": "Run\nSwim", "config.starts_at": "2026-12-01T00:00",
+               "config.ends_at": "2026-12-31T00:00", "interests": ["shoes"]}  # fmt: skip
+
+
+def test_the_survey_form_offers_both_caps_with_their_defaults_and_saves_them(
+    partners, client, db, acme
+):
+    path = "/portal/acme/providers/new/survey"
+    page = client.get(path).get_data(as_text=True)
+    for field, label, value, high in [
+        ("daily-impression-cap", "Most views a day", "10000", "10000000"),
+        ("per-consumer-cap", "Most views a day per shopper", "3", "100"),
+    ]:
+        block = page[page.index(f'<label for="f-config-{field}"') :][:900]
+        assert f"{label} <span" in block and f'value="{value}"' in block
+        assert 'inputmode="numeric"' in block and 'min="1"' in block and f'max="{high}"' in block
+        assert "every question of a survey shown counts" in block
+    token = partners.csrf(client, path)
+    caps = {"config.daily_impression_cap": "250", "config.per_consumer_cap": "1"}
+    saved = client.post(path, data=form_data(token, action="save", **SURVEY_FORM, **caps))
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    config = db.exec(select(Provider)).one().config
+    assert (config["daily_impression_cap"], config["per_consumer_cap"]) == (250, 1)
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        ("daily_impression_cap", "many", "valid integer"),
+        ("daily_impression_cap", "-5", "greater than or equal to 1"),
+        ("daily_impression_cap", "0", "greater than or equal to 1"),
+        ("per_consumer_cap", "1.5", "valid integer"),
+        ("per_consumer_cap", "0", "greater than or equal to 1"),
+        ("per_consumer_cap", "101", "less than or equal to 100"),
+        ("per_consumer_cap", '"><script>alert(1)</script>', "valid integer"),
+    ],
+)
+def test_a_bad_survey_cap_is_explained_at_its_field_and_nothing_is_saved(
+    partners, client, db, acme, field, typed, message
+):
+    path = "/portal/acme/providers/new/survey"
+    token = partners.csrf(client, path)
+    response = client.post(
+        path, data=form_data(token, action="save", **SURVEY_FORM, **{f"config.{field}": typed})
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    anchor = "f-config-" + field.replace("_", "-")
+    block = page[page.index(f'id="{anchor}"') :][:1500]
+    assert message in block
+    assert f'value="{escape(typed)}"' in block  # what was typed stays, harmless
+    assert f'href="#{anchor}"' in page  # the summary links to the field
+    assert 'value="Your sport?"' in page  # nothing else typed is lost
     assert db.exec(select(Provider)).all() == []
 
 

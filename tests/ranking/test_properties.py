@@ -54,7 +54,7 @@ def candidates(draw: st.DrawFn, kinds: tuple[str, ...] = (*ORGANIC_KINDS, "promo
         flight = kind in ("promotion", "survey")
         starts = NOW - timedelta(hours=draw(hours)) if flight else None
         delivery = None
-        if kind == "promotion" and draw(st.booleans()):
+        if flight and draw(st.booleans()):
             daily, own = draw(st.integers(1, 50)), draw(st.integers(1, 3))
             delivery = Delivery(daily, own, draw(st.integers(0, 60)), draw(st.integers(0, 4)))
         out.append(
@@ -127,6 +127,40 @@ def test_promotions_keep_to_their_slots_and_caps(profile, cards):
         # Targeting: a followed interest, or one below or above it.
         followed_near = {s for f in profile.follows for s in lineage(f)}
         assert any(lineage(s) & profile.follows or s in followed_near for s in card.interests)
+
+
+@settings(max_examples=300)
+@given(profiles(), candidates())
+def test_a_survey_is_never_shown_beyond_its_caps(profile, cards):
+    """Every survey card shown leaves its survey within both caps after this impression;
+    with one survey per page and a request serving one page, no request oversteps them."""
+    for ranked in rank(profile, cards, NOW, TAXONOMY, page_size=PAGE):
+        delivery = ranked.candidate.delivery
+        if ranked.candidate.kind == "survey" and delivery is not None:
+            assert delivery.seen_today < delivery.consumer_cap
+            assert delivery.delivered_today < delivery.daily_cap
+
+
+def test_a_survey_ahead_of_even_pacing_waits_for_later_in_the_day():
+    """At 15:00 a survey running all day may have used 15/24 of its daily cap (plus a
+    burst of 2%); beyond that it waits, like a promotion."""
+    profile = Profile(follows=frozenset({"shoes"}))
+
+    def shown(delivered_today: int) -> bool:
+        survey = Candidate(
+            card_id=1,
+            provider_id=1,
+            kind="survey",
+            interests=("shoes",),
+            published_at=NOW - timedelta(days=2),
+            starts_at=NOW - timedelta(days=2),
+            ends_at=NOW + timedelta(days=2),
+            delivery=Delivery(100, 3, delivered_today, 0),
+        )
+        return bool(rank(profile, [survey], NOW, TAXONOMY))
+
+    assert shown(0) and shown(64)
+    assert not shown(65)
 
 
 @settings(max_examples=300)

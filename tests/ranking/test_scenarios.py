@@ -6,8 +6,12 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import col, select
+
 from app.feed_query import build_page, load_profile
-from app.models import Card, Event
+from app.models import Card, Event, EventKind
+from app.refresh import refresh_provider
+from app.worker import context_for
 
 HX = {"HX-Request": "true"}
 ARTICLE = re.compile(
@@ -177,3 +181,71 @@ def test_a_running_promotion_is_a_candidate_however_many_newer_cards_there_are(w
         candidate_limit=5,  # far fewer than the newer cards
     )
     assert [r.candidate.card_id for r in page.ranked].index(promo_id) == 4
+
+
+def running_survey(world, **caps):  # type: ignore[no-untyped-def]
+    """A survey about running shoes with three questions, open since yesterday, stored
+    through the survey kind's real refresh; returns its question card ids."""
+    now = datetime.now(UTC)
+    config = {
+        "title": "Your next pair",
+        "questions": [
+            {"id": f"q{n}", "prompt": f"Question {n}?", "type": "single", "choices": ["A", "B"]}
+            for n in range(3)
+        ],
+        "starts_at": (now - timedelta(days=1)).isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(),
+        **caps,
+    }
+    survey = world.provider("Poll", kind="survey", config=config, interests=["shoes/running"])
+    with world.app.app_context():
+        assert refresh_provider(world.db, survey, context_for(world.app, survey, now), now).ok
+    return set(world.db.exec(select(Card.id).where(Card.provider_id == survey.id)).all())
+
+
+def test_a_shopper_who_saw_a_survey_per_consumer_cap_times_today_gets_it_no_more(world):
+    user = world.consumer(follows=("shoes",))
+    world.cards(world.provider("Shop"), 12, interests=("shoes/running",))
+    questions = running_survey(world, per_consumer_cap=2)
+    world.login()
+    visits = [{i for i, _ in feed(world.client)} & questions for _ in range(3)]
+    assert [len(shown) for shown in visits] == [1, 1, 0]  # one a page, two a day in all
+    seen = world.db.exec(
+        select(Event.id).where(
+            col(Event.card_id).in_(questions),
+            Event.user_id == user,
+            Event.kind == EventKind.IMPRESSION,
+        )
+    ).all()
+    assert len(seen) == 2
+    world.consumer("second@example.com", follows=("shoes",))
+    other = world.app.test_client()
+    world.login("second@example.com", client=other)
+    assert {i for i, _ in feed(other)} & questions  # the cap is per shopper
+
+
+def test_a_survey_at_its_daily_cap_disappears_for_everyone_until_tomorrow(world):
+    first = world.consumer(follows=("shoes",))
+    world.cards(world.provider("Shop"), 12, interests=("shoes/running",))
+    questions = running_survey(world, daily_impression_cap=1)
+    world.login()
+    assert len({i for i, _ in feed(world.client)} & questions) == 1  # the day's one view
+    assert not {i for i, _ in feed(world.client)} & questions
+    second = world.consumer("second@example.com", follows=("shoes",))
+    other = world.app.test_client()
+    world.login("second@example.com", client=other)
+    assert not {i for i, _ in feed(other)} & questions  # never saw it, still none today
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    taxonomy = world.app.extensions["plaza.taxonomy"]
+    for user in (first, second):
+        page = build_page(
+            world.db,
+            user,
+            taxonomy,
+            as_of=tomorrow,
+            now=tomorrow,
+            feed_session="tomorrow",
+            page_size=20,
+            candidate_limit=100,
+        )
+        assert {r.candidate.card_id for r in page.ranked} & questions
