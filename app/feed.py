@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from werkzeug.exceptions import BadRequest
 
 from app import db
@@ -67,6 +67,40 @@ def next_page():  # type: ignore[no-untyped-def]
     return _render_feed(feed_session, as_of=as_of, page=page)
 
 
+MAX_RERANKED = 500  # cards below the one acted on: far more than anyone scrolls
+
+
+@bp.post("/feed/rerank")
+@login_required
+def rerank():  # type: ignore[no-untyped-def]
+    """The rest of the feed again, after a "Why this card?" control changed the profile.
+
+    The page's script sends the feed's cursor and the cards on screen below the one
+    acted on; it removes them once the new ranking arrives. They were served but are
+    taken back, so their impressions in this feed session are withdrawn: they may come
+    back in the new order, and fatigue does not count a card twice. The feed keeps its
+    start time, so the new ranking holds the same cards the first one could.
+    """
+    feed_session, as_of, _ = decode_cursor(request.form.get("cursor", ""))
+    try:
+        withdrawn = {int(card_id) for card_id in request.form.getlist("replace")}
+    except ValueError as exc:
+        raise BadRequest("The cards to replace must be card numbers.") from exc
+    if len(withdrawn) > MAX_RERANKED:
+        raise BadRequest(f"At most {MAX_RERANKED} cards can be replaced at once.")
+    session = db.session()
+    if withdrawn:
+        session.exec(  # type: ignore[call-overload]
+            delete(Event).where(
+                col(Event.user_id) == current_user.id,
+                col(Event.feed_session) == feed_session,
+                col(Event.kind) == EventKind.IMPRESSION,
+                col(Event.card_id).in_(withdrawn),
+            )
+        )
+    return _render_feed(feed_session, as_of=as_of, page=2)
+
+
 def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ignore[no-untyped-def]
     session = db.session()
     user_id = current_user.id
@@ -101,6 +135,7 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ign
         views=views,
         next_cursor=next_cursor,
         page=page,
+        feed_cursor=encode_cursor(feed_session, as_of, page),
     )
 
 

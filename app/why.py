@@ -2,8 +2,9 @@
 
 The panel explains from the consumer's current profile (the same ``explain``
 the ranker uses), and its controls change that profile: follow or unfollow a
-topic, show less like this, hide the source. The next page of the feed is
-ranked with the change at once.
+topic, show less like this, hide the source. With JavaScript, the cards on
+screen below the one asked about are then ranked again in place
+(``POST /feed/rerank``); without it, the form returns to a fresh feed.
 """
 
 from __future__ import annotations

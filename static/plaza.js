@@ -28,6 +28,44 @@
     });
   }
 
+  // A "Why this card?" control (follow, unfollow, show less, hide) changed what the
+  // consumer wants: the cards below the one they asked about are ranked again. The
+  // new ranking goes in right after that card, then the old cards below it leave.
+  function rerankBelow(cardId) {
+    var feed = document.getElementById("feed");
+    var anchor = document.getElementById("card-" + cardId);
+    if (!feed || !anchor || !feed.dataset.rerankUrl || !window.htmx) return;
+    var stale = [];
+    for (var el = anchor.nextElementSibling; el; el = el.nextElementSibling) stale.push(el);
+    var replace = stale.filter(function (el) { return el.matches("article.card[data-card-id]"); })
+      .map(function (el) { return el.dataset.cardId; });
+    if (!stale.length) return;
+    stale.forEach(function (el) { el.classList.add("is-stale"); });
+    window.htmx.ajax("POST", feed.dataset.rerankUrl, {
+      source: anchor, target: anchor, swap: "afterend",
+      values: { cursor: feed.dataset.feedCursor, replace: replace }
+    }).then(function () {
+      var replaced = anchor.isConnected && anchor.nextElementSibling !== stale[0];
+      stale.forEach(function (el) {
+        if (replaced) el.remove(); else el.classList.remove("is-stale");
+      });
+    });
+  }
+
+  // Keyed by request: when a control swaps itself out, htmx reports the end of its
+  // request from an element still on the page, not from the control.
+  var rerankAfter = new WeakMap();
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var panel = event.detail.elt.closest && event.detail.elt.closest(".why__panel");
+    var card = panel && panel.closest("article.card[data-card-id]");
+    if (card) rerankAfter.set(event.detail.xhr, card.dataset.cardId);
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var cardId = rerankAfter.get(event.detail.xhr);
+    rerankAfter.delete(event.detail.xhr);
+    if (cardId && event.detail.successful) rerankBelow(cardId);
+  });
+
   // Close an open card menu when the user taps elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.card__menu[open]").forEach(function (menu) {

@@ -143,3 +143,29 @@ def test_why_this_card_opens_in_place_and_its_control_answers(live_server, chrom
     panel.get_by_role("button", name="Show less like this").click()
     page.locator(f"#why-{card_id} .why__done").wait_for()
     context.close()
+
+
+def test_a_why_control_reranks_the_cards_below_in_place(live_server, chromium, output_dir):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    log_in(page, live_server)
+    card = page.locator(CARDS).nth(0)
+    card_id = card.get_attribute("data-card-id")
+    card.get_by_role("link", name="Why this card").click()
+    panel = page.locator(f"#why-{card_id} .why__panel")
+    panel.wait_for()
+    with page.expect_response(lambda r: "/feed/rerank" in r.url) as rerank:
+        panel.get_by_role("button", name="Show less like this").click()
+    assert rerank.value.status == 200
+    page.wait_for_function("() => !document.querySelector('.is-stale')")
+    after = page.eval_on_selector_all(CARDS, "els => els.map(e => e.dataset.cardId)")
+    assert after[0] == card_id and len(after) > 1  # the card read stays; the rest is new
+    assert len(after) == len(set(after))  # no card twice
+    assert page.locator(f"#why-{card_id} .why__done").is_visible()
+    page.screenshot(path=str(output_dir / "reranked.png"))
+    # Scrolling on still brings the next page of the same feed, with nothing repeated.
+    page.locator("a.more").scroll_into_view_if_needed()
+    page.wait_for_function(f"n => document.querySelectorAll('{CARDS}').length > n", arg=len(after))
+    scrolled = page.eval_on_selector_all(CARDS, "els => els.map(e => e.dataset.cardId)")
+    assert len(scrolled) == len(set(scrolled))
+    context.close()
