@@ -1,4 +1,9 @@
-"""``plaza demo``: organisations, providers, cards and logins to try Plaza offline.
+"""``plaza demo``: organisations, providers, cards and logins to try Plaza offline,
+and a crowd of made-up shoppers (:mod:`app.demo_activity`) whose past activity
+gives the results pages and the ranking's popularity signal their numbers.
+
+The demo consumer starts with no activity of its own, only the interests it
+follows, so its feed visibly follows what its user picks and does.
 
 Idempotent: organisations, accounts and providers are looked up by their
 natural keys before being created, and refreshing unchanged samples changes
@@ -15,9 +20,9 @@ from sqlmodel import Session, select
 
 from app.accounts import create_user, find_user
 from app.contexts import SampleContext, read_sample
-from app.interest_prefs import set_interest_state
-from app.models import InterestState, Organization, Provider, Role, User
-from app.portal.demo_activity import seed_demo_activity
+from app.demo_activity import seed_shoppers
+from app.interest_prefs import onboard
+from app.models import Organization, Provider, Role
 from app.refresh import refresh_provider
 from cards.registry import get_kind
 from cards.taxonomy import Taxonomy
@@ -57,16 +62,21 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
             user = create_user(db, email, DEMO_PASSWORD, role, org)
             report.created.append(f"{role.value} {email}")
             if role == Role.CONSUMER:
-                _onboard(db, user, taxonomy, now)
+                onboard(db, user, DEMO_CONSUMER_INTERESTS, taxonomy, now)
     db.commit()
+    written_answers: dict[int, dict[str, list[str]]] = {}
     for spec in manifest["providers"]:
         provider = _provider(db, orgs[spec["org"]], spec, taxonomy, report)
         context = SampleContext(samples=provider.demo_samples or {}, now=now, taxonomy=taxonomy)
         outcome = refresh_provider(db, provider, context, now)
         report.refreshed.append(f"{provider.name}: {outcome}")
-    shopper = find_user(db, "demo@example.com")
-    if shopper is not None and (events := seed_demo_activity(db, shopper, now)):
-        report.created.append(f"two weeks of demo shopper activity ({events} events)")
+        written_answers[provider.id or 0] = spec.get("shopper_answers", {})
+    crowd = seed_shoppers(db, taxonomy, now, written_answers)
+    if crowd.shoppers:
+        report.created.append(
+            f"{crowd.shoppers} demo shoppers with two weeks of activity "
+            f"({crowd.events} events, {crowd.answers} survey answers)"
+        )
     return report
 
 
@@ -78,14 +88,6 @@ def _organization(db: Session, spec: dict[str, str], report: DemoReport) -> Orga
         db.flush()
         report.created.append(f"organisation {org.name}")
     return org
-
-
-def _onboard(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> None:
-    for slug in DEMO_CONSUMER_INTERESTS:
-        if slug in taxonomy:
-            set_interest_state(db, user.id, slug, InterestState.FOLLOW)
-    user.onboarded_at = now
-    db.add(user)
 
 
 def _provider(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from sqlmodel import Session, select
 
-from app.models import ConsumerInterest, InterestState
+from app.models import ConsumerInterest, InterestState, User
+from cards.taxonomy import Taxonomy
 
 
 def set_interest_state(db: Session, user_id: int, slug: str, state: InterestState) -> None:
@@ -14,6 +18,22 @@ def set_interest_state(db: Session, user_id: int, slug: str, state: InterestStat
         db.add(ConsumerInterest(user_id=user_id, slug=slug, state=state))
     else:
         row.state = state
+
+
+def onboard(
+    db: Session, user: User, slugs: Iterable[str], taxonomy: Taxonomy, now: datetime
+) -> None:
+    """Follow ``slugs`` and count a new ``user`` as onboarded, for accounts made without
+    the onboarding page (the demo's); slugs the taxonomy does not know are skipped, so a
+    renamed interest cannot break the demo. A new account has no interest states to
+    look up first. The caller commits."""
+    db.add_all(
+        ConsumerInterest(user_id=user.id, slug=slug, state=InterestState.FOLLOW, created_at=now)
+        for slug in slugs
+        if slug in taxonomy
+    )
+    user.onboarded_at = now
+    db.add(user)
 
 
 def clear_interest(db: Session, user_id: int, slug: str) -> None:

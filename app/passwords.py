@@ -8,6 +8,8 @@ from flask import current_app
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
+# Not an Argon2 hash, so no password matches it: for accounts nobody signs in to.
+UNUSABLE_PASSWORD_HASH = "!"  # noqa: S105 (the opposite of a password)
 
 
 def _hasher() -> PasswordHasher:
@@ -22,9 +24,15 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches. A stored value that is no Argon2 hash (such as
+    :data:`UNUSABLE_PASSWORD_HASH`) never matches, after the same work as a real check,
+    so a quick refusal does not tell that the account exists."""
     try:
         return _hasher().verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except VerificationError:
+        return False
+    except InvalidHashError:
+        hash_password(password)
         return False
 
 

@@ -1,4 +1,4 @@
-"""The ``plaza`` command: clear one-line errors, and an idempotent demo."""
+"""The ``plaza`` command: clear one-line errors (the demo has tests/web/test_demo.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from app import create_app
-from app.models import Card, Organization, Provider, User
+from app.models import Organization, User
 
 
 def test_users_create_makes_each_role(runner, db):
@@ -76,58 +75,6 @@ def test_commands_refuse_an_unmigrated_database(tmp_path):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 1
     assert "run `plaza db upgrade` first" in result.output
-
-
-@pytest.fixture
-def demo_app(database_url, tmp_path):
-    """The real taxonomy and the bundled demo data, as `make run` uses them."""
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url, "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_COST": 1024})  # fmt: skip
-    yield app
-    app.extensions["plaza.engine"].dispose()
-
-
-def _counts(app) -> tuple[int, int, int, int]:
-    with Session(app.extensions["plaza.engine"]) as db:
-        return tuple(  # type: ignore[return-value]
-            db.exec(select(func.count()).select_from(model)).one()
-            for model in (Organization, User, Provider, Card)
-        )
-
-
-def test_demo_is_complete_and_idempotent(demo_app):
-    runner = demo_app.test_cli_runner()
-    first = runner.invoke(args=["demo"])
-    assert first.exit_code == 0, first.output
-    assert "demo@example.com" in first.output and "plaza-demo-pass" in first.output
-    orgs, users, providers, cards = _counts(demo_app)
-    assert orgs == 3 and users == 3 and providers >= 10 and cards >= 300
-    with Session(demo_app.extensions["plaza.engine"]) as db:
-        kinds = set(db.exec(select(Provider.kind)).all())
-        failing = db.exec(select(Provider).where(Provider.last_error.is_not(None))).all()
-    assert kinds == {"product_feed", "youtube", "pinterest", "promotion", "survey"}
-    assert failing == []
-    second = runner.invoke(args=["demo"])
-    assert second.exit_code == 0
-    assert "nothing added" in second.output
-    assert _counts(demo_app) == (orgs, users, providers, cards)
-
-
-def test_demo_consumer_sees_a_full_feed(demo_app):
-    assert demo_app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
-    client = demo_app.test_client()
-    import re
-
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login",
-        data={"email": "demo@example.com", "password": "plaza-demo-pass", "csrf_token": token},
-    )
-    assert response.status_code == 303
-    html = client.get("/").get_data(as_text=True)
-    assert html.count('<article class="card') == 20
-    assert len(set(re.findall(r'data-card-kind="(\w+)"', html))) >= 3
 
 
 def test_the_plaza_command_fails_with_one_line(tmp_path):

@@ -1,0 +1,193 @@
+"""``plaza demo``: complete, idempotent, and a crowd whose activity is not the demo consumer's.
+
+Each test loads the real demo data with the shipped taxonomy, as `make run` does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app import create_app
+from app.affinity import lineage
+from app.contexts import read_sample
+from app.demo import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
+from app.demo_activity import SHOPPER_EMAIL, SHOPPERS
+from app.feed_query import load_candidates, load_profile
+from app.models import (
+    Card,
+    CardInterest,
+    CardState,
+    ConsumerInterest,
+    Event,
+    EventKind,
+    Organization,
+    Provider,
+    SurveyAnswer,
+    User,
+)
+from app.ranking import candidate_slugs
+
+DEMO_CONSUMER = "demo@example.com"
+RETAILER = "retailer@example.com"
+COUNTED = (Organization, User, Provider, Card, ConsumerInterest, Event, CardState, SurveyAnswer)
+
+
+@pytest.fixture
+def demo_app(database_url, tmp_path):
+    """The real taxonomy and the bundled demo data, as `make run` uses them."""
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url, "ARGON2_TIME_COST": 1,
+                      "ARGON2_MEMORY_COST": 1024})  # fmt: skip
+    yield app
+    app.extensions["plaza.engine"].dispose()
+
+
+@pytest.fixture
+def demo(demo_app: Flask) -> Flask:
+    """The demo loaded once."""
+    result = demo_app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return demo_app
+
+
+def _counts(app: Flask) -> dict[str, int]:
+    with Session(app.extensions["plaza.engine"]) as db:
+        return {
+            model.__name__: db.exec(select(func.count()).select_from(model)).one()
+            for model in COUNTED
+        }
+
+
+def _log_in(client: FlaskClient, email: str, password: str):  # type: ignore[no-untyped-def]
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def _csv(client: FlaskClient, path: str) -> list[dict[str, str]]:
+    response = client.get(path)
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def _about_a_follow(interests: list[str]) -> bool:
+    return any(set(lineage(slug)) & set(DEMO_CONSUMER_INTERESTS) for slug in interests)
+
+
+def test_demo_is_complete_and_idempotent(demo_app):
+    runner = demo_app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo@example.com" in first.output and "plaza-demo-pass" in first.output
+    assert f"created {SHOPPERS} demo shoppers with two weeks of activity" in first.output
+    counts = _counts(demo_app)
+    assert counts["Organization"] == 3 and counts["User"] == 3 + SHOPPERS
+    assert counts["Provider"] >= 10 and counts["Card"] >= 300
+    assert counts["Event"] > 1000 and counts["SurveyAnswer"] > 0
+    with Session(demo_app.extensions["plaza.engine"]) as db:
+        kinds = set(db.exec(select(Provider.kind)).all())
+        failing = db.exec(select(Provider).where(Provider.last_error.is_not(None))).all()
+    assert kinds == {"product_feed", "youtube", "pinterest", "promotion", "survey"}
+    assert failing == []
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0
+    assert "nothing added" in second.output
+    assert _counts(demo_app) == counts
+
+
+def test_demo_consumer_sees_a_full_feed(demo):
+    client = demo.test_client()
+    assert _log_in(client, DEMO_CONSUMER, DEMO_PASSWORD).status_code == 303
+    html = client.get("/").get_data(as_text=True)
+    assert html.count('<article class="card') == 20
+    assert len(set(re.findall(r'data-card-kind="(\w+)"', html))) >= 3
+
+
+def test_demo_consumer_has_no_activity_of_its_own(demo):
+    with Session(demo.extensions["plaza.engine"]) as db:
+        consumer = db.exec(select(User).where(User.email == DEMO_CONSUMER)).one()
+        assert db.exec(select(Event).where(Event.user_id == consumer.id)).all() == []
+        assert db.exec(select(CardState).where(CardState.user_id == consumer.id)).all() == []
+        assert db.exec(select(SurveyAnswer).where(SurveyAnswer.user_id == consumer.id)).all() == []
+        follows = db.exec(
+            select(ConsumerInterest.slug).where(ConsumerInterest.user_id == consumer.id)
+        ).all()
+        assert set(follows) == set(DEMO_CONSUMER_INTERESTS)
+        # Yet the crowd's views and opens already tell popular cards from ignored ones.
+        now = datetime.now(UTC)
+        taxonomy = demo.extensions["plaza.taxonomy"]
+        profile = load_profile(db, consumer.id, taxonomy=taxonomy, now=now)
+        candidates = load_candidates(
+            db, candidate_slugs(profile, taxonomy), user_id=consumer.id, as_of=now,
+            feed_session=None, limit=500,
+        )  # fmt: skip
+    popularity = [c.popularity for c in candidates]
+    assert max(popularity) >= 1.5 and min(popularity) <= 0.8
+
+
+def test_demo_consumers_first_page_is_about_what_they_follow(demo):
+    client = demo.test_client()
+    _log_in(client, DEMO_CONSUMER, DEMO_PASSWORD)
+    html = client.get("/").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'<article class="card[^>]*data-card-id="(\d+)"', html)]
+    with Session(demo.extensions["plaza.engine"]) as db:
+        about = {
+            card_id: _about_a_follow(
+                db.exec(select(CardInterest.slug).where(CardInterest.card_id == card_id)).all()
+            )
+            for card_id in ids
+        }
+    assert len(ids) == 20
+    assert all(about[card_id] for card_id in ids[:5])
+    assert sum(about.values()) >= 15
+
+
+def test_demo_shoppers_follow_interests_and_cannot_sign_in(demo):
+    emails = [SHOPPER_EMAIL.format(n) for n in range(1, SHOPPERS + 1)]
+    with Session(demo.extensions["plaza.engine"]) as db:
+        shoppers = db.exec(select(User).where(col(User.email).in_(emails))).all()
+        follows = dict(
+            db.exec(
+                select(ConsumerInterest.user_id, func.count()).group_by(ConsumerInterest.user_id)
+            ).all()
+        )
+        openers = set(db.exec(select(Event.user_id).where(Event.kind == EventKind.OPEN)).all())
+    assert len(shoppers) == SHOPPERS
+    assert all(follows.get(s.id, 0) >= 2 for s in shoppers)
+    assert len(openers & {s.id for s in shoppers}) >= SHOPPERS * 3 // 4
+    client = demo.test_client()
+    for password in (DEMO_PASSWORD, "!", "correct horse battery"):
+        response = _log_in(client, emails[0], password)
+        assert response.status_code == 401
+        assert "Wrong email or password." in response.get_data(as_text=True)
+    assert "/login" in client.get("/saved").headers["Location"]  # still signed out
+
+
+def test_retailer_results_show_the_crowds_activity_and_answers(demo):
+    client = demo.test_client()
+    assert _log_in(client, RETAILER, DEMO_PASSWORD).status_code == 303
+    days = _csv(client, "/portal/northwind/results/daily.csv")
+    impressions = sum(int(day["impressions"]) for day in days)
+    opens = sum(int(day["opens"]) for day in days)
+    assert 0 < opens < impressions
+    assert sum(int(day["impressions"]) > 0 for day in days) >= 14  # two weeks of it
+    manifest = json.loads(read_sample("providers.json"))
+    (spec,) = [p for p in manifest["providers"] if (p["org"], p["kind"]) == ("northwind", "survey")]
+    with Session(demo.extensions["plaza.engine"]) as db:
+        survey = db.exec(select(Provider).where(Provider.name == spec["name"])).one()
+    rows = _csv(client, f"/portal/northwind/results/surveys/{survey.id}/answers.csv")
+    chosen = {row["question_id"] for row in rows if row["choice"] and int(row["count"]) > 0}
+    written = [row["text_answer"] for row in rows if row["text_answer"]]
+    assert chosen == {q["id"] for q in spec["config"]["questions"] if q["type"] != "text"}
+    assert written and set(written) <= {t for ts in spec["shopper_answers"].values() for t in ts}
+    page = client.get(f"/portal/northwind/results/surveys/{survey.id}").get_data(as_text=True)
+    assert written[0] in page
