@@ -8,7 +8,12 @@ from sqlmodel import col, select
 
 from app import db
 from app.models import Organization
-from app.orgs import ORGANIZATION_KINDS, OrganizationProblems, create_organization
+from app.orgs import (
+    ORGANIZATION_KINDS,
+    OrganizationProblems,
+    create_organization,
+    organization_by_slug,
+)
 
 
 @click.group("orgs", help="Partner organisations.")
@@ -38,3 +43,11 @@ def create(slug: str, name: str, kind: str) -> None:
 def list_orgs() -> None:
     for org in db.session().exec(select(Organization).order_by(col(Organization.slug))):
         click.echo(f"{org.slug:<24} {org.kind:<9} {org.name}")
+
+
+def organization_or_fail(slug: str) -> Organization:
+    """The organisation, or the command ends with one clear line."""
+    organization = organization_by_slug(db.session(), slug)
+    if organization is None:
+        raise click.ClickException(f"There is no organisation {slug!r}.")
+    return organization
