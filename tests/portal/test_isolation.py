@@ -37,7 +37,9 @@ from app.worker import context_for
 PORTAL = ("portal", "portal_providers", "portal_results", "portal_access")
 API = ("api",)
 PUBLIC = {
-    "portal_join.accept": "guarded by its single-use secret; see test_members.py",
+    "portal_join.accept": (
+        "guarded by its single-use secret; see test_members.py and test_membership.py"
+    ),
     "api.openapi": "the API's public description",
 }
 STAFF_ONLY = {"portal.organizations"}
