@@ -34,6 +34,7 @@ from app.extensions import login_manager
 from app.htmx import is_htmx
 from app.models import LoginAttempt, Role, User
 from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, verify_password
+from app.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
 
@@ -71,7 +72,7 @@ def load_user(user_id: str) -> User | None:
 @login_manager.unauthorized_handler
 def unauthorized() -> Response:
     """Browsers go to the login page; htmx gets a 401 that tells it to go there."""
-    target = url_for("auth.login", next=_safe_next(request.full_path.rstrip("?")))
+    target = url_for("auth.login", next=same_site_path(request.full_path.rstrip("?")))
     if is_htmx():
         response = Response("Log in to continue.", status=401)
         response.headers["HX-Redirect"] = target
@@ -84,13 +85,6 @@ def _home_for(user: User) -> str:
     if user.role == Role.CONSUMER and user.onboarded_at is None:
         return url_for("interests.onboarding")
     return url_for("feed.home")
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _form_page(template: str, form: FlaskForm) -> tuple[str, int]:
@@ -151,7 +145,7 @@ def login():  # type: ignore[no-untyped-def]
         form.form_errors.append("Wrong email or password.")
         return render_template("auth/login.html", form=form), 401
     login_user(user, remember=True)
-    return redirect(_safe_next(request.args.get("next")) or _home_for(user), code=303)
+    return redirect(same_site_path(request.args.get("next")) or _home_for(user), code=303)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -13,14 +13,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
-from sqlmodel import select
 
 from app import db
 from app.accounts import AccountError, create_user
 from app.api.cli import tokens_group
 from app.cli_providers import providers_group
-from app.models import Organization, Role
-from app.portal.cli import orgs_group
+from app.models import Role
+from app.portal.cli import organization_or_fail, orgs_group
 
 
 def register_commands(app: Flask) -> None:
@@ -126,11 +125,7 @@ def users_group() -> None:
 def users_create(email: str, password: str, role: str, org_slug: str | None) -> None:
     _require_schema()
     session = db.session()
-    org = None
-    if org_slug:
-        org = session.exec(select(Organization).where(Organization.slug == org_slug)).first()
-        if org is None:
-            raise click.ClickException(f"There is no organisation {org_slug!r}.")
+    org = organization_or_fail(org_slug) if org_slug else None
     try:
         user = create_user(session, email, password, Role(role), org)
     except AccountError as exc:

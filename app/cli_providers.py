@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from app import db
 from app.models import Organization, Provider
+from app.portal.cli import organization_or_fail
 from app.providers import ProviderProblems, create_provider, describe, pause, resume
 from app.refresh import refresh_provider
 from app.taxonomy_store import taxonomy
@@ -21,13 +22,6 @@ from app.worker import context_for, fetch_policy
 @click.group("providers", help="Card providers: register, inspect, refresh, pause.")
 def providers_group() -> None:
     pass
-
-
-def _organization(slug: str) -> Organization:
-    org = db.session().exec(select(Organization).where(Organization.slug == slug)).first()
-    if org is None:
-        raise click.ClickException(f"There is no organisation {slug!r}.")
-    return org
 
 
 def _provider(provider_id: int) -> Provider:
@@ -53,7 +47,7 @@ def add(
     name: str | None,
     interval: int | None,
 ) -> None:
-    org = _organization(org_slug)
+    org = organization_or_fail(org_slug)
     try:
         raw = json.loads(config_json)
     except json.JSONDecodeError as exc:
@@ -89,7 +83,7 @@ def list_providers(org_slug: str | None, as_json: bool) -> None:
     session = db.session()
     query = select(Provider).order_by(col(Provider.id))
     if org_slug:
-        query = query.where(Provider.organization_id == _organization(org_slug).id)
+        query = query.where(Provider.organization_id == organization_or_fail(org_slug).id)
     orgs = {o.id: o for o in session.exec(select(Organization))}
     rows = [describe(p, orgs.get(p.organization_id)) for p in session.exec(query)]
     if as_json:

@@ -8,10 +8,12 @@ that no cache hands a fragment to a browser that navigated to the page.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Response, make_response, redirect, render_template, url_for
 from htmx_flask import request
+
+from app.redirects import same_site_path
 
 
 def is_htmx() -> bool:
@@ -28,6 +30,6 @@ def redirect_back() -> Response:
     """Where a no-JavaScript form post returns: the page it came from, on this site."""
     target = request.form.get("next") or request.referrer or ""
     parts = urlsplit(target)
-    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc != request.host):
-        target = ""
-    return redirect(target or url_for("feed.home"), code=303)
+    if parts.scheme in ("http", "https") and parts.netloc == request.host:
+        target = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    return redirect(same_site_path(target) or url_for("feed.home"), code=303)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from app.accounts import create_user
@@ -128,19 +128,31 @@ def accept_invitation(
     organization = db.get(Organization, invitation.organization_id)
     user = create_user(db, email, password, Role.RETAILER, organization)
     user.onboarded_at = now
+    use_invitation(db, invitation, user, now)
+    return user
+
+
+def use_invitation(db: Session, invitation: Invitation, user: User, now: datetime) -> None:
+    """Mark the invitation used by ``user``, unless someone else was first (the caller commits).
+
+    Raises InvitationInvalid when the link stopped working since it was opened.
+    """
     claimed = db.execute(
         update(Invitation)
-        .where(
-            col(Invitation.id) == invitation.id,
-            col(Invitation.used_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
-            col(Invitation.expires_at) > now,
-        )
+        .where(col(Invitation.id) == invitation.id, *still_usable(now))
         .values(used_at=now, used_by_id=user.id)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvitationInvalid("This invitation has just been used; ask for a new one.")
-    return user
+
+
+def still_usable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """What makes an invitation's link work at ``now``: not used, not withdrawn, not expired."""
+    return (
+        col(Invitation.used_at).is_(None),
+        col(Invitation.revoked_at).is_(None),
+        col(Invitation.expires_at) > now,
+    )
 
 
 def invitations(db: Session, organization: Organization) -> list[Invitation]:

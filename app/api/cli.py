@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from app import db
 from app.api.tokens import TokenProblem, issue_token, revoke, tokens_of
-from app.orgs import organization_by_slug
+from app.portal.cli import organization_or_fail
 from app.portal.models import ApiToken, TokenScope
 
 
@@ -30,9 +30,7 @@ def tokens_group() -> None:
 @with_appcontext
 def create(org_slug: str, scope: str, name: str) -> None:
     session = db.session()
-    organization = organization_by_slug(session, org_slug)
-    if organization is None:
-        raise click.ClickException(f"There is no organisation {org_slug!r}.")
+    organization = organization_or_fail(org_slug)
     try:
         token, secret = issue_token(session, organization, scope, name)
     except TokenProblem as exc:
@@ -48,10 +46,7 @@ def create(org_slug: str, scope: str, name: str) -> None:
 @click.option("--org", "org_slug", required=True, help="Organisation slug.")
 @with_appcontext
 def list_tokens(org_slug: str) -> None:
-    organization = organization_by_slug(db.session(), org_slug)
-    if organization is None:
-        raise click.ClickException(f"There is no organisation {org_slug!r}.")
-    for token in tokens_of(db.session(), organization):
+    for token in tokens_of(db.session(), organization_or_fail(org_slug)):
         state = "revoked" if token.revoked_at else "active"
         click.echo(f"{token.id:>5}  {token.hint}…  {token.scope:<5}  {state:<7}  {token.name}")
 

@@ -15,6 +15,14 @@ from flask_login import current_user
 
 from app import db
 from app.api.tokens import TokenProblem, issue_token, revoke, tokens_of
+from app.membership import (
+    MembershipRefused,
+    is_last_active_member,
+    pending_invitations_from,
+    removal_problem,
+    remove_member,
+)
+from app.models import User
 from app.orgs import invitations, invite, members, revoke_invitation
 from app.portal.access import org, owned_or_404, partner_blueprint
 from app.portal.models import ApiToken, Invitation, TokenScope
@@ -34,13 +42,57 @@ def members_page():  # type: ignore[no-untyped-def]
         session.commit()
         link = url_for("portal_join.accept", secret=secret, _external=True)
         status = 201
+    own = current_user.organization_id == org().id
     return render_template(
         "portal/members.html",
         members=members(session, org()),
         invitations=invitations(session, org()),
         new_link=link,
+        leave_problem=removal_problem(session, org(), current_user, current_user) if own else None,
         now=datetime.now(UTC),
     ), status
+
+
+@bp.route("/members/<id:member_id>/remove", methods=["GET", "POST"])
+def remove_member_view(member_id: int):  # type: ignore[no-untyped-def]
+    """A page that says what removing (or leaving) changes, then the removal itself.
+
+    With JavaScript the Remove and Leave links post here straight after the
+    browser's own confirmation; without it they open the page first.
+    """
+    member = owned_or_404(User, member_id)
+    session = db.session()
+    now = datetime.now(UTC)
+    leaving = member.id == current_user.id
+    if request.method == "GET":
+        return render_template(
+            "portal/member_remove.html",
+            member=member,
+            leaving=leaving,
+            problem=removal_problem(session, org(), member, current_user),
+            last_member=is_last_active_member(session, org(), member),
+            pending_invitations=pending_invitations_from(session, org(), member, now),
+        )
+    try:
+        withdrawn = remove_member(session, org(), member, current_user, now)
+    except MembershipRefused as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return see_other(url_for("portal_access.members_page"))
+    session.commit()
+    if leaving:
+        flash(
+            f"You left {org().name}. Your feed, saved cards and settings stay as they were.",
+            "info",
+        )
+        return see_other(url_for("feed.home"))
+    message = f"{member.email} is no longer a member of {org().name} and cannot reach its portal."
+    if withdrawn == 1:
+        message += " The unused invitation link they created is withdrawn."
+    elif withdrawn:
+        message += f" The {withdrawn} unused invitation links they created are withdrawn."
+    flash(message, "info")
+    return see_other(url_for("portal_access.members_page"))
 
 
 @bp.post("/invitations/<id:invitation_id>/revoke")

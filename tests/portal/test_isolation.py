@@ -37,7 +37,9 @@ from app.worker import context_for
 PORTAL = ("portal", "portal_providers", "portal_results", "portal_access")
 API = ("api",)
 PUBLIC = {
-    "portal_join.accept": "guarded by its single-use secret; see test_members.py",
+    "portal_join.accept": (
+        "guarded by its single-use secret; see test_members.py and test_membership.py"
+    ),
     "api.openapi": "the API's public description",
 }
 STAFF_ONLY = {"portal.organizations"}
@@ -63,6 +65,7 @@ class Side:
 
     slug: str
     member: str
+    member_id: int
     secret_word: str
     provider_id: int
     card_id: int
@@ -78,6 +81,7 @@ class Side:
             "card_id": self.card_id,
             "token_id": self.token_id,
             "invitation_id": self.invitation_id,
+            "member_id": self.member_id,
             "kind_name": "survey",
         }
 
@@ -89,7 +93,7 @@ def sides(app, db, world, partners) -> tuple[Side, Side]:  # type: ignore[no-unt
     for slug in ("alpha", "bravo"):
         org = partners.org(slug)
         member = f"retailer@{slug}.example"
-        partners.member(org, member)
+        member_id = partners.member(org, member)
         provider = partners.provider(org, f"{slug}-secret-survey", kind="survey", config=SURVEY)
         now = datetime.now(UTC)
         with app.app_context():
@@ -105,6 +109,7 @@ def sides(app, db, world, partners) -> tuple[Side, Side]:  # type: ignore[no-unt
             Side(
                 slug,
                 member,
+                member_id,
                 f"{slug}-secret",
                 provider.id,
                 card.id,

@@ -108,8 +108,9 @@ def test_actions_without_javascript_return_to_the_page(world):
     response = post(world, f"/cards/{ids[0]}/dismiss", token, htmx=False, next="/saved")
     assert response.status_code == 303
     assert response.headers["Location"] == "/saved"
-    evil = post(world, f"/cards/{ids[1]}/save", token, htmx=False, next="https://evil.example/")
-    assert evil.headers["Location"] == "/"
+    for hostile in ("https://evil.example/", "/\\evil.example", "/\t/evil.example"):
+        evil = post(world, f"/cards/{ids[1]}/save", token, htmx=False, next=hostile)
+        assert evil.headers["Location"] == "/", hostile
 
 
 def test_actions_need_the_csrf_token(world):

@@ -100,9 +100,30 @@ def test_repeated_failures_lock_the_account_out_for_a_while(world):
 
 def test_login_never_redirects_to_another_site(world):
     world.consumer()
+    # A browser ignores the tab and newline, and reads the backslash as a slash:
+    # each of these would land on //evil.example.
+    for hostile in (
+        "//evil.example/steal",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+    ):
+        client = world.app.test_client()
+        token = world.csrf(client=client)
+        response = client.post(
+            "/login",
+            query_string={"next": hostile},
+            data={"email": "shopper@example.com", "password": world.password, "csrf_token": token},
+        )
+        assert response.status_code == 303 and response.headers["Location"] == "/", hostile
+
+
+def test_login_returns_to_the_page_it_came_from(world):
+    world.consumer()
     token = world.csrf()
     response = world.client.post(
-        "/login?next=//evil.example/steal",
+        "/login?next=/saved",
         data={"email": "shopper@example.com", "password": world.password, "csrf_token": token},
     )
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 303 and response.headers["Location"] == "/saved"
