@@ -24,7 +24,7 @@ HALF_LIFE = timedelta(days=21)
 # Evidence at which an affinity reaches tanh(1), about three quarters of its bound:
 # a few opens or two saves. Not sooner, so that an interest opened twice and one
 # opened twenty times still differ after weeks of use.
-EVIDENCE_SCALE = 6.0
+EVIDENCE_SCALE = 3.0
 INTEREST_BOUND = 1.0
 KIND_BOUND = 0.7
 PROVIDER_BOUND = 1.0
@@ -55,7 +55,7 @@ class Weights:
 
 
 EVENT_WEIGHTS: Mapping[str, Weights] = {
-    "open": Weights(1.0, 1.0, 1.0),
+    "open": Weights(0.0, 0.0, 0.0),  # opens count through engagement rates (below)
     "save": Weights(2.0, 1.5, 2.0),
     "unsave": Weights(-1.5, -1.0, -1.5),  # takes back most of the save
     "dismiss": Weights(-1.0, -0.5, -1.0),
@@ -129,8 +129,10 @@ def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affi
             step = 1 if event.kind == "save" else -1
             for slug in _lineage_shares(event.interests):
                 saves[slug] += step
-    for event in first_engaged.values():  # one engagement per card, however many actions
+    for card_id, event in first_engaged.items():  # one per card, however many actions
         engaged.credit(event, 1.0, _decay(event.at, now))
+        if card_id not in impressions:  # seen elsewhere: a notification, the Saved page
+            shown.credit(event, 1.0, _decay(event.at, now))
     explicit.add_rates(shown, engaged)
     return Affinities(
         interests=_bounded(explicit.interests, INTEREST_BOUND),

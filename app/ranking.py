@@ -442,15 +442,19 @@ class Scorer:
             values = [known[slug] for slug in interests]
         except KeyError:
             values = [self._slug_value(slug) for slug in interests]
-        values.sort(reverse=True)  # likes first, then the strongest dislike last
-        total, share = 0.0, 1.0
-        for value in values:
-            if value <= 0:
-                break
-            total += value * share
-            share *= DIMINISHING
-        if values and values[-1] < 0:
-            total += values[-1]  # -inf for a muted interest
+        if len(values) == 2:  # most cards: their own topic and their provider's
+            best, other = values if values[0] >= values[1] else values[::-1]
+            total = best + DIMINISHING * other if other > 0 else max(best, 0.0) + min(other, 0.0)
+        else:
+            values.sort(reverse=True)  # likes first, then the strongest dislike last
+            total, share = 0.0, 1.0
+            for value in values:
+                if value <= 0:
+                    break
+                total += value * share
+                share *= DIMINISHING
+            if values and values[-1] < 0:
+                total += values[-1]  # -inf for a muted interest
         self._values[interests] = total
         return total
 

@@ -58,7 +58,7 @@ def test_no_signal_runs_away():
 def test_old_habits_fade():
     recent = affinities_from_events([event("open")], NOW)
     old = affinities_from_events([event("open", days_ago=HALF_LIFE.days * 3)], NOW)
-    assert 0 < old.interests[TRAIL] < recent.interests[TRAIL] / 4
+    assert 0 < old.interests[TRAIL] < recent.interests[TRAIL] / 2
 
 
 def test_taking_an_action_back_takes_its_signal_back():

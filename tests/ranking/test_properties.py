@@ -6,11 +6,12 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.affinity import Affinities
-from app.ranking import FATIGUE_LIMIT, Candidate, Delivery, Profile, rank
+from app.ranking import DIMINISHING, FATIGUE_LIMIT, Candidate, Delivery, Profile, Scorer, rank
 from app.ranking_compose import (
     MAX_RUN_PER_PROVIDER,
     MAX_SURVEYS_PER_PAGE,
@@ -262,3 +263,16 @@ def test_a_promotion_less_relevant_than_the_feed_waits_for_a_later_slot_of_the_p
     # As many promotions per page as there are slots for them: only the order changes.
     crowd = [promotion(910 + n, ("shoes",)) for n in range(PAGE // PROMOTION_EVERY)]
     assert len(slots(*crowd)) == PAGE // PROMOTION_EVERY
+
+
+@settings(max_examples=300)
+@given(profiles(), st.lists(slugs, min_size=1, max_size=4, unique=True))
+def test_several_interests_add_up_with_diminishing_returns(profile, interests):
+    """A card's value from its interests' own values: the best in full, each further
+    liked one at half the share of the one before, plus the strongest dislike."""
+    scorer = Scorer(profile, NOW, TAXONOMY)
+    alone = sorted((scorer._slug_value(slug) for slug in interests), reverse=True)
+    liked = [v for v in alone if v > 0]
+    expected = sum(v * DIMINISHING**n for n, v in enumerate(liked)) + min(0.0, alone[-1])
+    combined = scorer.match(tuple(interests)).value  # 0 when the card is not worth showing
+    assert combined == (pytest.approx(expected) if expected > 0 else 0.0)
