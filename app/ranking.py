@@ -251,7 +251,6 @@ class _SlugValue(NamedTuple):
     declared: float
     code: str
     interest: str | None
-    blocked: bool
 
 
 NO_MATCH = Match(0.0, 0.0, "follow", None)
@@ -298,7 +297,7 @@ class Scorer:
                 if sibling not in profile.follows:
                     self._sibling_of.setdefault(sibling, slug)
         self._slugs: dict[str, _SlugValue] = {}
-        self._slug_values: dict[str, float] = {}  # the hot path's view of _slugs
+        self._slug_values: dict[str, float] = {}  # the hot path: values alone
         self._values: dict[tuple[str, ...], float] = {}
         self._matches: dict[tuple[str, ...], Match] = {}
 
@@ -459,33 +458,45 @@ class Scorer:
         return total
 
     def _slug(self, slug: str) -> _SlugValue:
+        """The interest's value with the reason it gives: for explanations, so only the
+        few cards placed on a page come here."""
         found = self._slugs.get(slug)
         if found is None:
-            found = self._slugs[slug] = self._value_of(slug)
-            # A muted interest makes every card about it worthless, whatever else it is about.
-            self._slug_values[slug] = -math.inf if found.blocked else found.value
+            line = lineage(slug)
+            declared, code, interest = self._declared(slug, line)
+            learned = self._learned(line, declared)
+            if learned > declared:
+                saved = not self.profile.affinities.saved_interests.isdisjoint(line)
+                code, interest = ("saved_similar" if saved else "opened_similar"), slug
+            found = self._slugs[slug] = _SlugValue(declared + learned, declared, code, interest)
         return found
 
     def _slug_value(self, slug: str) -> float:
-        self._slug(slug)
-        return self._slug_values[slug]
+        """The interest's value alone, for scoring: -inf when it or a broader interest
+        is muted, which makes every card about it worthless, whatever else it is about."""
+        found = self._slug_values.get(slug)
+        if found is None:
+            line = lineage(slug)
+            if self.profile.muted.isdisjoint(line):
+                declared = self._declared(slug, line)[0]
+                found = declared + self._learned(line, declared)
+            else:
+                found = -math.inf
+            self._slug_values[slug] = found
+        return found
 
-    def _value_of(self, slug: str) -> _SlugValue:
-        line = lineage(slug)
-        affinities = self.profile.affinities
-        blocked = not self.profile.muted.isdisjoint(line)
-        declared, code, interest = self._declared(slug, line)
+    def _learned(self, line: tuple[str, ...], declared: float) -> float:
+        """What behaviour taught about the interest (its ancestors by a shrinking share);
+        alone, below MIN_LEARNED, it does not make a card worth showing."""
+        interests = self.profile.affinities.interests
         learned, share = 0.0, 1.0
-        for s in line:  # the interest itself, then its ancestors by a shrinking share
-            learned += affinities.interests.get(s, 0.0) * share
+        for s in line:
+            learned += interests.get(s, 0.0) * share
             share *= ANCESTOR_SHARE
         learned = LEARNED_WEIGHT * max(-1.0, min(1.0, learned))
         if declared == 0 and learned < MIN_LEARNED:
             learned = min(learned, 0.0)
-        if learned > declared:
-            saved = not affinities.saved_interests.isdisjoint(line)
-            code, interest = ("saved_similar" if saved else "opened_similar"), slug
-        return _SlugValue(declared + learned, declared, code, interest, blocked)
+        return learned
 
     def _declared(self, slug: str, line: tuple[str, ...]) -> tuple[float, str, str | None]:
         for s in line:
