@@ -96,6 +96,7 @@ def context_for(app: Flask, provider: Provider, now: datetime) -> LiveContext | 
         taxonomy=taxonomy(),
         policy=fetch_policy(app),
         secrets={"youtube_api_key": app.config.get("YOUTUBE_API_KEY")},
+        settings={"youtube_feed_url": app.config.get("YOUTUBE_FEED_URL")},
     )
 
 

@@ -257,6 +257,28 @@ def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
     assert db.exec(select(Provider)).all() == [] and db.exec(select(Card)).all() == []
 
 
+def test_a_feed_address_setting_opens_no_hole_in_the_fetcher(
+    partners, app, client, db, acme, youtube_channel, httpserver
+):
+    """Pointing the YouTube kind at loopback still needs FETCH_ALLOW, like any address."""
+    app.config["YOUTUBE_FEED_URL"] = youtube_channel.feed_url
+    path = "/portal/acme/providers/new/youtube"
+    token = partners.csrf(client, path)
+    fields = {"config.source": "channel", "config.channel_id": youtube_channel.channel_id}
+    refused = client.post(path, data=form_data(token, action="preview", **fields))
+    page = refused.get_data(as_text=True)
+    assert "The preview did not work." in page
+    assert escape("The address 127.0.0.1 is this machine's own loopback address") in page
+    assert httpserver.log == []  # nothing reached the server
+
+    app.config["FETCH_ALLOW"] = "127.0.0.1"
+    allowed = client.post(path, data=form_data(token, action="preview", **fields))
+    page = allowed.get_data(as_text=True)
+    assert "This source would give shoppers 3 cards" in page
+    assert all(str(escape(title)) in page for title in youtube_channel.titles)
+    assert db.exec(select(Provider)).all() == []
+
+
 def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(partners, client, db, acme):
     path = "/portal/acme/providers/new/pinterest"
     token = partners.csrf(client, path)
@@ -274,7 +296,7 @@ def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(partners, cli
 
 
 def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
-    partners, app, client, db, world, acme, httpserver, monkeypatch
+    partners, app, client, db, world, acme, httpserver
 ):
     """Preview, save, the worker refreshes, a shopper sees and opens a card, results count it."""
     app.config["FETCH_ALLOW"] = "127.0.0.1"
@@ -282,7 +304,7 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
     httpserver.expect_request(
         "/feeds/videos.xml", query_string={"channel_id": CHANNEL}
     ).respond_with_data(atom.read_bytes(), content_type="application/atom+xml")
-    monkeypatch.setattr("cards.youtube._FEED_URL", httpserver.url_for("/feeds/videos.xml"))
+    app.config["YOUTUBE_FEED_URL"] = httpserver.url_for("/feeds/videos.xml")
     phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"}
     path = "/portal/acme/providers/new/youtube"
     form = client.get(path, headers=phone).get_data(as_text=True)
