@@ -36,6 +36,15 @@ def test_the_portal_lands_on_the_retailers_own_organisation(client, acme):
     assert "No providers yet" in page and "Add a provider" in page
 
 
+@pytest.mark.parametrize(
+    ("kind", "label"), [("youtube", "YouTube videos"), ("pinterest", "Pinterest board")]
+)
+def test_the_new_provider_page_spells_the_kind_as_its_label_does(client, acme, kind, label):
+    page = client.get(f"/portal/acme/providers/new/{kind}").get_data(as_text=True)
+    assert f'<h1 class="page-title">New provider: {label}</h1>' in page
+    assert f"<title>New provider: {label} · Acme Outfitters" in page
+
+
 def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(partners, client, acme):
     class Settings(BaseModel):
         shelf: str = Field(title="Shelf code", description="Where it is in the store.")
