@@ -12,6 +12,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -20,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: SQLite with WAL in the instance folder
     "FETCH_ALLOW": "",
     "YOUTUBE_API_KEY": None,
+    "YOUTUBE_FEED_URL": None,  # default: YouTube's own feeds (see cards/youtube.py)
     "FEED_PAGE_SIZE": 20,
     "CANDIDATE_LIMIT": 1500,
     "LOGIN_MAX_FAILURES": 5,
@@ -49,6 +51,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
     production = app.config["ENV_NAME"] == "production"
+    app.config["YOUTUBE_FEED_URL"] = _youtube_feed_url(app.config.get("YOUTUBE_FEED_URL"))
     if not app.config.get("DATABASE_URL"):
         path = Path(app.instance_path) / "plaza.sqlite3"
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
@@ -59,6 +62,37 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _youtube_feed_url(value: Any) -> str | None:
+    """``PLAZA_YOUTUBE_FEED_URL``: where channel and playlist feeds are read without an API key.
+
+    Only for a mirror or a test server; the kind appends ``?channel_id=...`` itself, so
+    the address may carry no query. It opens no hole: the fetcher still refuses private
+    addresses unless ``PLAZA_FETCH_ALLOW`` names them.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in value)
+    ):
+        raise ConfigurationError(
+            "PLAZA_YOUTUBE_FEED_URL must be an http:// or https:// address with a host, "
+            "e.g. https://www.youtube.com/feeds/videos.xml."
+        )
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ConfigurationError(
+            "PLAZA_YOUTUBE_FEED_URL must not have a ?query or #fragment: Plaza adds "
+            "?channel_id=... or ?playlist_id=... itself."
+        )
+    return value
 
 
 def _instance_secret(instance: Path) -> str:

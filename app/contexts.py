@@ -33,6 +33,7 @@ class LiveContext:
     taxonomy: Taxonomy
     policy: FetchPolicy
     secrets: Mapping[str, str | None] = field(default_factory=dict)
+    settings: Mapping[str, str | None] = field(default_factory=dict)
     source_unchanged: bool = False
     fresh_until: datetime | None = None
 
@@ -62,6 +63,9 @@ class LiveContext:
 
     def secret(self, name: str) -> str | None:
         return self.secrets.get(name) or None
+
+    def setting(self, name: str) -> str | None:
+        return self.settings.get(name) or None
 
 
 DEMO_DATA = "demo_data"
@@ -99,6 +103,9 @@ class SampleContext:
     def secret(self, name: str) -> str | None:
         # The demo's YouTube API provider answers from samples, so any key will do.
         return "demo-key" if name == "youtube_api_key" and "search" in self.samples else None
+
+    def setting(self, name: str) -> str | None:
+        return None  # samples are read from files, whatever address a kind would use
 
 
 class _SampleHttp:

@@ -131,14 +131,34 @@ def validate_settings(
     the kind, the stored config, the cleaned interests; or ProviderProblems."""
     kind = kind_or_problem(kind_name)
     cleaned = [s.strip() for s in interests if s.strip()]
+    config, problems = check_settings(
+        kind, raw_config, cleaned, name, interval_seconds, taxonomy=taxonomy, policy=policy
+    )
+    if config is None:
+        raise ProviderProblems(problems)
+    return kind, config.model_dump(mode="json"), cleaned
+
+
+def check_settings(
+    kind: CardKind,
+    raw_config: Mapping[str, Any],
+    interests: Iterable[str],
+    name: str | None,
+    interval_seconds: int | None,
+    *,
+    taxonomy: Taxonomy,
+    policy: FetchPolicy,
+) -> tuple[BaseModel | None, list[tuple[str, str]]]:
+    """The validated config (None if anything is wrong) and every problem, without raising.
+
+    Previews call it directly, so that what previews cleanly also saves.
+    """
     config, problems = validate_config(kind, raw_config, policy)
-    problems += validate_interests(cleaned, taxonomy)
+    problems += validate_interests(interests, taxonomy)
     problems += validate_interval(kind, interval_seconds)
     if name is not None and not 1 <= len(name.strip()) <= 200:
         problems.append(("name", "Give a name of 1 to 200 characters."))
-    if problems or config is None:
-        raise ProviderProblems(problems)
-    return kind, config.model_dump(mode="json"), cleaned
+    return (None if problems else config), problems
 
 
 def reject_duplicate(

@@ -96,6 +96,7 @@ def context_for(app: Flask, provider: Provider, now: datetime) -> LiveContext | 
         taxonomy=taxonomy(),
         policy=fetch_policy(app),
         secrets={"youtube_api_key": app.config.get("YOUTUBE_API_KEY")},
+        settings={"youtube_feed_url": app.config.get("YOUTUBE_FEED_URL")},
     )
 
 
@@ -113,7 +114,11 @@ def fetch_policy(app: Flask) -> FetchPolicy:
 
 def refresh_due_providers() -> None:
     """Scheduled job: refresh what is due, a few providers at a time."""
-    app = _job_app()
+    refresh_due(_job_app())
+
+
+def refresh_due(app: Flask) -> None:
+    """One tick of a worker: claim the providers due in ``app``'s database and refresh them."""
     with app.app_context():
         with Session(engine(), expire_on_commit=False) as db:
             ids = claim_due(db, datetime.now(UTC))

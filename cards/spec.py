@@ -101,6 +101,13 @@ class RefreshContext(Protocol):
     def secret(self, name: str) -> str | None:
         """A deployment secret such as ``youtube_api_key``, or None when unset."""
 
+    def setting(self, name: str) -> str | None:
+        """A deployment setting such as ``youtube_feed_url``, or None when unset.
+
+        Settings let an operator point a kind at another address (a mirror, a
+        test server); a kind keeps its own default for when a setting is unset.
+        """
+
 
 class NoConfig(BaseModel):
     """The config of a kind that needs no settings."""

@@ -3,7 +3,9 @@
 Two ways in. With an API key (the deployment secret ``youtube_api_key``) the
 YouTube Data API gives durations, view counts, tags and categories, and makes
 searches possible. Without one, channels and playlists still work through
-YouTube's public Atom feeds, which carry everything but the duration.
+YouTube's public Atom feeds, which carry everything but the duration. The
+deployment setting ``youtube_feed_url`` (``PLAZA_YOUTUBE_FEED_URL``) moves those
+feeds to another address, such as a mirror or a test server.
 
 The API key's daily quota (10,000 units by default) is shared by every provider,
 so each refresh spends as little as it can: a channel or playlist costs two
@@ -160,9 +162,9 @@ class YouTubeKind(CardKind):
 def _from_feed(config: YouTubeConfig, context: RefreshContext) -> Iterator[CardDraft | None]:
     """Videos from YouTube's public Atom feed of a channel or playlist (no key, no quota)."""
     parameter = _SOURCE_FIELD[config.source]
-    document = fetch_feed(
-        context, f"{_FEED_URL}?{urlencode({parameter: getattr(config, parameter)})}"
-    )
+    address = context.setting("youtube_feed_url") or _FEED_URL
+    query = urlencode({parameter: getattr(config, parameter)})
+    document = fetch_feed(context, f"{address}?{query}")
     if document is None:
         return
     for entry in document.parsed.entries:

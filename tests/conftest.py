@@ -336,3 +336,100 @@ class World:
 @pytest.fixture
 def world(app: Flask, db: Session, client: FlaskClient) -> World:
     return World(app, db, client)
+
+
+# --- A YouTube channel on a loopback server -------------------------------------------
+
+
+@dataclass(frozen=True)
+class YouTubeChannel:
+    """A channel served the way YouTube serves it, for ``PLAZA_YOUTUBE_FEED_URL``."""
+
+    channel_id: str
+    name: str
+    videos: dict[str, str]  # video id -> title, newest first
+    feed_url: str
+
+    @property
+    def titles(self) -> list[str]:
+        return list(self.videos.values())
+
+
+CHANNEL_VIDEOS = {
+    "tr41lGr1pXa": "Trail running shoes: how to choose grip and drop",
+    "sh0eC4reMud": "Five-minute shoe care after a muddy run",
+    "l4c1ngDownH": "Lacing tricks for long downhill runs",
+}
+
+
+def youtube_atom(channel_id: str, name: str, videos: dict[str, str], thumbnails: str) -> str:
+    """A channel's Atom feed as YouTube writes it: yt: ids, media:group, thumbnails, views."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    channel_url = f"https://www.youtube.com/channel/{channel_id}"
+    entries = "".join(
+        f"""
+ <entry>
+  <id>yt:video:{video_id}</id>
+  <yt:videoId>{video_id}</yt:videoId>
+  <yt:channelId>{channel_id}</yt:channelId>
+  <title>{title}</title>
+  <link rel="alternate" href="https://www.youtube.com/watch?v={video_id}"/>
+  <author><name>{name}</name><uri>{channel_url}</uri></author>
+  <published>{(now - timedelta(hours=3 * n + 1)).isoformat()}</published>
+  <updated>{(now - timedelta(hours=3 * n)).isoformat()}</updated>
+  <media:group>
+   <media:title>{title}</media:title>
+   <media:content url="https://www.youtube.com/v/{video_id}?version=3"
+    type="application/x-shockwave-flash" width="640" height="390"/>
+   <media:thumbnail url="{thumbnails}/vi/{video_id}/hqdefault.svg" width="480" height="360"/>
+   <media:description>{title}. Filmed on our home trails.</media:description>
+   <media:community>
+    <media:starRating count="{40 + n}" average="5.00" min="1" max="5"/>
+    <media:statistics views="{1200 * (n + 1)}"/>
+   </media:community>
+  </media:group>
+ </entry>"""
+        for n, (video_id, title) in enumerate(videos.items())
+    )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns:yt="http://www.youtube.com/xml/schemas/2015"
+      xmlns:media="http://search.yahoo.com/mrss/" xmlns="http://www.w3.org/2005/Atom">
+ <link rel="self" href="http://www.youtube.com/feeds/videos.xml?channel_id={channel_id}"/>
+ <id>yt:channel:{channel_id}</id>
+ <yt:channelId>{channel_id}</yt:channelId>
+ <title>{name}</title>
+ <link rel="alternate" href="{channel_url}"/>
+ <author><name>{name}</name><uri>{channel_url}</uri></author>
+ <published>2019-05-04T09:00:00+00:00</published>{entries}
+</feed>
+"""
+
+
+@pytest.fixture
+def youtube_channel(httpserver) -> YouTubeChannel:  # type: ignore[no-untyped-def]
+    """A loopback stand-in for www.youtube.com and its thumbnail host, serving one channel.
+
+    Point Plaza at it with ``YOUTUBE_FEED_URL`` and allow ``127.0.0.1`` in
+    ``FETCH_ALLOW``: the kind then fetches it through the guarded fetcher as it
+    would fetch YouTube. Any other channel answers 404, as YouTube does.
+    """
+    channel = YouTubeChannel(
+        channel_id="UCacmeTrailRunning012345",
+        name="Acme Trail Co.",
+        videos=CHANNEL_VIDEOS,
+        feed_url=httpserver.url_for("/feeds/videos.xml"),
+    )
+    thumbnails = httpserver.url_for("/").rstrip("/")
+    atom = youtube_atom(channel.channel_id, channel.name, channel.videos, thumbnails)
+    httpserver.expect_request(
+        "/feeds/videos.xml", query_string={"channel_id": channel.channel_id}
+    ).respond_with_data(atom, content_type="text/xml; charset=UTF-8")
+    httpserver.expect_request("/feeds/videos.xml").respond_with_data("Not Found", status=404)
+    for video_id, title in channel.videos.items():
+        httpserver.expect_request(f"/vi/{video_id}/hqdefault.svg").respond_with_data(
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 480 360">'
+            f'<rect width="480" height="360" fill="#2f6f4f"/><text x="24" y="190" '
+            f'font-size="22" fill="#fff">{title}</text></svg>',
+            content_type="image/svg+xml",
+        )
+    return channel

@@ -51,10 +51,11 @@ class ProviderPatch(Body):
     status: Literal["active", "paused"] = Field(default=None)  # type: ignore[assignment]
 
 
-class PreviewRequest(Body):
-    kind: str = Field(min_length=1, max_length=64)
-    config: Config
-    interests: list[Slug] = Field(default_factory=list, max_length=100)
+class PreviewRequest(ProviderCreate):
+    """The body of ``POST /providers``, so a client previews exactly what it will register.
+
+    A preview checks it all as registering would, except that the name may be taken.
+    """
 
 
 class KindOut(BaseModel):

@@ -68,11 +68,10 @@ from app.portal.stats import RangeProblems, daily, parse_range, per_card, per_pr
 from app.portal.surveys import survey_results
 from app.providers import (
     ProviderProblems,
+    check_settings,
     create_provider,
     describe,
     kind_or_problem,
-    validate_config,
-    validate_interests,
 )
 from app.taxonomy_store import taxonomy
 from app.worker import fetch_policy
@@ -325,8 +324,15 @@ def preview() -> Response:
         kind = kind_or_problem(body.kind)
     except ProviderProblems as problems:
         raise _invalid(problems.problems) from None
-    config, problems = validate_config(kind, body.config, fetch_policy(current_app))
-    problems += validate_interests(body.interests, taxonomy())
+    config, problems = check_settings(
+        kind,
+        body.config,
+        body.interests,
+        body.name,
+        body.interval_seconds,
+        taxonomy=taxonomy(),
+        policy=fetch_policy(current_app),
+    )
     typed = _json_type_problems(kind.name, body.config)
     problems = typed + [p for p in problems if p[0] not in {name for name, _ in typed}]
     if problems or config is None:

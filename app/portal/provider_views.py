@@ -34,13 +34,7 @@ from app.portal.provider_form import ProviderForm
 from app.portal.responses import see_other
 from app.portal.schema_form import build_fields
 from app.presenters import CardView
-from app.providers import (
-    ProviderProblems,
-    create_provider,
-    validate_config,
-    validate_interests,
-    validate_interval,
-)
+from app.providers import ProviderProblems, check_settings, create_provider
 from app.taxonomy_store import taxonomy
 from app.worker import fetch_policy
 from cards.registry import UnknownKind, all_kinds, get_kind
@@ -142,9 +136,15 @@ def _submit(
 def _preview(form: ProviderForm, provider: Provider | None) -> PreviewResult | None:
     """Validate like a save would, then run the refresh; None when the form has errors."""
     kind = form.kind
-    config, problems = validate_config(kind, form.config, fetch_policy(current_app))
-    problems += validate_interests(form.interests, taxonomy())
-    problems += validate_interval(kind, form.interval_seconds())
+    config, problems = check_settings(
+        kind,
+        form.config,
+        form.interests,
+        form.name or None,
+        form.interval_seconds(),
+        taxonomy=taxonomy(),
+        policy=fetch_policy(current_app),
+    )
     form.add_problems(problems)
     if form.errors or config is None:
         return None

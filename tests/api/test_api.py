@@ -124,6 +124,26 @@ def test_preview_runs_a_real_refresh_and_stores_nothing(app, api, db, httpserver
     assert db.exec(select(Provider)).all() == [] and db.exec(select(Card)).all() == []
 
 
+def test_preview_takes_the_body_that_registers_and_checks_it_the_same_way(app, api, db, httpserver):
+    app.config["FETCH_ALLOW"] = "127.0.0.1"
+    feed = resources.files("app").joinpath("demo_data", "northwind_products.xml").read_bytes()
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    body = {"kind": "product_feed", "config": {"url": httpserver.url_for("/feed.xml")},
+            "name": "Northwind", "interests": ["shoes"], "interval_seconds": 900}  # fmt: skip
+    previewed = api("POST", "/providers/preview", json=body)
+    assert previewed.status_code == 200, previewed.json
+    assert previewed.json["ok"] is True
+    assert db.exec(select(Provider)).all() == []
+    for change, field in [({"interval_seconds": 5}, "interval"), ({"name": "  "}, "name")]:
+        refused = api("POST", "/providers/preview", json={**body, **change})
+        assert refused.status_code == 422, refused.json
+        assert [e["field"] for e in refused.json["errors"]] == [field]
+        assert create(api, **{**body, **change}).status_code == 422  # as registering says
+    assert create(api, **body).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("body", "fields"),
     [

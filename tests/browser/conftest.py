@@ -11,14 +11,25 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
+from sqlmodel import Session
 from waitress.server import create_server
 
 from app import create_app
+from app.accounts import create_user
 from app.db import make_engine
+from app.interest_prefs import set_interest_state
 from app.migrate import upgrade
+from app.models import InterestState, Role, User
+from app.orgs import create_organization
+from app.worker import refresh_due
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -29,28 +40,98 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+PASSWORD = "a long enough password"
 OUTPUT = Path(os.environ.get("PLAZA_TEST_OUTPUT", "test-results"))
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("live") / "plaza.sqlite3"
-    url = f"sqlite:///{path}"
+def plaza_app(database: Path, **config: Any) -> Flask:
+    """A Plaza on a freshly migrated SQLite file, with cheap password hashing."""
+    url = f"sqlite:///{database}"
     upgrade(make_engine(url))
-    app = create_app(
+    return create_app(
         {"SECRET_KEY": "browser-tests", "DATABASE_URL": url, "ARGON2_TIME_COST": 1,
-         "ARGON2_MEMORY_COST": 1024}
+         "ARGON2_MEMORY_COST": 1024, **config}
     )  # fmt: skip
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` on a free loopback port, served by waitress from a thread; yields its URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = plaza_app(tmp_path_factory.mktemp("live") / "plaza.sqlite3")
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    with serving(app) as url:
+        yield url
+
+
+@dataclass
+class PartnerPlaza:
+    """A live Plaza without demo data whose kinds read YouTube from a loopback server.
+
+    Its worker does not tick by itself: ``run_worker`` is the tick, so a test
+    says when the refresh happens, as the separate worker process would.
+    """
+
+    url: str
+    app: Flask
+
+    def retailer(
+        self, email: str, org_slug: str = "acme", org_name: str = "Acme Trail Co."
+    ) -> None:
+        """The first member of a new organisation."""
+        with _app_session(self.app) as db:
+            org = create_organization(db, org_slug, org_name)
+            self._onboarded(create_user(db, email, PASSWORD, Role.RETAILER, org))
+            db.commit()
+
+    def shopper(self, email: str, follows: tuple[str, ...]) -> None:
+        """A consumer past onboarding who follows ``follows``."""
+        with _app_session(self.app) as db:
+            user = self._onboarded(create_user(db, email, PASSWORD))
+            for slug in follows:
+                set_interest_state(db, user.id, slug, InterestState.FOLLOW)
+            db.commit()
+
+    def run_worker(self) -> None:
+        refresh_due(self.app)
+
+    @staticmethod
+    def _onboarded(user: User) -> User:
+        user.onboarded_at = datetime.now(UTC)
+        return user
+
+
+@contextmanager
+def _app_session(app: Flask) -> Iterator[Session]:
+    with app.app_context(), Session(app.extensions["plaza.engine"]) as db:
+        yield db
+
+
+@pytest.fixture
+def partner_plaza(tmp_path: Path, youtube_channel: Any) -> Iterator[PartnerPlaza]:
+    """Its own Plaza per test, allowed to fetch the loopback ``youtube_channel``."""
+    app = plaza_app(
+        tmp_path / "plaza.sqlite3",
+        FETCH_ALLOW="127.0.0.1",
+        YOUTUBE_FEED_URL=youtube_channel.feed_url,
+    )
+    with serving(app) as url:
+        yield PartnerPlaza(url, app)
+    app.extensions["plaza.engine"].dispose()
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,7 @@ class FakeContext:
     responses: dict[str, Fetched] = field(default_factory=dict)
     http: HttpMockSequence | None = None
     secrets: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
     fetched: list[str] = field(default_factory=list)
     source_unchanged: bool = False
     fresh_until: datetime | None = None
@@ -56,6 +57,9 @@ class FakeContext:
 
     def secret(self, name: str) -> str | None:
         return self.secrets.get(name)
+
+    def setting(self, name: str) -> str | None:
+        return self.settings.get(name)
 
 
 @pytest.fixture

@@ -442,6 +442,17 @@ def test_channel_without_a_key_reads_the_public_atom_feed(context, serve):
     }
 
 
+def test_the_feeds_are_read_where_the_deployment_says(context, serve):
+    mirror = "http://yt-mirror.example:8080/feeds/videos.xml"
+    context.settings["youtube_feed_url"] = mirror
+    serve(f"{mirror}?channel_id={CHANNEL}", CHANNEL_FEED, content_type="text/xml")
+
+    (draft,) = refresh(context, source="channel", channel_id=CHANNEL)
+
+    assert context.fetched == [f"{mirror}?channel_id={CHANNEL}"]
+    assert draft.url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"  # links stay YouTube's
+
+
 def test_playlist_without_a_key_reads_the_playlist_feed(context, serve):
     url = f"https://www.youtube.com/feeds/videos.xml?playlist_id={PLAYLIST}"
     serve(url, CHANNEL_FEED, content_type="text/xml; charset=UTF-8")

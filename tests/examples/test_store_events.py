@@ -168,6 +168,9 @@ class StubContext:
     def secret(self, name: str) -> None:
         return None
 
+    def setting(self, name: str) -> None:
+        return None
+
 
 @pytest.fixture
 def no_sockets(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -175,3 +175,7 @@ def test_the_detail_page_lists_settings_and_newest_cards(client, partners, world
     assert "Feed address" in page and "https://acme.example/a.xml" in page
     assert "Most products" in page and ">7<" in page
     assert "Feed item 0" in page and f"card={world.db.exec(select(Card.id)).first()}" in page
+    assert "<dt>Refreshes every</dt><dd>60 minutes</dd>" in page
+    often = partners.provider(acme, "Often", interval_seconds=450)
+    page = client.get(f"/portal/acme/providers/{often.id}").get_data(as_text=True)
+    assert "<dt>Refreshes every</dt><dd>7.5 minutes</dd>" in page

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from app.models import Card, Provider
-from app.worker import build_scheduler, refresh_due_providers
+from app.worker import refresh_due
 from cards.registry import registered
 from cards.spec import CardDraft, CardKind
 
@@ -34,6 +34,15 @@ def test_the_portal_lands_on_the_retailers_own_organisation(client, acme):
     assert response.headers["Location"].endswith("/portal/acme/")
     page = client.get("/portal/acme/").get_data(as_text=True)
     assert "No providers yet" in page and "Add a provider" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"), [("youtube", "YouTube videos"), ("pinterest", "Pinterest board")]
+)
+def test_the_new_provider_page_spells_the_kind_as_its_label_does(client, acme, kind, label):
+    page = client.get(f"/portal/acme/providers/new/{kind}").get_data(as_text=True)
+    assert f'<h1 class="page-title">New provider: {label}</h1>' in page
+    assert f"<title>New provider: {label} · Acme Outfitters" in page
 
 
 def test_every_kind_is_offered_and_a_plugin_kinds_form_needs_no_portal_code(partners, client, acme):
@@ -257,6 +266,28 @@ def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
     assert db.exec(select(Provider)).all() == [] and db.exec(select(Card)).all() == []
 
 
+def test_a_feed_address_setting_opens_no_hole_in_the_fetcher(
+    partners, app, client, db, acme, youtube_channel, httpserver
+):
+    """Pointing the YouTube kind at loopback still needs FETCH_ALLOW, like any address."""
+    app.config["YOUTUBE_FEED_URL"] = youtube_channel.feed_url
+    path = "/portal/acme/providers/new/youtube"
+    token = partners.csrf(client, path)
+    fields = {"config.source": "channel", "config.channel_id": youtube_channel.channel_id}
+    refused = client.post(path, data=form_data(token, action="preview", **fields))
+    page = refused.get_data(as_text=True)
+    assert "The preview did not work." in page
+    assert escape("The address 127.0.0.1 is this machine's own loopback address") in page
+    assert httpserver.log == []  # nothing reached the server
+
+    app.config["FETCH_ALLOW"] = "127.0.0.1"
+    allowed = client.post(path, data=form_data(token, action="preview", **fields))
+    page = allowed.get_data(as_text=True)
+    assert "This source would give shoppers 3 cards" in page
+    assert all(str(escape(title)) in page for title in youtube_channel.titles)
+    assert db.exec(select(Provider)).all() == []
+
+
 def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(partners, client, db, acme):
     path = "/portal/acme/providers/new/pinterest"
     token = partners.csrf(client, path)
@@ -274,7 +305,7 @@ def test_htmx_gets_the_form_fragment_and_a_redirect_header_on_save(partners, cli
 
 
 def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
-    partners, app, client, db, world, acme, httpserver, monkeypatch
+    partners, app, client, db, world, acme, httpserver
 ):
     """Preview, save, the worker refreshes, a shopper sees and opens a card, results count it."""
     app.config["FETCH_ALLOW"] = "127.0.0.1"
@@ -282,7 +313,7 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
     httpserver.expect_request(
         "/feeds/videos.xml", query_string={"channel_id": CHANNEL}
     ).respond_with_data(atom.read_bytes(), content_type="application/atom+xml")
-    monkeypatch.setattr("cards.youtube._FEED_URL", httpserver.url_for("/feeds/videos.xml"))
+    app.config["YOUTUBE_FEED_URL"] = httpserver.url_for("/feeds/videos.xml")
     phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"}
     path = "/portal/acme/providers/new/youtube"
     form = client.get(path, headers=phone).get_data(as_text=True)
@@ -300,8 +331,7 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
     provider = db.exec(select(Provider)).one()
     assert provider.next_run_at is not None and provider.next_run_at <= datetime.now(UTC)
 
-    build_scheduler(app, blocking=False)  # binds the app for the job, without starting it
-    refresh_due_providers()
+    refresh_due(app)  # what the worker's next tick does
     db.expire_all()
     provider = db.get(Provider, provider.id)
     assert provider.last_error is None and provider.card_count > 0

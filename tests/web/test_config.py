@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -80,3 +81,33 @@ def test_plaza_serve_answers_health_checks(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_youtube_feed_address_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PLAZA_YOUTUBE_FEED_URL", "https://yt-mirror.example/feeds/videos.xml")
+    app = create_app({"SECRET_KEY": "s", "DATABASE_URL": "sqlite://"})
+    assert app.config["YOUTUBE_FEED_URL"] == "https://yt-mirror.example/feeds/videos.xml"
+    monkeypatch.setenv("PLAZA_YOUTUBE_FEED_URL", "")
+    unset = create_app({"SECRET_KEY": "s", "DATABASE_URL": "sqlite://"})
+    assert unset.config["YOUTUBE_FEED_URL"] is None  # the kind keeps YouTube's own address
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("www.youtube.com/feeds/videos.xml", "must be an http:// or https:// address"),
+        ("ftp://mirror.example/videos.xml", "must be an http:// or https:// address"),
+        ("file:///etc/passwd", "must be an http:// or https:// address"),
+        ("https:///feeds/videos.xml", "must be an http:// or https:// address"),
+        ("http://[::1/feeds", "must be an http:// or https:// address"),
+        ("https://mirror.example/feeds videos.xml", "must be an http:// or https:// address"),
+        (42, "must be an http:// or https:// address"),
+        ("https://mirror.example/videos.xml?channel_id=UC1", "must not have a ?query"),
+        ("https://mirror.example/videos.xml?", "must not have a ?query"),
+        ("https://mirror.example/videos.xml#top", "must not have a ?query"),
+    ],
+)
+def test_a_wrong_youtube_feed_address_stops_the_start_with_the_reason(value, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)) as raised:
+        create_app({"SECRET_KEY": "s", "DATABASE_URL": "sqlite://", "YOUTUBE_FEED_URL": value})
+    assert "PLAZA_YOUTUBE_FEED_URL" in str(raised.value)
