@@ -36,11 +36,14 @@ ENGAGEMENTS = frozenset({"open", "save", "answer"})
 # Engagement rates. Beyond explicit actions, what a consumer scrolls past says the
 # most: an interest whose cards they open more often than their cards in general is
 # one they care for, and one they are shown again and again and never open (even a
-# declared one) is not. Evidence = RATE_WEIGHT * log(the interest's smoothed
-# engagement rate / the consumer's own), the same for kinds and providers.
+# declared one) is not. Evidence = RATE_WEIGHT * log((engagements + PRIOR) /
+# (expected + PRIOR)), where "expected" is the interest's impressions times the
+# consumer's own engagement rate; the same for kinds and providers. Relative to the
+# consumer, so someone who never opens anything learns nothing from it, and
+# logarithmic, so an interest opened twice as often as usual and one opened five
+# times as often still differ however long the history.
 RATE_WEIGHT = 1.5
-RATE_PRIOR = 8.0  # impressions' worth of "like any other card" before a rate speaks
-BASE_RATE_PRIOR = (1.0, 20.0)  # (engagements, impressions): a 5% rate before any history
+RATE_PRIOR_ENGAGEMENTS = 2.0  # a rate speaks once a couple of engagements were expected
 
 K = TypeVar("K")
 
@@ -163,17 +166,19 @@ class _Evidence:
 
     def add_rates(self, shown: _Evidence, engaged: _Evidence) -> None:
         """Add each interest's, kind's and provider's engagement-rate evidence."""
-        prior_engaged, prior_shown = BASE_RATE_PRIOR
         total_shown = sum(shown.kinds.values())
-        base = (sum(engaged.kinds.values()) + prior_engaged) / (total_shown + prior_shown)
+        own_rate = sum(engaged.kinds.values()) / total_shown if total_shown else 0.0
+        prior = RATE_PRIOR_ENGAGEMENTS
         for mine, seen, took in (
             (self.interests, shown.interests, engaged.interests),
             (self.kinds, shown.kinds, engaged.kinds),
             (self.providers, shown.providers, engaged.providers),
         ):
             for key, count in seen.items():
-                rate = (took.get(key, 0.0) + RATE_PRIOR * base) / (count + RATE_PRIOR)
-                mine[key] += RATE_WEIGHT * math.log(rate / base)
+                expected = count * own_rate
+                mine[key] += RATE_WEIGHT * math.log(
+                    (took.get(key, 0.0) + prior) / (expected + prior)
+                )
 
 
 @lru_cache(maxsize=4096)

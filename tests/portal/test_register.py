@@ -1,6 +1,6 @@
 """Registering a provider in the portal: generated form, inline errors, preview, save.
 
-The end-to-end test is the issue's "done means": a retailer on a phone
+The end-to-end test is the retailer's whole promise: a retailer on a phone
 registers a YouTube channel, previews it, saves it, the worker fills a
 consumer's feed with it, and the results page counts what the consumer did.
 """

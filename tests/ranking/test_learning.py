@@ -56,9 +56,9 @@ def test_no_signal_runs_away():
 
 
 def test_old_habits_fade():
-    recent = affinities_from_events([event("open")], NOW)
-    old = affinities_from_events([event("open", days_ago=HALF_LIFE.days * 3)], NOW)
-    assert 0 < old.interests[TRAIL] < recent.interests[TRAIL] / 2
+    recent = affinities_from_events([event("save")], NOW)
+    old = affinities_from_events([event("save", days_ago=HALF_LIFE.days * 3)], NOW)
+    assert 0 < old.interests[TRAIL] < recent.interests[TRAIL] / 4
 
 
 def test_taking_an_action_back_takes_its_signal_back():
@@ -69,13 +69,15 @@ def test_taking_an_action_back_takes_its_signal_back():
 
 
 def test_repeated_impressions_without_an_open_count_slightly_against():
+    """Against what the consumer usually does: here they open the other source's cards."""
     ignored = [event("impression", days_ago=d) for d in (0, 1, 2)]
-    learned = affinities_from_events(ignored, NOW)
+    others = [event(k, card_id=n, provider=8) for n in (2, 3, 4) for k in ("impression", "open")]
+    learned = affinities_from_events([*ignored, *others], NOW)
     assert learned.ignored == {1: 3}
-    assert -0.2 < learned.providers[7] < 0
-    opened = affinities_from_events([*ignored, event("open")], NOW)
-    assert opened.ignored == {} and opened.providers[7] > 0
-    assert opened.seen_providers == {7}
+    assert -0.5 < learned.providers[7] < 0 < learned.providers[8]
+    opened = affinities_from_events([*ignored, *others, event("open")], NOW)
+    assert opened.ignored == {} and opened.providers[7] > learned.providers[7]
+    assert opened.seen_providers == {7, 8}
 
 
 def test_what_is_scrolled_past_sinks_and_what_is_opened_rises_even_if_followed():
@@ -94,9 +96,12 @@ def test_what_is_scrolled_past_sinks_and_what_is_opened_rises_even_if_followed()
     assert learned.interests[TRAIL] < 0 < learned.interests[hiking]
     assert learned.kinds["product_feed"] < 0 < learned.kinds["youtube"]
     assert learned.providers[7] < 0 < learned.providers[8]
-    # Rates are relative to the consumer's own: opening everything is no evidence against.
+    # Rates are relative to the consumer's own: when they open everything, or nothing,
+    # no interest stands out.
     keen = [event(k, card_id=n) for n in range(10) for k in ("impression", "open")]
-    assert affinities_from_events(keen, NOW).interests[TRAIL] > 0
+    idle = [event("impression", card_id=n) for n in range(10)]
+    for history in (keen, idle):
+        assert affinities_from_events(history, NOW).interests.get(TRAIL, 0.0) == 0.0
 
 
 def test_not_interested_weighs_hardest_on_the_named_topic():
