@@ -17,6 +17,7 @@ from app.accounts import create_user, find_user
 from app.contexts import SampleContext, read_sample
 from app.interest_prefs import set_interest_state
 from app.models import InterestState, Organization, Provider, Role, User
+from app.popularity_counts import roll_up
 from app.portal.demo_activity import seed_demo_activity
 from app.refresh import refresh_provider
 from cards.registry import get_kind
@@ -67,6 +68,7 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
     shopper = find_user(db, "demo@example.com")
     if shopper is not None and (events := seed_demo_activity(db, shopper, now)):
         report.created.append(f"two weeks of demo shopper activity ({events} events)")
+    roll_up(db, now)  # ranking reads popularity from the rollup, as the worker keeps it
     return report
 
 
