@@ -28,6 +28,7 @@ bench: $(STAMP_TEST)
 	$(BIN)/python bench/ranking_speed.py
 	$(BIN)/python bench/ranking_eval.py --quick
 	$(BIN)/python bench/notify.py --consumers 2000
+	$(BIN)/python bench/popularity.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

@@ -31,6 +31,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(providers_group)
     app.cli.add_command(orgs_group)
     app.cli.add_command(tokens_group)
+    app.cli.add_command(popularity_group)
 
 
 @click.group("db", help="Database schema.")
@@ -104,6 +105,35 @@ def worker_command() -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Worker stopped.")
+
+
+@click.group("popularity", help="The impression and open counts that ranking reads.")
+def popularity_group() -> None:
+    pass
+
+
+@popularity_group.command(
+    "rollup", help="Count new impressions and opens now (the worker does every 5 minutes)."
+)
+@with_appcontext
+def popularity_rollup() -> None:
+    from app.popularity_counts import WINDOW_DAYS, roll_up
+
+    _require_schema()
+    session = db.session()
+    try:
+        report = roll_up(session, datetime.now(UTC))
+    except OperationalError as exc:
+        session.rollback()
+        raise click.ClickException(f"Could not count events: {exc.orig}") from exc
+    click.echo(
+        f"Counted {report.counted} impressions and opens; every event up to id "
+        f"{report.watermark} is in."
+    )
+    click.echo(
+        f"Popularity covers the {WINDOW_DAYS} days since {report.window_start}; "
+        f"forgot {report.forgotten} older day totals."
+    )
 
 
 @click.group("users", help="Accounts.")

@@ -3,16 +3,26 @@
 One engine per app (bound with ``init_app``), one SQLModel session per request
 opened lazily and closed at teardown, as in the flaskr tutorial. SQLite gets
 WAL, foreign keys and a busy timeout so the web and worker threads share it.
+The two SQL dialects differ in a couple of places that several modules meet
+(upserts, the UTC day of a timestamp); those are answered here once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, event
+from sqlalchemy import ColumnElement, Engine, event, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
+
+_INSERTS: dict[str, Callable[..., Any]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def make_engine(url: str) -> Engine:
@@ -54,3 +64,20 @@ def close_session(_exc: BaseException | None = None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+
+
+def dialect_insert(db: Session) -> Callable[..., Any]:
+    """The dialect's ``insert``, whose statements have ``on_conflict_do_*``."""
+    return _INSERTS[db.get_bind().dialect.name]
+
+
+def utc_day(db: Session, moment: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp column, in the database's own dialect."""
+    if db.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", moment))
+    return func.date(moment)  # SQLite stores UTC without a zone
+
+
+def as_date(value: date | str) -> date:
+    """A day read back from :func:`utc_day` (SQLite answers with text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -23,6 +23,7 @@ from app.contexts import SampleContext, read_sample
 from app.demo_activity import seed_shoppers
 from app.interest_prefs import onboard
 from app.models import Organization, Provider, Role
+from app.popularity_counts import roll_up
 from app.refresh import refresh_provider
 from cards.registry import get_kind
 from cards.taxonomy import Taxonomy
@@ -77,6 +78,7 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
             f"{crowd.shoppers} demo shoppers with two weeks of activity "
             f"({crowd.events} events, {crowd.answers} survey answers)"
         )
+    roll_up(db, now)  # ranking reads popularity from the rollup, as the worker keeps it
     return report
 
 

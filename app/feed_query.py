@@ -1,7 +1,8 @@
 """The request path's database side: load a consumer's profile and candidates.
 
 Everything the ranker needs is read here in a handful of indexed, aggregated
-queries; :mod:`app.ranking` then works on plain data. A page of the feed is
+queries (popularity from the worker's day totals, not from the event log);
+:mod:`app.ranking` then works on plain data. A page of the feed is
 (candidates published up to the feed session's start) minus (cards already
 served in that session), ranked, first N: new cards arriving mid-scroll wait
 for the next refresh, and no card is served twice or skipped.
@@ -31,7 +32,8 @@ from app.models import (
     ProviderStatus,
     SurveyAnswer,
 )
-from app.popularity import CardCounts, popularity_lifts
+from app.popularity import popularity_lifts
+from app.popularity_counts import recent_counts
 from app.ranking import (
     FLIGHT_KINDS,
     Candidate,
@@ -146,7 +148,7 @@ def load_candidates(
     cards = [c for q in (organic, flights) for c in db.exec(q).all() if c.id is not None]
     ids = [c.id for c in cards if c.id is not None]
     interests = _interests_of(db, ids)
-    lifts = popularity_lifts(_open_counts(db, cards))
+    lifts = popularity_lifts(*recent_counts(db, cards))
     deliveries = _deliveries(db, [c for c in cards if c.kind in FLIGHT_KINDS], user_id, as_of)
     return [
         as_candidate(
@@ -191,31 +193,6 @@ def _interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
         for card_id, slug in rows:
             out[card_id].append(slug)
     return out
-
-
-def _open_counts(db: Session, cards: list[Card]) -> list[CardCounts]:
-    """Impressions and opens per card, counted on ix_event_card_kind."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    if cards:
-        rows = db.exec(
-            select(Event.card_id, Event.kind, func.count())
-            .where(
-                col(Event.card_id).in_([c.id for c in cards]),
-                col(Event.kind).in_((EventKind.IMPRESSION, EventKind.OPEN)),
-            )
-            .group_by(Event.card_id, Event.kind)
-        )
-        for card_id, kind, count in rows:
-            counts[card_id or 0][kind] = count
-    return [
-        CardCounts(
-            card_id=card.id or 0,
-            provider_id=card.provider_id,
-            impressions=counts[card.id or 0].get(EventKind.IMPRESSION, 0),
-            opens=counts[card.id or 0].get(EventKind.OPEN, 0),
-        )
-        for card in cards
-    ]
 
 
 def _deliveries(

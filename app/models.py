@@ -220,6 +220,9 @@ class Event(SQLModel, table=True):
         Index("ix_event_user_time", "user_id", "created_at"),
         Index("ix_event_user_session", "user_id", "feed_session"),
         Index("ix_event_card_kind", "card_id", "kind"),
+        # Never hand out an id twice, even once the newest events were deleted: the
+        # popularity rollup's watermark relies on every new event getting a higher id.
+        {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
@@ -241,5 +244,6 @@ class SurveyAnswer(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
+from app import popularity_models as _popularity  # noqa: E402, F401  (its tables)
 from app.notifications import models as _notifications  # noqa: E402, F401  (its tables)
 from app.portal import models as _portal  # noqa: E402, F401  (its tables)

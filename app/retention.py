@@ -1,8 +1,11 @@
 """Keeping the card table from growing without bound.
 
 Cards that ended long ago, or were published long ago, are deleted with their
-interests, states and events, unless a consumer saved them: what someone kept
-is never taken away by housekeeping.
+interests, states, events and popularity counts (all by foreign-key cascade),
+unless a consumer saved them: what someone kept is never taken away by
+housekeeping. Their provider's popularity counts keep what they were shown and
+opened, as anonymous sums that leave the popularity window on their own
+(:mod:`app.popularity_models`).
 """
 
 from __future__ import annotations

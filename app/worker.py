@@ -1,4 +1,5 @@
-"""The worker: APScheduler 3.x jobs that refresh due providers.
+"""The worker: APScheduler 3.x jobs that refresh due providers, prune old cards
+and roll impressions and opens up into the popularity counts ranking reads.
 
 The database decides what is due. A worker claims a provider by pushing its
 ``next_run_at`` forward by a lease inside one transaction (on PostgreSQL the
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, select
 from app.contexts import LiveContext, SampleContext
 from app.db import engine
 from app.models import Provider, ProviderStatus
+from app.popularity_counts import roll_up
 from app.refresh import refresh_provider
 from app.retention import prune_cards
 from app.taxonomy_store import taxonomy
@@ -31,6 +33,7 @@ from feeds.fetch import FetchPolicy
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=10)
+POPULARITY_EVERY = timedelta(minutes=5)
 CLAIM_ROUNDS = 3  # another worker may win some rows; look again a few times
 BATCH = 20
 _app: Flask | None = None
@@ -137,6 +140,14 @@ def prune_old_cards() -> None:
     log.info("pruned %d old cards", removed)
 
 
+def roll_up_popularity() -> None:
+    """Scheduled job: count new impressions and opens for ranking (see app.popularity_counts)."""
+    app = _job_app()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        report = roll_up(db, datetime.now(UTC))
+    log.info("popularity: counted %d events, forgot %d days", report.counted, report.forgotten)
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     global _app
     _app = app
@@ -162,6 +173,17 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         id="prune_old_cards",
         hours=6,
         jitter=600,
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        roll_up_popularity,
+        "interval",
+        id="roll_up_popularity",
+        seconds=POPULARITY_EVERY.total_seconds(),
+        jitter=30,
+        next_run_time=datetime.now(UTC),
         max_instances=1,
         coalesce=True,
         replace_existing=True,

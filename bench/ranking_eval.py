@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
-from app.popularity import CardCounts, popularity_lifts
+from app.popularity import CardCounts, popularity_lifts, provider_totals
 from app.ranking import Candidate, Delivery, Profile, Scorer, candidate_slugs, rank
 from app.ranking_compose import PROMOTION_EVERY
 from cards.taxonomy import Taxonomy, default_taxonomy
@@ -393,7 +393,7 @@ class Simulation:
             )
             for c in self.catalog.cards
         ]
-        lifts = popularity_lifts(counts)
+        lifts = popularity_lifts(counts, provider_totals(counts))  # every card: all they show
         return {
             c.id: Candidate(
                 card_id=c.id,

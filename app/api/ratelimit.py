@@ -13,12 +13,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete
 
+from app.db import dialect_insert
 from app.portal.models import ApiRateWindow
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ def count_request(
     """Count one request of ``token_id`` and say whether it is within the limit (commits)."""
     moment = now.timestamp()
     bucket = int(moment // window_seconds)
-    insert = _INSERTS[db.get_bind().dialect.name](ApiRateWindow)
+    insert = dialect_insert(db)(ApiRateWindow)
     statement = (
         insert.values(token_id=token_id, bucket=bucket, count=1)
         .on_conflict_do_update(

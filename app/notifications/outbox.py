@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app.db import dialect_insert
 from app.notifications.catalog import Category, Channel, Frequency
 from app.notifications.models import Notification, NotificationSettings, State
 from app.notifications.preferences import Choices
@@ -33,8 +32,7 @@ MAX_BACKOFF = timedelta(hours=6)
 
 def insert_new(db: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows``, silently keeping any row whose key is already there."""
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing()
+    statement = dialect_insert(db)(table).on_conflict_do_nothing()
     for start in range(0, len(rows), INSERT_CHUNK):
         db.execute(statement, list(rows[start : start + INSERT_CHUNK]))
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.db import as_date, utc_day
 from app.models import Card, Event, EventKind
 
 METRICS = {
@@ -120,17 +121,6 @@ def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
     return DateRange(first, last)
 
 
-def _utc_day(db: Session) -> ColumnElement[Any]:
-    """The UTC calendar day of an event, in the database's own dialect."""
-    if db.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", Event.created_at))
-    return func.date(Event.created_at)  # SQLite stores UTC without a zone
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def _filtered(
     query: Any, provider_ids: Sequence[int], period: DateRange, card_id: int | None
 ) -> Any:
@@ -149,10 +139,10 @@ def daily(
     """One row per day of the range (days without events are zeros)."""
     rows = {day: DayCounts(day=day) for day in period.days}
     if provider_ids:
-        day = _utc_day(db).label("day")
+        day = utc_day(db, Event.created_at).label("day")
         query = select(day, Event.kind, func.count()).group_by(day, col(Event.kind))
         for when, kind, count in db.exec(_filtered(query, provider_ids, period, card_id)):
-            row = rows.get(_as_date(when))
+            row = rows.get(as_date(when))
             if row is not None:
                 row.add(METRICS[EventKind(kind)], count)
     return list(rows.values())

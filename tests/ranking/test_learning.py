@@ -13,7 +13,7 @@ from app.affinity import (
     affinities_from_events,
     lineage,
 )
-from app.popularity import MULTIPLIER_RANGE, CardCounts, popularity_lifts
+from app.popularity import MULTIPLIER_RANGE, CardCounts, Tally, popularity_lifts, provider_totals
 from cards.taxonomy import default_taxonomy
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
@@ -119,11 +119,21 @@ def test_popularity_is_smoothed_towards_the_provider_then_the_average():
         CardCounts(4, provider_id=2, impressions=0, opens=0),
         CardCounts(5, provider_id=3, impressions=3, opens=3),  # lucky, but three is little
     ]
-    lift = popularity_lifts(counts)
+    lift = popularity_lifts(counts, provider_totals(counts))
     low, high = MULTIPLIER_RANGE
     assert lift[1] > lift[2] > 1.0 > lift[4] > lift[3] >= low
     assert lift[5] < lift[1] <= high
-    assert popularity_lifts([CardCounts(1, 1, 0, 0)]) == {1: 1.0}
+    assert popularity_lifts([CardCounts(1, 1, 0, 0)], {}) == {1: 1.0}
+
+
+def test_a_providers_rate_comes_from_all_its_cards_not_only_those_being_ranked():
+    # Two unseen cards: one from a provider whose other cards are opened a lot, one
+    # from a provider whose cards are ignored; neither provider's hits are candidates.
+    unseen = [CardCounts(1, provider_id=1, impressions=0, opens=0), CardCounts(2, 2, 0, 0)]
+    providers = {1: Tally(impressions=5000, opens=1000), 2: Tally(impressions=5000, opens=50)}
+    lift = popularity_lifts(unseen, providers)
+    assert lift[1] > 1.0 > lift[2]
+    assert popularity_lifts(unseen, provider_totals(unseen)) == {1: 1.0, 2: 1.0}
 
 
 def test_the_lineage_of_a_slug_is_the_taxonomys():

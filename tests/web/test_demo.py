@@ -35,6 +35,7 @@ from app.models import (
     SurveyAnswer,
     User,
 )
+from app.popularity_models import CardPopularity
 from app.ranking import candidate_slugs
 
 DEMO_CONSUMER = "demo@example.com"
@@ -96,8 +97,13 @@ def test_demo_is_complete_and_idempotent(demo_app):
     with Session(demo_app.extensions["plaza.engine"]) as db:
         kinds = set(db.exec(select(Provider.kind)).all())
         failing = db.exec(select(Provider).where(Provider.last_error.is_not(None))).all()
+        counted = db.exec(select(func.sum(CardPopularity.impressions + CardPopularity.opens))).one()
+        shown_or_opened = db.exec(
+            select(func.count()).where(col(Event.kind).in_(("impression", "open")))
+        ).one()
     assert kinds == {"product_feed", "youtube", "pinterest", "promotion", "survey"}
     assert failing == []
+    assert counted == shown_or_opened > 0  # popularity is live without waiting for the worker
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert "nothing added" in second.output

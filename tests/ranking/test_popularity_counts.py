@@ -1,0 +1,361 @@
+"""The popularity rollup: day totals equal to the events, counted once by any number of
+workers, kept when a run dies, forgotten after the window, and read by the feed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, insert
+from sqlmodel import select
+
+from app.feed_query import build_page
+from app.models import Card, Event, EventKind, User
+from app.popularity_counts import SCOPES, WINDOW_DAYS, recent_counts, roll_up
+from app.popularity_models import RollupProgress
+from app.retention import MAX_AGE, prune_cards
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime.now(UTC)
+
+
+def add_events(db, user_id: int, card_ids, kinds, *, days_ago: float = 0.0) -> None:
+    """One event of each kind in ``kinds`` on each card, ``days_ago`` before NOW."""
+    provider_of = dict(db.exec(select(Card.id, Card.provider_id)).all())
+    db.execute(
+        insert(Event),
+        [
+            {"user_id": user_id, "card_id": card_id, "provider_id": provider_of[card_id],
+             "kind": kind, "detail": {}, "created_at": NOW - timedelta(days=days_ago)}
+            for card_id in card_ids
+            for kind in kinds
+        ],
+    )  # fmt: skip
+    db.commit()
+
+
+def from_events(db, since: date | None = None) -> tuple[Counter, Counter]:
+    """(card, day, kind) and (provider, day, kind) counts straight from the event log."""
+    cards, providers = Counter(), Counter()
+    rows = db.exec(
+        select(Event.card_id, Event.provider_id, Event.kind, Event.created_at).where(
+            Event.kind.in_((EventKind.IMPRESSION, EventKind.OPEN))
+        )
+    )
+    for card_id, provider_id, kind, at in rows:
+        day = at.astimezone(UTC).date()
+        if since is None or day >= since:
+            cards[(card_id, day, kind)] += 1
+            providers[(provider_id, day, kind)] += 1
+    return cards, providers
+
+
+def from_rollup(db) -> tuple[Counter, Counter]:
+    """The same counts, as the rollup's days hold them (zeros left out), once every
+    window sum has been checked against its days."""
+    db.expire_all()
+    found = []
+    for key, sums, days in SCOPES:
+        by_day, by_owner, summed = Counter(), Counter(), Counter()
+        for row in db.exec(select(days)):
+            for kind, count in (("impression", row.impressions), ("open", row.opens)):
+                by_day[(getattr(row, key), row.day, kind)] += count
+                by_owner[(getattr(row, key), kind)] += count
+        for row in db.exec(select(sums)):
+            summed[(getattr(row, key), "impression")] += row.impressions
+            summed[(getattr(row, key), "open")] += row.opens
+        assert summed == +by_owner, f"{sums.__tablename__} differs from its days"
+        found.append(+by_day)
+    return found[0], found[1]
+
+
+def window_events(db) -> tuple[Counter, Counter]:
+    return from_events(db, since=NOW.date() - timedelta(days=WINDOW_DAYS - 1))
+
+
+def watermark(db) -> int:
+    db.expire_all()
+    return db.exec(select(RollupProgress.last_event_id)).one()
+
+
+def test_day_totals_equal_the_events_and_each_event_counts_once(world):
+    shopper = world.consumer()
+    other = world.consumer("other@example.com")
+    north = world.cards(world.provider("North"), 4)
+    south = world.cards(world.provider("South"), 3)
+    add_events(world.db, shopper, north, ["impression", "impression", "open", "save"])
+    add_events(world.db, other, north[:2] + south, ["impression", "open"], days_ago=3)
+    add_events(world.db, other, south, ["impression", "dismiss"], days_ago=10.5)
+
+    first = roll_up(world.db, NOW, batch=5)  # several batches
+    assert first.counted == 4 * 3 + 5 * 2 + 3
+    assert from_rollup(world.db) == window_events(world.db)
+    assert len({day for (_, day, _) in from_rollup(world.db)[0]}) == 3
+
+    add_events(world.db, shopper, south, ["open"])
+    second = roll_up(world.db, NOW)
+    assert second.counted == 3  # only what is new
+    assert from_rollup(world.db) == window_events(world.db)
+    assert roll_up(world.db, NOW).counted == 0
+    assert second.watermark == watermark(world.db) == max(world.db.exec(select(Event.id)).all())
+
+
+def test_the_feed_reads_recent_counts_of_candidates_and_all_of_their_providers_cards(world):
+    shopper = world.consumer()
+    north = world.cards(world.provider("North"), 3)
+    add_events(world.db, shopper, north, ["impression", "impression", "open"])
+    roll_up(world.db, NOW)
+    candidates = [world.db.get(Card, north[0])]
+    counts, providers = recent_counts(world.db, candidates)
+    assert [(c.card_id, c.impressions, c.opens) for c in counts] == [(north[0], 2, 1)]
+    assert providers == {candidates[0].provider_id: (6, 3)}  # all three cards
+
+
+CROWD_INSERTER = """
+import json, random, sys, time
+from datetime import UTC, datetime
+from sqlalchemy import insert
+from sqlmodel import Session
+from app.db import make_engine
+from app.models import Event
+
+engine = make_engine(sys.argv[1])
+user_id, cards, done = json.loads(sys.argv[2])
+print("ready", flush=True)
+sys.stdin.readline()
+with Session(engine) as db:
+    for n in range(40):
+        rows = [{"user_id": user_id, "card_id": card, "provider_id": provider,
+                 "kind": ("impression", "open")[(n + i) % 2], "detail": {},
+                 "created_at": datetime.now(UTC)} for i, (card, provider) in enumerate(cards)]
+        db.execute(insert(Event), rows)
+        time.sleep(random.random() / 10)  # still writing: the other's later ids may commit first
+        db.commit()
+open(done, "w").close()
+print(json.dumps(40 * len(cards)))
+"""
+
+ROLLING_WORKER = """
+import json, os, sys
+from datetime import UTC, datetime
+from sqlmodel import Session
+from app.db import make_engine
+from app.popularity_counts import roll_up
+
+engine = make_engine(sys.argv[1])
+done = sys.argv[2:]
+counted = 0
+print("ready", flush=True)
+sys.stdin.readline()
+with Session(engine) as db:
+    while True:
+        last = all(map(os.path.exists, done))  # one more run once the inserts are over
+        counted += roll_up(db, datetime.now(UTC), batch=50).counted
+        if last:
+            break
+print(json.dumps(counted))
+"""
+
+
+def start_together(scripts: list[tuple[str, list[str]]]) -> list[subprocess.Popen]:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for script, args in scripts
+    ]
+    for process in processes:
+        assert process.stdout.readline().strip() == "ready", process.stderr.read()
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    return processes
+
+
+def finished(process: subprocess.Popen) -> int:
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 0, err
+    return json.loads(out)
+
+
+def test_two_workers_count_every_event_exactly_once_while_events_keep_coming(
+    world, database_url, tmp_path
+):
+    shopper = world.consumer()
+    ids = world.cards(world.provider("North"), 10) + world.cards(world.provider("South"), 10)
+    add_events(world.db, shopper, ids, ["impression", "open", "save"] * 3)  # 120 to count
+    cards = [[c.id, c.provider_id] for c in world.db.exec(select(Card))]
+    done = [str(tmp_path / f"inserter-{n}-done") for n in range(2)]
+    *inserters, first, second = start_together(
+        [(CROWD_INSERTER, [database_url, json.dumps([shopper, cards, path])]) for path in done]
+        + [(ROLLING_WORKER, [database_url, *done])] * 2
+    )
+    inserted = sum(finished(inserter) for inserter in inserters)
+    counted = [finished(first), finished(second)]
+
+    assert all(counted), f"both workers must have counted some batches: {counted}"
+    assert sum(counted) == 120 + inserted  # no batch counted twice, none lost
+    assert from_rollup(world.db) == window_events(world.db)
+    assert roll_up(world.db, NOW).counted == 0
+
+
+DYING_WORKER = """
+import os, signal, sys
+from datetime import UTC, datetime
+from sqlmodel import Session
+import app.popularity_counts as counts
+from app.db import make_engine
+
+written = counts._add
+batches = []
+
+def write_then_die_in_the_second_batch(db, table, *args):
+    written(db, table, *args)
+    if table is counts.ProviderPopularity:  # the batch's last write: all done but the commit
+        batches.append(1)
+        if len(batches) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+counts._add = write_then_die_in_the_second_batch
+with Session(make_engine(sys.argv[1])) as db:
+    counts.roll_up(db, datetime.now(UTC), batch=int(sys.argv[2]))
+"""
+
+
+def test_a_run_killed_midway_loses_nothing_and_counts_nothing_twice(world, database_url):
+    shopper = world.consumer()
+    ids = world.cards(world.provider("North"), 6)
+    add_events(world.db, shopper, ids, ["impression", "impression", "open"] * 5)  # 90 events
+    batch = 40
+    dying = subprocess.run(
+        [sys.executable, "-c", DYING_WORKER, database_url, str(batch)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert dying.returncode == -9, dying.stderr
+
+    # The first batch is in; of the second, neither its counts nor its watermark.
+    assert watermark(world.db) == batch
+    in_first_batch = len(world.db.exec(select(Event.id).where(Event.id <= batch)).all())
+    cards, providers = from_rollup(world.db)
+    assert sum(cards.values()) == sum(providers.values()) == in_first_batch > 0
+
+    assert roll_up(world.db, NOW).counted == 90 - in_first_batch
+    assert from_rollup(world.db) == window_events(world.db)
+
+
+def test_days_before_the_window_are_neither_counted_nor_kept(world):
+    shopper = world.consumer()
+    ids = world.cards(world.provider("North"), 2)
+    add_events(world.db, shopper, ids, ["impression", "open"], days_ago=WINDOW_DAYS + 5)
+    add_events(world.db, shopper, ids, ["impression"], days_ago=2)
+    assert roll_up(world.db, NOW).counted == 2  # the old ones are skipped
+    cards, _ = from_rollup(world.db)
+    assert {day for _, day, _ in cards} == {(NOW - timedelta(days=2)).date()}
+
+    later = NOW + timedelta(days=WINDOW_DAYS - 1)
+    report = roll_up(world.db, later)
+    assert report.forgotten == 2 + 1  # two cards' day, and their provider's
+    assert roll_up(world.db, later).forgotten == 0  # forgotten once
+    assert from_rollup(world.db) == (Counter(), Counter())
+    card = world.db.get(Card, ids[0])
+    counts, providers = recent_counts(world.db, [card])
+    assert (counts[0].impressions, counts[0].opens, providers) == (0, 0, {})
+
+
+def test_events_after_the_newest_ones_were_deleted_still_count(world):
+    shopper = world.consumer()
+    kept = world.cards(world.provider("North"), 2)
+    (gone,) = world.cards(world.provider("South"), 1)
+    add_events(world.db, shopper, kept, ["impression"])
+    add_events(world.db, shopper, [gone], ["impression", "open"])  # the newest events
+    roll_up(world.db, NOW)
+    world.db.execute(delete(Card).where(Card.id == gone))  # takes its events along
+    world.db.commit()
+    add_events(world.db, shopper, kept, ["open"])  # must not reuse the deleted ids
+    assert roll_up(world.db, NOW).counted == 2
+    cards, _ = from_rollup(world.db)
+    assert cards == window_events(world.db)[0]
+
+
+def test_pruned_cards_take_their_counts_and_a_deleted_consumer_leaves_anonymous_sums(world):
+    shopper = world.consumer()
+    other = world.consumer("other@example.com")
+    provider = world.provider("North")
+    fresh = world.cards(provider, 2)
+    stale = world.cards(provider, 1, start=9, age_hours=MAX_AGE.total_seconds() / 3600 + 24)
+    add_events(world.db, shopper, fresh + stale, ["impression", "open"])
+    add_events(world.db, other, fresh, ["impression"])
+    roll_up(world.db, NOW)
+    _, providers_before = from_rollup(world.db)
+
+    assert prune_cards(world.db, NOW) == 1
+    cards, providers = from_rollup(world.db)
+    assert {card for card, _, _ in cards} == set(fresh)
+    assert providers == providers_before  # the provider's recent past, without a card or a person
+
+    world.db.delete(world.db.get(User, shopper))
+    world.db.commit()
+    assert world.db.exec(select(Event).where(Event.user_id == shopper)).all() == []
+    assert from_rollup(world.db) == (cards, providers)
+    assert roll_up(world.db, NOW).counted == 0
+
+
+def first_of(world, user_id: int, ids: list[int], session: str) -> tuple[int, dict[int, float]]:
+    """Which of ``ids`` a fresh feed page puts first, and every card's popularity."""
+    now = datetime.now(UTC)
+    page = build_page(
+        world.db, user_id, world.app.extensions["plaza.taxonomy"], as_of=now, now=now,
+        feed_session=session, page_size=10, candidate_limit=100,
+    )  # fmt: skip
+    order = [r.candidate.card_id for r in page.ranked if r.candidate.card_id in ids]
+    return order[0], {r.candidate.card_id: r.signals["popularity"] for r in page.ranked}
+
+
+def test_after_a_rollup_a_card_opened_often_ranks_above_an_equal_one_opened_rarely(world):
+    shopper = world.consumer()
+    crowd = world.consumer("crowd@example.com")
+    ignored, liked = world.cards(world.provider("North"), 2)  # ``ignored`` is the newer
+    add_events(world.db, crowd, [ignored, liked], ["impression"] * 200)
+    add_events(world.db, crowd, [liked], ["open"] * 60)
+    add_events(world.db, crowd, [ignored], ["open"] * 2)
+
+    first, popularity = first_of(world, shopper, [ignored, liked], "before")
+    assert first == ignored and popularity[ignored] == popularity[liked] == 1.0
+
+    roll_up(world.db, NOW)
+    first, popularity = first_of(world, shopper, [ignored, liked], "after")
+    assert first == liked
+    assert popularity[liked] > 1.0 > popularity[ignored]
+
+
+def test_operators_can_run_the_rollup_from_the_command_line(world, runner):
+    shopper = world.consumer()
+    ids = world.cards(world.provider("North"), 3)
+    add_events(world.db, shopper, ids, ["impression", "open", "save"])
+    first = runner.invoke(args=["popularity", "rollup"])
+    assert first.exit_code == 0, first.output
+    assert "Counted 6 impressions and opens" in first.output
+    assert f"since {NOW.date() - timedelta(days=WINDOW_DAYS - 1)}" in first.output
+    assert from_rollup(world.db) == window_events(world.db)
+    again = runner.invoke(args=["popularity", "rollup"])
+    assert "Counted 0 impressions and opens" in again.output
+
+
+def test_the_worker_keeps_the_rollup_with_a_job_of_its_own(app, world):
+    from app.worker import build_scheduler, roll_up_popularity
+
+    shopper = world.consumer()
+    add_events(world.db, shopper, world.cards(world.provider("North"), 2), ["impression"])
+    scheduler = build_scheduler(app, blocking=False)
+    assert scheduler.get_job("roll_up_popularity") is not None
+    roll_up_popularity()
+    assert from_rollup(world.db) == window_events(world.db) != (Counter(), Counter())
