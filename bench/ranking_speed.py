@@ -7,7 +7,9 @@ interests the app's candidate query would fetch for them (the real taxonomy),
 from 300 providers of every kind, with promotions and surveys among them.
 
 What is timed is what the request path does: ``rank(..., limit=page_size + 1)``.
-Printed: median and p99 for 5,000 candidates, how that grows for 500, 1,500
+Printed: median and p99 for 5,000 candidates and, side by side, for the
+cheapest page that looks at every card (newest first, a heap over the dates)
+with Plaza's ratio to it; how that grows for 500, 1,500
 (the app's candidate limit), 5,000 and 50,000, the time to build the profile
 from the events, and a full ordering of 5,000 candidates (``rank`` without a
 limit, which is not on the request path).
@@ -16,6 +18,7 @@ limit, which is not on the request path).
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import os
 import random
@@ -152,12 +155,19 @@ def main() -> None:
     def page(n: int) -> Callable[[], object]:
         return lambda: rank(profile, pools[n], NOW, taxonomy, limit=PAGE_SIZE + 1)
 
+    def newest(n: int) -> Callable[[], object]:
+        """The floor, run side by side: a page by date alone (heapq over every card)."""
+        return lambda: heapq.nlargest(PAGE_SIZE + 1, pools[n], key=lambda c: c.published_ts)
+
     load_before = os.getloadavg()[0]
     growth = {str(n): summary(timings(page(n), max(10, args.repeat * 5_000 // n))) for n in SIZES}
+    floor = summary(timings(newest(5_000), args.repeat))
     figures: dict[str, object] = {
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
         "consumer": {"follows": len(profile.follows), "events": len(events)},
         "page_5000": growth["5000"],
+        "newest_first_5000": floor,
+        "ratio_to_newest_first_5000": round(growth["5000"]["median_ms"] / floor["median_ms"], 1),
         "growth": growth,
         "profile_from_500_events": summary(
             timings(lambda: affinities_from_events(events, NOW), 50)
@@ -170,6 +180,10 @@ def main() -> None:
         return
     print("Ranking one page (limit = page + 1) for 20 interests and 500 past events")
     print(f"  5,000 candidates: {_line(figures['page_5000'])}")
+    print(
+        f"  newest first, 5,000 (the floor): {_line(figures['newest_first_5000'])}"
+        f"   Plaza / floor: {figures['ratio_to_newest_first_5000']}x"
+    )
     print("  growth:")
     for n, row in figures["growth"].items():
         print(f"    {int(n):>6,} candidates: {_line(row)}")
