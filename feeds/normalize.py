@@ -27,6 +27,8 @@ _BLOCK_TAGS = frozenset({
 # Tags whose content is never meant to be read as text.
 _HIDDEN_TAGS = frozenset({"script", "style", "template"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Where a tag, end tag or comment begins ("a < b" is text); at the very end, it may.
+_TAG_START = re.compile(r"<(?:[a-zA-Z/!?]|$)")
 
 
 class _TextExtractor(HTMLParser):
@@ -95,9 +97,10 @@ def clip_html(html: str | None, max_len: int) -> str:
     html = html or ""
     if len(html) <= max_len:
         return html
-    tag = html.rfind("<", 0, max_len - 1)
-    if tag > html.rfind(">", 0, max_len - 1):
-        return _ellipsized(html[:tag], tag + 1, "")
+    head = html[: max_len - 1]
+    tag = _TAG_START.search(head, head.rfind(">") + 1)
+    if tag:
+        return _ellipsized(head[: tag.start()], tag.start() + 1, "")
     return _ellipsized(html, max_len, " \t\r\n<>")
 
 
