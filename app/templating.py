@@ -1,5 +1,6 @@
 """Jinja set-up shared by every template: where templates are found (Plaza first,
-then card-kind plugins), and filters for money, durations and times."""
+then card-kind plugins), filters for money, durations and times, and ``rich_text``,
+the only way HTML from outside becomes markup on a page."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 
 from flask import Flask
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from cards.registry import all_kinds
+from feeds.sanitize import sanitize_html
 
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
@@ -52,6 +56,34 @@ def ago(moment: datetime | None, now: datetime | None = None) -> str:
     return "just now"
 
 
+@pass_context
+def rich_text(context: Context, html: object, base_url: str | None = None) -> Markup:
+    """Outside HTML (a feed's or calendar's description) as markup a card may show.
+
+    Card templates never mark payload data ``|safe``: this filter is the one place
+    where HTML from outside becomes markup, so the allow-list in
+    :mod:`feeds.sanitize` holds for every kind, Plaza's and third parties'. What
+    survives is formatting (paragraphs, emphasis, lists, headings from h3 down,
+    links, images): no script, form, frame, style, event handler, ``id``,
+    ``class``, ``hx-*`` or ``data-*`` attribute, so nothing in it can act through
+    htmx or collide with the ids of Plaza's own elements (``card-12``, ``why-12``).
+    Links and images must be http(s); links get ``rel="noopener noreferrer nofollow"``.
+
+    Relative URLs are resolved against ``base_url`` or, without one, against the
+    URL of the ``card`` being rendered (the page the description belongs to);
+    when that is not an http(s) address either, they are removed rather than
+    left to resolve against Plaza's own pages. The HTML is sanitized at every
+    render, not when stored, so a tighter allow-list protects cards that are
+    already stored too. Anything but a string (a missing payload field) renders
+    as nothing.
+    """
+    if not isinstance(html, str):
+        return Markup("")
+    if base_url is None:
+        base_url = getattr(context.get("card"), "url", None)
+    return Markup(sanitize_html(html, base_url))  # noqa: S704 -- the allow-list just ran
+
+
 def plugin_template_folders() -> list[str]:
     """``templates/`` folders shipped inside the packages that provide card kinds.
 
@@ -71,12 +103,14 @@ def plugin_template_folders() -> list[str]:
     return folders
 
 
+# Plaza's own filters, there for card-kind templates as well; docs/plugins.md lists each.
+FILTERS = (money, duration, compact_number, ago, rich_text)
+
+
 def init_app(app: Flask) -> None:
     assert app.jinja_loader is not None
     app.jinja_loader = ChoiceLoader(
         [app.jinja_loader, *(FileSystemLoader(f) for f in plugin_template_folders())]
     )
-    app.add_template_filter(money)
-    app.add_template_filter(duration)
-    app.add_template_filter(compact_number)
-    app.add_template_filter(ago)
+    for template_filter in FILTERS:
+        app.add_template_filter(template_filter)

@@ -27,6 +27,8 @@ _BLOCK_TAGS = frozenset({
 # Tags whose content is never meant to be read as text.
 _HIDDEN_TAGS = frozenset({"script", "style", "template"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Where a tag, end tag or comment begins ("a < b" is text); at the very end, it may.
+_TAG_START = re.compile(r"<(?:[a-zA-Z/!?]|$)")
 
 
 class _TextExtractor(HTMLParser):
@@ -80,14 +82,37 @@ def plain_text(html_or_text: str | None, max_len: int) -> str:
     """
     text = "".join(_extract(html_or_text or "").parts)
     text = " ".join(_CONTROL.sub(" ", text).split())
-    if len(text) <= max_len:
-        return text
+    return text if len(text) <= max_len else _ellipsized(text, max_len, " ")
+
+
+def clip_html(html: str | None, max_len: int) -> str:
+    """An outside HTML fragment cut to at most ``max_len`` characters, to bound what is stored.
+
+    The cut falls before a tag it would split, otherwise at a word as in
+    :func:`plain_text`, and ends with an ellipsis. It may leave elements open (a
+    list without its last items); that is harmless, because outside HTML is only
+    ever shown through the sanitizer (the ``rich_text`` template filter), which
+    closes them. The cut bounds size and never decides safety.
+    """
+    html = html or ""
+    if len(html) <= max_len:
+        return html
+    head = html[: max_len - 1]
+    tag = _TAG_START.search(head, head.rfind(">") + 1)
+    if tag:
+        return _ellipsized(head[: tag.start()], tag.start() + 1, "")
+    return _ellipsized(html, max_len, " \t\r\n<>")
+
+
+def _ellipsized(text: str, max_len: int, breaks: str) -> str:
+    """``text`` cut to ``max_len`` with an ellipsis, at the last of ``breaks`` when the cut
+    would split a word and backing up loses less than half."""
     cut = text[: max_len - 1]
-    if text[len(cut)] != " ":  # the cut splits a word: back up to the previous space
-        space = cut.rfind(" ")
-        if space > max_len // 2:
-            cut = cut[:space]
-    return cut.rstrip(" ,.;:-\u2013\u2014") + "\u2026"
+    if len(cut) < len(text) and text[len(cut)] not in breaks:
+        at = max((cut.rfind(mark) for mark in breaks), default=-1)
+        if at > max_len // 2:
+            cut = cut[: at + 1]
+    return cut.rstrip(" \t\r\n,.;:-\u2013\u2014") + "\u2026"
 
 
 def html_image_urls(html: str | None) -> list[str]:

@@ -9,7 +9,7 @@ it well, so this module only configures it:
 
 * a few formatting tags survive; unknown tags are unwrapped (their text stays),
   while tags whose content is code or chrome (``script``, ``style``, ``iframe``,
-  forms' fields...) go away with their content;
+  forms' fields, a document's ``title``...) go away with their content;
 * attributes survive only where listed (``href`` on links; ``src``, ``alt``,
   ``width``, ``height`` on images), which drops ``style``, ``on*``, ``hx-*``,
   ``data-*`` and everything else;
@@ -47,6 +47,7 @@ REMOVED_WITH_CONTENT = frozenset(
     {
         *("script", "style", "template", "noscript", "iframe", "frame", "frameset"),
         *("object", "embed", "applet", "svg", "math", "textarea", "select", "button"),
+        "title",  # a whole document's title (Outlook sends those), not part of its text
     }
 )
 URL_SCHEMES = frozenset({"http", "https"})

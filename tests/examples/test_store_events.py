@@ -4,17 +4,22 @@
 in Plaza names it, so finding it proves the entry-point path. The kind is tested
 once against a stand-in context (what it makes of a calendar) and then end to end:
 a real loopback server, Plaza's guarded fetcher, the refresh and ingest code, the
-test database and a consumer's feed rendered by the default card template.
+test database and a consumer's feed rendered by the kind's own card template,
+which shows the event's description through Plaza's ``rich_text`` filter.
 """
 
 from __future__ import annotations
 
 import socket
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from importlib.metadata import entry_points
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
@@ -212,10 +217,7 @@ def test_each_series_gives_its_next_public_occurrence(test_taxonomy, no_sockets)
     ]
     repair, clinic, bike_check, run_club, sale = drafts
     assert clinic.title == "Trail shoe clinic"
-    assert clinic.summary == (
-        "Sat 21 Jun, 10:00\u201312:00 MDT · Northwind Denver · "
-        "Bring your old shoes: our fitters check wear and gait."
-    )
+    assert clinic.summary == "Sat 21 Jun, 10:00\u201312:00 MDT · Northwind Denver"
     assert clinic.url == "https://northwind.example/events/trail-shoe-clinic"
     assert clinic.image_url == "https://cdn.northwind.example/events/clinic.jpg"
     assert clinic.interests == ["sports/running"]
@@ -229,11 +231,11 @@ def test_each_series_gives_its_next_public_occurrence(test_taxonomy, no_sockets)
         "ends_at": "2025-06-21T12:00:00-06:00",
         "all_day": False,
         "timezone": "America/Denver",
+        # As the calendar wrote it (HTML); the template sanitizes it when it shows it.
+        "description": "<p>Bring your <b>old</b> shoes: our fitters check wear and gait.</p>",
     }
-    assert (
-        run_club.summary
-        == "Tue 24 Jun, 19:00\u201320:00 MDT · Northwind Denver · On Tuesday this week."
-    )
+    assert run_club.summary == "Tue 24 Jun, 19:00\u201320:00 MDT · Northwind Denver"
+    assert run_club.payload["description"] == "<p>On Tuesday this week.</p>"  # plain text
     assert run_club.published_at is None  # no LAST-MODIFIED: Plaza uses when it first saw it
     assert (
         repair.summary == "Sat 14 Jun, 10:00 \u2013 Mon 16 Jun, 16:00 MDT · Tools & Trails <annex>"
@@ -306,11 +308,59 @@ def test_config_reads_webcal_addresses_and_checks_the_time_zone():
     assert all(prop.get("description") for prop in schema["properties"].values())
 
 
+def one_event(*lines: str) -> str:
+    """A calendar holding one event next Saturday (see NOW) with the given content lines."""
+    body = "".join(f"{line}\r\n" for line in lines)
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:clinic@northwind.example\r\nDTSTAMP:20250615T000000Z\r\n"
+        "DTSTART:20250621T160000Z\r\nDTEND:20250621T180000Z\r\nSUMMARY:Clinic\r\n"
+        f"{body}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def description_of(taxonomy: Taxonomy, *lines: str) -> str | None:
+    (draft,) = refresh(taxonomy, one_event(*lines))
+    return draft.payload["description"]
+
+
+def test_outlooks_html_description_wins_over_its_plain_one(test_taxonomy):
+    description = description_of(
+        test_taxonomy,
+        "DESCRIPTION:Bring shoes\\, socks.",
+        "X-ALT-DESC;FMTTYPE=text/plain:Plain copy",
+        "X-ALT-DESC;FMTTYPE=text/html:<html><body><p>Bring <b>shoes</b>\\, socks\\;"
+        "\\nand water.</p></body></html>",
+    )
+
+    # iCalendar's escapes are undone; the HTML is otherwise kept as it came.
+    assert description == "<html><body><p>Bring <b>shoes</b>, socks;\nand water.</p></body></html>"
+
+
+def test_a_plain_text_description_becomes_escaped_paragraphs(test_taxonomy):
+    description = description_of(
+        test_taxonomy, "DESCRIPTION:Tools & Trails <annex>\\nback door\\n\\nFree entry"
+    )
+
+    assert description == ("<p>Tools &amp; Trails &lt;annex&gt;<br>back door</p><p>Free entry</p>")
+    assert description_of(test_taxonomy) is None  # no description at all
+
+
+def test_a_long_description_is_cut_to_a_bounded_size(test_taxonomy):
+    paragraph = "<p>Our fitters check <b>wear</b> and gait on the treadmill.</p>"
+    description = description_of(test_taxonomy, f"DESCRIPTION:{paragraph * 200}")
+
+    assert len(description) <= store_events.kind.DESCRIPTION_MAX
+    assert description.startswith(paragraph * 10)
+    assert description.endswith("\u2026")
+
+
 # --- End to end: loopback server -> LiveContext -> refresh -> database -> feed ------------
 
 
-def calendar_for(start: datetime, category: str, *titles: str) -> str:
-    """A calendar with one two-hour event per title, each starting at ``start`` (aware)."""
+def calendar_for(start: datetime, category: str, *titles: str, extra: str = "") -> str:
+    """A calendar with one two-hour event per title, each starting at ``start`` (aware);
+    ``extra`` holds more content lines for every event."""
     local = start.astimezone(ZoneInfo("America/Denver"))
     end = local + timedelta(hours=2)
     events = "".join(
@@ -321,6 +371,7 @@ def calendar_for(start: datetime, category: str, *titles: str) -> str:
         f"DTEND;TZID=America/Denver:{end:%Y%m%dT%H%M%S}\r\n"
         f"SUMMARY:{title}\r\nCATEGORIES:{category}\r\n"
         "LOCATION:Northwind Denver\\, 1550 Wynkoop St\r\n"
+        f"{extra}"
         "END:VEVENT\r\n"
         for title in titles
     )
@@ -374,8 +425,8 @@ def test_a_refreshed_calendar_shows_on_the_consumers_feed(app, db, world, httpse
     html = world.client.get("/").get_data(as_text=True)
     assert f'data-card-id="{card.id}"' in html
     assert 'class="card card--store_events"' in html
-    assert f'id="card-{card.id}-title">Camp stove workshop<' in html  # cards/_default.html
-    assert f'<p class="card__summary">{card.summary}</p>' in html
+    assert f'id="card-{card.id}-title">Camp stove workshop<' in html  # the kind's template
+    assert f'<p class="card__meta">{card.summary}</p>' in html
     assert card.summary.startswith(f"{start.astimezone(ZoneInfo('America/Denver')):%a}")
 
     # The next refresh sends the ETag back, gets 304 and changes nothing.
@@ -434,3 +485,132 @@ def test_a_broken_calendar_is_recorded_on_its_provider_and_nothing_else(app, db,
     world.login()
     html = world.client.get("/").get_data(as_text=True)
     assert "Knife sharpening" in html and "Tent pitching" in html
+
+
+# A description written to attack the feed page, with formatting a store really uses.
+# Everything hostile says "evil", so no trace of it may reach the page.
+HOSTILE_DESCRIPTION = (
+    '<p id="card-1" class="card" style="position:fixed;inset:0" onclick="evil()">'
+    "Bring your <b>old</b> shoes and <strong>running socks</strong>.</p>"
+    '<ul><li hx-get="/evil/get" hx-trigger="load">Gait check</li>'
+    '<li hx-post="/evil/post" data-hx-trigger="evil-revealed">Fitting</li></ul>'
+    '<p id="why-1"><a href="https://northwind.example/clinic/book" target="_blank">Book a slot</a>'
+    ' <a href="javascript:evil()">Win a prize</a> <a href="data:text/html,evil">Claim it</a>'
+    ' <a href="/clinic/map">Map</a></p>'
+    "<script>evil()</script><style>/* evil */ .card { display: none }</style>"
+    '<form action="https://evil.example/" method="post"><input name="evil-card">'
+    "<button>evil</button></form>"
+    '<iframe src="https://evil.example/frame">evil</iframe>'
+    '<img src="data:image/svg+xml,evil" alt="x"><img src="https://cdn.northwind.example/map.png"'
+    ' alt="Store map" onerror="evil()">'
+)
+
+
+@dataclass
+class Element:
+    """An element of a parsed page: enough of a DOM to say what a browser would build."""
+
+    tag: str
+    attrs: dict[str, str]
+    children: list[Element | str] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Element]:
+        for child in self.children:
+            if isinstance(child, Element):
+                yield child
+                yield from child.walk()
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def find(self, tag: str, **attrs: str) -> Element:
+        (found,) = [
+            e
+            for e in self.walk()
+            if e.tag == tag and all(e.attrs.get(k) == v for k, v in attrs.items())
+        ]
+        return found
+
+
+class PageParser(HTMLParser):
+    """Builds an :class:`Element` tree from a page, closing elements the way HTML does."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.open = [self.root]
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {name: value or "" for name, value in attrs})
+        self.open[-1].children.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        if any(e.tag == tag for e in self.open[1:]):
+            while self.open.pop().tag != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        self.open[-1].children.append(data)
+
+
+def test_a_hostile_description_shows_its_formatting_and_nothing_that_acts(
+    app, db, world, httpserver
+):
+    start = datetime.now(UTC) + timedelta(days=4)
+    event = (
+        "URL:https://northwind.example/events/clinic\r\n"
+        f"DESCRIPTION:{icalendar.vText(HOSTILE_DESCRIPTION).to_ical().decode()}\r\n"
+    )
+    url = serve(
+        httpserver, "/events.ics", calendar_for(start, "Running", "Shoe clinic", extra=event)
+    )
+    provider = world.provider("Northwind events", kind="store_events", config={"url": url})
+    assert refresh_live(app, db, provider).ok
+    (card,) = stored(db, provider)
+    assert card.payload["description"] == HOSTILE_DESCRIPTION  # stored as it came
+
+    world.consumer(follows=("sports",))
+    world.login()
+    page = PageParser(world.client.get("/").get_data(as_text=True)).root
+    article = page.find("article", id=f"card-{card.id}")
+    rich = article.find("div", **{"class": "rich-text"})
+
+    # The formatting is there: paragraphs, bold, a list, a safe link, an https image.
+    assert [e.tag for e in rich.walk()] == [
+        *("p", "b", "strong", "ul", "li", "li", "p", "a", "a", "a", "a", "img", "img"),
+    ]
+    assert rich.find("b").text() == "old"
+    assert [li.text() for li in rich.walk() if li.tag == "li"] == ["Gait check", "Fitting"]
+    links = [(a.text(), a.attrs) for a in rich.walk() if a.tag == "a"]
+    safe = {"rel": "noopener noreferrer nofollow"}
+    assert links == [
+        ("Book a slot", {"href": "https://northwind.example/clinic/book", **safe}),
+        ("Win a prize", safe),  # javascript: dropped, the text stays
+        ("Claim it", safe),  # data: dropped
+        ("Map", {"href": "https://northwind.example/clinic/map", **safe}),  # against card.url
+    ]
+    assert [e.attrs for e in rich.walk() if e.tag == "img"] == [
+        {"alt": "x"},
+        {"src": "https://cdn.northwind.example/map.png", "alt": "Store map"},
+    ]
+    # None of the hostile parts: no other attribute at all (no id, class, style, on*,
+    # hx-*, data-*), and nothing of the script, style, form or frame, anywhere on the page.
+    assert {name for e in rich.walk() for name in e.attrs} == {"href", "rel", "src", "alt"}
+    assert "evil" not in rich.text()
+    everything = [v for e in page.walk() for v in e.attrs.values()] + [page.text()]
+    assert not [value for value in everything if "evil" in value]
+    assert not [
+        e.tag
+        for e in page.walk()
+        if e.tag in ("iframe", "style") or (e.tag == "script" and "evil" in e.text())
+    ]
+    # Plaza's own ids stay unique: the description's id="card-1" and id="why-1" are gone.
+    ids = Counter(e.attrs["id"] for e in page.walk() if "id" in e.attrs)
+    assert ids.most_common(1)[0][1] == 1
+    assert article.attrs["id"] == f"card-{card.id}"

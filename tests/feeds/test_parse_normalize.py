@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.normalize import (
+    clip_html,
     html_image_urls,
     iso8601_duration_seconds,
     parse_datetime,
@@ -254,6 +256,48 @@ def test_plain_text_is_always_short_clean_and_trimmed(text, max_len):
     assert result == result.strip()
     assert "  " not in result
     assert not any(ord(c) < 32 for c in result)
+
+
+# --- clip_html ----------------------------------------------------------------------
+
+
+def test_short_html_is_kept_exactly():
+    html = "<p>Bring <b>old</b> shoes &amp; socks</p>"
+
+    assert clip_html(html, len(html)) == html
+    assert clip_html(None, 10) == ""
+
+
+@pytest.mark.parametrize(
+    ("html", "max_len", "expected"),
+    [
+        # Never half a tag: the cut backs up to before the tag it would split.
+        (
+            '<p>Bring shoes</p><a href="https://shop.example/">map</a>',
+            30,
+            "<p>Bring shoes</p>\u2026",
+        ),
+        # Never half a word or an entity: back to the last space or tag edge.
+        ("<p>Bring your running shoes</p>", 20, "<p>Bring your\u2026"),
+        ("<p>Trail &amp; road</p>", 14, "<p>Trail\u2026"),
+        ("<ul><li>one</li><li>two three</li></ul>", 26, "<ul><li>one</li><li>two\u2026"),
+        # A "<" that starts no tag is text, as browsers read it.
+        ("<p>Kids < 10 go free all day</p>", 22, "<p>Kids < 10 go free\u2026"),
+    ],
+)
+def test_long_html_is_cut_before_a_tag_or_word_with_an_ellipsis(html, max_len, expected):
+    assert clip_html(html, max_len) == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list('<>/!ab p="&;x\n')), max_size=80), st.integers(1, 60))
+def test_clipped_html_is_a_bounded_prefix_that_never_ends_inside_a_tag(html, max_len):
+    clipped = clip_html(html, max_len)
+
+    assert len(clipped) <= max_len
+    if clipped != html:
+        kept = clipped.removesuffix("\u2026")
+        assert html.startswith(kept)
+        assert re.search(r"<[a-zA-Z/!?][^>]*$", kept) is None  # no tag left unfinished
 
 
 # --- parse_price --------------------------------------------------------------------

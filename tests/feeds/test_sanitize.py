@@ -189,6 +189,17 @@ def test_unlisted_tags_are_unwrapped_keeping_their_text() -> None:
     assert sanitize_html(html) == "BigDealcell"
 
 
+def test_a_whole_document_gives_its_body_without_its_head() -> None:
+    # What Outlook writes into a calendar event's X-ALT-DESC.
+    html = (
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2//EN"><HTML><HEAD>'
+        '<META NAME="Generator" CONTENT="MS Exchange Server"><TITLE>Calendar item</TITLE>'
+        "<STYLE>p { color: red }</STYLE></HEAD><BODY><P><B>Bring</B> your shoes</P></BODY></HTML>"
+    )
+
+    assert sanitize_html(html) == "<p><b>Bring</b> your shoes</p>"
+
+
 def test_comments_including_conditional_ones_are_removed() -> None:
     html = "<!--[if IE]><script>alert(1)</script><![endif]--><p>visible</p><!-- note -->"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from app.templating import FILTERS
 from cards import spec
 from cards.registry import all_kinds, get_kind, registered
 from cards.spec import CardDraft, CardKind
@@ -43,6 +44,13 @@ def test_every_hook_is_described_in_the_plugin_guide():
     guide = (ROOT / "docs" / "plugins.md").read_text()
     missing = [name for name in documented_hooks() if f"`{name}`" not in guide]
     assert missing == []
+
+
+def test_every_template_filter_plaza_adds_is_described_in_the_plugin_guide():
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    names = [template_filter.__name__ for template_filter in FILTERS]
+    assert "rich_text" in names
+    assert [name for name in names if f"`{name}`" not in guide] == []
 
 
 def test_built_in_kinds_load_through_entry_points():

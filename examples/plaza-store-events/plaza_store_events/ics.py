@@ -16,13 +16,17 @@ rule such as ``FREQ=SECONDLY`` costs one step, not millions.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from html import escape
 from itertools import islice
+from typing import Any
 
 import icalendar
 import recurring_ical_events
+from icalendar.parser import unescape_backslash
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,13 @@ log = logging.getLogger(__name__)
 # for a showable one; a series cancelled as a whole would otherwise never end.
 _MAX_SKIPPED = 25
 _PUBLIC = frozenset({"", "PUBLIC"})
+# A DESCRIPTION is taken for HTML when it holds a tag calendar programs write, or a
+# character reference; "Tools & Trails <annex>" stays plain text.
+_HTML_MARK = re.compile(
+    r"</?(?:a|b|br|div|em|font|h[1-6]|html|i|img|li|ol|p|span|strong|table|u|ul)\b[^<>]*>"
+    r"|&(?:[a-z]+|#[0-9]+|#x[0-9a-f]+);",
+    re.IGNORECASE,
+)
 
 
 class CalendarError(ValueError):
@@ -44,8 +55,9 @@ class CalendarError(ValueError):
 class Occurrence:
     """One upcoming (or ongoing) showing of an event, with the times made aware.
 
-    Text fields are as the calendar wrote them (iCalendar escapes undone), which
-    may include HTML: some calendar programs put HTML in descriptions.
+    Text fields are as the calendar wrote them (iCalendar escapes undone);
+    ``description`` is always an HTML fragment (see :func:`_description_html`),
+    unsanitized: whoever shows it must sanitize it.
     """
 
     uid: str
@@ -156,7 +168,7 @@ def _occurrence(uid: str, event: icalendar.Event, zone: tzinfo) -> Occurrence:
     return Occurrence(
         uid=uid,
         title=str(event.get("SUMMARY", "")),
-        description=str(event.get("DESCRIPTION", "")),
+        description=_description_html(event),
         location=str(event.get("LOCATION", "")),
         url=str(event["URL"]) if event.get("URL") else None,
         image_url=images[0] if images else None,
@@ -166,6 +178,38 @@ def _occurrence(uid: str, event: icalendar.Event, zone: tzinfo) -> Occurrence:
         all_day=not isinstance(start, datetime),
         updated_at=_revised(event),
     )
+
+
+def _description_html(event: icalendar.Event) -> str:
+    """The event's description as an HTML fragment, however the calendar wrote it.
+
+    Outlook and Exchange add an HTML copy of the description in
+    ``X-ALT-DESC;FMTTYPE=text/html``, which wins; Google Calendar writes HTML
+    straight into DESCRIPTION; most other programs write plain text there, which
+    is escaped, with blank lines made paragraphs and line breaks kept.
+    """
+    for alternative in _all(event.get("X-ALT-DESC")):
+        if str(alternative.params.get("FMTTYPE", "")).lower() == "text/html":
+            # An X- property is not known to be TEXT, so its escapes are still there.
+            html = unescape_backslash(str(alternative)).strip()
+            if html:
+                return html
+    text = str(event.get("DESCRIPTION", "")).strip()
+    if _HTML_MARK.search(text):
+        return text
+    paragraphs = (part.strip() for part in re.split(r"\n\s*\n", text))
+    return "".join(
+        "<p>" + "<br>".join(escape(line.strip()) for line in part.splitlines()) + "</p>"
+        for part in paragraphs
+        if part
+    )
+
+
+def _all(value: object) -> list[Any]:
+    """A property's values as a list: icalendar gives a list only when it repeats."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _revised(event: icalendar.Event) -> datetime | None:

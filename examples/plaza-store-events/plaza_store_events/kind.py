@@ -10,7 +10,9 @@ to produce it.
 The kind reaches the calendar only through ``context.fetch`` (Plaza's guarded
 fetcher, with its address checks, limits and conditional GET), maps the
 events' CATEGORIES onto interests with ``context.taxonomy.match``, and cleans
-text and links with Plaza's own :mod:`feeds.normalize`.
+text and links with Plaza's own :mod:`feeds.normalize`. Its template,
+``templates/cards/store_events.html``, shows the description as rich text
+through Plaza's ``rich_text`` filter.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cards.errors import SourceError
 from cards.spec import CardDraft, CardKind, RefreshContext
-from feeds.normalize import as_utc, plain_text, safe_url
+from feeds.normalize import as_utc, clip_html, plain_text, safe_url
 from plaza_store_events.ics import (
     CalendarError,
     Occurrence,
@@ -39,6 +41,9 @@ from plaza_store_events.ics import (
 
 TITLE_MAX = 150
 SUMMARY_MAX = 300
+# Characters of description HTML kept in a card's payload: a few paragraphs with
+# links, enough for a feed card, while a pasted newsletter cannot bloat the database.
+DESCRIPTION_MAX = 3000
 _DASH = "\u2013"  # en dash, as in "10:00\u201312:00"
 
 
@@ -110,12 +115,6 @@ class StoreEventsKind(CardKind):
     default_interval = timedelta(hours=1)
     gone_grace = timedelta(0)  # an event deleted from the calendar is off: its card ends now
 
-    def template(self) -> str:
-        """Plaza's generic card, named outright: Plaza cannot load templates from plugin
-        packages yet, and asking for ``cards/store_events.html`` would only miss and fall
-        back on every render. The summary carries the date, time and place meanwhile."""
-        return "cards/_default.html"
-
     def refresh(self, config: StoreEventsConfig, context: RefreshContext) -> Iterator[CardDraft]:
         fetched = context.fetch(config.url)
         if fetched.not_modified:
@@ -160,11 +159,9 @@ def _draft(
     if not title:
         return None
     venue, _, address = (" ".join(part.split()) for part in event.location.partition(","))
-    # One pass of plain_text over escaped plain parts and the (often HTML) description,
-    # so the summary is cut once, at a word, within SUMMARY_MAX.
-    summary = " \u00b7 ".join(
-        p for p in (escape(_when(event)), escape(venue), event.description) if p
-    )
+    # When and where, for every plain-text place (notifications, the API, Plaza's
+    # generic card); the card's own template adds the description as rich text.
+    summary = " \u00b7 ".join(escape(part) for part in (_when(event), venue) if part)
     return CardDraft(
         external_id=event.uid,
         title=title,
@@ -182,7 +179,13 @@ def _draft(
 
 
 def _payload(event: Occurrence, venue: str, address: str) -> dict[str, Any]:
-    """What a template needs to show the event in the store's own time, as JSON values."""
+    """What a template needs to show the event in the store's own time, as JSON values.
+
+    ``description`` is the event's HTML as it came (a plain-text one escaped), only cut
+    to DESCRIPTION_MAX and never sanitized here: the template shows it through Plaza's
+    ``rich_text`` filter, which sanitizes at every render, so a tighter allow-list
+    protects stored cards too.
+    """
     return {
         "venue": venue or None,
         "address": address or None,
@@ -190,6 +193,7 @@ def _payload(event: Occurrence, venue: str, address: str) -> dict[str, Any]:
         "ends_at": event.ends_at.isoformat(),
         "all_day": event.all_day,
         "timezone": getattr(event.starts_at.tzinfo, "key", None),
+        "description": clip_html(event.description, DESCRIPTION_MAX) or None,
     }
 
 
