@@ -36,6 +36,17 @@ def test_the_portal_lands_on_the_retailers_own_organisation(client, acme):
     assert "No providers yet" in page and "Add a provider" in page
 
 
+def test_portal_pages_carry_the_portals_sections_not_the_shoppers_tabs(client, acme):
+    for path in ("/portal/acme/", "/portal/acme/providers/new/youtube", "/portal/acme/members"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'aria-label="Main"' not in page  # the shopper's Feed / Saved / Interests
+        sections = page.split('aria-label="Portal sections"', 1)[1].split("</nav>", 1)[0]
+        assert re.findall(r">([^<>]+)</a>", sections) == [
+            "Providers", "Results", "Members", "API tokens", "Shopper feed"
+        ]  # fmt: skip
+    assert 'aria-label="Main"' in client.get("/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("kind", "label"), [("youtube", "YouTube videos"), ("pinterest", "Pinterest board")]
 )
