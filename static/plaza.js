@@ -71,16 +71,15 @@
   // With nothing chosen, with an error on the field, or without this file, it shows.
   function showNeededFields(root) {
     root.querySelectorAll("[data-needed-with]").forEach(function (field) {
-      var choice = field.form || field.closest("form");
-      choice = choice && choice.elements.namedItem(field.dataset.neededWith);
+      var form = field.closest("form");
+      var choice = form && form.elements.namedItem(field.dataset.neededWith);
       var needed = JSON.parse(field.dataset.neededFor || "[]");
       field.hidden = Boolean(choice && choice.value) && !field.classList.contains("field--error") &&
         needed.indexOf(choice.value) < 0;
     });
   }
   document.addEventListener("change", function (event) {
-    var form = event.target.form;
-    if (form && form.querySelector("[data-needed-with='" + event.target.name + "']")) showNeededFields(form);
+    if (event.target.form) showNeededFields(event.target.form);
   });
 
   // Close an open card menu when the user taps elsewhere.

@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.portal.schema_form import build_fields, field_labels, read_form, read_form_with_action
 from cards.choices import labelled, needed_for
+from cards.survey import SurveyConfig
 from cards.youtube import YouTubeConfig
 
 
@@ -112,3 +113,14 @@ def test_labels_that_do_not_match_the_choices_fail_when_the_schema_is_made():
 
     with pytest.raises(TypeError, match="do not match"):
         Mislabelled.model_json_schema()
+
+
+def test_a_survey_questions_answer_types_are_words_inside_each_row():
+    fields, _ = build_fields(
+        SurveyConfig.model_json_schema(), {"questions": [{"type": "text"}]}, {}
+    )
+    (answer_type,) = [f for f in fields[1].rows[0] if f.key == "config.questions.0.type"]
+    assert answer_type.value == "text"
+    assert [o.label for o in answer_type.options] == [
+        "One choice", "Any number of choices", "Written answer"
+    ]  # fmt: skip
