@@ -20,6 +20,7 @@ from cards._shared import (
     ScheduledConfig,
     UtcDatetime,
 )
+from cards.choices import labelled
 from cards.errors import ActionError
 from cards.spec import CardDraft, CardKind, RefreshContext
 
@@ -43,7 +44,11 @@ class SurveyQuestion(BaseModel):
     )
     type: Literal["single", "multiple", "text"] = Field(
         title="Answer type",
-        description="single: pick one choice; multiple: pick any number; text: write an answer.",
+        description="How shoppers answer: pick one of the choices, pick any number of them, "
+        "or write a few words.",
+        json_schema_extra=labelled(
+            {"single": "One choice", "multiple": "Any number of choices", "text": "Written answer"}
+        ),
     )
     choices: list[str] = Field(
         default_factory=list,

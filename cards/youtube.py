@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cards._shared import (
     SUMMARY_MAX,
@@ -37,6 +37,7 @@ from cards._shared import (
     first_of_each,
     published_at,
 )
+from cards.choices import labelled, needed_for
 from cards.errors import SourceError
 from cards.spec import CardDraft, CardKind, RefreshContext
 from feeds.normalize import as_utc, iso8601_duration_seconds, plain_text, safe_url
@@ -46,6 +47,7 @@ _PLAYLIST_ID = re.compile(r"[A-Za-z0-9_-]{2,64}")
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _FEED_URL = "https://www.youtube.com/feeds/videos.xml"
 _SOURCE_FIELD = {"channel": "channel_id", "playlist": "playlist_id", "search": "query"}
+_SOURCE_LABEL = {"channel": "A channel's uploads", "playlist": "A playlist", "search": "A search"}
 # YouTube's quota day starts at midnight Pacific time.
 _QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 _QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
@@ -73,15 +75,23 @@ _CATEGORIES = {
 class YouTubeConfig(BaseModel):
     """Which videos to show: one channel's uploads, one playlist, or a search."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra=needed_for("source", _SOURCE_FIELD),
+    )
 
     source: Literal["channel", "playlist", "search"] = Field(
         title="Videos from",
         description="A channel's latest uploads, a playlist, or the newest videos for a search "
         "(searching needs Plaza's YouTube API key).",
+        json_schema_extra=labelled(_SOURCE_LABEL),
     )
+    # validate_default: a missing ID is refused by the field's own validator, so the
+    # message lands next to the field rather than above the form.
     channel_id: str | None = Field(
         default=None,
+        validate_default=True,
         title="Channel ID",
         description="For a channel: its ID, which starts with UC and has 24 characters "
         "(YouTube: your channel > About > Share channel > Copy channel ID).",
@@ -89,12 +99,14 @@ class YouTubeConfig(BaseModel):
     )
     playlist_id: str | None = Field(
         default=None,
+        validate_default=True,
         title="Playlist ID",
         description="For a playlist: the part after list= in the playlist's address.",
         json_schema_extra={"pattern": f"^{_PLAYLIST_ID.pattern}$"},
     )
     query: str | None = Field(
         default=None,
+        validate_default=True,
         max_length=100,
         title="Search words",
         description="For a search: the words to search YouTube for.",
@@ -123,12 +135,15 @@ class YouTubeConfig(BaseModel):
             raise ValueError("A playlist ID has only letters, digits, - and _.")
         return value
 
-    @model_validator(mode="after")
-    def check_source_field(self) -> YouTubeConfig:
-        if getattr(self, _SOURCE_FIELD[self.source]) is None:
+    @field_validator("channel_id", "playlist_id", "query")
+    @classmethod
+    def needed_for_source(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """The field the chosen source reads must be filled in."""
+        source = info.data.get("source")
+        if value is None and source is not None and _SOURCE_FIELD[source] == info.field_name:
             wanted = {"channel": "a channel ID", "playlist": "a playlist ID", "search": "words"}
-            raise ValueError(f"To show videos from a {self.source}, enter {wanted[self.source]}.")
-        return self
+            raise ValueError(f"To show videos from a {source}, enter {wanted[source]}.")
+        return value
 
 
 class YouTubeKind(CardKind):

@@ -66,6 +66,22 @@
     if (cardId && event.detail.successful) rerankBelow(cardId);
   });
 
+  // Portal forms: a field only some values of a choice need (data-needed-with names the
+  // choice, data-needed-for lists those values) hides while another value is chosen.
+  // With nothing chosen, with an error on the field, or without this file, it shows.
+  function showNeededFields(root) {
+    root.querySelectorAll("[data-needed-with]").forEach(function (field) {
+      var form = field.closest("form");
+      var choice = form && form.elements.namedItem(field.dataset.neededWith);
+      var needed = JSON.parse(field.dataset.neededFor || "[]");
+      field.hidden = Boolean(choice && choice.value) && !field.classList.contains("field--error") &&
+        needed.indexOf(choice.value) < 0;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.form) showNeededFields(event.target.form);
+  });
+
   // Close an open card menu when the user taps elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.card__menu[open]").forEach(function (menu) {
@@ -76,7 +92,11 @@
   document.addEventListener("htmx:load", function (event) {
     var el = event.detail.elt;
     scheduleRemoval(el.parentNode || el);
+    showNeededFields(el.parentNode || el);
     if (el.dataset && (el.dataset.mutedInterest || el.dataset.hiddenProvider)) removeMatching(el);
   });
-  document.addEventListener("DOMContentLoaded", function () { scheduleRemoval(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    scheduleRemoval(document);
+    showNeededFields(document);
+  });
 })();

@@ -22,12 +22,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from werkzeug.datastructures import MultiDict
 
 LONG_TEXT = 200  # strings allowed to be longer than this get a text area
 EMPTY: dict[str, Any] = {}
+
+
+class Option(NamedTuple):
+    """One choice of a drop-down or a set of checkboxes: what is sent, and what people read."""
+
+    value: str
+    label: str
 
 
 @dataclass
@@ -39,8 +46,10 @@ class FormField:
     help: str
     widget: str  # text url number datetime textarea select checkbox choices lines rows object json
     required: bool = False
+    needed_with: str = ""  # the form name of the choice that decides whether it is needed
+    needed_for: list[Option] = field(default_factory=list)  # that choice's values needing it
     value: Any = ""
-    options: list[str] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     rows: list[list[FormField]] = field(default_factory=list)
@@ -143,7 +152,7 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> tuple[dict[s
 
 def _widget(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
     kind = schema.get("type")
-    if "enum" in schema:
+    if _options(schema) is not None:
         return "select"
     if kind == "boolean":
         return "checkbox"
@@ -160,13 +169,51 @@ def _widget(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
         items, _ = _resolve(schema.get("items", {}), root)
         if items.get("type") == "object" and "properties" in items:
             return "rows"
-        if "enum" in items:
+        if _options(items) is not None:
             return "choices"
         if items.get("type") in ("string", "integer", "number"):
             return "lines"
     if kind == "object" and "properties" in schema:
         return "object"
     return "json"
+
+
+def _options(schema: Mapping[str, Any]) -> list[Option] | None:
+    """The choices of a ``oneOf`` of ``const`` with ``title`` labels, else of an ``enum``."""
+    variants = schema.get("oneOf")
+    if isinstance(variants, list) and variants and all("const" in v for v in variants):
+        return [Option(str(v["const"]), str(v.get("title") or v["const"])) for v in variants]
+    if "enum" in schema:
+        return [Option(str(v), str(v)) for v in schema["enum"]]
+    return None
+
+
+def _needed_for(
+    schema: Mapping[str, Any], root: Mapping[str, Any]
+) -> dict[str, tuple[str, list[Option]]]:
+    """Field name -> (choice, its values that require the field), from ``if``/``then`` rules.
+
+    Only the shape :func:`cards.choices.needed_for` writes is understood: "if
+    <choice> is <const>, then <fields> are required". Anything else is left to
+    the kind's validator, whose message still lands next to the field.
+    """
+    needed: dict[str, tuple[str, list[Option]]] = {}
+    for rule in schema.get("allOf", []):
+        condition, then = rule.get("if", EMPTY), rule.get("then", EMPTY)
+        tested = condition.get("properties", EMPTY)
+        if len(tested) != 1 or "else" in rule:
+            continue
+        ((choice, test),) = tested.items()
+        if "const" not in test or choice not in condition.get("required", []):
+            continue
+        prop, _ = _resolve(schema.get("properties", EMPTY).get(choice, EMPTY), root)
+        labels = {o.value: o.label for o in _options(prop) or []}
+        value = str(test["const"])
+        for name in then.get("required", []):
+            by, values = needed.setdefault(name, (choice, []))
+            if by == choice:
+                values.append(Option(value, labels.get(value, value)))
+    return needed
 
 
 def _label(name: str, schema: Mapping[str, Any]) -> str:
@@ -202,6 +249,7 @@ def _object_fields(
     used: set[str],
 ) -> list[FormField]:
     required = set(schema.get("required", []))
+    needs = _needed_for(schema, root)
     fields = []
     for name, raw_schema in schema.get("properties", {}).items():
         prop, nullable = _resolve(raw_schema, root)
@@ -219,12 +267,15 @@ def _object_fields(
             attrs=_attrs(prop, widget),
             errors=list(errors.get(key, [])),
         )
+        if name in needs:
+            choice, built.needed_for = needs[name]
+            built.needed_with = f"{prefix}.{choice}"
         if widget == "select":
-            built.options = [str(o) for o in prop["enum"]]
+            built.options = _options(prop) or []
             built.value = "" if value is None else str(value)
         elif widget == "choices":
             items, _ = _resolve(prop.get("items", {}), root)
-            built.options = [str(o) for o in items["enum"]]
+            built.options = _options(items) or []
             built.value = [str(v) for v in value or []]
         elif widget == "checkbox":
             built.value = bool(value)

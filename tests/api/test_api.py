@@ -29,11 +29,13 @@ def test_kinds_come_with_the_json_schema_of_their_config(api):
     kinds = {k["name"]: k for k in response.json["items"]}
     assert {"product_feed", "youtube", "pinterest", "promotion", "survey"} <= set(kinds)
     youtube = kinds["youtube"]
-    assert youtube["config_schema"]["properties"]["source"]["enum"] == [
-        "channel",
-        "playlist",
-        "search",
-    ]
+    source = youtube["config_schema"]["properties"]["source"]
+    assert source["enum"] == ["channel", "playlist", "search"]
+    assert [(v["const"], v["title"]) for v in source["oneOf"]] == [
+        ("channel", "A channel's uploads"), ("playlist", "A playlist"), ("search", "A search")
+    ]  # fmt: skip
+    assert {"if": {"properties": {"source": {"const": "channel"}}, "required": ["source"]},
+            "then": {"required": ["channel_id"]}} in youtube["config_schema"]["allOf"]  # fmt: skip
     assert youtube["min_interval_seconds"] == 300
 
 

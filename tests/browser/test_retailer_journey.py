@@ -82,11 +82,26 @@ def test_a_retailer_on_a_phone_registers_a_channel_that_fills_feeds_and_reads_re
     portal.goto(f"{base}/portal")
     assert portal.get_by_role("heading", level=1).inner_text() == "Providers"
     assert "No providers yet" in portal.locator("main").inner_text()
+    # The portal's own sections replace the shopper's bottom tabs, and fit a thumb.
+    assert portal.get_by_role("navigation", name="Main").count() == 0
+    sections = portal.get_by_role("navigation", name="Portal sections").get_by_role("link")
+    assert sections.all_inner_texts() == [
+        "Providers", "Results", "Members", "API tokens", "Shopper feed"
+    ]  # fmt: skip
+    assert [link.bounding_box()["height"] >= 44 for link in sections.all()] == [True] * 5
     steps.done(portal, "portal-empty")
     portal.get_by_role("link", name="Add a provider").click()
     portal.get_by_role("link", name=re.compile("^YouTube videos")).click()
     assert portal.get_by_role("heading", level=1).inner_text() == "New provider: YouTube videos"
-    portal.get_by_label("Videos from").select_option("channel")
+    videos_from = portal.get_by_label("Videos from")
+    assert videos_from.locator("option").all_inner_texts() == [
+        "Choose…", "A channel's uploads", "A playlist", "A search"
+    ]  # fmt: skip
+    assert portal.get_by_label("Search words").is_visible()  # nothing chosen: every field
+    videos_from.select_option(label="A channel's uploads")
+    assert portal.get_by_text("(needed for “A channel's uploads”)").is_visible()
+    assert not portal.get_by_label("Search words").is_visible()
+    assert not portal.get_by_label("Playlist ID").is_visible()
     portal.get_by_label("Channel ID").fill(youtube_channel.channel_id)
     portal.locator("#f-interests summary", has_text=re.compile("^Shoes")).click()
     portal.get_by_label("Trail running shoes", exact=True).check()

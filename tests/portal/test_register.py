@@ -36,6 +36,17 @@ def test_the_portal_lands_on_the_retailers_own_organisation(client, acme):
     assert "No providers yet" in page and "Add a provider" in page
 
 
+def test_portal_pages_carry_the_portals_sections_not_the_shoppers_tabs(client, acme):
+    for path in ("/portal/acme/", "/portal/acme/providers/new/youtube", "/portal/acme/members"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'aria-label="Main"' not in page  # the shopper's Feed / Saved / Interests
+        sections = page.split('aria-label="Portal sections"', 1)[1].split("</nav>", 1)[0]
+        assert re.findall(r">([^<>]+)</a>", sections) == [
+            "Providers", "Results", "Members", "API tokens", "Shopper feed"
+        ]  # fmt: skip
+    assert 'aria-label="Main"' in client.get("/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("kind", "label"), [("youtube", "YouTube videos"), ("pinterest", "Pinterest board")]
 )
@@ -118,6 +129,33 @@ def test_a_plugin_kinds_settings_are_stored_with_their_types(partners, client, d
     provider = db.exec(select(Provider)).one()
     assert provider.config == {"shelf": "B7", "copies": 5, "loud": True, "tags": ["new", "sale"]}
     assert provider.name == "Shelf talker"
+
+
+def test_the_youtube_form_reads_as_words_and_a_missing_channel_id_shows_at_its_field(
+    partners, client, db, acme
+):
+    path = "/portal/acme/providers/new/youtube"
+    form = client.get(path).get_data(as_text=True)
+    assert '<option value="channel" >A channel&#39;s uploads</option>' in form
+    assert 'Channel ID <span class="optional">(needed for “A channel&#39;s uploads”)' in form
+    assert 'Search words <span class="optional">(needed for “A search”)' in form
+    assert 'data-needed-with="config.source" data-needed-for=\'["channel"]\'' in form
+
+    token = partners.csrf(client, path)
+    response = client.post(
+        path, data=form_data(token, action="save", **{"config.source": "channel"})
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    channel = page.split('<label for="f-config-channel-id">', 1)[1].split("</div>", 1)[0]
+    assert (
+        '<p class="field__error" id="f-config-channel-id-error-1">'
+        "To show videos from a channel, enter a channel ID.</p>"
+    ) in channel
+    assert 'aria-invalid="true"' in channel
+    assert '<option value="channel" selected>A channel&#39;s uploads</option>' in page
+    assert 'id="f-config"' not in page  # no message left over above the fields
+    assert db.exec(select(Provider)).all() == []
 
 
 def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(partners, client, db, acme):
