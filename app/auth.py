@@ -25,14 +25,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 from sqlmodel import Session, select
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, Field, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app import db
 from app.accounts import AccountError, create_user, find_user
 from app.extensions import login_manager
 from app.htmx import is_htmx
 from app.models import LoginAttempt, Role, User
+from app.notifications.config import notify_config
+from app.notifications.preferences import detect_timezone
+from app.notifications.timing import is_known_timezone
 from app.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, verify_password
 from app.redirects import same_site_path
 
@@ -42,6 +45,14 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def known_timezone(form: FlaskForm, field: Field) -> None:
+    if field.data and not is_known_timezone(field.data):
+        raise ValidationError(
+            f"Plaza does not know the time zone your browser reported (“{field.data[:64]}”). "
+            "Sign up again to use UTC for now; you can choose your zone in notification settings."
+        )
 
 
 class SignupForm(FlaskForm):
@@ -59,6 +70,9 @@ class SignupForm(FlaskForm):
             ),
         ],
     )
+    # Filled by notifications.js from the browser, so quiet hours and digests follow the
+    # shopper's clock from the start; empty without JavaScript (UTC until they choose).
+    timezone = HiddenField(validators=[known_timezone])
 
 
 @login_manager.user_loader
@@ -162,6 +176,10 @@ def signup():  # type: ignore[no-untyped-def]
         session.rollback()
         form.form_errors.append(str(exc))
         return render_template("auth/signup.html", form=form), 409
+    if form.timezone.data:
+        now = datetime.now(UTC)
+        digest_hour = notify_config(current_app).digest_hour
+        detect_timezone(session, user.id, form.timezone.data, now, digest_hour)
     session.commit()
     login_user(user, remember=True)
     flash("Welcome to Plaza! Pick a few interests to start your feed.", "info")

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
@@ -53,57 +54,113 @@ MAX_FLIGHTS = 200  # running promotions and surveys considered for one page
 
 
 def load_profile(db: Session, user_id: int, *, taxonomy: Taxonomy, now: datetime) -> Profile:
-    interests = db.exec(
-        select(ConsumerInterest.slug, ConsumerInterest.state).where(
-            ConsumerInterest.user_id == user_id
-        )
-    ).all()
-    hidden = db.exec(select(ProviderBlock.provider_id).where(ProviderBlock.user_id == user_id))
-    dismissed = db.exec(
-        select(CardState.card_id).where(
-            CardState.user_id == user_id, col(CardState.dismissed_at).is_not(None)
-        )
-    )
-    answered = db.exec(select(SurveyAnswer.card_id).where(SurveyAnswer.user_id == user_id))
-    return Profile(
-        follows=frozenset(s for s, state in interests if state == InterestState.FOLLOW),
-        muted=frozenset(s for s, state in interests if state == InterestState.MUTE),
-        hidden_providers=frozenset(hidden.all()),
-        dismissed=frozenset(dismissed.all()),
-        answered=frozenset(answered.all()),
-        affinities=affinities_from_events(_recent_events(db, user_id, now), now),
-    )
+    """One consumer's profile, for a page of their feed."""
+    return load_profiles(db, [user_id], taxonomy=taxonomy, now=now)[user_id]
 
 
-def _recent_events(db: Session, user_id: int, now: datetime) -> list[EventRecord]:
-    """The consumer's latest events with their cards' kind and interests."""
-    rows = db.exec(
-        select(
-            Event.kind,
-            Event.card_id,
-            Card.provider_id,
-            Card.kind,
-            Event.created_at,
-            Event.detail,
+def load_profiles(
+    db: Session, user_ids: Iterable[int], *, taxonomy: Taxonomy, now: datetime
+) -> dict[int, Profile]:
+    """Each consumer's profile, in the same six queries however many consumers there
+    are: the notification job ranks news for thousands of them at a time. The queries
+    list the ids, so callers pass a few hundred at most."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    follows, muted = _empty_sets(ids), _empty_sets(ids)
+    interests = select(ConsumerInterest.user_id, ConsumerInterest.slug, ConsumerInterest.state)
+    for user_id, slug, state in db.exec(interests.where(col(ConsumerInterest.user_id).in_(ids))):
+        if state == InterestState.FOLLOW:
+            follows[user_id].add(slug)
+        elif state == InterestState.MUTE:
+            muted[user_id].add(slug)
+    hidden = _per_user(
+        db, select(ProviderBlock.user_id, ProviderBlock.provider_id), ProviderBlock.user_id, ids
+    )
+    dismissed = _per_user(
+        db,
+        select(CardState.user_id, CardState.card_id).where(
+            col(CardState.dismissed_at).is_not(None)
+        ),
+        CardState.user_id,
+        ids,
+    )
+    answered = _per_user(
+        db, select(SurveyAnswer.user_id, SurveyAnswer.card_id), SurveyAnswer.user_id, ids
+    )
+    events = _recent_events(db, ids, now)
+    return {
+        user_id: Profile(
+            follows=frozenset(follows[user_id]),
+            muted=frozenset(muted[user_id]),
+            hidden_providers=frozenset(hidden[user_id]),
+            dismissed=frozenset(dismissed[user_id]),
+            answered=frozenset(answered[user_id]),
+            affinities=affinities_from_events(events[user_id], now),
         )
+        for user_id in ids
+    }
+
+
+def _empty_sets(ids: list[int]) -> dict[int, set[Any]]:
+    return {user_id: set() for user_id in ids}
+
+
+def _per_user(db: Session, query: Any, user_column: Any, ids: list[int]) -> dict[int, set[Any]]:
+    """(user id, value) rows of ``query`` for ``ids``, as each consumer's set of values."""
+    found = _empty_sets(ids)
+    for user_id, value in db.exec(query.where(col(user_column).in_(ids))):
+        found[user_id].add(value)
+    return found
+
+
+def _recent_events(db: Session, user_ids: list[int], now: datetime) -> dict[int, list[EventRecord]]:
+    """Each consumer's latest events, newest first, with their cards' kind and interests."""
+    columns = (
+        Event.user_id,
+        Event.kind,
+        Event.card_id,
+        Card.provider_id,
+        col(Card.kind).label("card_kind"),
+        Event.created_at,
+        Event.detail,
+    )
+    newest = (col(Event.created_at).desc(), col(Event.id).desc())
+    recent = (
+        select(*columns)
         .join(Card, col(Card.id) == Event.card_id)
-        .where(Event.user_id == user_id, Event.created_at >= now - EVENT_HORIZON)
-        .order_by(col(Event.created_at).desc(), col(Event.id).desc())
-        .limit(MAX_EVENTS)
-    ).all()
-    interests = _interests_of(db, list({row[1] for row in rows}))
-    return [
-        EventRecord(
-            kind=kind,
-            card_id=card_id,
-            provider_id=provider_id,
-            card_kind=card_kind,
-            interests=tuple(interests.get(card_id, ())),
-            at=at,
-            interest=(detail or {}).get("interest"),
+        .where(col(Event.user_id).in_(user_ids), Event.created_at >= now - EVENT_HORIZON)
+    )
+    if len(user_ids) == 1:
+        # One consumer (a feed page): the walk down ix_event_user_time stops at the limit.
+        query = recent.order_by(*newest).limit(MAX_EVENTS)
+    else:
+        # The newest MAX_EVENTS of each consumer, numbered in the same order.
+        numbered = recent.add_columns(
+            col(Event.id).label("event_id"),
+            func.row_number().over(partition_by=Event.user_id, order_by=newest).label("n"),
+        ).subquery()
+        query = (
+            select(*list(numbered.c)[: len(columns)])
+            .where(numbered.c.n <= MAX_EVENTS)
+            .order_by(numbered.c.user_id, numbered.c.created_at.desc(), numbered.c.event_id.desc())
         )
-        for kind, card_id, provider_id, card_kind, at, detail in rows
-    ]
+    rows = db.exec(query).all()  # type: ignore[call-overload]
+    interests = _interests_of(db, list({row[2] for row in rows}))
+    events: dict[int, list[EventRecord]] = {user_id: [] for user_id in user_ids}
+    for user_id, kind, card_id, provider_id, card_kind, at, detail in rows:
+        events[user_id].append(
+            EventRecord(
+                kind=kind,
+                card_id=card_id,
+                provider_id=provider_id,
+                card_kind=card_kind,
+                interests=tuple(interests.get(card_id, ())),
+                at=at,
+                interest=(detail or {}).get("interest"),
+            )
+        )
+    return events
 
 
 def load_candidates(

@@ -10,8 +10,9 @@ aiosmtpd server and a TLS push service from ``tests/notifications/receivers.py``
 
 What is timed (wall clock, the real ``app.notifications`` code paths):
 
-* **enqueue**: one new product card for all N consumers: find the audience, load each
-  profile, rank, plan and insert the outbox rows (in-app rows are sent right here).
+* **enqueue**: one new product card for all N consumers: find the audience, load their
+  profiles (a few hundred consumers per batch of queries), rank, plan and insert the
+  outbox rows (in-app rows are sent right here).
 * **push**: delivering the N instant pushes: claim in batches, decide, compose,
   encrypt (aes128gcm, a fresh ECDH key each), sign VAPID, POST over a fresh TLS
   connection through the guarded sender, record each result.

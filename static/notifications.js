@@ -1,6 +1,7 @@
 // Notifications in the browser: the bell refreshes when a push arrives (on every page),
-// and on the settings page the device's time zone is filled in and Web Push is turned
-// on or off for this device. Everything works without this file, push excepted.
+// the device's time zone goes with sign-up or is reported once while Plaza does not know
+// it, and on the settings page Web Push is turned on or off for this device. Everything
+// works without this file (in UTC until a zone is chosen), push excepted.
 (function () {
   "use strict";
 
@@ -23,14 +24,27 @@
     });
   }
 
-  // A consumer who never chose a time zone gets the device's, saved like any change.
+  // The device's zone as IANA names it; "" when the browser cannot tell.
+  function deviceTimezone() {
+    try {
+      var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return zone && zone !== "Etc/Unknown" ? zone : "";
+    } catch (e) { return ""; }
+  }
+
+  // Sign-up sends the zone in a hidden field. A page of an account whose zone Plaza does
+  // not know yet reports it once (the server keeps a zone already known or chosen), and
+  // the settings page shows what was stored.
   function detectTimezone() {
-    var field = document.querySelector("[data-detect-timezone]");
-    if (!field || field.value) return;
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var zone = deviceTimezone();
     if (!zone) return;
-    field.value = zone;
-    field.dispatchEvent(new Event("change", { bubbles: true }));
+    document.querySelectorAll("input[data-browser-timezone]").forEach(function (input) { input.value = zone; });
+    var reporter = document.querySelector("[data-report-timezone]");
+    if (!reporter) return;
+    postJSON(reporter.dataset.reportTimezone, { timezone: zone }).then(function (body) {
+      var field = document.querySelector("[data-timezone-field]");
+      if (field && !field.value && body.timezone) field.value = body.timezone;
+    }).catch(function () {});
   }
 
   function base64UrlToBytes(text) {

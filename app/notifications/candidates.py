@@ -22,14 +22,14 @@ from sqlalchemy import String, cast, delete, exists, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.feed_query import as_candidate, load_profile
+from app.feed_query import as_candidate, load_profiles
 from app.models import Card, CardInterest, CardState, ConsumerInterest, InterestState, Role, User
 from app.notifications.catalog import CATEGORY_BY_KIND, Category
 from app.notifications.config import NotifyConfig
 from app.notifications.models import Notification, NotificationCursor, NotificationSource
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
-from app.ranking import rank
+from app.ranking import Profile, rank
 from cards.taxonomy import Taxonomy
 
 CURSOR = "cards"
@@ -37,6 +37,7 @@ SETTLE = timedelta(minutes=15)
 SCAN_LIMIT = 200
 PRICE_LOOKBACK = timedelta(days=1)
 SOURCE_KEEP = timedelta(days=3)
+PROFILE_BATCH = 500  # consumers whose ranking profiles are read together
 
 
 @dataclass(frozen=True)
@@ -170,17 +171,21 @@ def _enqueue(
     interests = _interests_of(db, [item.card.id or 0 for item in news])
     audience = _audience(db, news, interests, taxonomy)
     recipients = load_recipients(db, audience, now, cfg.digest_hour)
+    users = list(audience)
     rows = []
-    for user_id, items in audience.items():
-        events = _ranked_events(db, user_id, items, interests, now, taxonomy)
-        rows += plan(
-            recipients[user_id],
-            events,
-            now,
-            email_available=cfg.smtp_url is not None,
-            min_score=cfg.instant_min_score,
-            instant_quota=cfg.instant_per_run,
-        )
+    for start in range(0, len(users), PROFILE_BATCH):
+        batch = users[start : start + PROFILE_BATCH]
+        profiles = load_profiles(db, batch, taxonomy=taxonomy, now=now)
+        for user_id in batch:
+            events = _ranked_events(profiles[user_id], audience[user_id], interests, now, taxonomy)
+            rows += plan(
+                recipients[user_id],
+                events,
+                now,
+                email_available=cfg.smtp_url is not None,
+                min_score=cfg.instant_min_score,
+                instant_quota=cfg.instant_per_run,
+            )
     insert_new(db, Notification.__table__, rows)  # type: ignore[arg-type]
     return len(rows)
 
@@ -232,8 +237,7 @@ def _audience(
 
 
 def _ranked_events(
-    db: Session,
-    user_id: int,
+    profile: Profile,
     items: list[CardNews],
     interests: dict[int, list[str]],
     now: datetime,
@@ -242,7 +246,6 @@ def _ranked_events(
     """The consumer's items as the feed would rank them; what the feed would not show
     (muted, hidden, dismissed) is dropped. A price drop on a saved card stays even if
     it no longer matches an interest: saving it was the consumer's own choice."""
-    profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
     candidates = [as_candidate(item.card, interests.get(item.card.id or 0, ())) for item in items]
     scores = {r.candidate.card_id: r.score for r in rank(profile, candidates, now, taxonomy)}
     events = []

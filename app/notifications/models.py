@@ -29,6 +29,10 @@ class NotificationSettings(SQLModel, table=True):
     )
     user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
     timezone: str | None = Field(default=None, max_length=64)  # None: not known yet (UTC)
+    # True once the consumer saved the settings page, whose zone (even none) is their
+    # choice; False while the zone is unknown or was only detected from their browser.
+    # Detection fills an unknown zone and never replaces a chosen one.
+    timezone_chosen: bool = False
     # Minutes after local midnight; None: no quiet hours. The defaults (22:00 to 07:00)
     # are set by preferences.default_settings, not here, so that None can be stored.
     quiet_start: int | None = None

@@ -96,6 +96,13 @@ def schedule_digests(settings: NotificationSettings, now: datetime, digest_hour:
     settings.weekly_due_at = next_digest_at(now, tz, digest_hour, MONDAY)
 
 
+def _check_timezone(name: str) -> None:
+    if not is_known_timezone(name):
+        raise InvalidSettings(
+            "timezone", f"“{name[:64]}” is not a time zone; pick one like Europe/Paris."
+        )
+
+
 @dataclass(frozen=True)
 class SettingsForm:
     """What the settings page sends, already checked."""
@@ -126,10 +133,8 @@ def parse_form(form: Mapping[str, str]) -> SettingsForm:
                     f"{category}.{channel}", f"“{raw}” is not a frequency Plaza knows."
                 ) from None
     timezone = (form.get("timezone") or "").strip() or None
-    if timezone is not None and not is_known_timezone(timezone):
-        raise InvalidSettings(
-            "timezone", f"“{timezone[:64]}” is not a time zone; pick one like Europe/Paris."
-        )
+    if timezone is not None:
+        _check_timezone(timezone)
     quiet_start = quiet_end = None
     if form.get("quiet_enabled"):
         try:
@@ -161,6 +166,7 @@ def save(
     )
     settings = _editable(db, user_id, now, digest_hour)
     settings.timezone = form.timezone
+    settings.timezone_chosen = True
     settings.quiet_start = form.quiet_start
     settings.quiet_end = form.quiet_end
     settings.push_daily_cap = form.push_daily_cap
@@ -168,16 +174,27 @@ def save(
     return settings
 
 
-def set_timezone(
-    db: Session, user_id: int, name: str, now: datetime, digest_hour: int
-) -> NotificationSettings:
-    """Store the zone a browser reported; the caller commits."""
-    if not is_known_timezone(name):
-        raise InvalidSettings("timezone", f"“{name[:64]}” is not a time zone.")
-    settings = _editable(db, user_id, now, digest_hour)
+def detect_timezone(db: Session, user_id: int, name: str, now: datetime, digest_hour: int) -> bool:
+    """Store the zone the consumer's browser reported, if Plaza knows none for them yet.
+
+    Returns whether it was stored. A zone already detected, or chosen on the settings
+    page (even none, which means UTC), is kept: detection only fills a gap, so a shopper
+    travelling with their phone keeps their home zone. The caller commits.
+    """
+    _check_timezone(name)
+    stored = db.exec(
+        select(NotificationSettings)
+        .where(NotificationSettings.user_id == user_id)
+        .with_for_update()  # a settings save at the same moment wins, never this
+    ).first()
+    if stored is not None and (stored.timezone is not None or stored.timezone_chosen):
+        return False
+    settings = stored or new_settings(user_id, now, digest_hour)
     settings.timezone = name
+    settings.updated_at = now
     schedule_digests(settings, now, digest_hour)
-    return settings
+    db.add(settings)
+    return True
 
 
 def set_pause(

@@ -60,15 +60,22 @@ def _setup(state: Any) -> None:
 
 
 @bp.app_context_processor
-def _bell_count() -> dict[str, Any]:
-    """The badge's count, queried only when a page actually shows the bell."""
+def _lazy_state() -> dict[str, Any]:
+    """The bell's count and whether the zone is known, queried only when a page asks."""
 
     def notification_unread() -> int:
         if not current_user.is_authenticated:
             return 0
         return inbox.unread_count(db.session(), current_user.id)
 
-    return {"notification_unread": notification_unread}
+    def timezone_unknown() -> bool:
+        """Whether a page should ask the browser for the consumer's zone."""
+        if not current_user.is_authenticated:
+            return False
+        settings = preferences.settings_for(db.session(), current_user.id)
+        return settings.timezone is None and not settings.timezone_chosen
+
+    return {"notification_unread": notification_unread, "timezone_unknown": timezone_unknown}
 
 
 @bp.app_template_filter("device_name")
@@ -162,6 +169,27 @@ def save_settings() -> ResponseReturnValue:
         return render_template("notifications/_status.html", saved=True, detail=detail)
     flash(f"Notification settings saved. {detail}".strip(), "success")
     return redirect(url_for("notifications.settings"), code=303)
+
+
+@bp.post("/settings/notifications/timezone")
+@login_required
+def detect_timezone() -> Response:
+    """The zone a page's script read from the browser, for an account whose zone Plaza
+    does not know yet (sign-up sends it with the form; this is for everyone else)."""
+    data = request.get_json(silent=True)
+    name = data.get("timezone") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        return _json_error('Send the time zone as JSON, like {"timezone": "Europe/Paris"}.')
+    session = db.session()
+    try:
+        stored = preferences.detect_timezone(
+            session, current_user.id, name, _now(), notify_config(current_app).digest_hour
+        )
+    except preferences.InvalidSettings as exc:
+        return _json_error(exc.message)
+    session.commit()
+    timezone = preferences.settings_for(session, current_user.id).timezone
+    return jsonify(status="detected" if stored else "kept", timezone=timezone)
 
 
 @bp.post("/settings/notifications/pause")

@@ -48,7 +48,7 @@ def test_the_page_shows_respectful_defaults(world):
     assert _selected(html, "promotions.push") == "off"
     assert _selected(html, "surveys.push") == "off"
     assert 'hx-trigger="change, submit"' in html
-    assert "data-detect-timezone" in html
+    assert "data-timezone-field" in html
     assert "Turn on push here" in html
     # The account menu and the bell lead here and to the centre.
     assert 'href="/settings/notifications"' in html
