@@ -202,7 +202,10 @@ def test_two_workers_count_every_event_exactly_once_while_events_keep_coming(
     inserted = sum(finished(inserter) for inserter in inserters)
     counted = [finished(first), finished(second)]
 
-    assert all(counted), f"both workers must have counted some batches: {counted}"
+    if database_url.startswith("postgresql"):
+        # Both really raced. SQLite lets one writer in at a time, and one worker may
+        # then win every round: only the exact total below is guaranteed there.
+        assert all(counted), f"both workers must have counted some batches: {counted}"
     assert sum(counted) == 120 + inserted  # no batch counted twice, none lost
     assert from_rollup(world.db) == window_events(world.db)
     assert roll_up(world.db, NOW).counted == 0
