@@ -9,7 +9,6 @@ fragment; without JavaScript the browser is sent back to the page it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from werkzeug.exceptions import BadRequest
 
 from app import db
 from app.cardviews import card_or_404, card_views, render_card
-from app.htmx import is_htmx, redirect_back
+from app.htmx import fragment_or_back, is_htmx, redirect_back
 from app.interest_prefs import set_interest_state
 from app.models import (
     Card,
@@ -59,10 +58,6 @@ def record_event(session: Session, card: Card, kind: EventKind, **detail: Any) -
             detail=detail,
         )
     )
-
-
-def _respond(render: Callable[[], str]) -> Response | str:
-    return render() if is_htmx() else redirect_back()
 
 
 @bp.get("/<int:card_id>/open")
@@ -108,21 +103,21 @@ def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
 @login_required
 def save(card_id: int) -> Response | str:
     card = _mark(card_id, "saved_at", True, EventKind.SAVE)
-    return _respond(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/unsave")
 @login_required
 def unsave(card_id: int) -> Response | str:
     card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
-    return _respond(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/dismiss")
 @login_required
 def dismiss(card_id: int) -> Response | str:
     card = _mark(card_id, "dismissed_at", True, EventKind.DISMISS)
-    return _respond(
+    return fragment_or_back(
         lambda: render_template(
             "cards/_undo.html",
             card=card,
@@ -143,7 +138,7 @@ def undismiss(card_id: int) -> Response | str:
     state.dismissed_at = None
     record_event(session, card, EventKind.UNDISMISS)
     session.commit()
-    return _respond(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/not-interested")
@@ -158,7 +153,7 @@ def not_interested(card_id: int) -> Response | str:
     set_interest_state(session, current_user.id, slug, InterestState.MUTE)
     record_event(session, card, EventKind.NOT_INTERESTED, interest=slug)
     session.commit()
-    return _respond(
+    return fragment_or_back(
         lambda: render_template(
             "cards/_undo.html",
             card=card,
@@ -179,7 +174,7 @@ def hide_provider(card_id: int) -> Response | str:
         session.add(ProviderBlock(user_id=current_user.id, provider_id=card.provider_id))
         record_event(session, card, EventKind.HIDE_PROVIDER)
     session.commit()
-    return _respond(
+    return fragment_or_back(
         lambda: render_template(
             "cards/_undo.html",
             card=card,
@@ -200,7 +195,7 @@ def unhide_provider(card_id: int) -> Response | str:
         abort(409, description="This source is not hidden.")
     session.delete(block)
     session.commit()
-    return _respond(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/answer")
@@ -227,7 +222,7 @@ def answer(card_id: int) -> Response | str:
     session.add(SurveyAnswer(user_id=current_user.id, card_id=card.id, answer=stored))
     record_event(session, card, EventKind.ANSWER)
     session.commit()
-    return _respond(
+    return fragment_or_back(
         lambda: render_template("cards/_survey_result.html", card=card, results=_tally(card))
     )
 

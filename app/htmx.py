@@ -7,6 +7,7 @@ that no cache hands a fragment to a browser that navigated to the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,6 +25,12 @@ def render_page_or_fragment(page_template: str, fragment: str, **context: Any) -
     response = make_response(render_template(fragment if is_htmx() else page_template, **context))
     response.vary.add("HX-Request")
     return response
+
+
+def fragment_or_back(render: Callable[[], Response | str]) -> Response | str:
+    """After a form post: htmx gets the fragment ``render`` draws; a browser without
+    JavaScript goes back to the page it came from (nothing is drawn for it)."""
+    return render() if is_htmx() else redirect_back()
 
 
 def redirect_back() -> Response:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from app import db
 from app.cardviews import card_or_404, render_card
-from app.htmx import is_htmx, redirect_back, render_page_or_fragment
+from app.htmx import fragment_or_back, render_page_or_fragment
 from app.interest_prefs import clear_interest, interest_states, set_interest_state
 from app.models import InterestState
 from app.taxonomy_store import taxonomy
@@ -130,11 +130,9 @@ def _change(slug: str, action: str) -> Response | str:
     else:
         clear_interest(session, current_user.id, slug)
     session.commit()
-    if not is_htmx():
-        return redirect_back()
     interest = taxonomy().get(slug)
     assert interest is not None
-    return _chip(interest, interest_states(session, current_user.id))
+    return fragment_or_back(lambda: _chip(interest, interest_states(session, current_user.id)))
 
 
 @bp.post("/interests/<path:slug>/follow")
@@ -166,4 +164,4 @@ def unmute(slug: str) -> Response | str:
     session = db.session()
     clear_interest(session, current_user.id, slug)
     session.commit()
-    return render_card(card_or_404(card_id)) if is_htmx() else redirect_back()
+    return fragment_or_back(lambda: render_card(card_or_404(card_id)))

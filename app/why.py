@@ -19,7 +19,7 @@ from app import db
 from app.actions import record_event
 from app.cardviews import card_or_404, card_views
 from app.feed_query import as_candidate, load_profile
-from app.htmx import is_htmx, redirect_back, render_page_or_fragment
+from app.htmx import fragment_or_back, render_page_or_fragment
 from app.interest_prefs import interest_states
 from app.models import CardInterest, EventKind, Organization, Provider
 from app.presenters import reason_text
@@ -66,6 +66,4 @@ def show_less(card_id: int) -> Response | str:
     session = db.session()
     record_event(session, card, EventKind.SHOW_LESS)
     session.commit()
-    if not is_htmx():
-        return redirect_back()
-    return render_template("cards/_less.html", card=card)
+    return fragment_or_back(lambda: render_template("cards/_less.html", card=card))

@@ -33,7 +33,7 @@ from flask_login import current_user, login_required
 from app import db
 from app.cardviews import card_views
 from app.extensions import csrf
-from app.htmx import is_htmx, redirect_back, render_page_or_fragment
+from app.htmx import fragment_or_back, is_htmx, redirect_back, render_page_or_fragment
 from app.models import Card, User
 from app.notifications import inbox, preferences, subscriptions
 from app.notifications.catalog import (
@@ -205,9 +205,9 @@ def pause() -> ResponseReturnValue:
         session, current_user.id, until, now, notify_config(current_app).digest_hour
     )
     session.commit()
-    if not is_htmx():
-        return redirect_back()
-    return render_template("notifications/_pause.html", **_settings_context())
+    return fragment_or_back(
+        lambda: render_template("notifications/_pause.html", **_settings_context())
+    )
 
 
 @bp.post("/settings/notifications/email")
@@ -276,9 +276,9 @@ def remove_device(subscription_id: int) -> ResponseReturnValue:
     session = db.session()
     subscriptions.remove_device(session, current_user.id, subscription_id)
     session.commit()
-    if not is_htmx():
-        return redirect_back()
-    return render_template("notifications/_push.html", **_settings_context())
+    return fragment_or_back(
+        lambda: render_template("notifications/_push.html", **_settings_context())
+    )
 
 
 @bp.get("/sw.js")
