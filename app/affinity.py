@@ -100,6 +100,7 @@ class Affinities:
 
 
 NO_AFFINITIES = Affinities()
+COUNT_ONCE = Weights(1.0, 1.0, 1.0)  # impressions and engagements, for the rates
 
 
 def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affinities:
@@ -113,7 +114,7 @@ def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affi
     for event in events:
         if event.kind == "impression":
             impressions[event.card_id] += 1
-            shown.credit(event, 1.0, _decay(event.at, now))
+            shown.credit(event, COUNT_ONCE, _decay(event.at, now))
             if event.card_id not in last_seen or last_seen[event.card_id].at < event.at:
                 last_seen[event.card_id] = event
             continue
@@ -133,9 +134,10 @@ def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affi
             for slug in _lineage_shares(event.interests):
                 saves[slug] += step
     for card_id, event in first_engaged.items():  # one per card, however many actions
-        engaged.credit(event, 1.0, _decay(event.at, now))
+        decay = _decay(event.at, now)
+        engaged.credit(event, COUNT_ONCE, decay)
         if card_id not in impressions:  # seen elsewhere: a notification, the Saved page
-            shown.credit(event, 1.0, _decay(event.at, now))
+            shown.credit(event, COUNT_ONCE, decay)
     explicit.add_rates(shown, engaged)
     return Affinities(
         interests=_bounded(explicit.interests, INTEREST_BOUND),
@@ -156,9 +158,7 @@ class _Evidence:
         self.kinds: dict[str, float] = defaultdict(float)
         self.providers: dict[int, float] = defaultdict(float)
 
-    def credit(self, event: EventRecord, weights: Weights | float, decay: float) -> None:
-        if isinstance(weights, float):
-            weights = Weights(weights, weights, weights)
+    def credit(self, event: EventRecord, weights: Weights, decay: float) -> None:
         for slug, share in _lineage_shares(event.interests).items():
             self.interests[slug] += weights.interest * share * decay
         self.kinds[event.card_kind] += weights.kind * decay
