@@ -33,8 +33,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+import numpy as np
+
 from app.affinity import ANCESTOR_SHARE, NO_AFFINITIES, Affinities, lineage
-from app.ranking_compose import Row, Scored, compose
+from app.candidate_pool import CandidatePool, InterestSets, pack_row
+from app.ranking_compose import Scored, compose
 from cards.taxonomy import Taxonomy
 
 HALF_LIFE = {
@@ -66,6 +69,7 @@ LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
 FATIGUE_STEP = 0.75  # each impression beyond the first without an open
 FATIGUE_LIMIT = 5  # impressions without an open after which a card leaves
 
+SORTED_AHEAD = 512  # cards sorted before composition starts; a page reads a few hundred
 PACING_BURST = 0.02  # share of the daily cap a promotion or survey may run ahead of pacing
 
 
@@ -107,21 +111,19 @@ class Candidate:
     ends_at: datetime | None = None
     popularity: float = 1.0  # multiplier from app.popularity (1.0 = an average card)
     delivery: Delivery | None = None  # promotions and surveys
-    # Derived once here, when the request path builds the candidate, so that the ranking
-    # loop does float arithmetic only (aware-datetime maths is slow): epoch seconds of
-    # published_at, of the shown-from / shown-until window, of the moment freshness
-    # counts from, the card's own decay rate (0: its kind's), and its badge's lift.
+    # Derived once here, when the request path builds the candidate, so that ranking does
+    # float arithmetic only (aware-datetime maths is slow): epoch seconds of published_at
+    # and of the shown-from / shown-until window, and the card's row of numbers for a
+    # CandidatePool (app.candidate_pool.pack_row).
     published_ts: float = field(init=False, repr=False, compare=False)
     shown_from_ts: float = field(init=False, repr=False, compare=False)
     shown_until_ts: float = field(init=False, repr=False, compare=False)
-    aged_from_ts: float = field(init=False, repr=False, compare=False)
-    own_decay_rate: float = field(init=False, repr=False, compare=False)
-    lift: float = field(init=False, repr=False, compare=False)
-    lift_until_ts: float = field(init=False, repr=False, compare=False)
+    row: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         published = self.published_at.timestamp()
         starts = self.starts_at.timestamp() if self.starts_at else -math.inf
+        until = self.ends_at.timestamp() if self.ends_at else math.inf
         flight = self.kind in FLIGHT_KINDS
         aged_from = starts if flight and self.starts_at else published
         own_rate = 0.0  # ordinary cards decay at their kind's rate
@@ -131,16 +133,25 @@ class Candidate:
                 if self.starts_at
                 else DEFAULT_DECAY_RATE
             )
-        derived = {
-            "published_ts": published,
-            "shown_from_ts": starts,
-            "shown_until_ts": self.ends_at.timestamp() if self.ends_at else math.inf,
-            "aged_from_ts": aged_from,
-            "own_decay_rate": own_rate,
-            "lift": BADGE_LIFT.get(self.badge, 1.0) if self.badge else 1.0,
-            "lift_until_ts": aged_from + NEW_BADGE_SECONDS if self.badge == "new" else math.inf,
-        }
-        for name, value in derived.items():
+        row = pack_row(
+            card_id=self.card_id,
+            provider_id=self.provider_id,
+            kind=self.kind,
+            interests=self.interests,
+            shown_from=starts,
+            shown_until=until,
+            aged_from=aged_from,
+            own_decay_rate=own_rate,
+            lift=BADGE_LIFT.get(self.badge, 1.0) if self.badge else 1.0,
+            lift_until=aged_from + NEW_BADGE_SECONDS if self.badge == "new" else math.inf,
+            popularity=self.popularity,
+        )
+        for name, value in (
+            ("published_ts", published),
+            ("shown_from_ts", starts),
+            ("shown_until_ts", until),
+            ("row", row),
+        ):
             object.__setattr__(self, name, value)
 
 
@@ -196,12 +207,14 @@ def rank(
     the limit.
     """
     scorer = Scorer(profile, now, taxonomy)
-    organic, promoted = scorer.score_all(candidates)
-    promotions = scorer.promotions(promoted)
-    placed = compose(organic, promotions, limit=limit, page_size=page_size, is_new=scorer.is_new)
+    scores = scorer.score(CandidatePool(candidates))
+    promotions = scorer.promotions(scores)
+    placed = compose(
+        scores.best_first(), promotions, limit=limit, page_size=page_size, is_new=scorer.is_new
+    )
     ranked = []
     for scored, via in placed:
-        signals = scorer.signals(scored.candidate)
+        signals = scores.signals(scored.position)
         reasons = scorer.reasons(scored.candidate, via, signals)
         ranked.append(Ranked(scored.candidate, scored.score, reasons, signals))
     return ranked
@@ -215,7 +228,8 @@ def explain(
     scorer = Scorer(profile, now, taxonomy)
     if scorer.match(candidate.interests).value <= 0:
         return ()
-    return scorer.reasons(candidate, None, scorer.signals(candidate))
+    signals = scorer.score(CandidatePool([candidate])).signals(0)
+    return scorer.reasons(candidate, None, signals)
 
 
 def candidate_slugs(profile: Profile, taxonomy: Taxonomy) -> set[str]:
@@ -254,6 +268,72 @@ class _SlugValue(NamedTuple):
 
 
 NO_MATCH = Match(0.0, 0.0, "follow", None)
+
+
+class Scores:
+    """A ranking's view of a pool: every card's factors and score, and the cards the
+    hard filters keep (promotions before their targeting and pacing)."""
+
+    def __init__(
+        self,
+        pool: CandidatePool,
+        score: np.ndarray,
+        factors: dict[str, np.ndarray],
+        kept: np.ndarray,
+    ) -> None:
+        self.pool = pool
+        self.score = score
+        self.factors = factors
+        self.kept = kept
+        self._promotion = pool.where_kind("promotion")
+
+    def at(self, position: int) -> Scored:
+        return Scored(self.pool.candidates[position], self.score[position].item(), position)
+
+    def promoted(self) -> np.ndarray:
+        """Positions of the kept promotions."""
+        return np.flatnonzero(self.kept & self._promotion)
+
+    def best_first(self) -> BestFirst:
+        """The kept ordinary cards and surveys, best first."""
+        return BestFirst(self, np.flatnonzero(self.kept & ~self._promotion))
+
+    def signals(self, position: int) -> dict[str, float]:
+        """Each factor of the card's score (empty if a hard filter removes it)."""
+        if not self.kept[position]:
+            return {}
+        return {name: values[position].item() for name, values in self.factors.items()}
+
+
+class BestFirst:
+    """Cards by score, best first (ties: the newer card id, then input order), sorted
+    as far as composition reads: the best :data:`SORTED_AHEAD` at once, the rest only
+    if composition goes past them. A card becomes a :class:`Scored` when it is read."""
+
+    def __init__(self, scores: Scores, positions: np.ndarray) -> None:
+        self._scores = scores
+        self._count = len(positions)
+        self._rest = positions[:0]
+        if self._count > SORTED_AHEAD:
+            values = scores.score[positions]
+            threshold = np.partition(values, self._count - SORTED_AHEAD)[-SORTED_AHEAD]
+            ahead = values >= threshold  # ties with the threshold come along
+            positions, self._rest = positions[ahead], positions[~ahead]
+        self._order = self._sorted(positions)
+
+    def _sorted(self, positions: np.ndarray) -> list[int]:
+        card_ids = self._scores.pool.numbers["card_id"][positions]
+        order = np.lexsort((positions, -card_ids, -self._scores.score[positions]))
+        return positions[order].tolist()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, rank: int) -> Scored:
+        if rank >= len(self._order) and len(self._rest):
+            self._order += self._sorted(self._rest)
+            self._rest = self._rest[:0]
+        return self._scores.at(self._order[rank])
 
 
 class Scorer:
@@ -301,73 +381,66 @@ class Scorer:
         self._values: dict[tuple[str, ...], float] = {}
         self._matches: dict[tuple[str, ...], Match] = {}
 
-    def score_all(
-        self, candidates: Sequence[Candidate], factors: list[dict[str, float]] | None = None
-    ) -> tuple[list[Row], list[Row]]:
-        """(ordinary cards, promotions) that pass the hard filters, as sortable rows
-        (-score, -card id, input position, candidate); with ``factors``, also each
-        kept card's factors, for explanations.
+    def score(self, pool: CandidatePool) -> Scores:
+        """Every candidate's factors and score, and which of them pass the hard filters.
 
-        The hot loop, and the one place a score is computed: kept lean, every
-        signal one lookup in a table prepared for this consumer."""
-        card_factor, provider_factor, kinds = (
-            self._card_factor.get,
-            self._provider_factor.get,
-            self._kinds.get,
-        )
-        values, combine, now_ts = self._values.get, self._combine, self._now_ts
-        pacing = self._pacing
-        exp, floor, span = math.exp, FRESHNESS_FLOOR, FRESHNESS_SPAN
-        default_kind = (1.0, DEFAULT_DECAY_RATE)
-        organic: list[Row] = []
-        promotions: list[Row] = []
-        keep_organic, keep_promotion = organic.append, promotions.append
-        for position, candidate in enumerate(candidates):
-            card = card_factor(candidate.card_id, 1.0)
-            provider = provider_factor(candidate.provider_id, 1.0)
-            if (
-                not card
-                or not provider
-                or candidate.shown_from_ts > now_ts
-                or candidate.shown_until_ts <= now_ts
-            ):
-                continue
-            value = values(candidate.interests)
-            if value is None:
-                value = combine(candidate.interests)
-            if value <= 0:
-                continue
-            affinity, rate = kinds(candidate.kind, default_kind)
-            age = now_ts - candidate.aged_from_ts
-            rate = candidate.own_decay_rate or rate
-            freshness = floor + span * exp(-rate * age) if age > 0 else 1.0
-            lift = candidate.lift if now_ts <= candidate.lift_until_ts else 1.0
-            popularity = candidate.popularity
-            score = value * card * provider * affinity * popularity * freshness * lift
-            kind = candidate.kind
-            if kind == "promotion":  # paced in promotions(), which puts late ones first
-                keep_promotion((-score, -candidate.card_id, position, candidate))
-            elif kind != "survey" or pacing(candidate) is not None:  # held by caps or pace
-                keep_organic((-score, -candidate.card_id, position, candidate))
-            if factors is not None:
-                factors.append(
-                    {
-                        "interest": value,
-                        "kind": affinity,
-                        "provider": provider,
-                        "fatigue": card,
-                        "popularity": popularity,
-                        "freshness": freshness,
-                        "badge": lift,
-                    }
-                )
-        return organic, promotions
+        The one place a score is computed, over all the cards at once: each of this
+        consumer's preferences is looked up once per distinct provider, kind or set
+        of interests, then spread over the cards by their codes."""
+        numbers, now = pool.numbers, self._now_ts
+        interest = self._interest_values(pool.interests)[pool.interest_code]
+        provider = np.array([self._provider_factor.get(p, 1.0) for p in pool.providers])
+        provider = provider[pool.provider_code] if len(pool) else np.ones(0)
+        kinds = [self._kinds.get(kind, (1.0, DEFAULT_DECAY_RATE)) for kind in pool.kinds]
+        kind_table = np.array(kinds).reshape(-1, 2)[pool.kind_code]
+        kind, kind_rate = kind_table[:, 0], kind_table[:, 1]
+        fatigue = self._card_factors(numbers["card_id"])
+        own_rate = numbers["own_decay_rate"]
+        rate = np.where(own_rate > 0, own_rate, kind_rate)
+        age = now - numbers["aged_from"]
+        decayed = FRESHNESS_FLOOR + FRESHNESS_SPAN * np.exp(-rate * np.maximum(age, 0.0))
+        freshness = np.where(age > 0, decayed, 1.0)
+        badge = np.where(now <= numbers["lift_until"], numbers["lift"], 1.0)
+        popularity = numbers["popularity"]
+        factors = {
+            "interest": interest,
+            "kind": kind,
+            "provider": provider,
+            "fatigue": fatigue,
+            "popularity": popularity,
+            "freshness": freshness,
+            "badge": badge,
+        }
+        score = np.maximum(interest, 0.0) * fatigue * provider * kind * popularity
+        score *= freshness * badge
+        kept = (interest > 0) & (fatigue > 0) & (provider > 0)
+        kept &= (numbers["shown_from"] <= now) & (numbers["shown_until"] > now)
+        for position in np.flatnonzero(kept & pool.where_kind("survey")).tolist():
+            if self._pacing(pool.candidates[position]) is None:  # held by caps or pace
+                kept[position] = False
+        return Scores(pool, score, factors, kept)
 
-    def signals(self, candidate: Candidate) -> dict[str, float]:
-        """Each factor of the candidate's score (empty if a hard filter removes it)."""
-        factors: list[dict[str, float]] = []
-        self.score_all([candidate], factors)
-        return factors[0] if factors else {}
+    def _interest_values(self, interests: InterestSets) -> np.ndarray:
+        """What each set of interests is worth: nothing if any is muted, otherwise the
+        best one, each further positive one by a shrinking share, plus the strongest
+        dislike. Remembered for :meth:`match`."""
+        own = np.array([0.0, *map(self._slug_value, interests.slugs)])  # 0: the padding
+        values = np.sort(own[interests.matrix], axis=1)[:, ::-1]  # best first
+        shares = DIMINISHING ** np.arange(values.shape[1])
+        liked = (np.maximum(values, 0.0) * shares).sum(axis=1)
+        totals = liked + np.minimum(values[:, -1], 0.0)  # -inf for a muted interest
+        self._values.update(zip(interests.sets, totals.tolist(), strict=True))
+        return totals
+
+    def _card_factors(self, card_ids: np.ndarray) -> np.ndarray:
+        """Each card's own multiplier: 0 removes it (dismissed, answered, worn out),
+        below 1 is fatigue, 1 for the cards this consumer has nothing against."""
+        if not self._card_factor:
+            return np.ones(len(card_ids))
+        known = np.array(sorted(self._card_factor), dtype=np.float64)
+        factor = np.array([self._card_factor[int(card)] for card in known])
+        at = np.searchsorted(known, card_ids).clip(0, len(known) - 1)
+        return np.where(known[at] == card_ids, factor[at], 1.0)
 
     def match(self, interests: tuple[str, ...]) -> Match:
         """The card's value with the interest that best explains it."""
@@ -393,17 +466,19 @@ class Scorer:
             seen and provider not in seen
         )
 
-    def promotions(self, rows: list[Row]) -> list[Scored]:
+    def promotions(self, scores: Scores) -> list[Scored]:
         """The promotions this consumer may see now, most urgent first: only those
         whose targeting names them (a followed interest, or one below or above it),
         within both caps and even pacing; behind-pace ones get ahead."""
         paced = []
-        for negative, tiebreak, _, candidate in rows:
+        for position in scores.promoted().tolist():
+            scored = scores.at(position)
+            candidate = scored.candidate
             if self.match(candidate.interests).declared < PARENT_MATCH:
                 continue
             urgency = self._pacing(candidate)
             if urgency is not None:
-                paced.append((negative * urgency, tiebreak, Scored(candidate, -negative)))
+                paced.append((-scored.score * urgency, -candidate.card_id, scored))
         paced.sort(key=lambda t: t[:2])
         return [scored for _, _, scored in paced]
 
@@ -429,33 +504,9 @@ class Scorer:
 
     def _value(self, interests: tuple[str, ...]) -> float:
         found = self._values.get(interests)
-        return self._combine(interests) if found is None else found
-
-    def _combine(self, interests: tuple[str, ...]) -> float:
-        """What a card's interests are worth: nothing if any is muted, otherwise the
-        best one, each further positive one by a shrinking share, plus the strongest
-        dislike. Memoised per distinct tuple; written for speed, as a few thousand
-        distinct tuples can come by in one ranking."""
-        known = self._slug_values
-        try:
-            values = [known[slug] for slug in interests]
-        except KeyError:
-            values = [self._slug_value(slug) for slug in interests]
-        if len(values) == 2:  # most cards: their own topic and their provider's
-            best, other = values if values[0] >= values[1] else values[::-1]
-            total = best + DIMINISHING * other if other > 0 else max(best, 0.0) + min(other, 0.0)
-        else:
-            values.sort(reverse=True)  # likes first, then the strongest dislike last
-            total, share = 0.0, 1.0
-            for value in values:
-                if value <= 0:
-                    break
-                total += value * share
-                share *= DIMINISHING
-            if values and values[-1] < 0:
-                total += values[-1]  # -inf for a muted interest
-        self._values[interests] = total
-        return total
+        if found is None:
+            found = self._interest_values(InterestSets.of([interests]))[0].item()
+        return found
 
     def _slug(self, slug: str) -> _SlugValue:
         """The interest's value with the reason it gives: for explanations, so only the

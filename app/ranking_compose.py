@@ -21,12 +21,11 @@ asked for (the request path asks for one page and one card more):
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from app.ranking import Candidate
@@ -46,19 +45,34 @@ SIMILARITY_WEIGHTS = (0.6, 0.25, 0.15)  # shared interests, same kind, same prov
 
 
 class Scored:
-    """A card composition looks at: its score and its interests as a set."""
+    """A card composition looks at: its score, its interests as a set, and its
+    position among the candidates (where its factors are)."""
 
-    __slots__ = ("candidate", "score", "topics")
+    __slots__ = ("_similar", "candidate", "position", "score", "topics")
 
-    def __init__(self, candidate: Candidate, score: float) -> None:
+    def __init__(self, candidate: Candidate, score: float, position: int) -> None:
         self.candidate = candidate
         self.score = score
         self.topics = frozenset(candidate.interests)
+        self.position = position
+        self._similar: dict[int, float] = {}
+
+    def similarity(self, other: Scored) -> float:
+        """How alike the two cards are, remembered: a card stays among the candidates
+        for a position through several placements while the recent cards shift by one."""
+        found = self._similar.get(other.position)
+        if found is None:
+            found = self._similar[other.position] = _similarity(self, other)
+        return found
 
 
-# What scoring hands over for every card, cheap to build and to sort (best first):
-# (-score, -card id, input position, candidate).
-Row = tuple[float, int, int, "Candidate"]
+class Order(Protocol):
+    """Cards best first: composition reads a few hundred of thousands, so an order
+    may sort and make :class:`Scored` cards only as far as it is read."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rank: int) -> Scored: ...
 
 
 @dataclass
@@ -108,14 +122,14 @@ class _Page:
 
 
 def compose(
-    organic: list[Row],
+    organic: Order,
     promotions: list[Scored],
     *,
     limit: int | None,
     page_size: int,
     is_new: Callable[[Scored], bool],
 ) -> list[tuple[Scored, str | None]]:
-    """Lay out ``organic`` (rows in any order) with ``promotions`` (most urgent first) in
+    """Lay out ``organic`` (best first) with ``promotions`` (most urgent first) in
     their slots; each placed card comes with how it got there: ``"promotion"``,
     ``"explore"`` or None."""
     page = _Page(page_size)
@@ -146,41 +160,25 @@ def compose(
 
 
 class _Remaining:
-    """The cards not placed yet, best first, with cheap removal.
+    """The cards not placed yet, best first, with cheap removal; a card is read from
+    the order (and made a :class:`Scored`) once, when composition first looks at it."""
 
-    Composition looks at a few hundred of thousands of cards, so they are not
-    sorted up front: the rows are heapified (linear) and popped into a sorted
-    prefix only as far as composition reads. A row becomes a :class:`Scored`
-    only when composition looks at it."""
-
-    def __init__(self, rows: list[Row]) -> None:
-        heapq.heapify(rows)
-        self._heap = rows
-        self._sorted: list[Row] = []
+    def __init__(self, order: Order) -> None:
+        self._order = order
+        self._count = len(order)
         self._scored: dict[int, Scored] = {}
         self._taken: set[int] = set()
         self._head = 0
 
     def indexed(self) -> Iterator[tuple[int, Scored]]:
         index = self._head
-        while True:
+        while index < self._count:
             if index not in self._taken:
-                scored = self._at(index)
+                scored = self._scored.get(index)
                 if scored is None:
-                    return
+                    scored = self._scored[index] = self._order[index]
                 yield index, scored
             index += 1
-
-    def _at(self, index: int) -> Scored | None:
-        scored = self._scored.get(index)
-        if scored is None:
-            while index >= len(self._sorted):
-                if not self._heap:
-                    return None
-                self._sorted.append(heapq.heappop(self._heap))
-            negative, _, _, candidate = self._sorted[index]
-            scored = self._scored[index] = Scored(candidate, -negative)
-        return scored
 
     def first(self, test: Callable[[Scored], bool], depth: int | None = None) -> int | None:
         """The position of the best remaining card that passes ``test``, looking at no
@@ -229,7 +227,9 @@ def _most_relevant_and_different(remaining: _Remaining, page: _Page) -> int | No
             continue
         similarity = 0.0
         for other in recent:
-            similarity = max(similarity, _similarity(scored, other))
+            alike = scored.similarity(other)
+            if alike > similarity:
+                similarity = alike
         value = scored.score / top - DIVERSITY * similarity
         if value > best_value:
             best, best_value = index, value

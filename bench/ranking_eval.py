@@ -42,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
+from app.candidate_pool import CandidatePool
 from app.popularity import CardCounts, popularity_lifts, provider_totals
 from app.ranking import Candidate, Delivery, Profile, Scorer, candidate_slugs, rank
 from app.ranking_compose import PROMOTION_EVERY
@@ -327,8 +328,8 @@ def interest_match(
 
 def _filtered(scorer: Scorer, cands: list[Candidate]) -> list[Candidate]:
     """The app's hard filters, with nothing else of Plaza's ranking."""
-    organic, promotions = scorer.score_all(cands)
-    return [row[3] for row in organic + promotions]
+    kept = scorer.score(CandidatePool(cands)).kept
+    return [c for c, keep in zip(cands, kept.tolist(), strict=True) if keep]
 
 
 # --- The simulation ---------------------------------------------------------------------

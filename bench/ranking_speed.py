@@ -10,9 +10,10 @@ What is timed is what the request path does: ``rank(..., limit=page_size + 1)``.
 Printed: median and p99 for 5,000 candidates and, side by side, for the
 cheapest page that looks at every card (newest first, a heap over the dates)
 with Plaza's ratio to it; how that grows for 500, 1,500
-(the app's candidate limit), 5,000 and 50,000, the time to build the profile
-from the events, and a full ordering of 5,000 candidates (``rank`` without a
-limit, which is not on the request path).
+(the app's candidate limit), 5,000 and 50,000; how much of the 5,000 is laying
+the candidates out as columns (:class:`app.candidate_pool.CandidatePool`, inside
+``rank``); the time to build the profile from the events, and a full ordering of
+5,000 candidates (``rank`` without a limit, which is not on the request path).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.affinity import EventRecord, affinities_from_events
+from app.candidate_pool import CandidatePool
 from app.ranking import Candidate, Delivery, Profile, candidate_slugs, rank
 from cards.taxonomy import Taxonomy, default_taxonomy
 
@@ -169,6 +171,7 @@ def main() -> None:
         "newest_first_5000": floor,
         "ratio_to_newest_first_5000": round(growth["5000"]["median_ms"] / floor["median_ms"], 1),
         "growth": growth,
+        "columns_5000": summary(timings(lambda: CandidatePool(pools[5_000]), args.repeat)),
         "profile_from_500_events": summary(
             timings(lambda: affinities_from_events(events, NOW), 50)
         ),
@@ -184,6 +187,7 @@ def main() -> None:
         f"  newest first, 5,000 (the floor): {_line(figures['newest_first_5000'])}"
         f"   Plaza / floor: {figures['ratio_to_newest_first_5000']}x"
     )
+    print(f"  of which columns, 5,000: {_line(figures['columns_5000'])}")
     print("  growth:")
     for n, row in figures["growth"].items():
         print(f"    {int(n):>6,} candidates: {_line(row)}")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.affinity import Affinities
+from app.candidate_pool import CandidatePool, Interned
 from app.ranking import DIMINISHING, FATIGUE_LIMIT, Candidate, Delivery, Profile, Scorer, rank
 from app.ranking_compose import (
     MAX_RUN_PER_PROVIDER,
@@ -276,3 +279,41 @@ def test_several_interests_add_up_with_diminishing_returns(profile, interests):
     expected = sum(v * DIMINISHING**n for n, v in enumerate(liked)) + min(0.0, alone[-1])
     combined = scorer.match(tuple(interests)).value  # 0 when the card is not worth showing
     assert combined == (pytest.approx(expected) if expected > 0 else 0.0)
+
+
+@settings(max_examples=200)
+@given(candidates())
+def test_a_pool_keeps_each_cards_provider_kind_and_interests(cards):
+    """Ranking reads cards as columns of codes; every card must decode to itself."""
+    pool = CandidatePool(cards)
+    for i, card in enumerate(cards):
+        assert pool.providers[pool.provider_code[i]] == card.provider_id
+        assert pool.kinds[pool.kind_code[i]] == card.kind
+        code = pool.interest_code[i]
+        assert pool.interests.sets[code] == card.interests
+        row = pool.interests.matrix[code]
+        assert [pool.interests.slugs[n - 1] for n in row if n] == list(card.interests)
+        assert pool.numbers["card_id"][i] == card.card_id
+
+
+@settings(max_examples=150)
+@given(profiles(), candidates())
+def test_the_feed_is_the_same_however_far_ahead_scores_are_sorted(profile, cards):
+    """Scores are sorted only as far as composition reads; reading further must not
+    change a single position."""
+    everything = [r.candidate.card_id for r in rank(profile, cards, NOW, TAXONOMY)]
+    with mock.patch("app.ranking.SORTED_AHEAD", 2):
+        lazily = [r.candidate.card_id for r in rank(profile, cards, NOW, TAXONOMY)]
+    assert lazily == everything
+
+
+def test_interning_from_many_threads_gives_each_value_one_id():
+    """Request threads build candidates at once; two sets of interests must never
+    share an id, or a card would be ranked for another card's topics."""
+    table: Interned[tuple[str, ...]] = Interned()
+    values = [(f"topic-{n}", "shoes") for n in range(2_000)]
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda batch: [table.id(v) for v in batch], [values] * 8))
+    assert all(batch == ids[0] for batch in ids)
+    assert sorted(ids[0]) == list(range(len(values)))
+    assert [table.values[i] for i in ids[0]] == values
