@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 COLUMNS = (
     "card_id",
-    "provider_id",
+    "provider",  # an id from PROVIDERS
     "kind",  # an id from KINDS
     "interests",  # an id from INTEREST_SETS
     "shown_from",
@@ -52,7 +52,7 @@ class Interned(Generic[Value]):
     thousands of them with one numpy call instead of a dictionary lookup each.
 
     The table only grows, with the distinct values the process meets: a few card
-    kinds, and the combinations of interests its catalog's cards carry (bounded by
+    kinds, its providers, and the combinations of interests its cards carry (bounded by
     what providers publish, a few thousand in practice)."""
 
     def __init__(self) -> None:
@@ -96,6 +96,7 @@ class InternedInterestSets(Interned[tuple[str, ...]]):
         return matrix
 
 
+PROVIDERS: Interned[int] = Interned()
 KINDS: Interned[str] = Interned()
 INTEREST_SETS = InternedInterestSets()
 
@@ -117,7 +118,7 @@ def pack_row(
     """One candidate's numbers, in :data:`COLUMNS` order."""
     return _PACK(
         card_id,
-        provider_id,
+        PROVIDERS.id(provider_id),
         KINDS.id(kind),
         INTEREST_SETS.id(interests),
         shown_from,
@@ -146,14 +147,12 @@ class CandidatePool:
             for start in range(0, len(candidates), CHUNK)
         ] or [np.zeros(0, _ROW)]
         self.numbers = {name: np.concatenate([c[name] for c in chunks]) for name in COLUMNS}
-        # The distinct values of each coded column, and each card's position among them.
-        numbers = self.numbers
-        providers, self.provider_code = np.unique(numbers["provider_id"], return_inverse=True)
-        self.providers: list[int] = providers.astype(np.int64).tolist()
-        kinds, self.kind_code = np.unique(numbers["kind"], return_inverse=True)
-        self.kinds = [KINDS.values[k] for k in kinds.astype(np.intp).tolist()]
-        sets, self.interest_code = np.unique(numbers["interests"], return_inverse=True)
-        self.interests = InterestSets(sets.astype(np.intp))
+        providers, self.provider_code = _distinct(self.numbers["provider"])
+        self.providers = [PROVIDERS.values[p] for p in providers.tolist()]
+        kinds, self.kind_code = _distinct(self.numbers["kind"])
+        self.kinds = [KINDS.values[k] for k in kinds.tolist()]
+        sets, self.interest_code = _distinct(self.numbers["interests"])
+        self.interests = InterestSets(sets)
 
     def __len__(self) -> int:
         return len(self.candidates)
@@ -165,6 +164,15 @@ class CandidatePool:
         return self.kind_code == self.kinds.index(kind)
 
 
+def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct interned ``ids``, ascending, and each one's position among them.
+    Interned ids are small, so a table of the ids present does it without a sort."""
+    ids = ids.astype(np.intp)
+    present = np.zeros(ids.max(initial=-1) + 1, dtype=bool)
+    present[ids] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[ids]
+
+
 class InterestSets:
     """Distinct sets of interests, and each as a row of 1-based positions in ``slugs``
     (0 pads the shorter rows): a consumer's value for every slug, looked up once,
@@ -174,7 +182,7 @@ class InterestSets:
         """``ids``: the sets' ids in :data:`INTEREST_SETS`."""
         self.sets = [INTEREST_SETS.values[i] for i in ids.tolist()]
         rows = INTEREST_SETS.matrix()[ids]
-        used, positions = np.unique(np.append(rows, 0), return_inverse=True)  # 0 comes first
+        used, positions = _distinct(np.append(rows, 0))  # slug id 0, the padding, comes first
         self.matrix = positions[:-1].reshape(rows.shape)
         self.slugs = [INTEREST_SETS.slugs.values[i] for i in used[1:].tolist()]
 

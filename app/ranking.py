@@ -437,8 +437,9 @@ class Scorer:
         below 1 is fatigue, 1 for the cards this consumer has nothing against."""
         if not self._card_factor:
             return np.ones(len(card_ids))
-        known = np.array(sorted(self._card_factor), dtype=np.float64)
-        factor = np.array([self._card_factor[int(card)] for card in known])
+        ordered = sorted(self._card_factor.items())
+        known = np.array([card for card, _ in ordered], dtype=np.float64)
+        factor = np.array([value for _, value in ordered])
         at = np.searchsorted(known, card_ids).clip(0, len(known) - 1)
         return np.where(known[at] == card_ids, factor[at], 1.0)
 
