@@ -220,6 +220,21 @@ def rank(
     return ranked
 
 
+def feed_scores(
+    profile: Profile, pool: CandidatePool, now: datetime, taxonomy: Taxonomy
+) -> dict[int, float]:
+    """Card id -> score, for the cards in ``pool`` the feed would show this consumer at
+    all (the hard filters, and a promotion's targeting and caps), without laying out
+    a page: notifications rank one pool of news for thousands of consumers."""
+    scorer = Scorer(profile, now, taxonomy)
+    scores = scorer.score(pool)
+    shown = {scored.candidate.card_id: scored.score for scored in scorer.promotions(scores)}
+    positions = scores.organic().tolist()
+    card_ids = (pool.candidates[position].card_id for position in positions)
+    shown.update(zip(card_ids, scores.score[positions].tolist(), strict=True))
+    return shown
+
+
 def explain(
     profile: Profile, candidate: Candidate, taxonomy: Taxonomy, now: datetime
 ) -> tuple[Reason, ...]:
@@ -294,9 +309,13 @@ class Scores:
         """Positions of the kept promotions."""
         return np.flatnonzero(self.kept & self._promotion)
 
+    def organic(self) -> np.ndarray:
+        """Positions of the kept ordinary cards and surveys."""
+        return np.flatnonzero(self.kept & ~self._promotion)
+
     def best_first(self) -> BestFirst:
         """The kept ordinary cards and surveys, best first."""
-        return BestFirst(self, np.flatnonzero(self.kept & ~self._promotion))
+        return BestFirst(self, self.organic())
 
     def signals(self, position: int) -> dict[str, float]:
         """Each factor of the card's score (empty if a hard filter removes it)."""

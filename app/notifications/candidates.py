@@ -5,7 +5,7 @@ when a refresh inserts a card but become visible only when it commits, so a
 card with a lower id can appear after a higher one: the cursor therefore
 only moves past cards older than ``SETTLE``, and the cards above it that were
 already handled are remembered in ``notification_source`` (which also makes a
-retried or concurrent run harmless). Each consumer's candidates are ranked
+retried or concurrent run harmless). Each consumer's candidates are scored
 with the feed's own ranking, so a muted interest, a hidden provider or a
 dismissed card never notifies, and only cards that rank high go out instantly.
 """
@@ -22,6 +22,7 @@ from sqlalchemy import String, cast, delete, exists, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.candidate_pool import CandidatePool
 from app.feed_query import as_candidate, load_profiles
 from app.models import Card, CardInterest, CardState, ConsumerInterest, InterestState, Role, User
 from app.notifications.catalog import CATEGORY_BY_KIND, Category
@@ -29,7 +30,7 @@ from app.notifications.config import NotifyConfig
 from app.notifications.models import Notification, NotificationCursor, NotificationSource
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
-from app.ranking import Profile, rank
+from app.ranking import Profile, feed_scores
 from cards.taxonomy import Taxonomy
 
 CURSOR = "cards"
@@ -172,12 +173,17 @@ def _enqueue(
     audience = _audience(db, news, interests, taxonomy)
     recipients = load_recipients(db, audience, now, cfg.digest_hour)
     users = list(audience)
+    # One pool of every news card, scored for each consumer in turn.
+    cards = {item.card.id or 0: item.card for item in news}
+    pool = CandidatePool([as_candidate(card, interests.get(i, ())) for i, card in cards.items()])
     rows = []
     for start in range(0, len(users), PROFILE_BATCH):
         batch = users[start : start + PROFILE_BATCH]
         profiles = load_profiles(db, batch, taxonomy=taxonomy, now=now)
         for user_id in batch:
-            events = _ranked_events(profiles[user_id], audience[user_id], interests, now, taxonomy)
+            profile = profiles[user_id]
+            scores = feed_scores(profile, pool, now, taxonomy)
+            events = _ranked_events(profile, audience[user_id], scores)
             rows += plan(
                 recipients[user_id],
                 events,
@@ -237,17 +243,12 @@ def _audience(
 
 
 def _ranked_events(
-    profile: Profile,
-    items: list[CardNews],
-    interests: dict[int, list[str]],
-    now: datetime,
-    taxonomy: Taxonomy,
+    profile: Profile, items: list[CardNews], scores: dict[int, float]
 ) -> list[Event]:
-    """The consumer's items as the feed would rank them; what the feed would not show
-    (muted, hidden, dismissed) is dropped. A price drop on a saved card stays even if
-    it no longer matches an interest: saving it was the consumer's own choice."""
-    candidates = [as_candidate(item.card, interests.get(item.card.id or 0, ())) for item in items]
-    scores = {r.candidate.card_id: r.score for r in rank(profile, candidates, now, taxonomy)}
+    """The consumer's items with the scores the feed gives them (``scores``); what the
+    feed would not show (muted, hidden, dismissed) is dropped. A price drop on a saved
+    card stays even if it no longer matches an interest: saving it was the consumer's
+    own choice."""
     events = []
     for item in items:
         card_id = item.card.id or 0

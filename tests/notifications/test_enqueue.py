@@ -120,3 +120,21 @@ def test_the_feeds_ranking_decides_who_hears_what(world, notify, db, monkeypatch
     people = crowd(world, notify, db, now)
     enqueue(notify, now + timedelta(minutes=2))
     assert outbox(db, people) == EXPECTED
+
+
+def test_a_promotion_alone_in_the_news_reaches_the_shoppers_it_targets(world, notify, db):
+    """Whether a promotion is news for someone is its targeting's call, not whether
+    enough ordinary cards came in at the same time to give it a sponsored slot."""
+    now = datetime.now(UTC)
+    people = {
+        "runner": notify.consumer(world, "runner@example.com", follows=("shoes/running",)),
+        "cook": notify.consumer(world, "cook@example.com", follows=("home/kitchen",)),
+    }
+    enqueue(notify, now)  # the first run only sets where the scan starts
+    sponsor = world.provider("Trail Days", kind="promotion")
+    world.cards(sponsor, 1, interests=("shoes/running",), age_hours=0.1)
+    enqueue(notify, now + timedelta(minutes=2))
+    heard = outbox(db, people)
+    assert {kind for _, kind, _, _ in heard["runner"]} == {"card"}
+    assert ("in_app", "card", "instant", "sent") in heard["runner"]
+    assert "cook" not in heard
