@@ -126,11 +126,14 @@ def _new_cards(
 
 
 def _price_drops(db: Session, now: datetime) -> list[CardNews]:
-    """Saved cards whose price fell: news for whoever saved them, once per new price."""
+    """Saved cards whose price fell: news for whoever saved them (and can still sign
+    in: a removed or deactivated account hears nothing), once per new price."""
     rows = db.exec(
         select(Card, CardState.user_id)
         .join(CardState, col(CardState.card_id) == Card.id)
+        .join(User, col(User.id) == CardState.user_id)
         .where(
+            col(User.active).is_(True),
             col(CardState.saved_at).is_not(None),
             Card.badge == "price_drop",
             col(Card.updated_at) >= now - PRICE_LOOKBACK,

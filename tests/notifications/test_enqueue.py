@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from app.models import CardState, ConsumerInterest, Event, EventKind, InterestState, ProviderBlock
+from app.models import (
+    CardState,
+    ConsumerInterest,
+    Event,
+    EventKind,
+    InterestState,
+    ProviderBlock,
+    User,
+)
 from app.notifications import candidates
 from app.notifications.candidates import enqueue_card_news
 from app.notifications.config import notify_config
@@ -138,3 +146,27 @@ def test_a_promotion_alone_in_the_news_reaches_the_shoppers_it_targets(world, no
     assert {kind for _, kind, _, _ in heard["runner"]} == {"card"}
     assert ("in_app", "card", "instant", "sent") in heard["runner"]
     assert "cook" not in heard
+
+
+def test_a_deactivated_account_hears_nothing_of_a_price_drop_it_saved(world, notify, db):
+    """Staff removed the account: what it saved must not keep notifying it."""
+    now = datetime.now(UTC)
+    people = {
+        "saver": notify.consumer(world, "saver@example.com", follows=("home",)),
+        "gone": notify.consumer(world, "gone@example.com", follows=("home",)),
+    }
+    enqueue(notify, now)
+    brew = world.provider("Brew")
+    (kettle,) = world.cards(brew, 1, interests=("home/kitchen",))
+    for user_id in people.values():
+        db.add(CardState(user_id=user_id, card_id=kettle, saved_at=now))
+    db.get(User, people["gone"]).active = False
+    db.commit()
+    enqueue(notify, now + timedelta(minutes=1))
+    db.exec(Notification.__table__.delete())  # type: ignore[attr-defined]
+    db.commit()
+    world.cards(brew, 1, price="40.00", interests=("home/kitchen",))
+    enqueue(notify, now + timedelta(minutes=2))
+    heard = outbox(db, people)
+    assert ("in_app", "price", "instant", "sent") in heard["saver"]
+    assert "gone" not in heard
