@@ -129,8 +129,8 @@ def _lockout_seconds(session: Session, email: str, ip: str, now: datetime) -> in
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
-    if current_user.is_authenticated:
-        return redirect(url_for("feed.home"))
+    if current_user.is_authenticated:  # a link that asked them to sign in goes on
+        return redirect(same_site_path(request.args.get("next")) or _home_for(current_user))
     form = LoginForm()
     if not form.validate_on_submit():
         return _form_page("auth/login.html", form)

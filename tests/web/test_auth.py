@@ -127,3 +127,14 @@ def test_login_returns_to_the_page_it_came_from(world):
         data={"email": "shopper@example.com", "password": world.password, "csrf_token": token},
     )
     assert response.status_code == 303 and response.headers["Location"] == "/saved"
+
+
+def test_a_signed_in_shopper_following_a_sign_in_link_goes_where_it_points(world):
+    """A link sent to /login?next=... (an invitation, a digest) must not drop someone who
+    is already signed in on the home page; a hostile next still goes nowhere else."""
+    world.consumer()
+    world.login()
+    response = world.client.get("/login?next=/saved")
+    assert response.status_code == 302 and response.headers["Location"] == "/saved"
+    response = world.client.get("/login", query_string={"next": "//evil.example/steal"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
