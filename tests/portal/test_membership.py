@@ -244,6 +244,7 @@ def test_a_signed_in_shopper_joins_with_one_button(app, db, world, partners, acm
     offer = page(shopper.get(link))
     assert "Join Acme Outfitters as shopper@example.com" in offer
     assert offer.count('type="submit" class="button wide"') == 1 and 'name="password"' not in offer
+    assert 'aria-label="Main"' not in offer  # one decision: no shopper tabs leading away
     joined = shopper.post(
         link, data={"csrf_token": partners.csrf(shopper, link), "email": "shopper@example.com"}
     )
