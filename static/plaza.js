@@ -67,7 +67,8 @@
   });
 
   // Portal forms: a field only some values of a choice need (data-needed-with names the
-  // choice, data-needed-for lists those values) hides while another value is chosen.
+  // choice, data-needed-for lists those values) hides while another value is chosen, and
+  // its controls are disabled so that what was typed there before is not sent.
   // With nothing chosen, with an error on the field, or without this file, it shows.
   function showNeededFields(root) {
     root.querySelectorAll("[data-needed-with]").forEach(function (field) {
@@ -76,6 +77,9 @@
       var needed = JSON.parse(field.dataset.neededFor || "[]");
       field.hidden = Boolean(choice && choice.value) && !field.classList.contains("field--error") &&
         needed.indexOf(choice.value) < 0;
+      field.querySelectorAll("input, select, textarea").forEach(function (control) {
+        control.disabled = field.hidden;
+      });
     });
   }
   document.addEventListener("change", function (event) {

@@ -98,9 +98,11 @@ def test_a_retailer_on_a_phone_registers_a_channel_that_fills_feeds_and_reads_re
         "Choose…", "A channel's uploads", "A playlist", "A search"
     ]  # fmt: skip
     assert portal.get_by_label("Search words").is_visible()  # nothing chosen: every field
+    portal.get_by_label("Search words").fill("typed before choosing")
     videos_from.select_option(label="A channel's uploads")
     assert portal.get_by_text("(needed for “A channel's uploads”)").is_visible()
     assert not portal.get_by_label("Search words").is_visible()
+    assert portal.get_by_label("Search words").is_disabled()  # so the words are not sent
     assert not portal.get_by_label("Playlist ID").is_visible()
     portal.get_by_label("Channel ID").fill(youtube_channel.channel_id)
     portal.locator("#f-interests summary", has_text=re.compile("^Shoes")).click()
@@ -117,6 +119,7 @@ def test_a_retailer_on_a_phone_registers_a_channel_that_fills_feeds_and_reads_re
     portal.get_by_role("button", name="Save").click()
     portal.wait_for_url(re.compile(r"/portal/acme/providers/\d+$"))
     assert f"{PROVIDER} is saved." in portal.locator(".flashes").inner_text()
+    assert "typed before choosing" not in portal.locator("dl.settings").inner_text()
     steps.done(portal, "saved")
 
     # The worker's next tick fills the provider; the list shows it healthy.
