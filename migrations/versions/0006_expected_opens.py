@@ -1,7 +1,8 @@
 """popularity: expected opens, the opens the viewers' usual open rates would have given
 
-Counts rolled up before this start at zero expected opens: popularity treats a
-provider or card without any as unknown until the worker has counted new events.
+Counts rolled up before this did not record who was shown what: their impressions
+count as shown to average viewers, expecting the table's overall open rate, until
+the window forgets them.
 
 Revision ID: 0006
 Revises: 0005
@@ -26,6 +27,10 @@ def upgrade() -> None:
             batch_op.add_column(
                 sa.Column('expected_opens', sa.Float(), server_default='0', nullable=False)
             )
+        op.execute(
+            f"UPDATE {table} SET expected_opens = impressions * COALESCE("
+            f"(SELECT CAST(SUM(opens) AS FLOAT) / NULLIF(SUM(impressions), 0) FROM {table}), 0)"
+        )
 
 
 def downgrade() -> None:
