@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 CARD_PRIOR_OPENS = 3.0  # a card's own ratio outweighs its provider's after 3 expected opens
 PROVIDER_PRIOR_OPENS = 12.0
-STRENGTH = 1.5  # the multiplier is the smoothed ratio to this power
+STRENGTH = 1.25  # the multiplier is the smoothed ratio to this power
 MULTIPLIER_RANGE = (0.4, 2.5)
 # A viewer's usual open rate, smoothed towards this rate as if they had already been
 # shown this many cards: a new shopper's first open does not make them a heavy opener.
