@@ -1,5 +1,10 @@
 """Recent impressions and opens per card and per provider, rolled up by the worker.
 
+Each impression also counts the opens its viewer usually gives a card
+(:func:`app.popularity.viewer_rate` of their impressions and opens in the
+window, as of the batch it is counted in), so that popularity can tell a card
+that shoppers open more than usual from one shown to shoppers who open a lot.
+
 Counting them from the event log on every feed page meant a GROUP BY over
 every impression ever recorded of up to 1,500 cards: the slowest part of a
 page once there are millions of events, and a count that never forgets. The
@@ -39,12 +44,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, text, update
+from sqlalchemy import Float, case, cast, delete, func, text, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.db import dialect_insert, utc_day
 from app.models import Card, Event, EventKind
-from app.popularity import CardCounts, Tally
+from app.popularity import VIEWER_PRIOR_IMPRESSIONS, VIEWER_PRIOR_RATE, CardCounts, Tally
 from app.popularity_models import (
     CardPopularity,
     CardPopularityDay,
@@ -113,9 +119,11 @@ def _sums(
         return {}
     owner = getattr(table, key)
     rows = db.exec(
-        select(owner, table.impressions, table.opens).where(col(owner).in_(list(wanted)))
+        select(owner, table.impressions, table.opens, table.expected_opens).where(
+            col(owner).in_(list(wanted))
+        )
     )
-    return {found: Tally(shown, opened) for found, shown, opened in rows}
+    return {found: Tally(shown, opened, expected) for found, shown, opened, expected in rows}
 
 
 def _start_progress(db: Session) -> None:
@@ -179,27 +187,63 @@ def _count_next_batch(db: Session, now: datetime, newest: int, batch: int) -> in
         col(Event.provider_id).is_not(None),
         col(Event.created_at) >= datetime.combine(window_start(now), time(), UTC),
     )
+    viewers = _viewer_rates(now, end, in_batch)
     for key, sums, days in SCOPES:
-        _add(db, days, (getattr(Event, key), utc_day(db, Event.created_at)), in_batch)
-        _add(db, sums, (getattr(Event, key),), in_batch)
+        _add(db, days, (getattr(Event, key), utc_day(db, Event.created_at)), in_batch, viewers)
+        _add(db, sums, (getattr(Event, key),), in_batch, viewers)
     counted = db.exec(select(func.count()).where(*in_batch)).one()
     db.commit()
     return counted
 
 
-def _add(db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events: Any) -> None:
-    """Add the impressions and opens among ``events``, grouped ``by`` the table's key
-    (the same columns, in order), to ``table``, in one statement."""
+def _viewer_rates(now: datetime, end: int, in_batch: tuple[Any, ...]) -> Any:
+    """Each consumer with events in the batch, and the opens one impression to them is
+    worth: their impressions and opens in the window up to the batch's last event,
+    smoothed as :func:`app.popularity.viewer_rate` does."""
+    mine = aliased(Event)
+    opens = func.sum(case((col(mine.kind) == EventKind.OPEN, 1), else_=0))
+    prior_opens = VIEWER_PRIOR_RATE * VIEWER_PRIOR_IMPRESSIONS
+    rate = (cast(opens, Float) + prior_opens) / (
+        cast(func.count() - opens, Float) + VIEWER_PRIOR_IMPRESSIONS
+    )
+    return (
+        select(col(mine.user_id).label("viewer"), rate.label("rate"))
+        .where(
+            col(mine.user_id).in_(select(Event.user_id).where(*in_batch)),
+            col(mine.id) <= end,
+            col(mine.kind).in_((EventKind.IMPRESSION, EventKind.OPEN)),
+            col(mine.card_id).is_not(None),
+            col(mine.created_at) >= datetime.combine(window_start(now), time(), UTC),
+        )
+        .group_by(mine.user_id)
+        .subquery()
+    )
+
+
+def _add(
+    db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events: Any, viewers: Any
+) -> None:
+    """Add the impressions, opens and expected opens among ``events``, grouped ``by``
+    the table's key (the same columns, in order), to ``table``, in one statement."""
     opens = func.sum(case((col(Event.kind) == EventKind.OPEN, 1), else_=0))
-    counts = select(*by, func.count() - opens, opens).where(*events).group_by(*by)
+    expected = func.sum(case((col(Event.kind) == EventKind.IMPRESSION, viewers.c.rate), else_=0.0))
+    counts = (
+        select(*by, func.count() - opens, opens, expected)
+        .join(viewers, viewers.c.viewer == Event.user_id)
+        .where(*events)
+        .group_by(*by)
+    )
     key = [column.name for column in table.__table__.primary_key]  # type: ignore[attr-defined]
-    insert = dialect_insert(db)(table).from_select([*key, "impressions", "opens"], counts)
+    insert = dialect_insert(db)(table).from_select(
+        [*key, "impressions", "opens", "expected_opens"], counts
+    )
     db.execute(
         insert.on_conflict_do_update(
             index_elements=key,
             set_={
                 "impressions": table.impressions + insert.excluded.impressions,
                 "opens": table.opens + insert.excluded.opens,
+                "expected_opens": table.expected_opens + insert.excluded.expected_opens,
             },
         )
     )
@@ -221,6 +265,7 @@ def _forget_old_days(db: Session, since: date) -> int:
                 getattr(days, key).label("owner"),
                 func.sum(days.impressions).label("impressions"),
                 func.sum(days.opens).label("opens"),
+                func.sum(days.expected_opens).label("expected_opens"),
             )
             .where(col(days.day) < since)  # type: ignore[attr-defined]
             .group_by(getattr(days, key))
@@ -232,6 +277,7 @@ def _forget_old_days(db: Session, since: date) -> int:
             .values(
                 impressions=sums.impressions - old.c.impressions,
                 opens=sums.opens - old.c.opens,
+                expected_opens=sums.expected_opens - old.c.expected_opens,
             )
         )
         gone = db.execute(delete(days).where(col(days.day) < since))  # type: ignore[attr-defined]

@@ -1,9 +1,9 @@
 """Tables of the popularity rollup (kept by :mod:`app.popularity_counts`).
 
-Each card and each provider has a row per UTC day with the impressions and opens
-counted that day, and one row with their sum over the days still kept: the feed
-reads the sums, one row per candidate and per provider, and forgetting a day
-takes it off the sums as it deletes it. Both change in the same transactions, so
+Each card and each provider has a row per UTC day with the impressions, opens and
+expected opens counted that day, and one row with their sum over the days still
+kept: the feed reads the sums, one row per candidate and per provider, and
+forgetting a day takes it off the sums as it deletes it. Both change in the same transactions, so
 a sum always equals its days.
 
 The counts are anonymous: no consumer is in them, so they may outlive the events
@@ -26,6 +26,9 @@ from sqlmodel import Field, SQLModel
 class PopularityCounts(SQLModel):
     impressions: int = 0
     opens: int = 0
+    # The opens the impressions' viewers would usually have given: each impression counts
+    # its viewer's own open rate (app.popularity.viewer_rate) when it was rolled up.
+    expected_opens: float = 0.0
 
 
 class CardPopularity(PopularityCounts, table=True):

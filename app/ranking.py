@@ -15,7 +15,8 @@ A card's score is a product of factors, each near 1 when it knows nothing:
 - **kind** and **provider**: learned affinities;
 - **freshness**: a half-life per kind; promotions and surveys age from the
   start of their own flight; new products and price drops are lifted;
-- **popularity**: a smoothed open rate (:mod:`app.popularity`);
+- **popularity**: smoothed opens over the opens the card's viewers usually
+  give (:mod:`app.popularity`);
 - **fatigue**: a card shown again and again without an open sinks, then leaves.
 
 Hard filters (muted interests, hidden providers, dismissed cards, answered

@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
 from app.candidate_pool import CandidatePool
-from app.popularity import CardCounts, popularity_lifts, provider_totals
+from app.popularity import CardCounts, popularity_lifts, provider_totals, viewer_rate
 from app.ranking import Candidate, Delivery, Profile, Scorer, candidate_slugs, rank
 from app.ranking_compose import PROMOTION_EVERY
 from cards.taxonomy import Taxonomy, default_taxonomy
@@ -301,6 +301,10 @@ class Method:
     states: dict[int, State] = field(default_factory=dict)
     shown: Counter[int] = field(default_factory=Counter)  # impressions in the simulation
     opened: Counter[int] = field(default_factory=Counter)
+    expected: Counter[int] = field(default_factory=Counter)  # opens the viewers' rates give
+    pages: list[tuple[int, list[int]]] = field(default_factory=list)  # today's, not rolled up
+    viewer_shown: Counter[int] = field(default_factory=Counter)  # per shopper
+    viewer_opened: Counter[int] = field(default_factory=Counter)
     delivered: Counter[int] = field(default_factory=Counter)  # promotions, today
 
 
@@ -350,6 +354,9 @@ class Simulation:
         self.recency = {c.id: n for n, c in enumerate(newest)}  # 0 = the newest card
         self.negative_born = {c.id: -c.born for c in self.catalog.cards}  # for bisect
         self.base: dict[int, tuple[list[int], list[int]]] = {}  # shopper -> _newest
+        # The history's viewers opened at the history's average rate.
+        history = [c.history for c in self.catalog.cards]
+        self.history_rate = sum(o for _, o in history) / max(1, sum(i for i, _ in history))
 
     def session(self, method: Method, day: int) -> dict[str, float]:
         today = START + timedelta(days=day)
@@ -372,6 +379,7 @@ class Simulation:
             small.extend(c.provider.id in self.small for c in cards)
             shown_cards.update(page)
             self._behave(rng, method, shopper, state, cards, now)
+        self._roll_up(method)
         target = self._promotion_target(today)
         delivered = sum(method.delivered.values())
         return {
@@ -391,6 +399,7 @@ class Simulation:
                 c.provider.id,
                 c.history[0] + method.shown[c.id],
                 c.history[1] + method.opened[c.id],
+                c.history[0] * self.history_rate + method.expected[c.id],
             )
             for c in self.catalog.cards
         ]
@@ -409,6 +418,15 @@ class Simulation:
             )
             for c in self.catalog.cards
         }
+
+    def _roll_up(self, method: Method) -> None:
+        """As the app's worker does: each of the day's impressions expects the opens of
+        its viewer's usual rate, from their impressions and opens counted so far."""
+        for shopper_id, page in method.pages:
+            rate = viewer_rate(method.viewer_opened[shopper_id], method.viewer_shown[shopper_id])
+            for card_id in page:
+                method.expected[card_id] += rate
+        method.pages.clear()
 
     def _profile(self, method: Method, shopper: Shopper, state: State, now: datetime) -> Profile:
         learned = affinities_from_events(state.events, now) if method.learns else NO_AFFINITIES
@@ -499,6 +517,8 @@ class Simulation:
     ) -> None:
         """Look down the page, attention fading with position, and act on what appeals."""
         state.seen_today.clear()
+        method.pages.append((shopper.id, [card.id for card in cards]))
+        method.viewer_shown[shopper.id] += len(cards)
         for position, card in enumerate(cards):
             record = _recorder(state, card, now)
             record("impression")
@@ -514,6 +534,7 @@ class Simulation:
                 record("answer")
             elif rng.random() < min(0.85, 0.45 * u):
                 method.opened[card.id] += 1
+                method.viewer_opened[shopper.id] += 1
                 record("open")
                 if rng.random() < min(0.6, 0.25 * u):
                     record("save")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.affinity import (
     HALF_LIFE,
     INTEREST_BOUND,
@@ -13,7 +15,15 @@ from app.affinity import (
     affinities_from_events,
     lineage,
 )
-from app.popularity import MULTIPLIER_RANGE, CardCounts, Tally, popularity_lifts, provider_totals
+from app.popularity import (
+    MULTIPLIER_RANGE,
+    VIEWER_PRIOR_RATE,
+    CardCounts,
+    Tally,
+    popularity_lifts,
+    provider_totals,
+    viewer_rate,
+)
 from cards.taxonomy import default_taxonomy
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
@@ -113,11 +123,12 @@ def test_not_interested_weighs_hardest_on_the_named_topic():
 
 def test_popularity_is_smoothed_towards_the_provider_then_the_average():
     counts = [
-        CardCounts(1, provider_id=1, impressions=1000, opens=200),  # a hit
+        CardCounts(1, provider_id=1, impressions=1000, opens=200, expected_opens=100),  # a hit
         CardCounts(2, provider_id=1, impressions=0, opens=0),  # its sibling, brand new
-        CardCounts(3, provider_id=2, impressions=1000, opens=60),
+        CardCounts(3, provider_id=2, impressions=1000, opens=90, expected_opens=100),
         CardCounts(4, provider_id=2, impressions=0, opens=0),
-        CardCounts(5, provider_id=3, impressions=3, opens=3),  # lucky, but three is little
+        # Opened three times as often as usual, but three impressions are little to go on.
+        CardCounts(5, provider_id=3, impressions=3, opens=1, expected_opens=0.3),
     ]
     lift = popularity_lifts(counts, provider_totals(counts))
     low, high = MULTIPLIER_RANGE
@@ -130,10 +141,29 @@ def test_a_providers_rate_comes_from_all_its_cards_not_only_those_being_ranked()
     # Two unseen cards: one from a provider whose other cards are opened a lot, one
     # from a provider whose cards are ignored; neither provider's hits are candidates.
     unseen = [CardCounts(1, provider_id=1, impressions=0, opens=0), CardCounts(2, 2, 0, 0)]
-    providers = {1: Tally(impressions=5000, opens=1000), 2: Tally(impressions=5000, opens=50)}
+    providers = {1: Tally(5000, opens=1000, expected_opens=500), 2: Tally(5000, 50, 500)}
     lift = popularity_lifts(unseen, providers)
     assert lift[1] > 1.0 > lift[2]
     assert popularity_lifts(unseen, provider_totals(unseen)) == {1: 1.0, 2: 1.0}
+
+
+def test_a_card_opened_more_than_its_viewers_usually_open_rises_above_a_busier_one():
+    # Card 1 is shown to shoppers who open one card in five, and opened at that rate;
+    # card 2 to shoppers who open one in twenty, and opened one time in ten: fewer
+    # opens, but twice what its viewers usually give.
+    counts = [
+        CardCounts(1, provider_id=1, impressions=1000, opens=200, expected_opens=200),
+        CardCounts(2, provider_id=1, impressions=1000, opens=100, expected_opens=50),
+    ]
+    lift = popularity_lifts(counts, provider_totals(counts))
+    assert lift[2] > 1.0 > lift[1]
+
+
+def test_a_viewers_usual_rate_starts_at_the_prior_and_follows_their_own_opens():
+    assert viewer_rate(0, 0) == VIEWER_PRIOR_RATE
+    assert viewer_rate(1, 1) < 0.2  # one open in one card is not a heavy opener yet
+    assert viewer_rate(0, 500) < viewer_rate(50, 500) < viewer_rate(400, 500)
+    assert viewer_rate(400, 500) == pytest.approx(0.8, abs=0.03)
 
 
 def test_the_lineage_of_a_slug_is_the_taxonomys():

@@ -10,11 +10,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, insert
 from sqlmodel import select
 
 from app.feed_query import build_page
 from app.models import Card, Event, EventKind, User
+from app.popularity import popularity_lifts, viewer_rate
 from app.popularity_counts import SCOPES, WINDOW_DAYS, recent_counts, roll_up
 from app.popularity_models import RollupProgress
 from app.retention import MAX_AGE, prune_cards
@@ -60,14 +62,16 @@ def from_rollup(db) -> tuple[Counter, Counter]:
     db.expire_all()
     found = []
     for key, sums, days in SCOPES:
-        by_day, by_owner, summed = Counter(), Counter(), Counter()
+        by_day, by_owner, summed, expected = Counter(), Counter(), Counter(), Counter()
         for row in db.exec(select(days)):
             for kind, count in (("impression", row.impressions), ("open", row.opens)):
                 by_day[(getattr(row, key), row.day, kind)] += count
                 by_owner[(getattr(row, key), kind)] += count
+            expected[getattr(row, key)] += row.expected_opens
         for row in db.exec(select(sums)):
             summed[(getattr(row, key), "impression")] += row.impressions
             summed[(getattr(row, key), "open")] += row.opens
+            assert row.expected_opens == pytest.approx(expected[getattr(row, key)])
         assert summed == +by_owner, f"{sums.__tablename__} differs from its days"
         found.append(+by_day)
     return found[0], found[1]
@@ -112,7 +116,8 @@ def test_the_feed_reads_recent_counts_of_candidates_and_all_of_their_providers_c
     candidates = [world.db.get(Card, north[0])]
     counts, providers = recent_counts(world.db, candidates)
     assert [(c.card_id, c.impressions, c.opens) for c in counts] == [(north[0], 2, 1)]
-    assert providers == {candidates[0].provider_id: (6, 3)}  # all three cards
+    # All three cards, each impression expecting the opens of its viewer's usual rate.
+    assert providers == {candidates[0].provider_id: (6, 3, pytest.approx(6 * viewer_rate(3, 6)))}
 
 
 CROWD_INSERTER = """
@@ -338,6 +343,22 @@ def test_after_a_rollup_a_card_opened_often_ranks_above_an_equal_one_opened_rare
     first, popularity = first_of(world, shopper, [ignored, liked], "after")
     assert first == liked
     assert popularity[liked] > 1.0 > popularity[ignored]
+
+
+def test_an_open_from_a_shopper_who_rarely_opens_counts_for_more(world):
+    keen = world.consumer()
+    choosy = world.consumer("choosy@example.com")
+    north = world.provider("North")
+    for_keen, for_choosy, *others = world.cards(north, 42)
+    everything, rest = others[:20], others[20:]
+    add_events(world.db, keen, everything, ["impression", "open"])
+    add_events(world.db, choosy, rest, ["impression"])
+    add_events(world.db, keen, [for_keen], ["impression", "open"])
+    add_events(world.db, choosy, [for_choosy], ["impression", "open"])
+    roll_up(world.db, NOW)
+    counts, providers = recent_counts(world.db, world.db.exec(select(Card)).all())
+    lift = popularity_lifts(counts, providers)
+    assert lift[for_choosy] > lift[for_keen]
 
 
 def test_operators_can_run_the_rollup_from_the_command_line(world, runner):
