@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
 
+from app.popularity import VIEWER_PRIOR_RATE, viewer_rate
+
 HALF_LIFE = timedelta(days=21)
 # Evidence at which an affinity reaches tanh(1), about three quarters of its bound:
 # a few opens or two saves. Not sooner, so that an interest opened twice and one
@@ -97,6 +99,9 @@ class Affinities:
     ignored: Mapping[int, int] = field(default_factory=dict)
     # Providers the consumer has been shown at all: anything else is new to them.
     seen_providers: frozenset[int] = frozenset()
+    # The opens one impression to this consumer usually brings (app.popularity.viewer_rate),
+    # written on the impressions of their feed for the popularity rollup.
+    usual_open_rate: float = VIEWER_PRIOR_RATE
 
 
 NO_AFFINITIES = Affinities()
@@ -111,7 +116,9 @@ def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affi
     impressions: Counter[int] = Counter()
     last_seen: dict[int, EventRecord] = {}
     first_engaged: dict[int, EventRecord] = {}
+    opens = 0
     for event in events:
+        opens += event.kind == "open"
         if event.kind == "impression":
             impressions[event.card_id] += 1
             shown.credit(event, COUNT_ONCE, _decay(event.at, now))
@@ -146,6 +153,7 @@ def affinities_from_events(events: Iterable[EventRecord], now: datetime) -> Affi
         saved_interests=frozenset(slug for slug, n in saves.items() if n > 0),
         ignored={card: n for card, n in impressions.items() if card not in first_engaged},
         seen_providers=frozenset(e.provider_id for e in last_seen.values()),
+        usual_open_rate=viewer_rate(opens, impressions.total()),
     )
 
 

@@ -121,6 +121,7 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ign
             provider_id=r.candidate.provider_id,
             kind=EventKind.IMPRESSION,
             feed_session=feed_session,
+            viewer_rate=feed.viewer_rate,
         )
         for r in feed.ranked
     )

@@ -292,6 +292,7 @@ class FeedPage:
     ranked: list[Ranked]
     cards: dict[int, Card]
     has_more: bool
+    viewer_rate: float  # the consumer's usual open rate, for the page's impressions
 
 
 def build_page(
@@ -319,4 +320,9 @@ def build_page(
     page = ranked[:page_size]
     ids = [r.candidate.card_id for r in page]
     cards = {c.id: c for c in db.exec(select(Card).where(col(Card.id).in_(ids))).all() if c.id}
-    return FeedPage(ranked=page, cards=cards, has_more=len(ranked) > page_size)
+    return FeedPage(
+        ranked=page,
+        cards=cards,
+        has_more=len(ranked) > page_size,
+        viewer_rate=profile.affinities.usual_open_rate,
+    )

@@ -230,6 +230,10 @@ class Event(SQLModel, table=True):
     provider_id: int | None = Field(default=None, foreign_key="provider.id", ondelete="CASCADE")
     kind: str = Field(max_length=20)
     feed_session: str | None = Field(default=None, max_length=32)
+    # Impressions: the viewer's usual open rate when they were shown the card
+    # (app.popularity.viewer_rate), so the popularity rollup can count the opens this
+    # impression would usually bring without reading the viewer's history again.
+    viewer_rate: float | None = None
     detail: dict[str, Any] = json_column(dict)
     created_at: datetime = created_column()
 

@@ -1,9 +1,11 @@
 """Recent impressions and opens per card and per provider, rolled up by the worker.
 
-Each impression also counts the opens its viewer usually gives a card
-(:func:`app.popularity.viewer_rate` of their impressions and opens in the
-window, as of the batch it is counted in), so that popularity can tell a card
-that shoppers open more than usual from one shown to shoppers who open a lot.
+Each impression also counts the opens its viewer usually gives a card: the
+rate the feed wrote on the impression (``event.viewer_rate``, from
+:func:`app.popularity.viewer_rate` of the viewer's history when the page was
+ranked), so that popularity can tell a card that shoppers open more than usual
+from one shown to shoppers who open a lot. Reading each viewer's history again
+here made the rollup twenty to eighty times slower.
 
 Counting them from the event log on every feed page meant a GROUP BY over
 every impression ever recorded of up to 1,500 cards: the slowest part of a
@@ -44,13 +46,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Float, case, cast, delete, func, text, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, delete, func, text, update
 from sqlmodel import Session, col, select
 
 from app.db import dialect_insert, utc_day
 from app.models import Card, Event, EventKind
-from app.popularity import VIEWER_PRIOR_IMPRESSIONS, VIEWER_PRIOR_RATE, CardCounts, Tally
+from app.popularity import VIEWER_PRIOR_RATE, CardCounts, Tally
 from app.popularity_models import (
     CardPopularity,
     CardPopularityDay,
@@ -187,52 +188,21 @@ def _count_next_batch(db: Session, now: datetime, newest: int, batch: int) -> in
         col(Event.provider_id).is_not(None),
         col(Event.created_at) >= datetime.combine(window_start(now), time(), UTC),
     )
-    viewers = _viewer_rates(now, end, in_batch)
     for key, sums, days in SCOPES:
-        _add(db, days, (getattr(Event, key), utc_day(db, Event.created_at)), in_batch, viewers)
-        _add(db, sums, (getattr(Event, key),), in_batch, viewers)
+        _add(db, days, (getattr(Event, key), utc_day(db, Event.created_at)), in_batch)
+        _add(db, sums, (getattr(Event, key),), in_batch)
     counted = db.exec(select(func.count()).where(*in_batch)).one()
     db.commit()
     return counted
 
 
-def _viewer_rates(now: datetime, end: int, in_batch: tuple[Any, ...]) -> Any:
-    """Each consumer with events in the batch, and the opens one impression to them is
-    worth: their impressions and opens in the window up to the batch's last event,
-    smoothed as :func:`app.popularity.viewer_rate` does."""
-    mine = aliased(Event)
-    opens = func.sum(case((col(mine.kind) == EventKind.OPEN, 1), else_=0))
-    prior_opens = VIEWER_PRIOR_RATE * VIEWER_PRIOR_IMPRESSIONS
-    rate = (cast(opens, Float) + prior_opens) / (
-        cast(func.count() - opens, Float) + VIEWER_PRIOR_IMPRESSIONS
-    )
-    return (
-        select(col(mine.user_id).label("viewer"), rate.label("rate"))
-        .where(
-            col(mine.user_id).in_(select(Event.user_id).where(*in_batch)),
-            col(mine.id) <= end,
-            col(mine.kind).in_((EventKind.IMPRESSION, EventKind.OPEN)),
-            col(mine.card_id).is_not(None),
-            col(mine.created_at) >= datetime.combine(window_start(now), time(), UTC),
-        )
-        .group_by(mine.user_id)
-        .subquery()
-    )
-
-
-def _add(
-    db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events: Any, viewers: Any
-) -> None:
+def _add(db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events: Any) -> None:
     """Add the impressions, opens and expected opens among ``events``, grouped ``by``
     the table's key (the same columns, in order), to ``table``, in one statement."""
     opens = func.sum(case((col(Event.kind) == EventKind.OPEN, 1), else_=0))
-    expected = func.sum(case((col(Event.kind) == EventKind.IMPRESSION, viewers.c.rate), else_=0.0))
-    counts = (
-        select(*by, func.count() - opens, opens, expected)
-        .join(viewers, viewers.c.viewer == Event.user_id)
-        .where(*events)
-        .group_by(*by)
-    )
+    usual = func.coalesce(Event.viewer_rate, VIEWER_PRIOR_RATE)  # not recorded: average
+    expected = func.sum(case((col(Event.kind) == EventKind.IMPRESSION, usual), else_=0.0))
+    counts = select(*by, func.count() - opens, opens, expected).where(*events).group_by(*by)
     key = [column.name for column in table.__table__.primary_key]  # type: ignore[attr-defined]
     insert = dialect_insert(db)(table).from_select(
         [*key, "impressions", "opens", "expected_opens"], counts

@@ -1,8 +1,9 @@
 """popularity: expected opens, the opens the viewers' usual open rates would have given
 
-Counts rolled up before this did not record who was shown what: their impressions
-count as shown to average viewers, expecting the table's overall open rate, until
-the window forgets them.
+Impressions now carry their viewer's usual open rate (event.viewer_rate), and the
+rollup adds it up. Counts rolled up before this did not record who was shown
+what: their impressions count as shown to average viewers, expecting the table's
+overall open rate, until the window forgets them.
 
 Revision ID: 0006
 Revises: 0005
@@ -22,6 +23,8 @@ TABLES = ('card_popularity', 'card_popularity_day', 'provider_popularity', 'prov
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('viewer_rate', sa.Float(), nullable=True))
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
@@ -37,3 +40,5 @@ def downgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('expected_opens')
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_column('viewer_rate')

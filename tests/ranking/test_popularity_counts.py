@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from app.feed_query import build_page
 from app.models import Card, Event, EventKind, User
-from app.popularity import popularity_lifts, viewer_rate
+from app.popularity import VIEWER_PRIOR_RATE, popularity_lifts, viewer_rate
 from app.popularity_counts import SCOPES, WINDOW_DAYS, recent_counts, roll_up
 from app.popularity_models import RollupProgress
 from app.retention import MAX_AGE, prune_cards
@@ -25,14 +25,18 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime.now(UTC)
 
 
-def add_events(db, user_id: int, card_ids, kinds, *, days_ago: float = 0.0) -> None:
-    """One event of each kind in ``kinds`` on each card, ``days_ago`` before NOW."""
+def add_events(
+    db, user_id: int, card_ids, kinds, *, days_ago: float = 0.0, rate: float | None = None
+) -> None:
+    """One event of each kind in ``kinds`` on each card, ``days_ago`` before NOW; ``rate``
+    is the viewer's usual open rate, as the feed writes it on impressions."""
     provider_of = dict(db.exec(select(Card.id, Card.provider_id)).all())
     db.execute(
         insert(Event),
         [
             {"user_id": user_id, "card_id": card_id, "provider_id": provider_of[card_id],
-             "kind": kind, "detail": {}, "created_at": NOW - timedelta(days=days_ago)}
+             "kind": kind, "detail": {}, "created_at": NOW - timedelta(days=days_ago),
+             "viewer_rate": rate if kind == "impression" else None}
             for card_id in card_ids
             for kind in kinds
         ],
@@ -111,13 +115,16 @@ def test_day_totals_equal_the_events_and_each_event_counts_once(world):
 def test_the_feed_reads_recent_counts_of_candidates_and_all_of_their_providers_cards(world):
     shopper = world.consumer()
     north = world.cards(world.provider("North"), 3)
-    add_events(world.db, shopper, north, ["impression", "impression", "open"])
+    add_events(world.db, shopper, north, ["impression", "impression", "open"], rate=0.3)
+    add_events(world.db, shopper, north[:1], ["impression"])  # written before rates were
     roll_up(world.db, NOW)
     candidates = [world.db.get(Card, north[0])]
     counts, providers = recent_counts(world.db, candidates)
-    assert [(c.card_id, c.impressions, c.opens) for c in counts] == [(north[0], 2, 1)]
-    # All three cards, each impression expecting the opens of its viewer's usual rate.
-    assert providers == {candidates[0].provider_id: (6, 3, pytest.approx(6 * viewer_rate(3, 6)))}
+    assert [(c.card_id, c.impressions, c.opens) for c in counts] == [(north[0], 3, 1)]
+    # All three cards, each impression expecting the opens of its viewer's usual rate,
+    # and an impression with no rate written those of an average viewer.
+    expected = pytest.approx(6 * 0.3 + VIEWER_PRIOR_RATE)
+    assert providers == {candidates[0].provider_id: (7, 3, expected)}
 
 
 CROWD_INSERTER = """
@@ -351,10 +358,11 @@ def test_an_open_from_a_shopper_who_rarely_opens_counts_for_more(world):
     north = world.provider("North")
     for_keen, for_choosy, *others = world.cards(north, 42)
     everything, rest = others[:20], others[20:]
-    add_events(world.db, keen, everything, ["impression", "open"])
-    add_events(world.db, choosy, rest, ["impression"])
-    add_events(world.db, keen, [for_keen], ["impression", "open"])
-    add_events(world.db, choosy, [for_choosy], ["impression", "open"])
+    add_events(world.db, keen, everything, ["impression", "open"], rate=viewer_rate(0, 0))
+    add_events(world.db, choosy, rest, ["impression"], rate=viewer_rate(0, 0))
+    # Then the feed knows their habits, and writes them on the next impressions.
+    add_events(world.db, keen, [for_keen], ["impression", "open"], rate=viewer_rate(20, 20))
+    add_events(world.db, choosy, [for_choosy], ["impression", "open"], rate=viewer_rate(0, 20))
     roll_up(world.db, NOW)
     counts, providers = recent_counts(world.db, world.db.exec(select(Card)).all())
     lift = popularity_lifts(counts, providers)
@@ -383,3 +391,27 @@ def test_the_worker_keeps_the_rollup_with_a_job_of_its_own(app, world):
     assert scheduler.get_job("roll_up_popularity") is not None
     roll_up_popularity()
     assert from_rollup(world.db) == window_events(world.db) != (Counter(), Counter())
+
+
+def test_the_feed_writes_the_shoppers_usual_open_rate_on_each_impression(world):
+    """The rollup counts what an impression would usually bring from what the feed
+    knew of the viewer then: three opens in six impressions here."""
+    shopper = world.consumer()
+    north = world.provider("North")
+    seen = world.cards(north, 6)
+    world.cards(north, 4, start=10)
+    now = datetime.now(UTC)
+    world.db.execute(
+        insert(Event),
+        [{"user_id": shopper, "card_id": card_id, "provider_id": north.id, "kind": kind,
+          "detail": {}, "created_at": now - timedelta(hours=2)}
+         for n, card_id in enumerate(seen)
+         for kind in (("impression", "open") if n % 2 else ("impression",))],
+    )  # fmt: skip
+    world.db.commit()
+    world.login()
+    assert world.client.get("/").status_code == 200
+    shown = world.db.exec(
+        select(Event.viewer_rate).where(Event.kind == "impression", Event.feed_session.is_not(None))
+    ).all()
+    assert shown and shown == pytest.approx([viewer_rate(3, 6)] * len(shown))
