@@ -82,17 +82,19 @@ class InternedInterestSets(Interned[tuple[str, ...]]):
         self._matrix = np.zeros((0, 1), dtype=np.intp)
 
     def matrix(self) -> np.ndarray:
-        """Every set's row so far; rebuilt only after new sets came in."""
+        """Every set's row so far: the sets interned since the last call are added
+        (and the older rows padded if a new set is longer), the rest is kept."""
         matrix = self._matrix
         if len(matrix) < len(self.values):
             with self._lock:
-                sets = list(self.values)
-                width = max(1, max(map(len, sets), default=0))
-                flat = [0] * (len(sets) * width)
-                for row, interests in enumerate(sets):
-                    for column, slug in enumerate(interests, start=row * width):
-                        flat[column] = self.slugs.id(slug)
-                matrix = self._matrix = np.array(flat, dtype=np.intp).reshape(len(sets), width)
+                matrix = self._matrix
+                new = self.values[len(matrix) :]
+                width = max(matrix.shape[1], *map(len, new))
+                rows = np.zeros((len(new), width), dtype=np.intp)
+                for row, interests in enumerate(new):
+                    rows[row, : len(interests)] = [self.slugs.id(slug) for slug in interests]
+                padded = np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+                matrix = self._matrix = np.vstack([padded, rows])
         return matrix
 
 

@@ -410,7 +410,7 @@ class Scorer:
         numbers, now = pool.numbers, self._now_ts
         interest = self._interest_values(pool.interests)[pool.interest_code]
         provider = np.array([self._provider_factor.get(p, 1.0) for p in pool.providers])
-        provider = provider[pool.provider_code] if len(pool) else np.ones(0)
+        provider = provider[pool.provider_code]
         kinds = [self._kinds.get(kind, (1.0, DEFAULT_DECAY_RATE)) for kind in pool.kinds]
         kind_table = np.array(kinds).reshape(-1, 2)[pool.kind_code]
         kind, kind_rate = kind_table[:, 0], kind_table[:, 1]
