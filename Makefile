@@ -10,7 +10,7 @@ HTMX := static/vendor/htmx.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean system-deps
+.PHONY: run test test-days lint bench clean system-deps
 
 run: $(STAMP_APP) $(HTMX)
 	$(BIN)/plaza db upgrade
@@ -21,6 +21,10 @@ test: $(STAMP_TEST) $(HTMX) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The date-sensitive tests as if it were each day of a week with a DST change.
+test-days: $(STAMP_TEST) $(HTMX)
+	scripts/test-days.sh
 
 # Benchmarks print figures for people; add --json to any script for one JSON object.
 bench: $(STAMP_TEST)

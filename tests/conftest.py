@@ -23,6 +23,7 @@ from glob import glob
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
@@ -40,6 +41,10 @@ settings.register_profile("plaza", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("plaza")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# Run the suite as if it were another moment (an ISO date-time with its offset); the clock
+# ticks on from there. `make test-days` uses it to run date-sensitive tests on every
+# weekday of a week with a daylight-saving change.
+TRAVEL_TO = os.environ.get("PLAZA_TEST_NOW", "")
 POSTGRES_WANTED = IN_CI or bool(os.environ.get("PLAZA_TEST_POSTGRES"))
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_WANTED else ["sqlite"]
 PASSWORD = "correct horse battery"
@@ -52,6 +57,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if IN_CI and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock() -> Iterator[None]:
+    if not TRAVEL_TO:
+        yield
+        return
+    with time_machine.travel(datetime.fromisoformat(TRAVEL_TO), tick=True):
+        yield
 
 
 # --- PostgreSQL: a private server for the session ----------------------------------

@@ -38,12 +38,26 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One part of a digest (its daily or its weekly picks); untitled when it is the only one."""
+
+    title: str
+    items: list[Item]
+    more: int  # items this part counted but does not list
+
+
+@dataclass(frozen=True)
 class Composed:
     """A whole notification: its heading, and the items it lists (one, or a digest's)."""
 
     heading: Item
     items: list[Item]
     more: int  # items a digest counted but does not list
+    sections: tuple[Section, ...] = ()
+
+    @classmethod
+    def single(cls, item: Item) -> Composed:
+        return cls(item, [item], 0, (Section("", [item], 0),))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -90,15 +104,53 @@ def describe(row: Notification, card: Card | None) -> Item | None:
             return Item(title, " · ".join(p for p in ("New for you", price) if p), card)
 
 
-def digest_heading(mode: str) -> str:
-    return "Your weekly picks" if mode == "weekly" else "Your daily picks"
+DIGEST_HEADINGS = {"daily": "Your daily picks", "weekly": "Your weekly picks"}
+PART_TITLES = {"daily": "Today", "weekly": "This week"}
+BOTH_HEADING = "Your picks for today and this week"
 
 
-def describe_digest(mode: str, items: list[Item], total: int) -> Item:
+def digest_heading(modes: list[str]) -> str:
+    """'Your daily picks', or one heading for a daily and a weekly digest that met."""
+    if len(modes) > 1:
+        return BOTH_HEADING
+    return DIGEST_HEADINGS.get(modes[0] if modes else "daily", DIGEST_HEADINGS["daily"])
+
+
+def describe_digest(modes: list[str], items: list[Item], total: int) -> Item:
     names = ", ".join(item.title for item in items[:2])
     more = f" and {total - 2} more" if total > 2 else ""
     cards = "1 card" if total == 1 else f"{total} cards"
-    return Item(digest_heading(mode), _clip(f"{cards} for you: {names}{more}.", BODY_MAX))
+    return Item(digest_heading(modes), _clip(f"{cards} for you: {names}{more}.", BODY_MAX))
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """What a digest row lists for one of its parts: the outbox rows, and how many it counted."""
+
+    mode: str
+    item_ids: list[int]
+    total: int
+
+
+def digest_parts(row: Notification) -> list[DigestPart]:
+    """The parts a digest row stored; a digest made before parts existed is one part."""
+    content = row.content
+    stored = content.get("parts") or [
+        {"mode": row.mode, "items": content.get("items", []), "total": content.get("total", 0)}
+    ]
+    return [
+        DigestPart(str(part["mode"]), [int(i) for i in part["items"]], int(part.get("total", 0)))
+        for part in stored
+    ]
+
+
+def digest_sections(parts: list[tuple[str, list[Item], int]]) -> tuple[Section, ...]:
+    """Sections from (mode, items, counted) parts: titled only when there are several."""
+    titled = len(parts) > 1
+    return tuple(
+        Section(PART_TITLES.get(mode, "") if titled else "", items, max(total - len(items), 0))
+        for mode, items, total in parts
+    )
 
 
 class Links:
@@ -152,8 +204,15 @@ def email_message(
     """
     context = {
         "heading": composed.heading,
-        "items": [(item, links.item_target(item), _image(item, links)) for item in composed.items],
-        "more": composed.more,
+        "sections": [
+            (
+                section.title,
+                [(item, links.item_target(item), _image(item, links)) for item in section.items],
+                section.more,
+            )
+            for section in composed.sections
+        ],
+        "listed": len(composed.items),
         "feed_url": links.url("feed.home"),
         "settings_url": links.url("notifications.settings"),
         "unsubscribe_url": unsubscribe_url,

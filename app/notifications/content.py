@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardState
-from app.notifications.compose import Composed, Item, describe, describe_digest
+from app.notifications.compose import (
+    Composed,
+    Item,
+    describe,
+    describe_digest,
+    digest_parts,
+    digest_sections,
+)
 from app.notifications.models import Notification
 from app.notifications.policy import DIGEST_CATEGORY
 
@@ -42,18 +49,24 @@ class Contents:
         """The words for a row; None when nothing in it is still shown to the consumer."""
         if row.category != DIGEST_CATEGORY:
             item = self.describe(row)
-            return Composed(item, [item], 0) if item else None
-        items = [
-            item
-            for item in (
-                self.describe(self.items[i]) for i in row.content["items"] if i in self.items
-            )
-            if item is not None
-        ]
-        if not items:
+            return Composed.single(item) if item else None
+        parts = [(p.mode, self._listed(p.item_ids), p.total) for p in digest_parts(row)]
+        parts = [(mode, items, max(total, len(items))) for mode, items, total in parts if items]
+        if not parts:
             return None
-        total = max(int(row.content.get("total", len(items))), len(items))
-        return Composed(describe_digest(row.mode, items, total), items, total - len(items))
+        items = [item for _, listed, _ in parts for item in listed]
+        total = sum(counted for _, _, counted in parts)
+        return Composed(
+            describe_digest([mode for mode, _, _ in parts], items, total),
+            items,
+            total - len(items),
+            digest_sections(parts),
+        )
+
+    def _listed(self, ids: list[int]) -> list[Item]:
+        """The digest items still shown, in the digest's order."""
+        described = (self.describe(self.items[i]) for i in ids if i in self.items)
+        return [item for item in described if item is not None]
 
     def describe(self, row: Notification) -> Item | None:
         if row.card_id is not None and (row.user_id, row.card_id) in self.dismissed:

@@ -3,9 +3,12 @@
 Each consumer's settings row says when their next daily and weekly digests
 are due (computed in their zone, so 08:00 stays 08:00 across DST changes).
 When one is due, the waiting rows of that kind become one digest row per
-channel, listing the best of them; the digest's subject names the due time,
-so a run repeated after a crash finds the same digest instead of making a
-second one. Cards that were removed, ended or dismissed meanwhile are left out.
+channel, listing the best of them. On the morning a daily and a weekly digest
+meet (a Monday, with the default hour) the consumer gets one digest per
+channel with both parts, not two: everything due for a consumer is folded in
+the same pass. The digest's subject names its parts and due time, so a run
+repeated after a crash finds the same digest instead of making a second one.
+Cards that were removed, ended or dismissed meanwhile are left out.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardState
@@ -26,45 +29,58 @@ from app.notifications.policy import DIGEST_CATEGORY
 from app.notifications.timing import MONDAY, next_digest_at, zone
 
 BATCH = 100
+# Each digest kind: its frequency, the settings column saying when it is next due, and
+# the weekday it falls on. Shorter periods first: a merged digest lists them in this order.
+KINDS: tuple[tuple[Frequency, str, int | None], ...] = (
+    (Frequency.DAILY, "daily_due_at", None),
+    (Frequency.WEEKLY, "weekly_due_at", MONDAY),
+)
 
 
 def build_due_digests(db: Session, now: datetime, cfg: NotifyConfig) -> int:
     """Make every digest that is due; commits per batch of consumers. Returns how many."""
     made = 0
-    for mode, weekday in ((Frequency.DAILY, None), (Frequency.WEEKLY, MONDAY)):
-        column = (
-            NotificationSettings.daily_due_at
-            if mode == Frequency.DAILY
-            else NotificationSettings.weekly_due_at
-        )
-        while True:
-            due = db.exec(
-                select(NotificationSettings)
-                .where(col(column) <= now)
-                .order_by(col(column))
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            ).all()
-            if not due:
-                break
-            for settings in due:
-                slot = getattr(settings, column.key)
-                made += _digest(db, settings.user_id, mode, slot, now, cfg.digest_size)
-                tz = zone(settings.timezone)
-                setattr(settings, column.key, next_digest_at(now, tz, cfg.digest_hour, weekday))
-                db.add(settings)
-            db.commit()
+    is_due = or_(*(col(getattr(NotificationSettings, column)) <= now for _, column, _ in KINDS))
+    while True:
+        due = db.exec(
+            select(NotificationSettings)
+            .where(is_due)
+            .order_by(col(NotificationSettings.user_id))
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not due:
+            break
+        for settings in due:
+            parts = [
+                (mode, getattr(settings, column))
+                for mode, column, _ in KINDS
+                if getattr(settings, column) is not None and getattr(settings, column) <= now
+            ]
+            made += _digest(db, settings.user_id, parts, now, cfg.digest_size)
+            tz = zone(settings.timezone)
+            for mode, column, weekday in KINDS:
+                if any(part == mode for part, _ in parts):
+                    setattr(settings, column, next_digest_at(now, tz, cfg.digest_hour, weekday))
+            db.add(settings)
+        db.commit()
     return made
 
 
 def _digest(
-    db: Session, user_id: int, mode: Frequency, slot: datetime, now: datetime, size: int
+    db: Session,
+    user_id: int,
+    parts: list[tuple[Frequency, datetime]],
+    now: datetime,
+    size: int,
 ) -> int:
+    """One digest per channel of everything waiting for the ``parts`` due now."""
+    modes = [mode for mode, _ in parts]
     waiting = db.exec(
         select(Notification).where(
             Notification.user_id == user_id,
             Notification.state == State.WAITING,
-            Notification.mode == mode,
+            col(Notification.mode).in_(modes),
         )
     ).all()
     if not waiting:
@@ -73,13 +89,16 @@ def _digest(
     by_channel: dict[str, list[Notification]] = defaultdict(list)
     for row in waiting:
         by_channel[row.channel].append(row)
+    slot = min(due for _, due in parts)
     made = 0
     for channel, rows in by_channel.items():
-        live = [r for r in rows if r.card_id not in gone]
-        best = sorted(live, key=lambda r: (-r.score, -(r.id or 0)))[:size]
-        digest_id = None
-        if best:
-            digest_id = _digest_row(db, user_id, channel, mode, slot, now, best, len(live))
+        sections = []
+        for mode in modes:
+            live = [r for r in rows if r.mode == mode and r.card_id not in gone]
+            best = sorted(live, key=lambda r: (-r.score, -(r.id or 0)))[:size]
+            if best:
+                sections.append((mode, best, len(live)))
+        digest_id = _digest_row(db, user_id, channel, sections, slot, now) if sections else None
         db.exec(
             update(Notification)
             .where(col(Notification.id).in_([r.id for r in rows]))
@@ -94,24 +113,36 @@ def _digest_row(
     db: Session,
     user_id: int,
     channel: str,
-    mode: Frequency,
+    sections: list[tuple[Frequency, list[Notification], int]],
     slot: datetime,
     now: datetime,
-    best: list[Notification],
-    total: int,
 ) -> int:
-    subject = f"digest:{mode}:{slot.strftime('%Y-%m-%dT%H:%MZ')}"
-    content: dict[str, Any] = {"items": [r.id for r in best], "total": total}
+    """Store the digest; ``content`` lists its items and, per part, how many it counted.
+
+    A digest's ``mode`` is its longest part (a daily and weekly digest together is
+    a weekly one that also carries the day's picks).
+    """
+    modes = [mode for mode, _, _ in sections]
+    subject = f"digest:{'+'.join(modes)}:{slot.strftime('%Y-%m-%dT%H:%MZ')}"
+    items = [r.id for _, best, _ in sections for r in best]
+    content: dict[str, Any] = {
+        "items": items,
+        "total": sum(total for _, _, total in sections),
+        "parts": [
+            {"mode": mode, "items": [r.id for r in best], "total": total}
+            for mode, best, total in sections
+        ],
+    }
     state = State.SENT if channel == Channel.IN_APP else State.PENDING
     row = new_row(
         user_id=user_id,
         channel=channel,
         category=DIGEST_CATEGORY,
         subject=subject,
-        mode=mode,
+        mode=modes[-1],
         state=state,
         now=now,
-        score=best[0].score,
+        score=max(best[0].score for _, best, _ in sections),
         content=content,
     )
     insert_new(db, Notification.__table__, [row])  # type: ignore[arg-type]

@@ -44,6 +44,7 @@ from app.notifications.catalog import (
     Channel,
     Frequency,
 )
+from app.notifications.compose import digest_heading, digest_parts, digest_sections
 from app.notifications.config import notify_config, register_defaults
 from app.notifications.models import Notification
 from app.notifications.policy import DIGEST_CATEGORY
@@ -364,11 +365,22 @@ def digest(notification_id: int) -> str:
     row = inbox.find(session, current_user.id, notification_id)
     if row is None or row.category != DIGEST_CATEGORY:
         abort(404, description="There is no such digest.")
-    listed = [session.get(Notification, i) for i in row.content.get("items", [])]
-    card_ids = [r.card_id for r in listed if r is not None and r.card_id]
-    cards = [c for c in (session.get(Card, i) for i in card_ids) if c and c.removed_at is None]
-    views = card_views(session, [(card, None) for card in cards], current_user.id)
-    return render_template("notifications/digest.html", row=row, views=views)
+    shown = []
+    for part in digest_parts(row):
+        listed = [session.get(Notification, i) for i in part.item_ids]
+        card_ids = [r.card_id for r in listed if r is not None and r.card_id]
+        cards = [c for c in (session.get(Card, i) for i in card_ids) if c and c.removed_at is None]
+        views = card_views(session, [(card, None) for card in cards], current_user.id)
+        if views:
+            shown.append((part.mode, views))
+    modes = [mode for mode, _ in shown] or [row.mode]
+    titles = [section.title for section in digest_sections([(m, [], 0) for m, _ in shown])]
+    return render_template(
+        "notifications/digest.html",
+        row=row,
+        heading=digest_heading(modes),
+        sections=list(zip(titles, [views for _, views in shown], strict=True)),
+    )
 
 
 # --- One-click unsubscribe (no login) ----------------------------------------------------

@@ -65,8 +65,14 @@ class TLSFiles:
 
 
 def make_tls(folder: Path) -> TLSFiles:
-    """A CA, and a certificate it signed for the IP address 127.0.0.1."""
+    """A CA, and a certificate it signed for the IP address 127.0.0.1.
+
+    OpenSSL checks validity against the machine's real clock, which a suite run on a
+    travelled clock (``PLAZA_TEST_NOW``) does not move, so the certificates are valid
+    for years either side of whatever "now" the tests see.
+    """
     now = dt.datetime.now(dt.UTC)
+    valid = dt.timedelta(days=5 * 365)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Plaza test CA")])
     ca = (
@@ -75,8 +81,8 @@ def make_tls(folder: Path) -> TLSFiles:
         .issuer_name(ca_name)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=7))
+        .not_valid_before(now - valid)
+        .not_valid_after(now + valid)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -98,8 +104,8 @@ def make_tls(folder: Path) -> TLSFiles:
         .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=7))
+        .not_valid_before(now - valid)
+        .not_valid_after(now + valid)
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
             critical=False,

@@ -31,8 +31,21 @@ SMTP_CONNECTIONS = 2
 
 
 def worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``plaza notify run --drain`` in its own process, on this test's clock."""
+    now = datetime.now(UTC).isoformat()
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "notify", "run", "--drain"],
+        [
+            sys.executable,
+            "-m",
+            "tests.travel",
+            now,
+            "flask",
+            "--app",
+            "app",
+            "notify",
+            "run",
+            "--drain",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -69,6 +82,7 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(world, notify, tl
         "PLAZA_NOTIFY_LEASE_SECONDS": "2",
         "PLAZA_NOTIFY_BATCH": "6",
         "PLAZA_NOTIFY_CONCURRENCY": str(CONCURRENCY),
+        "PYTHONPATH": str(ROOT),
     }
     first = worker(env)
     deadline = time.monotonic() + 30
