@@ -15,12 +15,12 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from feeds.fetch import FetchPolicy
+from tests.certificates import CertAuthority, issue_certificates
 
 LOOPBACK_POLICY = FetchPolicy(
     allow=("127.0.0.1",), connect_timeout=1.0, read_timeout=1.0, deadline=3.0
@@ -149,87 +149,10 @@ def raw_server() -> Iterator[Callable[..., RawServer]]:
         server.close()
 
 
-@dataclass(frozen=True)
-class CertAuthority:
-    """A throw-away certificate authority and server certificates signed by it."""
-
-    ca_file: str
-    cert_files: dict[str, tuple[str, str]]  # host name -> (certificate, key)
-
-
 @pytest.fixture(scope="session")
 def test_ca(tmp_path_factory: pytest.TempPathFactory) -> CertAuthority:
-    """Certificates for feed.test and wrong.test, signed by a CA that only tests trust.
-
-    ``cryptography`` comes with google-auth, which Plaza depends on for YouTube.
-    """
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    folder: Path = tmp_path_factory.mktemp("tls")
-    now = dt.datetime.now(dt.UTC)
-
-    def name(common: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-    def builder(
-        subject: str, issuer: str, key: ec.EllipticCurvePrivateKey
-    ) -> x509.CertificateBuilder:
-        return (
-            x509.CertificateBuilder()
-            .subject_name(name(subject))
-            .issuer_name(name(issuer))
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-        )
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = (
-        builder("Plaza Test CA", "Plaza Test CA", ca_key)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_file = folder / "ca.pem"
-    ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-
-    cert_files = {}
-    for host in ("feed.test", "wrong.test"):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = (
-            builder(host, "Plaza Test CA", key)
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(ca_key, hashes.SHA256())
-        )
-        cert_path, key_path = folder / f"{host}.pem", folder / f"{host}.key"
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        cert_files[host] = (str(cert_path), str(key_path))
-    return CertAuthority(str(ca_file), cert_files)
+    """Certificates for feed.test and wrong.test, signed by a CA that only tests trust."""
+    return issue_certificates(tmp_path_factory.mktemp("tls"), ["feed.test", "wrong.test"])
 
 
 @dataclass

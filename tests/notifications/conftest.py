@@ -1,32 +1,25 @@
 """Fixtures for notifications: real SMTP and Web Push receivers on loopback, and an app
 configured to deliver to them.
 
-``tests`` is not an installed package, so the receivers (shared with
-``bench/notify.py``) are imported by putting the repository root on the path.
+The receivers are shared with ``bench/notify.py``, so they live in a module of their own.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlmodel import Session, col, select
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from app.notifications.models import Notification, NotificationPreference  # noqa: E402
-from app.notifications.preferences import new_settings, schedule_digests  # noqa: E402
-from app.notifications.subscriptions import parse_subscription, save_subscription  # noqa: E402
-from app.notifications.vapid import application_server_key, vapid_for  # noqa: E402
-from tests.notifications.receivers import (  # noqa: E402
+from app.notifications.models import Notification, NotificationPreference
+from app.notifications.preferences import new_settings, schedule_digests
+from app.notifications.subscriptions import parse_subscription, save_subscription
+from app.notifications.vapid import application_server_key, vapid_for
+from tests.notifications.receivers import (
     Browser,
     MailReceiver,
     PushService,

@@ -7,17 +7,15 @@
   expiry) and, playing the browser, decrypts the ``aes128gcm`` body with the
   subscription's own private key and auth secret, which proves the encryption
   is right. Each subscription can be told to answer 404, 410, 500 or never.
-* :func:`make_tls`: a throw-away CA and a certificate for 127.0.0.1.
+* :func:`make_tls`: a throw-away CA and a certificate for 127.0.0.1 (:mod:`tests.certificates`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
 import email
 import email.policy
-import ipaddress
 import json
 import os
 import secrets
@@ -33,11 +31,11 @@ from typing import Any
 
 import http_ece
 from aiosmtpd.controller import Controller
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import issue_certificates
 
 
 def b64url(data: bytes) -> str:
@@ -65,71 +63,10 @@ class TLSFiles:
 
 
 def make_tls(folder: Path) -> TLSFiles:
-    """A CA, and a certificate it signed for the IP address 127.0.0.1.
-
-    OpenSSL checks validity against the machine's real clock, which a suite run on a
-    travelled clock (``PLAZA_TEST_NOW``) does not move, so the certificates are valid
-    for years either side of whatever "now" the tests see.
-    """
-    now = dt.datetime.now(dt.UTC)
-    valid = dt.timedelta(days=5 * 365)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Plaza test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - valid)
-        .not_valid_after(now + valid)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                key_encipherment=False, data_encipherment=False, key_agreement=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - valid)
-        .not_valid_after(now + valid)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
-    folder.mkdir(parents=True, exist_ok=True)
-    files = TLSFiles(folder / "ca.pem", folder / "cert.pem", folder / "key.pem")
-    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return files
+    """A CA, and a certificate it signed for the IP address 127.0.0.1."""
+    authority = issue_certificates(folder, ["127.0.0.1"])
+    cert, key = authority.cert_files["127.0.0.1"]
+    return TLSFiles(Path(authority.ca_file), Path(cert), Path(key))
 
 
 # --- SMTP -----------------------------------------------------------------------------
