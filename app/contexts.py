@@ -8,9 +8,11 @@ the offline demo travels the very same parse -> normalize -> store path.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,10 +73,43 @@ class LiveContext:
 DEMO_DATA = "demo_data"
 DEMO_BASE_URL = "/static/demo/"
 _API_SAMPLES = {"search": "search", "videos": "videos", "playlistItems": "playlist"}
+# The samples were written as of this day: their items were published in the weeks
+# before it and their promotions run around it (see demo_data/README.md).
+SAMPLES_WRITTEN_ON = date(2026, 11, 23)
+_RFC822 = re.compile(
+    rb"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} "
+    rb"(?:GMT|[+-]\d{4})"
+)
+_ISO8601 = re.compile(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
 
 
 def read_sample(name: str) -> bytes:
     return resources.files("app").joinpath(DEMO_DATA, name).read_bytes()
+
+
+def sample_shift(now: datetime) -> timedelta:
+    """How far the samples' dates move so that they sit around ``now`` as they sat around
+    the day they were written: whole days, so a demo refreshed twice a day changes nothing."""
+    return timedelta(days=(now.date() - SAMPLES_WRITTEN_ON).days)
+
+
+def shift_dates(body: bytes, shift: timedelta) -> bytes:
+    """Every RFC 822 and ISO 8601 date-time in ``body`` moved by ``shift``, each written
+    in the style it was found in, so the demo does not age: a year from now its items
+    are as new and its promotions as current as on the day the samples were written."""
+    if not shift:
+        return body
+
+    def rfc822(match: re.Match[bytes]) -> bytes:
+        moved = parsedate_to_datetime(match.group().decode()) + shift
+        return format_datetime(moved, usegmt=match.group().endswith(b"GMT")).encode()
+
+    def iso8601(match: re.Match[bytes]) -> bytes:
+        text = match.group().decode()
+        moved = (datetime.fromisoformat(text) + shift).isoformat()
+        return (moved.removesuffix("+00:00") + "Z" if text.endswith("Z") else moved).encode()
+
+    return _ISO8601.sub(iso8601, _RFC822.sub(rfc822, body))
 
 
 @dataclass
@@ -92,13 +127,13 @@ class SampleContext:
         if name is None:
             raise SourceError("This demo source has no sample feed.")
         return Fetched(
-            body=read_sample(name),
+            body=shift_dates(read_sample(name), sample_shift(self.now)),
             base_url=DEMO_BASE_URL,
             headers={"content-type": "application/xml"},
         )
 
     def google_http(self) -> Any:
-        return _SampleHttp(self.samples)
+        return _SampleHttp(self.samples, sample_shift(self.now))
 
     def secret(self, name: str) -> str | None:
         # The demo's YouTube API provider answers from samples, so any key will do.
@@ -111,8 +146,9 @@ class SampleContext:
 class _SampleHttp:
     """An ``httplib2.Http`` stand-in that answers YouTube API calls from sample files."""
 
-    def __init__(self, samples: Mapping[str, str]) -> None:
+    def __init__(self, samples: Mapping[str, str], shift: timedelta) -> None:
         self.samples = samples
+        self.shift = shift
 
     def request(self, uri: str, method: str = "GET", **_kwargs: Any) -> tuple[Any, bytes]:
         endpoint = urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]
@@ -120,4 +156,4 @@ class _SampleHttp:
         if name is None:
             body = json.dumps({"error": {"code": 404, "message": f"no sample for {endpoint}"}})
             return httplib2.Response({"status": "404"}), body.encode()
-        return httplib2.Response({"status": "200"}), read_sample(name)
+        return httplib2.Response({"status": "200"}), shift_dates(read_sample(name), self.shift)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from app.accounts import create_user, find_user
-from app.contexts import SampleContext, read_sample
+from app.contexts import SampleContext, read_sample, sample_shift, shift_dates
 from app.demo_activity import seed_shoppers
 from app.interest_prefs import onboard
 from app.models import Organization, Provider, Role
@@ -67,7 +67,7 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
     db.commit()
     written_answers: dict[int, dict[str, list[str]]] = {}
     for spec in manifest["providers"]:
-        provider = _provider(db, orgs[spec["org"]], spec, taxonomy, report)
+        provider = _provider(db, orgs[spec["org"]], spec, taxonomy, report, now)
         context = SampleContext(samples=provider.demo_samples or {}, now=now, taxonomy=taxonomy)
         outcome = refresh_provider(db, provider, context, now)
         report.refreshed.append(f"{provider.name}: {outcome}")
@@ -93,20 +93,33 @@ def _organization(db: Session, spec: dict[str, str], report: DemoReport) -> Orga
 
 
 def _provider(
-    db: Session, org: Organization, spec: dict, taxonomy: Taxonomy, report: DemoReport
+    db: Session,
+    org: Organization,
+    spec: dict,
+    taxonomy: Taxonomy,
+    report: DemoReport,
+    now: datetime,
 ) -> Provider:
+    """The demo provider ``spec`` describes, created if missing. Dates in its settings (a
+    promotion's run) move with the samples, so a demo loaded on any day has the same mix
+    of running, ended and upcoming promotions; loading it again on a later day moves them
+    again, as a retailer would keep a demo campaign current."""
+    kind = get_kind(spec["kind"])
+    dated = json.loads(shift_dates(json.dumps(spec["config"]).encode(), sample_shift(now)))
+    config = kind.config_model.model_validate(dated).model_dump(mode="json")
     provider = db.exec(
         select(Provider).where(Provider.organization_id == org.id, Provider.name == spec["name"])
     ).first()
     if provider is not None:
+        if provider.config != config:
+            provider.config = config
+            db.commit()
         return provider
-    kind = get_kind(spec["kind"])
-    config = kind.config_model.model_validate(spec["config"])
     provider = Provider(
         organization_id=org.id,
         kind=kind.name,
         name=spec["name"],
-        config=config.model_dump(mode="json"),
+        config=config,
         interests=[s for s in spec.get("interests", []) if s in taxonomy],
         interval_seconds=int(kind.default_interval.total_seconds()),
         demo_samples=spec.get("samples") or {},

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import delete, insert
 from sqlmodel import select
 
@@ -22,7 +23,20 @@ from app.popularity_models import RollupProgress
 from app.retention import MAX_AGE, prune_cards
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime.now(UTC)
+# Every test here runs on a clock that starts at NOW, a Wednesday noon (UTC days matter).
+NOW = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock():  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def on_this_clock(script: str, *args: str) -> list[str]:
+    """A ``python -c`` command line that runs ``script`` on the test's clock."""
+    return [sys.executable, "-m", "tests.travel", datetime.now(UTC).isoformat(), "-c", script,
+            *args]  # fmt: skip
 
 
 def add_events(
@@ -176,7 +190,7 @@ print(json.dumps(counted))
 def start_together(scripts: list[tuple[str, list[str]]]) -> list[subprocess.Popen]:
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", script, *args],
+            on_this_clock(script, *args),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -252,7 +266,7 @@ def test_a_run_killed_midway_loses_nothing_and_counts_nothing_twice(world, datab
     add_events(world.db, shopper, ids, ["impression", "impression", "open"] * 5)  # 90 events
     batch = 40
     dying = subprocess.run(
-        [sys.executable, "-c", DYING_WORKER, database_url, str(batch)],
+        on_this_clock(DYING_WORKER, database_url, str(batch)),
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert dying.returncode == -9, dying.stderr

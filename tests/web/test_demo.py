@@ -9,9 +9,10 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func
@@ -19,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app import create_app
 from app.affinity import lineage
-from app.contexts import read_sample
+from app.contexts import SAMPLES_WRITTEN_ON, read_sample, shift_dates
 from app.demo import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
 from app.demo_activity import SHOPPER_EMAIL, SHOPPERS
 from app.feed_query import load_candidates, load_profile
@@ -197,3 +198,38 @@ def test_retailer_results_show_the_crowds_activity_and_answers(demo):
     assert written and set(written) <= {t for ts in spec["shopper_answers"].values() for t in ts}
     page = client.get(f"/portal/northwind/results/surveys/{survey.id}").get_data(as_text=True)
     assert written[0] in page
+
+
+def test_dates_in_samples_move_in_the_style_they_were_written():
+    sample = (
+        b"<pubDate>Mon, 23 Nov 2026 09:00:00 +0000</pubDate><pubDate>Fri, 20 Nov 2026 "
+        b'23:30:00 GMT</pubDate><updated>2026-11-22T10:15:00Z</updated>"publishedAt": '
+        b'"2026-11-01T08:00:00.5+01:00"'
+    )
+    moved = shift_dates(sample, timedelta(days=400))
+    assert moved == (
+        b"<pubDate>Tue, 28 Dec 2027 09:00:00 +0000</pubDate><pubDate>Sat, 25 Dec 2027 "
+        b'23:30:00 GMT</pubDate><updated>2027-12-27T10:15:00Z</updated>"publishedAt": '
+        b'"2027-12-06T08:00:00.500000+01:00"'
+    )
+    assert shift_dates(sample, timedelta(0)) == sample
+
+
+@pytest.mark.parametrize("days_later", [0, 400])
+def test_the_demo_does_not_age(demo_app, days_later):
+    """Loaded on the day its samples were written or a year on, the demo has the same
+    recent items and the same running, ended and upcoming promotions."""
+    loaded = datetime.combine(SAMPLES_WRITTEN_ON, time(9), UTC) + timedelta(days=days_later)
+    with time_machine.travel(loaded, tick=False):
+        result = demo_app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+    with Session(demo_app.extensions["plaza.engine"]) as db:
+        cards = db.exec(select(Card).where(col(Card.removed_at).is_(None))).all()
+    feed_items = [c for c in cards if c.kind in ("product_feed", "youtube", "pinterest")]
+    ages = [loaded - c.published_at for c in feed_items]
+    assert len(feed_items) >= 300
+    assert all(timedelta(0) <= age <= timedelta(days=61) for age in ages)
+    promotions = [c for c in cards if c.kind == "promotion"]
+    running = [c for c in promotions if c.starts_at <= loaded < c.ends_at]
+    upcoming = [c for c in promotions if loaded < c.starts_at]
+    assert (len(promotions), len(running), len(upcoming)) == (3, 2, 1)
