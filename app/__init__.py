@@ -7,24 +7,44 @@ from typing import Any
 
 from flask import Flask
 
+from app import db, taxonomy_store
+from app.accounts import views as accounts_views
+from app.api import views as api_views
+from app.cli import register_commands
+from app.config import load_config
+from app.extensions import csrf, htmx, login_manager
+from app.notifications import views as notifications_views
+from app.portal import access_views, home_views, join_views, provider_views, result_views
+from app.shopper import action_views, feed_views, interest_views, why_views
+from app.web import errors, health, templating
+
 ROOT = Path(__file__).resolve().parent.parent
+BLUEPRINTS = (
+    accounts_views,
+    feed_views,
+    action_views,
+    interest_views,
+    health,
+    why_views,
+    home_views,
+    provider_views,
+    result_views,
+    access_views,
+    join_views,
+    api_views,
+    notifications_views,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Application factory: configuration, extensions, blueprints, in that order."""
+    """Application factory: configuration, extensions, blueprints, commands, in that order."""
     app = Flask(
         __name__,
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from app.config import load_config
-
     load_config(app, test_config)
-
-    from app import db, errors, taxonomy_store, templating
-    from app.extensions import csrf, htmx, login_manager
-
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
     csrf.init_app(app)
@@ -32,25 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
-
-    from app import actions, auth, feed, health, interests, why
-
-    for module in (auth, feed, actions, interests, health, why):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-
-    from app.api import views as api
-    from app.portal import access_views, home, join, provider_views, result_views
-
-    for module in (home, provider_views, result_views, access_views, join):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: see app/api/guard.py
-
-    from app.notifications.routes import bp as notifications_bp
-
-    app.register_blueprint(notifications_bp)
-
-    from app.cli import register_commands
-
+    csrf.exempt(api_views.bp)  # bearer tokens only, never the session cookie: app/api/guard.py
     register_commands(app)
     return app

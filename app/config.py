@@ -1,14 +1,18 @@
-"""Configuration: defaults, then ``PLAZA_*`` environment variables, then test overrides.
+"""Configuration: every ``PLAZA_*`` setting in one table, then the environment, then tests.
 
-Flask's ``from_prefixed_env`` turns ``PLAZA_DATABASE_URL`` into
-``app.config["DATABASE_URL"]`` and parses JSON values, so every setting can be
-given in the environment of a process (Fly secrets, a shell, CI).
+Each :class:`Setting` names its type, its default and one line of help; the
+README's configuration table is printed from this table (``plaza settings``) and a
+test fails when the two differ, so no setting goes undocumented. Flask's
+``from_prefixed_env`` turns ``PLAZA_DATABASE_URL`` into ``app.config["DATABASE_URL"]``
+and parses JSON values; every value is then checked against its type, so a typo
+stops the start with a sentence naming the setting instead of failing later.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,21 +20,114 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-DEFAULTS: dict[str, Any] = {
-    "ENV_NAME": "development",
-    "DATABASE_URL": None,  # default: SQLite with WAL in the instance folder
-    "FETCH_ALLOW": "",
-    "YOUTUBE_API_KEY": None,
-    "YOUTUBE_FEED_URL": None,  # default: YouTube's own feeds (see cards/youtube.py)
-    "FEED_PAGE_SIZE": 20,
-    "CANDIDATE_LIMIT": 1500,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_MAX_FAILURES_PER_IP": 30,
-    "LOGIN_WINDOW_SECONDS": 15 * 60,
-    "ARGON2_TIME_COST": 3,
-    "ARGON2_MEMORY_COST": 65536,
-    "WORKER_CONCURRENCY": 4,
-    "WORKER_TICK_SECONDS": 30,
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``PLAZA_<name>`` setting."""
+
+    name: str
+    type: type  # str, int, float or bool
+    default: Any  # None: unset (the help says what happens then)
+    help: str
+    shown_default: str | None = None  # for the README, when the default is computed
+
+    @property
+    def variable(self) -> str:
+        return f"PLAZA_{self.name}"
+
+    def describe_default(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        if self.default is None:
+            return "unset"
+        if self.default == "":
+            return "empty"
+        return f"`{str(self.default).lower() if self.type is bool else self.default}`"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # The deployment
+    Setting("ENV_NAME", str, "development",
+            "`production` requires the secret key and makes cookies `Secure`"),
+    Setting("DATABASE_URL", str, None,
+            "any SQLAlchemy URL; `postgresql://...` uses psycopg 3",
+            "SQLite (WAL) at `instance/plaza.sqlite3`"),
+    Setting("SECRET_KEY", str, None,
+            "signs sessions and feed cursors; **required** in production",
+            "generated once into `instance/secret_key`"),
+    # Fetching
+    Setting("FETCH_ALLOW", str, "",
+            "hosts or networks the fetcher may reach although private, "
+            "e.g. `127.0.0.2,10.1.2.0/24`"),
+    Setting("YOUTUBE_API_KEY", str, None,
+            "YouTube Data API key; without it channels and playlists are read from their "
+            "Atom feeds"),
+    Setting("YOUTUBE_FEED_URL", str, None,
+            "where those Atom feeds are read (a mirror or a test server); an http(s) address "
+            "without `?query`, still subject to `PLAZA_FETCH_ALLOW`",
+            "`https://www.youtube.com/feeds/videos.xml`"),
+    # The feed
+    Setting("FEED_PAGE_SIZE", int, 20, "cards per feed page"),
+    Setting("CANDIDATE_LIMIT", int, 1500,
+            "newest cards about a shopper's interests that one feed page ranks"),
+    # Accounts
+    Setting("LOGIN_MAX_FAILURES", int, 5,
+            "failed logins per email within the login window before a pause"),
+    Setting("LOGIN_MAX_FAILURES_PER_IP", int, 30,
+            "failed logins from one address within the login window before a pause"),
+    Setting("LOGIN_WINDOW_SECONDS", int, 15 * 60, "the window failed logins are counted in"),
+    Setting("ARGON2_TIME_COST", int, 3, "Argon2id passes for password hashes"),
+    Setting("ARGON2_MEMORY_COST", int, 65536, "Argon2id memory for password hashes, in KiB"),
+    # The worker
+    Setting("WORKER_CONCURRENCY", int, 4, "providers refreshed at once by a worker"),
+    Setting("WORKER_TICK_SECONDS", int, 30, "how often a worker looks for due providers"),
+    # Notifications
+    Setting("SMTP_URL", str, None,
+            "`smtp://user:pw@host:587?starttls=true` or `smtps://host:465`",
+            "unset (no email)"),
+    Setting("SMTP_TIMEOUT", float, 10.0, "seconds to wait for the SMTP server"),
+    Setting("VAPID_PRIVATE_KEY", str, None,
+            "Web Push signing key; set it in production so web and worker share it "
+            "(`plaza notify vapid-key` prints one)",
+            "generated into `instance/`"),
+    Setting("NOTIFY_BASE_URL", str, "http://127.0.0.1:8000",
+            "where links in emails and pushes point"),
+    Setting("NOTIFY_MAIL_FROM", str, "Plaza <notifications@plaza.invalid>",
+            "the sender of notification emails"),
+    Setting("NOTIFY_VAPID_SUBJECT", str, "mailto:notifications@plaza.invalid",
+            "the contact push services are given (RFC 8292), a `mailto:` or `https:` address"),
+    Setting("NOTIFY_TICK_SECONDS", int, 15, "how often a worker runs the notification job"),
+    Setting("NOTIFY_BATCH", int, 200, "outbox rows a worker claims at a time"),
+    Setting("NOTIFY_CONCURRENCY", int, 8, "pushes and emails sent at once by a worker"),
+    Setting("NOTIFY_LEASE_SECONDS", int, 600,
+            "how long a claimed row is a worker's before another may retry it"),
+    Setting("NOTIFY_MAX_ATTEMPTS", int, 5, "delivery attempts before a notification fails"),
+    Setting("NOTIFY_RETRY_SECONDS", int, 60,
+            "the first retry's delay; each next one doubles, up to 6 hours"),
+    Setting("NOTIFY_INSTANT_MIN_SCORE", float, 0.8,
+            "how well a card must rank to go out at once instead of in the digest"),
+    Setting("NOTIFY_INSTANT_PER_RUN", int, 3,
+            "instant notifications per shopper and channel in one run; the rest wait"),
+    Setting("NOTIFY_CARD_MAX_AGE_HOURS", int, 48, "cards older than this are not news"),
+    Setting("NOTIFY_DIGEST_HOUR", int, 8, "local hour of daily and weekly digests"),
+    Setting("NOTIFY_DIGEST_SIZE", int, 8, "cards listed in one part of a digest"),
+    Setting("NOTIFY_PUSH_TTL", int, 86400, "seconds a push service keeps an undelivered push"),
+    Setting("NOTIFY_PUSH_TIMEOUT", float, 10.0, "seconds to wait for a push service"),
+    Setting("NOTIFY_PUSH_MAX_HOLD_SECONDS", int, 12 * 3600,
+            "an instant push held longer than this (quiet hours) goes to the digest instead"),
+    Setting("NOTIFY_PUSH_CA_CERTS", str, None,
+            "a PEM bundle to trust for push services instead of the system's",
+            "the system's"),
+    # The API
+    Setting("API_RATE_LIMIT", int, 600, "API requests per token per window"),
+    Setting("API_RATE_WINDOW_SECONDS", int, 60, "the API rate limit's window"),
+    Setting("API_MAX_BODY_BYTES", int, 64 * 1024, "largest API request body"),
+)  # fmt: skip
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+# Flask's and its extensions' own settings, as Plaza runs them. They can be overridden
+# like any Flask setting (``PLAZA_SESSION_COOKIE_SAMESITE``) but are not Plaza's to document.
+FRAMEWORK: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
@@ -40,16 +137,28 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
 }
 
+_TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
+def settings_table() -> str:
+    """The README's configuration table, as Markdown."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.variable}` | {s.describe_default()} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows) + "\n"
+
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
-    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(FRAMEWORK)
+    app.config.from_mapping({s.name: s.default for s in SETTINGS if s.name != "SECRET_KEY"})
     app.config.from_prefixed_env("PLAZA")
     if test_config:
         app.config.from_mapping(test_config)
+    for setting in SETTINGS:
+        app.config[setting.name] = _checked(setting, app.config.get(setting.name))
     production = app.config["ENV_NAME"] == "production"
     app.config["YOUTUBE_FEED_URL"] = _youtube_feed_url(app.config.get("YOUTUBE_FEED_URL"))
     if not app.config.get("DATABASE_URL"):
@@ -62,6 +171,24 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _checked(setting: Setting, value: Any) -> Any:
+    """``value`` as the setting's type; a value of another type stops the start."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if value is None:
+        return None
+    if setting.type is bool and isinstance(value, bool):
+        return value
+    if setting.type is int and number and value == int(value):
+        return int(value)
+    if setting.type is float and number:
+        return float(value)
+    if setting.type is str and (isinstance(value, str) or number):
+        return str(value)  # from_prefixed_env parses a numeric-looking value as JSON
+    raise ConfigurationError(
+        f"{setting.variable} must be {_TYPE_WORDS[setting.type]}, not {value!r}: {setting.help}."
+    )
 
 
 def _youtube_feed_url(value: Any) -> str | None:

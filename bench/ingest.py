@@ -8,7 +8,7 @@ like a real shop's server) serves one distinct Google Merchant RSS feed per
 provider, with ETag and Last-Modified, and answers conditional requests with
 304. Every provider is then refreshed through the real path: ``LiveContext`` ->
 the guarded fetcher -> the ``product_feed`` kind (feeds.parse and feedparser) ->
-``app.ingest.store_drafts`` -> commit, into a fresh SQLite database migrated with
+``app.ingest.store.store_drafts`` -> commit, into a fresh SQLite database migrated with
 ``app.migrate.upgrade`` (or the given database, which must be a throw-away one
 the benchmark may migrate and write to).
 
@@ -57,11 +57,11 @@ import feedparser
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from app.contexts import LiveContext
 from app.db import make_engine
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import LiveContext
 from app.migrate import upgrade
 from app.models import Card, Organization, Provider
-from app.refresh import refresh_provider
 from cards.registry import all_kinds
 from cards.taxonomy import Taxonomy, default_taxonomy
 from feeds.fetch import FetchPolicy

@@ -43,18 +43,18 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.db import make_engine  # noqa: E402
-from app.ingest import store_drafts  # noqa: E402
+from app.ingest.store import store_drafts  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import ConsumerInterest, Organization, Provider, User  # noqa: E402
-from app.notifications.candidates import enqueue_card_news  # noqa: E402
-from app.notifications.config import notify_config  # noqa: E402
-from app.notifications.jobs import run  # noqa: E402
-from app.notifications.models import (  # noqa: E402
+from app.models.notifications import (  # noqa: E402
     Notification,
     NotificationPreference,
     NotificationSettings,
     PushSubscription,
 )
+from app.notifications.candidates import enqueue_card_news  # noqa: E402
+from app.notifications.config import notify_config  # noqa: E402
+from app.notifications.jobs import run  # noqa: E402
 from app.notifications.preferences import new_settings  # noqa: E402
 from app.notifications.subscriptions import endpoint_hash  # noqa: E402
 from app.taxonomy_store import taxonomy  # noqa: E402

@@ -19,9 +19,9 @@ PostgreSQL after ``VACUUM ANALYZE``, as autovacuum would have run it):
   - *old*: what the request path did before the rollup: one ``GROUP BY card, kind``
     over every event of the candidates (``ix_event_card_kind``, all time), provider
     totals summed over the candidates, then ``popularity_lifts``;
-  - *rollup*: ``app.popularity_counts.recent_counts`` (the candidates' and their
+  - *rollup*: ``app.ranking.rollup.recent_counts`` (the candidates' and their
     providers' window sums, by primary key), then ``popularity_lifts``.
-* **the rollup job** (``app.popularity_counts.roll_up``): its first run over every
+* **the rollup job** (``app.ranking.rollup.roll_up``): its first run over every
   event, from an empty rollup, and a later run over 1% more events (what a worker
   tick meets), in events per second.
 
@@ -52,9 +52,9 @@ sys.path.insert(0, str(ROOT))
 from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Card, Event, EventKind, Organization, Provider, User  # noqa: E402
-from app.popularity import CardCounts, popularity_lifts, provider_totals  # noqa: E402
-from app.popularity_counts import WINDOW_DAYS, recent_counts, roll_up, window_start  # noqa: E402
-from app.popularity_models import CardPopularity, ProviderPopularity  # noqa: E402
+from app.models.popularity import CardPopularity, ProviderPopularity  # noqa: E402
+from app.ranking.popularity import CardCounts, popularity_lifts, provider_totals  # noqa: E402
+from app.ranking.rollup import WINDOW_DAYS, recent_counts, roll_up, window_start  # noqa: E402
 
 NOW = datetime.now(UTC)
 CONSUMERS = 1_000

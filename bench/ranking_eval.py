@@ -10,10 +10,10 @@ cards according to those hidden tastes. Every method runs its own copy of
 the world, so each learns only from what it showed.
 
 Plaza learns through the app's own code: events become affinities through
-:func:`app.affinity.affinities_from_events`, opens become popularity through
-:func:`app.popularity.popularity_lifts`, candidates are chosen with
-:func:`app.ranking.candidate_slugs` (as the app's query does, newest first up
-to the candidate limit) and ranked by :func:`app.ranking.rank`. Two baselines
+:func:`app.ranking.affinity.affinities_from_events`, opens become popularity through
+:func:`app.ranking.popularity.popularity_lifts`, candidates are chosen with
+:func:`app.ranking.rank.candidate_slugs` (as the app's query does, newest first up
+to the candidate limit) and ranked by :func:`app.ranking.rank.rank`. Two baselines
 get the same candidates and hard filters: newest first, and interest match
 only (the declared-interest part of Plaza's score, nothing learned).
 
@@ -41,11 +41,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
-from app.candidate_pool import CandidatePool
-from app.popularity import CardCounts, popularity_lifts, provider_totals, viewer_rate
-from app.ranking import Candidate, Delivery, Profile, Scorer, candidate_slugs, rank
-from app.ranking_compose import PROMOTION_EVERY
+from app.ranking.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
+from app.ranking.candidate import Candidate, Delivery
+from app.ranking.compose import PROMOTION_EVERY
+from app.ranking.pool import CandidatePool
+from app.ranking.popularity import CardCounts, popularity_lifts, provider_totals, viewer_rate
+from app.ranking.rank import Profile, Scorer, candidate_slugs, rank
 from cards.taxonomy import Taxonomy, default_taxonomy
 
 START = datetime(2025, 3, 3, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 One consumer with 20 followed interests, a few muted ones and hidden
 providers, and 500 past events (turned into affinities by the app's own
-:func:`app.affinity.affinities_from_events`), ranks candidates drawn from the
+:func:`app.ranking.affinity.affinities_from_events`), ranks candidates drawn from the
 interests the app's candidate query would fetch for them (the real taxonomy),
 from 300 providers of every kind, with promotions and surveys among them.
 
@@ -11,7 +11,7 @@ Printed: median and p99 for 5,000 candidates and, side by side, for the
 cheapest page that looks at every card (newest first, a heap over the dates)
 with Plaza's ratio to it; how that grows for 500, 1,500
 (the app's candidate limit), 5,000 and 50,000; how much of the 5,000 is laying
-the candidates out as columns (:class:`app.candidate_pool.CandidatePool`, inside
+the candidates out as columns (:class:`app.ranking.pool.CandidatePool`, inside
 ``rank``); the time to build the profile from the events, and a full ordering of
 5,000 candidates (``rank`` without a limit, which is not on the request path).
 """
@@ -33,9 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.affinity import EventRecord, affinities_from_events
-from app.candidate_pool import CandidatePool
-from app.ranking import Candidate, Delivery, Profile, candidate_slugs, rank
+from app.ranking.affinity import EventRecord, affinities_from_events
+from app.ranking.candidate import Candidate, Delivery
+from app.ranking.pool import CandidatePool
+from app.ranking.rank import Profile, candidate_slugs, rank
 from cards.taxonomy import Taxonomy, default_taxonomy
 
 NOW = datetime(2025, 6, 15, 15, 0, tzinfo=UTC)

@@ -273,9 +273,9 @@ class World:
     def consumer(
         self, email: str = "shopper@example.com", follows: tuple[str, ...] = ("shoes",)
     ) -> int:
-        from app.accounts import create_user
-        from app.interest_prefs import set_interest_state
+        from app.accounts.users import create_user
         from app.models import InterestState
+        from app.shopper.interests import set_interest_state
 
         with self.app.app_context():
             user = create_user(self.db, email, PASSWORD)
@@ -321,7 +321,7 @@ class World:
         """Store ``count`` cards through the real ingest path; returns their ids."""
         from sqlmodel import select
 
-        from app.ingest import store_drafts
+        from app.ingest.store import store_drafts
         from app.models import Card
         from cards.spec import CardDraft
 

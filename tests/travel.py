@@ -20,7 +20,7 @@ if __name__ == "__main__":
         if program == "-c":
             code, *args = args
             sys.argv = ["-c", *args]
-            exec(compile(code, "<string>", "exec"), {"__name__": "__main__"})  # noqa: S102
+            exec(compile(code, "<string>", "exec"), {"__name__": "__main__"})
         else:
             sys.argv = [program, *args]
             runpy.run_module(program, run_name="__main__", alter_sys=True)

@@ -19,23 +19,18 @@ from sqlmodel import col
 from app import db
 from app.api.problems import ApiProblem
 from app.api.ratelimit import count_request
-from app.api.tokens import active_token
 from app.models import Organization
-from app.portal.models import ApiToken, TokenScope
+from app.models.partners import ApiToken, TokenScope
+from app.partners.tokens import active_token
 
-SETTINGS = {
-    "API_RATE_LIMIT": 600,  # requests per token and window
-    "API_RATE_WINDOW_SECONDS": 60,
-    "API_MAX_BODY_BYTES": 64 * 1024,
-}
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="plaza"'}
 
 
 def setting(name: str) -> Any:
-    """A ``PLAZA_API_*`` setting, or its default."""
-    return current_app.config.get(name, SETTINGS[name])
+    """A ``PLAZA_API_*`` setting (see app.config.SETTINGS)."""
+    return current_app.config[name]
 
 
 def organization() -> Organization:

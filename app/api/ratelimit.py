@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, col, delete
 
 from app.db import dialect_insert
-from app.portal.models import ApiRateWindow
+from app.models.partners import ApiRateWindow
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Requests are validated by these models and responses are serialised through
 them, and :mod:`app.api.openapi` publishes their JSON Schemas: the document
 cannot drift from the code because it is generated from the same classes.
-Each kind's ``config`` is validated afterwards by :mod:`app.providers`, and
+Each kind's ``config`` is validated afterwards by :mod:`app.partners.providers`, and
 documented per kind from the kind's own config model.
 """
 

@@ -1,8 +1,8 @@
 """``/api/v1``: the partner API. Every view sees only the calling token's organisation.
 
 Validation and changes go through the same functions as the portal and the
-CLI (:mod:`app.providers`, :mod:`app.portal.changes`, :mod:`app.portal.preview`,
-:mod:`app.portal.stats`, :mod:`app.portal.surveys`); this module only
+CLI (:mod:`app.partners.providers`, :mod:`app.partners.changes`, :mod:`app.partners.preview`,
+:mod:`app.partners.stats`, :mod:`app.partners.surveys`); this module only
 translates between HTTP and them. Objects of another organisation answer 404,
 exactly like objects that do not exist.
 """
@@ -53,9 +53,9 @@ from app.api.schemas import (
     SurveyResultsOut,
     TextOut,
 )
+from app.ingest.sources import fetch_policy
 from app.models import Card, CardInterest, Provider
-from app.portal.access import IdConverter
-from app.portal.changes import (
+from app.partners.changes import (
     ProviderConflict,
     delete_provider,
     pause_provider,
@@ -63,18 +63,18 @@ from app.portal.changes import (
     resume_provider,
     update_provider,
 )
-from app.portal.preview import run_preview
-from app.portal.stats import RangeProblems, daily, parse_range, per_card, per_provider, total
-from app.portal.surveys import survey_results
-from app.providers import (
+from app.partners.preview import run_preview
+from app.partners.providers import (
     ProviderProblems,
     check_settings,
     create_provider,
     describe,
     kind_or_problem,
 )
+from app.partners.stats import RangeProblems, daily, parse_range, per_card, per_provider, total
+from app.partners.surveys import survey_results
 from app.taxonomy_store import taxonomy
-from app.worker import fetch_policy
+from app.web.converters import IdConverter
 from cards.registry import UnknownKind, all_kinds, get_kind
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -148,12 +148,12 @@ def _json_type_problems(kind_name: str, config: Mapping[str, Any]) -> list[tuple
 
     The API takes the types its OpenAPI document shows: "15" is no integer here and
     1700000000 no date, although the portal's forms, whose values are all strings,
-    rely on pydantic's leniency. Every other rule is left to :mod:`app.providers`.
+    rely on pydantic's leniency. Every other rule is left to :mod:`app.partners.providers`.
     """
     try:
         model = get_kind(kind_name).config_model
     except UnknownKind:
-        return []  # reported by app.providers
+        return []  # reported by app.partners.providers
     try:
         model.model_validate_json(json.dumps(config), strict=True)
     except ValidationError as error:

@@ -22,15 +22,15 @@ from sqlalchemy import String, cast, delete, exists, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.candidate_pool import CandidatePool
-from app.feed_query import as_candidate, load_profiles
 from app.models import Card, CardInterest, CardState, ConsumerInterest, InterestState, Role, User
+from app.models.notifications import Notification, NotificationCursor, NotificationSource
 from app.notifications.catalog import CATEGORY_BY_KIND, Category
 from app.notifications.config import NotifyConfig
-from app.notifications.models import Notification, NotificationCursor, NotificationSource
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
-from app.ranking import Profile, feed_scores
+from app.ranking.candidates import as_candidate, load_profiles
+from app.ranking.pool import CandidatePool
+from app.ranking.rank import Profile, feed_scores
 from cards.taxonomy import Taxonomy
 
 CURSOR = "cards"

@@ -18,9 +18,9 @@ from urllib.parse import urljoin, urlsplit
 from flask import Flask, render_template
 
 from app.models import Card
+from app.models.notifications import Notification
 from app.notifications.catalog import Category
-from app.notifications.models import Notification
-from app.templating import money
+from app.web.templating import money
 
 TITLE_MAX = 120
 BODY_MAX = 240

@@ -1,47 +1,16 @@
-"""The notification settings of a deployment, read once from ``app.config``.
+"""The notification settings of a deployment, read from ``app.config`` into one value.
 
-Every key can be set as a ``PLAZA_*`` environment variable (``PLAZA_SMTP_URL``,
-``PLAZA_NOTIFY_BATCH=500``). Defaults are registered when the blueprint is, so
-``app.config`` shows the values in force.
+Every key is a ``PLAZA_*`` setting of :data:`app.config.SETTINGS` (``PLAZA_SMTP_URL``,
+``PLAZA_NOTIFY_BATCH=500``), with its default and help there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-
-DEFAULTS: dict[str, Any] = {
-    "SMTP_URL": None,  # smtp://user:pass@host:587?starttls=true, smtps://host:465
-    "SMTP_TIMEOUT": 10.0,
-    "VAPID_PRIVATE_KEY": None,  # default: generated once into instance/vapid_private_key.pem
-    "NOTIFY_BASE_URL": "http://127.0.0.1:8000",  # where links in emails and pushes point
-    "NOTIFY_MAIL_FROM": "Plaza <notifications@plaza.invalid>",
-    "NOTIFY_VAPID_SUBJECT": "mailto:notifications@plaza.invalid",
-    "NOTIFY_TICK_SECONDS": 15,
-    "NOTIFY_BATCH": 200,
-    "NOTIFY_CONCURRENCY": 8,
-    "NOTIFY_LEASE_SECONDS": 600,
-    "NOTIFY_MAX_ATTEMPTS": 5,
-    "NOTIFY_RETRY_SECONDS": 60,
-    "NOTIFY_INSTANT_MIN_SCORE": 0.8,
-    "NOTIFY_INSTANT_PER_RUN": 3,
-    "NOTIFY_CARD_MAX_AGE_HOURS": 48,
-    "NOTIFY_DIGEST_HOUR": 8,
-    "NOTIFY_DIGEST_SIZE": 8,
-    "NOTIFY_PUSH_TTL": 86400,
-    "NOTIFY_PUSH_TIMEOUT": 10.0,
-    "NOTIFY_PUSH_MAX_HOLD_SECONDS": 12 * 3600,
-    "NOTIFY_PUSH_CA_CERTS": None,  # a PEM bundle to trust instead of the system store
-}
-
-
-def register_defaults(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
 
 
 @dataclass(frozen=True)
@@ -70,7 +39,7 @@ class NotifyConfig:
 
     @classmethod
     def from_app(cls, app: Flask) -> NotifyConfig:
-        c = {**DEFAULTS, **app.config}
+        c = app.config
         base_url = str(c["NOTIFY_BASE_URL"]).rstrip("/")
         if urlsplit(base_url).scheme not in ("http", "https"):
             raise ValueError("NOTIFY_BASE_URL must be an http:// or https:// address.")

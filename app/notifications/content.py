@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardState
+from app.models.notifications import Notification
 from app.notifications.compose import (
     Composed,
     Item,
@@ -17,7 +18,6 @@ from app.notifications.compose import (
     digest_parts,
     digest_sections,
 )
-from app.notifications.models import Notification
 from app.notifications.policy import DIGEST_CATEGORY
 
 

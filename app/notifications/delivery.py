@@ -23,12 +23,12 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.models import User
+from app.models.notifications import Notification, PushSubscription, State
 from app.notifications import outbox
 from app.notifications.catalog import Category, Channel, Frequency
 from app.notifications.compose import Composed, Links, email_message, push_payload
 from app.notifications.config import NotifyConfig
 from app.notifications.content import Contents
-from app.notifications.models import Notification, PushSubscription, State
 from app.notifications.outbox import Recipient
 from app.notifications.outcome import Outcome
 from app.notifications.policy import Action, Pending, decide

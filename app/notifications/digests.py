@@ -21,9 +21,9 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardState
+from app.models.notifications import Notification, NotificationSettings, State
 from app.notifications.catalog import Channel, Frequency
 from app.notifications.config import NotifyConfig
-from app.notifications.models import Notification, NotificationSettings, State
 from app.notifications.outbox import insert_new, new_row
 from app.notifications.policy import DIGEST_CATEGORY
 from app.notifications.timing import MONDAY, next_digest_at, zone

@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app.models.notifications import Notification, State
 from app.notifications.catalog import Channel
 from app.notifications.compose import Composed
 from app.notifications.content import Contents
-from app.notifications.models import Notification, State
 
 PAGE_SIZE = 30
 

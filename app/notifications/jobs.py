@@ -1,38 +1,33 @@
-"""The worker's notification job, and the run loop that ``plaza notify run`` shares.
+"""The notification run that the worker's tick and ``plaza notify run`` share.
 
-One job does the three steps in order (new cards become candidates, due
+One run does the three steps in order (new cards become candidates, due
 digests are folded, the outbox is delivered) so a card found in a tick can go
-out in the same tick. APScheduler runs it in the worker process only, one
-instance at a time; several worker processes may run it at once, since every
-step claims its work in the database.
+out in the same tick. The worker (:mod:`app.worker`) runs it one instance at a
+time; several worker processes may run it at once, since every step claims its
+work in the database.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from app.db import engine
+from app.models.notifications import Notification, State
 from app.notifications.candidates import enqueue_card_news
 from app.notifications.config import notify_config
 from app.notifications.delivery import Senders, deliver_batch
 from app.notifications.digests import build_due_digests
-from app.notifications.models import Notification, State
 from app.taxonomy_store import taxonomy
-
-log = logging.getLogger(__name__)
 
 DRAIN_POLL = 0.2
 BUDGET_TICKS = 4  # a tick delivers for at most this many tick lengths, then lets the next start
-_app: Flask | None = None
 
 
 def utcnow() -> datetime:
@@ -69,28 +64,3 @@ def _in_flight(db: Session, now: datetime) -> bool:
     due = and_(col(Notification.state) == State.PENDING, col(Notification.due_at) <= now)
     busy = col(Notification.state) == State.SENDING
     return bool(db.exec(select(exists().where(or_(due, busy)))).one())
-
-
-def notify_tick() -> None:
-    """Scheduled job."""
-    if _app is None:
-        raise RuntimeError("schedule the job with schedule_jobs(scheduler, app) first")
-    totals = run(_app)
-    if +totals:
-        log.info("notifications: %s", dict(+totals))
-
-
-def schedule_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    global _app
-    _app = app
-    scheduler.add_job(
-        notify_tick,
-        "interval",
-        id="notify_tick",
-        seconds=notify_config(app).tick_seconds,
-        jitter=2,
-        next_run_time=utcnow(),
-        max_instances=1,
-        coalesce=True,
-        replace_existing=True,
-    )

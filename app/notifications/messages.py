@@ -13,9 +13,9 @@ from datetime import datetime
 from flask import current_app
 from sqlmodel import Session
 
+from app.models.notifications import Notification
 from app.notifications.catalog import Category
 from app.notifications.config import notify_config
-from app.notifications.models import Notification
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
 

@@ -22,8 +22,8 @@ from sqlalchemy import Table, and_, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import dialect_insert
+from app.models.notifications import Notification, NotificationSettings, State
 from app.notifications.catalog import Category, Channel, Frequency
-from app.notifications.models import Notification, NotificationSettings, State
 from app.notifications.preferences import Choices
 
 INSERT_CHUNK = 500

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from app.models.notifications import NotificationSettings
 from app.notifications.catalog import Category, Channel, Frequency
-from app.notifications.models import NotificationSettings
 from app.notifications.preferences import Choices
 from app.notifications.timing import quiet_until, zone
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.models.notifications import NotificationPreference, NotificationSettings
 from app.notifications.catalog import Category, Channel, Frequency, default_frequency
-from app.notifications.models import NotificationPreference, NotificationSettings
 from app.notifications.timing import (
     MONDAY,
     is_known_timezone,

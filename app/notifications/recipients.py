@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.notifications.models import NotificationSettings, PushSubscription
+from app.models.notifications import NotificationSettings, PushSubscription
 from app.notifications.outbox import Recipient, insert_new
 from app.notifications.preferences import choices_for, new_settings
 

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.models.notifications import PushSubscription
 from app.notifications.guarded_post import parse_endpoint
-from app.notifications.models import PushSubscription
 from app.notifications.vapid import b64url_decode
 from feeds.fetch import FetchError
 

@@ -1,6 +1,5 @@
-"""The retailer portal: partners register providers, watch their health and read results.
-
-Kept light on purpose: ``app.models`` imports :mod:`app.portal.models` for its
-tables, so this package must not import Flask views at import time. The
-blueprints live in their own modules and are registered by ``create_app``.
+"""The retailer portal: partners' pages only (register providers, watch their health, read
+results, manage members and tokens). What the pages do is in :mod:`app.partners`, which
+the API and the command line share; the blueprints live in the ``*_views`` modules and
+are registered by ``create_app``.
 """

@@ -16,41 +16,17 @@ from typing import Any, TypeVar
 from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
 from sqlmodel import SQLModel
-from werkzeug.exceptions import NotFound
-from werkzeug.routing import BaseConverter
 
 from app import db
 from app.extensions import login_manager
 from app.models import Organization, Provider, Role
-from app.orgs import organization_by_slug
+from app.partners.orgs import organization_by_slug
+from app.web.converters import IdConverter
 
 PARTNER_ROLES = (Role.RETAILER, Role.STAFF)
-MAX_ID = 2**31 - 1
 NOT_FOUND = "There is no such page in your organisation's portal."
 
 Row = TypeVar("Row", bound=SQLModel)
-
-
-class IdConverter(BaseConverter):
-    """``<id:...>``: a row id, 1 to 2**31 - 1 (PostgreSQL's ``integer``).
-
-    A longer number is a 404 straight from routing: the database would refuse
-    to compare it, and werkzeug's ``int(max=...)`` would turn it into a
-    misleading 405 for the route's other methods.
-    """
-
-    regex = r"[0-9]{1,18}"
-    part_isolating = True
-    weight = 50
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
-            raise NotFound("There is no such id.")
-        return number
-
-    def to_url(self, value: object) -> str:
-        return str(int(value))  # type: ignore[call-overload]
 
 
 def partner_blueprint(name: str, url_prefix: str) -> Blueprint:

@@ -14,18 +14,18 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from app import db
-from app.api.tokens import TokenProblem, issue_token, revoke, tokens_of
-from app.membership import (
+from app.models import User
+from app.models.partners import ApiToken, Invitation, TokenScope
+from app.partners.membership import (
     MembershipRefused,
     is_last_active_member,
     pending_invitations_from,
     removal_problem,
     remove_member,
 )
-from app.models import User
-from app.orgs import invitations, invite, members, revoke_invitation
+from app.partners.orgs import invitations, invite, members, revoke_invitation
+from app.partners.tokens import TokenProblem, issue_token, revoke, tokens_of
 from app.portal.access import org, owned_or_404, partner_blueprint
-from app.portal.models import ApiToken, Invitation, TokenScope
 from app.portal.responses import see_other
 
 bp = partner_blueprint("portal_access", "/portal/<org>")

@@ -1,7 +1,7 @@
 """The register/edit form of a provider: its kind's generated settings, plus name,
 target interests and refresh interval, which every kind shares.
 
-The form only carries values; every rule lives in :mod:`app.providers`, whose
+The form only carries values; every rule lives in :mod:`app.partners.providers`, whose
 (field, message) problems come back here as ``errors`` keyed by the same
 names the inputs use.
 """

@@ -1,9 +1,9 @@
 """Registering and looking after providers in the portal.
 
 Register and edit share one form (:mod:`app.portal.provider_form`) with three
-buttons: preview runs a real refresh without saving (:mod:`app.portal.preview`),
-save registers through :func:`app.providers.create_provider` or edits through
-:func:`app.portal.changes.update_provider`, and the row buttons add or remove
+buttons: preview runs a real refresh without saving (:mod:`app.partners.preview`),
+save registers through :func:`app.partners.providers.create_provider` or edits through
+:func:`app.partners.changes.update_provider`, and the row buttons add or remove
 a survey question. With htmx the form swaps itself in place; without
 JavaScript every button is an ordinary POST that renders the same page.
 """
@@ -17,10 +17,9 @@ from flask import abort, current_app, flash, render_template, request, url_for
 from sqlmodel import col, func, select
 
 from app import db
-from app.htmx import redirect_back, render_page_or_fragment
+from app.ingest.sources import fetch_policy
 from app.models import Card, Event, Provider, SurveyAnswer
-from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
-from app.portal.changes import (
+from app.partners.changes import (
     ProviderConflict,
     delete_provider,
     pause_provider,
@@ -28,15 +27,16 @@ from app.portal.changes import (
     resume_provider,
     update_provider,
 )
-from app.portal.health import health_of
-from app.portal.preview import PreviewResult, run_preview
+from app.partners.health import health_of
+from app.partners.preview import PreviewResult, run_preview
+from app.partners.providers import ProviderProblems, check_settings, create_provider
+from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
 from app.portal.provider_form import ProviderForm
 from app.portal.responses import see_other
 from app.portal.schema_form import build_fields
-from app.presenters import CardView
-from app.providers import ProviderProblems, check_settings, create_provider
+from app.shopper.display import CardView
 from app.taxonomy_store import taxonomy
-from app.worker import fetch_policy
+from app.web.htmx import redirect_back, render_page_or_fragment
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import CardKind
 

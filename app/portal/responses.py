@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, redirect
 
-from app.htmx import is_htmx
+from app.web.htmx import is_htmx
 
 
 def see_other(target: str) -> Response:

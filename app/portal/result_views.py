@@ -14,10 +14,7 @@ from sqlmodel import col, select
 
 from app import db
 from app.models import Card, Provider
-from app.portal.access import org, partner_blueprint, provider_or_404
-from app.portal.charts import LineChart, bar_chart, line_chart
-from app.portal.csv_export import csv_response
-from app.portal.stats import (
+from app.partners.stats import (
     METRICS,
     DateRange,
     DayCounts,
@@ -28,7 +25,10 @@ from app.portal.stats import (
     per_provider,
     total,
 )
-from app.portal.surveys import survey_results
+from app.partners.surveys import survey_results
+from app.portal.access import org, partner_blueprint, provider_or_404
+from app.portal.charts import LineChart, bar_chart, line_chart
+from app.portal.csv_export import csv_response
 
 bp = partner_blueprint("portal_results", "/portal/<org>/results")
 

@@ -4,11 +4,11 @@ The portal has no code for any particular kind: :func:`build_fields` turns
 the JSON Schema of ``kind.config_model`` into field descriptions that
 ``portal/_fields.html`` renders, and :func:`read_form` turns the submitted
 form back into the raw dict that pydantic validates (through
-:func:`app.providers.validate_config`, as the API and the CLI do). Values
+:func:`app.partners.providers.validate_config`, as the API and the CLI do). Values
 stay the strings people typed, so a re-rendered form shows exactly what was
 sent next to pydantic's message about it.
 
-Field names are the error locations :mod:`app.providers` reports
+Field names are the error locations :mod:`app.partners.providers` reports
 (``config.questions.0.prompt``), which is how each error lands next to its
 field. Lists of objects (a survey's questions) are rows with "add" and
 "remove" buttons that work without JavaScript; lists of strings are one

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 
 import pytest
 from sqlmodel import select
 
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for, read_sample
 from app.models import Card, EventKind, Provider
-from app.portal.models import ApiRateWindow, ApiToken
-from app.portal.secrets import digest
-from app.refresh import refresh_provider
-from app.worker import context_for
+from app.models.partners import ApiRateWindow, ApiToken
+from app.partners.secrets import digest
 
 FEED = "https://feeds.acme.example/products.xml"
 
@@ -102,7 +101,7 @@ def test_cards_of_a_provider(api, world, partners, acme):
 
 def test_preview_runs_a_real_refresh_and_stores_nothing(app, api, db, httpserver):
     app.config["FETCH_ALLOW"] = "127.0.0.1"
-    feed = resources.files("app").joinpath("demo_data", "northwind_products.xml").read_bytes()
+    feed = read_sample("northwind_products.xml")
     httpserver.expect_request("/feed.xml").respond_with_data(
         feed, content_type="application/rss+xml"
     )
@@ -128,7 +127,7 @@ def test_preview_runs_a_real_refresh_and_stores_nothing(app, api, db, httpserver
 
 def test_preview_takes_the_body_that_registers_and_checks_it_the_same_way(app, api, db, httpserver):
     app.config["FETCH_ALLOW"] = "127.0.0.1"
-    feed = resources.files("app").joinpath("demo_data", "northwind_products.xml").read_bytes()
+    feed = read_sample("northwind_products.xml")
     httpserver.expect_request("/feed.xml").respond_with_data(
         feed, content_type="application/rss+xml"
     )

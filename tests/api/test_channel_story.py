@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from app.portal.models import ApiToken
-from app.portal.secrets import digest
-from app.worker import refresh_due
+from app.ingest.due import refresh_due
+from app.models.partners import ApiToken
+from app.partners.secrets import digest
 
 TARGET = "shoes/running"
 

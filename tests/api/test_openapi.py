@@ -19,9 +19,9 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlmodel import select
 
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for
 from app.models import Card, EventKind
-from app.refresh import refresh_provider
-from app.worker import context_for
 
 EXAMPLES = 12
 

@@ -23,13 +23,13 @@ from sqlmodel import Session
 from waitress.server import create_server
 
 from app import create_app
-from app.accounts import create_user
+from app.accounts.users import create_user
 from app.db import make_engine
-from app.interest_prefs import set_interest_state
+from app.ingest.due import refresh_due
 from app.migrate import upgrade
 from app.models import InterestState, Role, User
-from app.orgs import create_organization
-from app.worker import refresh_due
+from app.partners.orgs import create_organization
+from app.shopper.interests import set_interest_state
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",

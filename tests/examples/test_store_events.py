@@ -26,9 +26,9 @@ from pytest_httpserver import HTTPServer
 from sqlmodel import select
 from werkzeug import Request, Response
 
-from app.contexts import LiveContext
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import LiveContext
 from app.models import Card, CardInterest, Provider
-from app.refresh import refresh_provider
 from cards.errors import SourceError
 from cards.registry import all_kinds
 from cards.spec import Fetched

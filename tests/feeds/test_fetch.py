@@ -22,7 +22,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from feeds.fetch import FetchError, FetchPolicy, fetch, refusal_reason
+from feeds.addresses import refusal_reason
+from feeds.fetch import FetchError, FetchPolicy, fetch
 
 from .conftest import CertAuthority, ConnectionLog, Handler, RawServer, TLSServer
 

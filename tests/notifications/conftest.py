@@ -15,7 +15,7 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from app.notifications.models import Notification, NotificationPreference
+from app.models.notifications import Notification, NotificationPreference
 from app.notifications.preferences import new_settings, schedule_digests
 from app.notifications.subscriptions import parse_subscription, save_subscription
 from app.notifications.vapid import application_server_key, vapid_for

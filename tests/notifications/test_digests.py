@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from app.notifications.models import NotificationSettings
+from app.models.notifications import NotificationSettings
 
 PARIS = ZoneInfo("Europe/Paris")
 # Monday 23 March 2026 starts the week whose Sunday the clocks go forward (29 March);

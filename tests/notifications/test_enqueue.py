@@ -17,10 +17,10 @@ from app.models import (
     ProviderBlock,
     User,
 )
+from app.models.notifications import Notification
 from app.notifications import candidates
 from app.notifications.candidates import enqueue_card_news
 from app.notifications.config import notify_config
-from app.notifications.models import Notification
 from app.taxonomy_store import taxonomy
 
 

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from app.models import CardState, ProviderBlock
+from app.models.notifications import NotificationSettings, PushSubscription
 from app.notifications.messages import notify_account
-from app.notifications.models import NotificationSettings, PushSubscription
 
 HTMX = {"HX-Request": "true"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.models.notifications import NotificationSettings
 from app.notifications.catalog import Category, Channel, Frequency
-from app.notifications.models import NotificationSettings
 from app.notifications.policy import Action, Pending, decide
 from app.notifications.preferences import choices_for
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
+from app.models.notifications import NotificationPreference, NotificationSettings
 from app.notifications.catalog import Category, Channel, Frequency
-from app.notifications.models import NotificationPreference, NotificationSettings
 
 HTMX = {"HX-Request": "true"}
 

@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import select
 
-from app.notifications.models import PushSubscription
+from app.models.notifications import PushSubscription
 
 
 def post_json(world, token, path, data, raw=None):

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import User
-from app.notifications.models import NotificationSettings
+from app.models.notifications import NotificationSettings
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 DETECT = "/settings/notifications/timezone"

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from app.accounts import create_user
-from app.api.tokens import issue_token
+from app.accounts.users import create_user
 from app.models import Event, Organization, Provider, Role, SurveyAnswer
-from app.orgs import create_organization
+from app.partners.orgs import create_organization
+from app.partners.tokens import issue_token
 
 
 @dataclass

@@ -28,11 +28,11 @@ from sqlalchemy import text
 from sqlmodel import select
 from werkzeug.routing import Rule
 
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for
 from app.models import Card, EventKind
-from app.orgs import invite
-from app.portal.models import ApiToken
-from app.refresh import refresh_provider
-from app.worker import context_for
+from app.models.partners import ApiToken
+from app.partners.orgs import invite
 
 PORTAL = ("portal", "portal_providers", "portal_results", "portal_access")
 API = ("api",)

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for
 from app.models import Card, EventKind, Provider, ProviderStatus
-from app.refresh import refresh_provider
-from app.worker import context_for
 
 
 def test_the_list_shows_each_providers_health_in_plain_words(client, partners, world, acme):

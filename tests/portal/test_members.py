@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from app.models import Organization, Role, User
-from app.portal.models import ApiToken, Invitation
-from app.portal.secrets import digest
+from app.models.partners import ApiToken, Invitation
+from app.partners.secrets import digest
 
 
 def new_link(partners, client) -> str:  # type: ignore[no-untyped-def]

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from app.interest_prefs import set_interest_state
-from app.membership import MembershipRefused, remove_member
 from app.models import CardState, ConsumerInterest, InterestState, Organization, Role, User
-from app.orgs import invite
-from app.portal.models import ApiToken, Invitation
+from app.models.partners import ApiToken, Invitation
+from app.partners.membership import MembershipRefused, remove_member
+from app.partners.orgs import invite
+from app.shopper.interests import set_interest_state
 
 MEMBERS = "/portal/acme/members"
 HX = {"HX-Request": "true"}

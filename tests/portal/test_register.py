@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from importlib import resources
 
 import pytest
 from markupsafe import escape
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from app.ingest.due import refresh_due
+from app.ingest.sources import read_sample
 from app.models import Card, Provider
-from app.worker import refresh_due
 from cards.registry import registered
 from cards.spec import CardDraft, CardKind
 
@@ -271,7 +271,7 @@ def test_preview_shows_the_cards_it_would_make_or_the_reason_and_saves_nothing(
     partners, app, client, db, acme, httpserver
 ):
     app.config["FETCH_ALLOW"] = "127.0.0.1"
-    feed = resources.files("app").joinpath("demo_data", "northwind_products.xml").read_bytes()
+    feed = read_sample("northwind_products.xml")
     httpserver.expect_request("/feed.xml").respond_with_data(
         feed, content_type="application/rss+xml"
     )
@@ -347,10 +347,10 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
 ):
     """Preview, save, the worker refreshes, a shopper sees and opens a card, results count it."""
     app.config["FETCH_ALLOW"] = "127.0.0.1"
-    atom = resources.files("app").joinpath("demo_data", "youtube", "channel_northwind.atom")
+    atom = read_sample("youtube/channel_northwind.atom")
     httpserver.expect_request(
         "/feeds/videos.xml", query_string={"channel_id": CHANNEL}
-    ).respond_with_data(atom.read_bytes(), content_type="application/atom+xml")
+    ).respond_with_data(atom, content_type="application/atom+xml")
     app.config["YOUTUBE_FEED_URL"] = httpserver.url_for("/feeds/videos.xml")
     phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"}
     path = "/portal/acme/providers/new/youtube"

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for
 from app.models import Card, EventKind
 from app.portal.charts import bar_chart, line_chart, nice_step
-from app.refresh import refresh_provider
-from app.worker import context_for
 
 
 @pytest.fixture

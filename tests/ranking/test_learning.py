@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.affinity import (
+from app.ranking.affinity import (
     HALF_LIFE,
     INTEREST_BOUND,
     KIND_BOUND,
@@ -15,7 +15,7 @@ from app.affinity import (
     affinities_from_events,
     lineage,
 )
-from app.popularity import (
+from app.ranking.popularity import (
     MULTIPLIER_RANGE,
     VIEWER_PRIOR_RATE,
     CardCounts,

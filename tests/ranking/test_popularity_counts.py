@@ -15,12 +15,12 @@ import time_machine
 from sqlalchemy import delete, insert
 from sqlmodel import select
 
-from app.feed_query import build_page
+from app.ingest.retention import MAX_AGE, prune_cards
 from app.models import Card, Event, EventKind, User
-from app.popularity import VIEWER_PRIOR_RATE, popularity_lifts, viewer_rate
-from app.popularity_counts import SCOPES, WINDOW_DAYS, recent_counts, roll_up
-from app.popularity_models import RollupProgress
-from app.retention import MAX_AGE, prune_cards
+from app.models.popularity import RollupProgress
+from app.ranking.candidates import build_page
+from app.ranking.popularity import VIEWER_PRIOR_RATE, popularity_lifts, viewer_rate
+from app.ranking.rollup import SCOPES, WINDOW_DAYS, recent_counts, roll_up
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every test here runs on a clock that starts at NOW, a Wednesday noon (UTC days matter).
@@ -170,7 +170,7 @@ import json, os, sys
 from datetime import UTC, datetime
 from sqlmodel import Session
 from app.db import make_engine
-from app.popularity_counts import roll_up
+from app.ranking.rollup import roll_up
 
 engine = make_engine(sys.argv[1])
 done = sys.argv[2:]
@@ -241,7 +241,7 @@ DYING_WORKER = """
 import os, signal, sys
 from datetime import UTC, datetime
 from sqlmodel import Session
-import app.popularity_counts as counts
+import app.ranking.rollup as counts
 from app.db import make_engine
 
 written = counts._add

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
-from app import feed_query
-from app.feed_query import EVENT_HORIZON, load_profile, load_profiles
 from app.models import (
     CardState,
     ConsumerInterest,
@@ -19,6 +17,8 @@ from app.models import (
     ProviderBlock,
     SurveyAnswer,
 )
+from app.ranking import candidates as feed_query
+from app.ranking.candidates import EVENT_HORIZON, load_profile, load_profiles
 
 KINDS = [EventKind.IMPRESSION, EventKind.OPEN, EventKind.SAVE, EventKind.UNSAVE,
          EventKind.DISMISS, EventKind.NOT_INTERESTED, EventKind.SHOW_LESS]  # fmt: skip

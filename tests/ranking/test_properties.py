@@ -12,15 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.affinity import Affinities
-from app.candidate_pool import CandidatePool, Interned
-from app.ranking import DIMINISHING, FATIGUE_LIMIT, Candidate, Delivery, Profile, Scorer, rank
-from app.ranking_compose import (
+from app.ranking.affinity import Affinities
+from app.ranking.candidate import Candidate, Delivery, Interned
+from app.ranking.compose import (
     MAX_RUN_PER_PROVIDER,
     MAX_SURVEYS_PER_PAGE,
     PROMOTION_AT,
     PROMOTION_EVERY,
 )
+from app.ranking.pool import CandidatePool
+from app.ranking.rank import DIMINISHING, FATIGUE_LIMIT, Profile, Scorer, rank
 from cards.taxonomy import Taxonomy
 
 NOW = datetime(2025, 6, 15, 15, 0, tzinfo=UTC)
@@ -302,7 +303,7 @@ def test_the_feed_is_the_same_however_far_ahead_scores_are_sorted(profile, cards
     """Scores are sorted only as far as composition reads; reading further must not
     change a single position."""
     everything = [r.candidate.card_id for r in rank(profile, cards, NOW, TAXONOMY)]
-    with mock.patch("app.ranking.SORTED_AHEAD", 2):
+    with mock.patch("app.ranking.rank.SORTED_AHEAD", 2):
         lazily = [r.candidate.card_id for r in rank(profile, cards, NOW, TAXONOMY)]
     assert lazily == everything
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from app.feed_query import build_page, load_profile
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for
 from app.models import Card, Event, EventKind
-from app.refresh import refresh_provider
-from app.worker import context_for
+from app.ranking.candidates import build_page, load_profile
 
 HX = {"HX-Request": "true"}
 ARTICLE = re.compile(

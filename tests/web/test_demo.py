@@ -19,11 +19,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app import create_app
-from app.affinity import lineage
-from app.contexts import SAMPLES_WRITTEN_ON, read_sample, shift_dates
-from app.demo import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
-from app.demo_activity import SHOPPER_EMAIL, SHOPPERS
-from app.feed_query import load_candidates, load_profile
+from app.demo.activity import SHOPPER_EMAIL, SHOPPERS
+from app.demo.load import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
+from app.ingest.sources import SAMPLES_WRITTEN_ON, read_sample, shift_dates
 from app.models import (
     Card,
     CardInterest,
@@ -36,8 +34,10 @@ from app.models import (
     SurveyAnswer,
     User,
 )
-from app.popularity_models import CardPopularity
-from app.ranking import candidate_slugs
+from app.models.popularity import CardPopularity
+from app.ranking.affinity import lineage
+from app.ranking.candidates import load_candidates, load_profile
+from app.ranking.rank import candidate_slugs
 
 DEMO_CONSUMER = "demo@example.com"
 RETAILER = "retailer@example.com"

@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from app.accounts import create_user
+from app.accounts.users import create_user
 from app.models import ConsumerInterest, User
 
 HX = {"HX-Request": "true"}

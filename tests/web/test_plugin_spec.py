@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from app.templating import FILTERS
+from app.web.templating import FILTERS
 from cards import spec
 from cards.registry import all_kinds, get_kind, registered
 from cards.spec import CardDraft, CardKind

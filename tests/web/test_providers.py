@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.ingest.refresh import PAUSE_AFTER_FAILURES, refresh_provider
+from app.ingest.sources import context_for
 from app.models import Card, Organization, Provider
-from app.refresh import PAUSE_AFTER_FAILURES, refresh_provider
-from app.worker import context_for
 
 
 def merchant_feed(items: list[tuple[str, str, str]]) -> str:

@@ -14,7 +14,7 @@ from flask import Flask, render_template_string
 from markupsafe import Markup
 
 from app.models import Card
-from app.templating import plugin_template_folders
+from app.web.templating import plugin_template_folders
 
 REL = 'rel="noopener noreferrer nofollow"'
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from app.ingest.due import CLAIM_LEASE, claim_due
 from app.models import Organization, Provider
-from app.worker import CLAIM_LEASE, claim_due
 
 
 def add_providers(db, count: int, **fields) -> list[int]:
@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, func, select
 from app.db import make_engine
 from app.models import Provider
-from app.worker import claim_due
+from app.ingest.due import claim_due
 
 engine = make_engine(sys.argv[1])
 claimed = []
@@ -113,7 +113,7 @@ def test_the_scheduled_job_refreshes_what_is_due(app, db, httpserver):
 
 
 def test_a_source_that_asks_to_wait_is_not_asked_again_before(app, db):
-    from app.refresh import refresh_provider
+    from app.ingest.refresh import refresh_provider
     from cards.errors import SourceError
     from cards.registry import registered
     from cards.spec import CardKind

@@ -1,0 +1,91 @@
+"""Which providers are due, and refreshing them: one tick of the worker's refresh job.
+
+The database decides what is due. A worker claims a provider by pushing its
+``next_run_at`` forward by a lease inside one transaction (on PostgreSQL the
+due rows are locked with ``FOR UPDATE SKIP LOCKED`` first), so two workers
+never refresh the same provider at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from app.db import engine
+from app.ingest.refresh import refresh_provider
+from app.ingest.sources import context_for
+from app.models import Provider, ProviderStatus
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=10)
+CLAIM_ROUNDS = 3  # another worker may win some rows; look again a few times
+BATCH = 20
+
+
+def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
+    """Ids of due providers, now leased to this worker; commits the claim.
+
+    Each claim is a compare-and-set on ``next_run_at``, so a provider another
+    worker claimed in the meantime is simply not ours. On PostgreSQL the due
+    rows are also locked with ``SKIP LOCKED`` so workers do not even wait on
+    each other; SQLite has no row locks, so its read ends before the writes.
+    """
+    due_now = (
+        col(Provider.status).in_([ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF]),
+        or_(col(Provider.next_run_at).is_(None), col(Provider.next_run_at) <= now),
+    )
+    claimed: list[int] = []
+    tried: set[int] = set()
+    for _ in range(CLAIM_ROUNDS):
+        ids = db.exec(
+            select(Provider.id)
+            .where(*due_now, col(Provider.id).not_in(tried))
+            .order_by(col(Provider.next_run_at).asc())
+            .limit(limit - len(claimed))
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not ids:
+            break
+        if db.get_bind().dialect.name == "sqlite":
+            db.commit()
+        for provider_id in ids:
+            tried.add(provider_id)
+            won = db.execute(
+                update(Provider)
+                .where(col(Provider.id) == provider_id, *due_now)
+                .values(next_run_at=now + CLAIM_LEASE)
+            )
+            if won.rowcount == 1:
+                claimed.append(provider_id)
+        db.commit()
+        if len(claimed) >= limit:
+            break
+    return claimed
+
+
+def refresh_one(app: Flask, provider_id: int) -> None:
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        provider = db.get(Provider, provider_id)
+        if provider is None:
+            return
+        now = datetime.now(UTC)
+        outcome = refresh_provider(db, provider, context_for(app, provider, now), now)
+        log.info("provider %s (%s): %s", provider.id, provider.name, outcome)
+
+
+def refresh_due(app: Flask) -> None:
+    """One tick of a worker: claim the providers due in ``app``'s database and refresh them."""
+    with app.app_context():
+        with Session(engine(), expire_on_commit=False) as db:
+            ids = claim_due(db, datetime.now(UTC))
+        if not ids:
+            return
+        with ThreadPoolExecutor(max_workers=app.config["WORKER_CONCURRENCY"]) as pool:
+            for provider_id in ids:
+                pool.submit(refresh_one, app, provider_id)

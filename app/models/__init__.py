@@ -1,0 +1,78 @@
+"""Every table of Plaza, one module per area; importing this package registers them all
+on ``SQLModel.metadata`` (which is what Alembic compares migrations with).
+
+Every time is stored in UTC and read back timezone-aware (:mod:`.columns`). Table
+modules import only :mod:`.columns` and refer to each other's tables by name in
+foreign keys, so none of them imports another and there is no cycle.
+"""
+
+from app.models.accounts import LoginAttempt, Role, User
+from app.models.catalog import Card, CardInterest, Provider, ProviderStatus
+from app.models.columns import UTCDateTime, created_column, json_column, time_column, utcnow
+from app.models.notifications import (
+    Notification,
+    NotificationCursor,
+    NotificationPreference,
+    NotificationSettings,
+    NotificationSource,
+    PushSubscription,
+    State,
+)
+from app.models.partners import ApiRateWindow, ApiToken, Invitation, Organization, TokenScope
+from app.models.popularity import (
+    CardPopularity,
+    CardPopularityDay,
+    PopularityCounts,
+    ProviderPopularity,
+    ProviderPopularityDay,
+    RollupProgress,
+)
+from app.models.shopper import (
+    CardState,
+    ConsumerInterest,
+    Event,
+    EventKind,
+    InterestState,
+    ProviderBlock,
+    SurveyAnswer,
+)
+
+__all__ = [
+    "ApiRateWindow",
+    "ApiToken",
+    "Card",
+    "CardInterest",
+    "CardPopularity",
+    "CardPopularityDay",
+    "CardState",
+    "ConsumerInterest",
+    "Event",
+    "EventKind",
+    "InterestState",
+    "Invitation",
+    "LoginAttempt",
+    "Notification",
+    "NotificationCursor",
+    "NotificationPreference",
+    "NotificationSettings",
+    "NotificationSource",
+    "Organization",
+    "PopularityCounts",
+    "Provider",
+    "ProviderBlock",
+    "ProviderPopularity",
+    "ProviderPopularityDay",
+    "ProviderStatus",
+    "PushSubscription",
+    "Role",
+    "RollupProgress",
+    "State",
+    "SurveyAnswer",
+    "TokenScope",
+    "UTCDateTime",
+    "User",
+    "created_column",
+    "json_column",
+    "time_column",
+    "utcnow",
+]

@@ -1,0 +1,82 @@
+"""Joining an organisation through an invitation link: the one public portal page.
+
+The link's secret is the only credential, so the page answers the same
+"not valid" for an unknown, used, withdrawn or expired link, each with its
+own reason, and never says which organisation an unknown link might be for.
+
+Someone signed out creates a partner account here, or logs in (the login page
+comes back to the link) to join with the account they have. Someone signed in
+sees "Join <organisation> as <their email>" and one button; the form carries
+that email, so a page left open while another account logged in cannot join
+the wrong one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, render_template, request, url_for
+from flask_login import current_user, login_user
+from sqlmodel import Session
+
+from app import db
+from app.accounts.users import AccountError
+from app.models import Organization
+from app.models.partners import Invitation
+from app.partners.membership import MembershipRefused, join_problem, join_with_account
+from app.partners.orgs import InvitationInvalid, accept_invitation, open_invitation
+from app.portal.responses import see_other
+
+bp = Blueprint("portal_join", __name__, url_prefix="/portal/join")
+
+
+@bp.route("/<secret>", methods=["GET", "POST"])
+def accept(secret: str):  # type: ignore[no-untyped-def]
+    session = db.session()
+    now = datetime.now(UTC)
+    try:
+        invitation = open_invitation(session, secret, now)
+    except InvitationInvalid as exc:
+        return render_template("portal/join.html", problem=str(exc)), 410
+    organization = session.get(Organization, invitation.organization_id)
+    assert organization is not None  # the invitation's foreign key
+    if current_user.is_authenticated:
+        return _join_as_current_user(session, invitation, organization, now)
+    email = request.form.get("email", "").strip()
+    if request.method == "GET":
+        return render_template("portal/join.html", organization=organization, email=email)
+    try:
+        user = accept_invitation(session, invitation, email, request.form.get("password", ""), now)
+    except (AccountError, InvitationInvalid) as exc:
+        session.rollback()
+        return render_template(
+            "portal/join.html", organization=organization, email=email, error=str(exc)
+        ), 422
+    session.commit()
+    login_user(user, remember=True)
+    return see_other(url_for("portal.index"))
+
+
+def _join_as_current_user(
+    session: Session, invitation: Invitation, organization: Organization, now: datetime
+):  # type: ignore[no-untyped-def]
+    """The signed-in account joins, or hears why it cannot; nothing changes on a refusal."""
+    refusal = join_problem(session, current_user, organization)
+    if refusal:
+        return render_template("portal/join.html", organization=organization, refusal=refusal), 409
+    if request.method == "GET":
+        return render_template("portal/join.html", organization=organization)
+    if request.form.get("email") != current_user.email:
+        error = f"You are now logged in as {current_user.email}. Join as this account?"
+        return render_template("portal/join.html", organization=organization, error=error), 409
+    try:
+        join_with_account(session, invitation, current_user, now)
+    except MembershipRefused as exc:
+        session.rollback()
+        return render_template("portal/join.html", organization=organization, refusal=str(exc)), 409
+    except InvitationInvalid as exc:
+        session.rollback()
+        return render_template("portal/join.html", problem=str(exc)), 410
+    session.commit()
+    flash(f"You joined {organization.name}. Welcome to its portal.", "info")
+    return see_other(url_for("portal.index"))

@@ -1,0 +1,219 @@
+"""What ranking knows of a card: a :class:`Candidate`, and the row of numbers it packs.
+
+Everything else in :mod:`app.ranking` imports this module and nothing here imports
+them back. A candidate is built once, on the request path, and packs its numbers
+into one row of bytes (epoch seconds, rates, and small ids for its provider, its
+kind and its set of interests) that :class:`~app.ranking.pool.CandidatePool` lays
+side by side with the others' as numpy columns.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+import numpy as np
+
+HALF_LIFE = {
+    "product_feed": timedelta(days=7),
+    "youtube": timedelta(days=10),
+    "pinterest": timedelta(days=14),
+}
+DEFAULT_HALF_LIFE = timedelta(days=7)
+FLIGHT_KINDS = frozenset({"promotion", "survey"})  # they age from the start of their dates
+MIN_FLIGHT_HALF_LIFE = timedelta(days=1)
+MAX_FLIGHT_HALF_LIFE = timedelta(days=14)
+
+BADGE_LIFT = {"price_drop": 1.35, "new": 1.1}
+NEW_BADGE_SECONDS = timedelta(days=2).total_seconds()  # "new" stays on a card; its lift not
+
+COLUMNS = (
+    "card_id",
+    "provider",  # an id from PROVIDERS
+    "kind",  # an id from KINDS
+    "interests",  # an id from INTEREST_SETS
+    "shown_from",
+    "shown_until",
+    "aged_from",
+    "own_decay_rate",  # 0: its kind's
+    "lift",  # its badge's
+    "lift_until",
+    "popularity",
+)
+ROW = np.dtype([(name, np.float64) for name in COLUMNS])
+_PACK = struct.Struct(f"={len(COLUMNS)}d").pack  # native float64s, as ROW reads them
+
+Value = TypeVar("Value", bound=Hashable)
+
+
+class Interned(Generic[Value]):
+    """Small, permanent ids for values many candidates share, so that a pool codes
+    thousands of them with one numpy call instead of a dictionary lookup each.
+
+    The table only grows, with the distinct values the process meets: a few card
+    kinds, its providers, and the combinations of interests its cards carry (bounded by
+    what providers publish, a few thousand in practice)."""
+
+    def __init__(self) -> None:
+        self._ids: dict[Value, int] = {}
+        self.values: list[Value] = []
+        self._lock = threading.Lock()
+
+    def id(self, value: Value) -> int:
+        found = self._ids.get(value)
+        if found is None:
+            with self._lock:  # two request threads must not hand out one id twice
+                found = self._ids.get(value)
+                if found is None:
+                    found = self._ids[value] = len(self.values)
+                    self.values.append(value)
+        return found
+
+
+class InternedInterestSets(Interned[tuple[str, ...]]):
+    """Interned sets of interests, each also kept as a row of slug ids (0 pads the
+    shorter rows), so that a pool gets its sets' rows with one numpy index."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slugs: Interned[str] = Interned()
+        self.slugs.id("")  # id 0: the padding
+        self._matrix = np.zeros((0, 1), dtype=np.intp)
+
+    def matrix(self) -> np.ndarray:
+        """Every set's row so far: the sets interned since the last call are added
+        (and the older rows padded if a new set is longer), the rest is kept."""
+        matrix = self._matrix
+        if len(matrix) < len(self.values):
+            with self._lock:
+                matrix = self._matrix
+                new = self.values[len(matrix) :]
+                width = max(matrix.shape[1], *map(len, new))
+                rows = np.zeros((len(new), width), dtype=np.intp)
+                for row, interests in enumerate(new):
+                    rows[row, : len(interests)] = [self.slugs.id(slug) for slug in interests]
+                padded = np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+                matrix = self._matrix = np.vstack([padded, rows])
+        return matrix
+
+
+PROVIDERS: Interned[int] = Interned()
+KINDS: Interned[str] = Interned()
+INTEREST_SETS = InternedInterestSets()
+
+
+def pack_row(
+    *,
+    card_id: int,
+    provider_id: int,
+    kind: str,
+    interests: tuple[str, ...],
+    shown_from: float,
+    shown_until: float,
+    aged_from: float,
+    own_decay_rate: float,
+    lift: float,
+    lift_until: float,
+    popularity: float,
+) -> bytes:
+    """One candidate's numbers, in :data:`COLUMNS` order."""
+    return _PACK(
+        card_id,
+        PROVIDERS.id(provider_id),
+        KINDS.id(kind),
+        INTEREST_SETS.id(interests),
+        shown_from,
+        shown_until,
+        aged_from,
+        own_decay_rate,
+        lift,
+        lift_until,
+        popularity,
+    )
+
+
+def _decay_rate(half_life: timedelta) -> float:
+    """Per second, for math.exp: exp(-rate * age) halves every ``half_life``."""
+    return math.log(2) / half_life.total_seconds()
+
+
+DECAY_RATE = {kind: _decay_rate(half_life) for kind, half_life in HALF_LIFE.items()}
+DEFAULT_DECAY_RATE = _decay_rate(DEFAULT_HALF_LIFE)
+
+
+def _flight_decay_rate(starts_at: datetime, ends_at: datetime | None) -> float:
+    """Promotions and surveys halve their freshness over half their flight."""
+    flight = (ends_at - starts_at) / 2 if ends_at else MAX_FLIGHT_HALF_LIFE
+    return _decay_rate(min(max(flight, MIN_FLIGHT_HALF_LIFE), MAX_FLIGHT_HALF_LIFE))
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A promotion's or survey's impression caps and how much of them today has used
+    (all of a survey's questions together)."""
+
+    daily_cap: int
+    consumer_cap: int
+    delivered_today: int = 0  # to everyone
+    seen_today: int = 0  # by this consumer
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    card_id: int
+    provider_id: int
+    kind: str
+    interests: tuple[str, ...]
+    published_at: datetime
+    badge: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    popularity: float = 1.0  # multiplier from app.ranking.popularity (1.0 = an average card)
+    delivery: Delivery | None = None  # promotions and surveys
+    # Derived once here, when the request path builds the candidate, so that ranking does
+    # float arithmetic only (aware-datetime maths is slow): epoch seconds of published_at
+    # and of the shown-from / shown-until window, and the card's row of numbers for a
+    # CandidatePool (app.ranking.pool.pack_row).
+    published_ts: float = field(init=False, repr=False, compare=False)
+    shown_from_ts: float = field(init=False, repr=False, compare=False)
+    shown_until_ts: float = field(init=False, repr=False, compare=False)
+    row: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        published = self.published_at.timestamp()
+        starts = self.starts_at.timestamp() if self.starts_at else -math.inf
+        until = self.ends_at.timestamp() if self.ends_at else math.inf
+        flight = self.kind in FLIGHT_KINDS
+        aged_from = starts if flight and self.starts_at else published
+        own_rate = 0.0  # ordinary cards decay at their kind's rate
+        if flight:
+            own_rate = (
+                _flight_decay_rate(self.starts_at, self.ends_at)
+                if self.starts_at
+                else DEFAULT_DECAY_RATE
+            )
+        row = pack_row(
+            card_id=self.card_id,
+            provider_id=self.provider_id,
+            kind=self.kind,
+            interests=self.interests,
+            shown_from=starts,
+            shown_until=until,
+            aged_from=aged_from,
+            own_decay_rate=own_rate,
+            lift=BADGE_LIFT.get(self.badge, 1.0) if self.badge else 1.0,
+            lift_until=aged_from + NEW_BADGE_SECONDS if self.badge == "new" else math.inf,
+            popularity=self.popularity,
+        )
+        for name, value in (
+            ("published_ts", published),
+            ("shown_from_ts", starts),
+            ("shown_until_ts", until),
+            ("row", row),
+        ):
+            object.__setattr__(self, name, value)

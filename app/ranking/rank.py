@@ -1,0 +1,514 @@
+"""Ranking: a pure function of (consumer profile, candidates, now).
+
+Nothing here touches the database, the clock or the request, so the same
+input always gives the same order, in any process; it can be tested with
+hypothesis and benchmarked alone. The request path
+(:mod:`app.ranking.candidates`) loads the profile and the candidates through indexed
+queries and hands them over.
+
+A card's score is a product of factors, each near 1 when it knows nothing:
+
+- **interest**: the consumer's followed interests through the taxonomy
+  (following `shoes` matches `shoes/running` fully, its parent or a sibling
+  partly) plus what their behaviour taught (:mod:`app.ranking.affinity`); several
+  matching interests add up with diminishing returns;
+- **kind** and **provider**: learned affinities;
+- **freshness**: a half-life per kind; promotions and surveys age from the
+  start of their own flight; new products and price drops are lifted;
+- **popularity**: smoothed opens over the opens the card's viewers usually
+  give (:mod:`app.ranking.popularity`);
+- **fatigue**: a card shown again and again without an open sinks, then leaves.
+
+Hard filters (muted interests, hidden providers, dismissed cards, answered
+surveys, cards outside their dates, promotions and surveys beyond their caps
+or ahead of their pacing) come first and are absolute. :mod:`app.ranking.compose`
+then lays the scored cards out as pages (diversity, promotion and exploration
+slots, one survey per page).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+import numpy as np
+
+from app.ranking.affinity import ANCESTOR_SHARE, NO_AFFINITIES, Affinities, lineage
+from app.ranking.candidate import (
+    DECAY_RATE,
+    DEFAULT_DECAY_RATE,
+    Candidate,
+)
+from app.ranking.compose import Scored, compose
+from app.ranking.pool import CandidatePool, InterestSets
+from cards.taxonomy import Taxonomy
+
+FRESHNESS_FLOOR = 0.4  # an old card still relevant to you beats a fresh one that is not
+FRESHNESS_SPAN = 1 - FRESHNESS_FLOOR
+
+FULL_MATCH = 1.0  # the card is about something you follow, or something below it
+PARENT_MATCH = 0.4  # a card about `shoes` for someone who follows `shoes/running`
+SIBLING_MATCH = 0.25  # a card about `shoes/hiking` for the same person
+LEARNED_WEIGHT = 1.0  # how much a learned interest affinity (in [-1, 1]) adds to a match
+DIMINISHING = 0.5  # the second matching interest counts half, the third a quarter...
+# Below this, a learned affinity alone does not make a card worth showing: an open
+# of a running shoe lifts `apparel` a little, but not every dress with it.
+MIN_LEARNED = 0.15
+
+POPULAR_REASON = 1.5  # a popularity multiplier worth naming
+LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
+
+FATIGUE_STEP = 0.75  # each impression beyond the first without an open
+FATIGUE_LIMIT = 5  # impressions without an open after which a card leaves
+
+SORTED_AHEAD = 512  # cards sorted before composition starts; a page reads a few hundred
+PACING_BURST = 0.02  # share of the daily cap a promotion or survey may run ahead of pacing
+
+
+@dataclass(frozen=True)
+class Profile:
+    follows: frozenset[str] = frozenset()
+    muted: frozenset[str] = frozenset()
+    hidden_providers: frozenset[int] = frozenset()
+    dismissed: frozenset[int] = frozenset()
+    answered: frozenset[int] = frozenset()
+    affinities: Affinities = NO_AFFINITIES
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a card is in the feed, in a form a template can put into words.
+
+    Codes: ``follow``, ``related`` (a followed interest, fully or partly
+    matched), ``saved_similar``, ``opened_similar`` (a learned interest),
+    ``liked_source`` (a learned provider), ``sponsored``, ``explore``,
+    ``popular``, ``price_drop``, ``new``.
+    """
+
+    code: str
+    interest: str | None = None
+    provider_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    candidate: Candidate
+    score: float
+    reasons: tuple[Reason, ...] = field(default=())
+    # Each factor of the score (1.0 = neutral; "interest" is the match itself), for a
+    # "Why this card?" panel: interest, kind, provider, freshness, popularity, badge, fatigue.
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+def rank(
+    profile: Profile,
+    candidates: Sequence[Candidate],
+    now: datetime,
+    taxonomy: Taxonomy,
+    *,
+    limit: int | None = None,
+    page_size: int = 20,
+) -> list[Ranked]:
+    """Filter, score and lay out ``candidates`` for one consumer.
+
+    ``limit`` stops after that many cards (the request path asks for one page
+    and one more card, to know whether there is a next page); the layout is
+    built position by position, so the first N cards are the same whatever
+    the limit.
+    """
+    scorer = Scorer(profile, now, taxonomy)
+    scores = scorer.score(CandidatePool(candidates))
+    promotions = scorer.promotions(scores)
+    placed = compose(
+        scores.best_first(), promotions, limit=limit, page_size=page_size, is_new=scorer.is_new
+    )
+    ranked = []
+    for scored, via in placed:
+        signals = scores.signals(scored.position)
+        reasons = scorer.reasons(scored.candidate, via, signals)
+        ranked.append(Ranked(scored.candidate, scored.score, reasons, signals))
+    return ranked
+
+
+def feed_scores(
+    profile: Profile, pool: CandidatePool, now: datetime, taxonomy: Taxonomy
+) -> dict[int, float]:
+    """Card id -> score, for the cards in ``pool`` the feed would show this consumer at
+    all (the hard filters, and a promotion's targeting and caps), without laying out
+    a page: notifications rank one pool of news for thousands of consumers."""
+    scorer = Scorer(profile, now, taxonomy)
+    scores = scorer.score(pool)
+    shown = {scored.candidate.card_id: scored.score for scored in scorer.promotions(scores)}
+    positions = scores.organic().tolist()
+    card_ids = (pool.candidates[position].card_id for position in positions)
+    shown.update(zip(card_ids, scores.score[positions].tolist(), strict=True))
+    return shown
+
+
+def explain(
+    profile: Profile, candidate: Candidate, taxonomy: Taxonomy, now: datetime
+) -> tuple[Reason, ...]:
+    """Why ``candidate`` matches ``profile``, whether or not it would be shown now
+    (a card re-drawn after an action, a saved card)."""
+    scorer = Scorer(profile, now, taxonomy)
+    if scorer.match(candidate.interests).value <= 0:
+        return ()
+    signals = scorer.score(CandidatePool([candidate])).signals(0)
+    return scorer.reasons(candidate, None, signals)
+
+
+def candidate_slugs(profile: Profile, taxonomy: Taxonomy) -> set[str]:
+    """Interests whose cards may score above zero, for the candidate query: followed
+    ones and what is below them, their parents and siblings' subtrees (partial
+    matches), and the subtrees of interests the consumer's behaviour lifted."""
+    slugs: set[str] = set()
+    for slug in profile.follows:
+        slugs.update(taxonomy.descendants(slug))
+        ancestors = taxonomy.ancestors(slug)
+        slugs.update(ancestors)
+        if ancestors:
+            for sibling in taxonomy.children(ancestors[0]):
+                slugs.update(taxonomy.descendants(sibling))
+    for slug, affinity in profile.affinities.interests.items():
+        if affinity * LEARNED_WEIGHT >= MIN_LEARNED:
+            slugs.update(taxonomy.descendants(slug))
+    return slugs
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a card's interests are worth to one consumer, and which one says why."""
+
+    value: float  # > 0: the card may be shown
+    declared: float  # the best declared (followed) match alone, for promotion targeting
+    code: str  # the reason's code
+    interest: str | None  # the reason's interest
+
+
+class _SlugValue(NamedTuple):
+    value: float
+    declared: float
+    code: str
+    interest: str | None
+
+
+NO_MATCH = Match(0.0, 0.0, "follow", None)
+
+
+class Scores:
+    """A ranking's view of a pool: every card's factors and score, and the cards the
+    hard filters keep (promotions before their targeting and pacing)."""
+
+    def __init__(
+        self,
+        pool: CandidatePool,
+        score: np.ndarray,
+        factors: dict[str, np.ndarray],
+        kept: np.ndarray,
+    ) -> None:
+        self.pool = pool
+        self.score = score
+        self.factors = factors
+        self.kept = kept
+        self._promotion = pool.where_kind("promotion")
+
+    def at(self, position: int) -> Scored:
+        return Scored(self.pool.candidates[position], self.score[position].item(), position)
+
+    def promoted(self) -> np.ndarray:
+        """Positions of the kept promotions."""
+        return np.flatnonzero(self.kept & self._promotion)
+
+    def organic(self) -> np.ndarray:
+        """Positions of the kept ordinary cards and surveys."""
+        return np.flatnonzero(self.kept & ~self._promotion)
+
+    def best_first(self) -> BestFirst:
+        """The kept ordinary cards and surveys, best first."""
+        return BestFirst(self, self.organic())
+
+    def signals(self, position: int) -> dict[str, float]:
+        """Each factor of the card's score (empty if a hard filter removes it)."""
+        if not self.kept[position]:
+            return {}
+        return {name: values[position].item() for name, values in self.factors.items()}
+
+
+class BestFirst:
+    """Cards by score, best first (ties: the newer card id, then input order), sorted
+    as far as composition reads: the best :data:`SORTED_AHEAD` at once, the rest only
+    if composition goes past them. A card becomes a :class:`Scored` when it is read."""
+
+    def __init__(self, scores: Scores, positions: np.ndarray) -> None:
+        self._scores = scores
+        self._count = len(positions)
+        self._rest = positions[:0]
+        if self._count > SORTED_AHEAD:
+            values = scores.score[positions]
+            threshold = np.partition(values, self._count - SORTED_AHEAD)[-SORTED_AHEAD]
+            ahead = values >= threshold  # ties with the threshold come along
+            positions, self._rest = positions[ahead], positions[~ahead]
+        self._order = self._sorted(positions)
+
+    def _sorted(self, positions: np.ndarray) -> list[int]:
+        card_ids = self._scores.pool.numbers["card_id"][positions]
+        order = np.lexsort((positions, -card_ids, -self._scores.score[positions]))
+        return positions[order].tolist()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, rank: int) -> Scored:
+        if rank >= len(self._order) and len(self._rest):
+            self._order += self._sorted(self._rest)
+            self._rest = self._rest[:0]
+        return self._scores.at(self._order[rank])
+
+
+class Scorer:
+    """One consumer's preferences, prepared once per ranking as lookup tables: every
+    taxonomy walk happens once per distinct interest, never once per candidate, and
+    each signal costs the hot loop one dictionary lookup."""
+
+    def __init__(self, profile: Profile, now: datetime, taxonomy: Taxonomy) -> None:
+        self.profile = profile
+        self.now = now
+        self.taxonomy = taxonomy
+        self._now_ts = now.timestamp()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        self._today = (day.timestamp(), (day + timedelta(days=1)).timestamp())
+        affinities = profile.affinities
+        # Card -> multiplier: 0 removes it (dismissed, answered, worn out), < 1 is fatigue.
+        self._card_factor = {
+            card: 0.0 if n >= FATIGUE_LIMIT else FATIGUE_STEP ** (n - 1)
+            for card, n in affinities.ignored.items()
+            if n > 1
+        }
+        self._card_factor.update(dict.fromkeys(profile.dismissed | profile.answered, 0.0))
+        # Provider -> multiplier: 0 removes it (hidden), otherwise the learned affinity.
+        self._provider_factor = {p: math.exp(a) for p, a in affinities.providers.items()}
+        self._provider_factor.update(dict.fromkeys(profile.hidden_providers, 0.0))
+        # Kind -> (learned multiplier, freshness decay rate).
+        self._kinds = {
+            kind: (
+                math.exp(affinities.kinds.get(kind, 0.0)),
+                DECAY_RATE.get(kind, DEFAULT_DECAY_RATE),
+            )
+            for kind in DECAY_RATE.keys() | affinities.kinds.keys()
+        }
+        self._follow_below: dict[str, str] = {}  # an ancestor of a followed interest -> it
+        self._sibling_of: dict[str, str] = {}  # a followed interest's sibling -> it
+        for slug in sorted(profile.follows):
+            ancestors = lineage(slug)[1:]
+            for ancestor in ancestors:
+                self._follow_below.setdefault(ancestor, slug)
+            for sibling in taxonomy.children(ancestors[0]) if ancestors else ():
+                if sibling not in profile.follows:
+                    self._sibling_of.setdefault(sibling, slug)
+        self._slugs: dict[str, _SlugValue] = {}
+        self._slug_values: dict[str, float] = {}  # the hot path: values alone
+        self._values: dict[tuple[str, ...], float] = {}
+        self._matches: dict[tuple[str, ...], Match] = {}
+
+    def score(self, pool: CandidatePool) -> Scores:
+        """Every candidate's factors and score, and which of them pass the hard filters.
+
+        The one place a score is computed, over all the cards at once: each of this
+        consumer's preferences is looked up once per distinct provider, kind or set
+        of interests, then spread over the cards by their codes."""
+        numbers, now = pool.numbers, self._now_ts
+        interest = self._interest_values(pool.interests)[pool.interest_code]
+        provider = np.array([self._provider_factor.get(p, 1.0) for p in pool.providers])
+        provider = provider[pool.provider_code]
+        kinds = [self._kinds.get(kind, (1.0, DEFAULT_DECAY_RATE)) for kind in pool.kinds]
+        kind_table = np.array(kinds).reshape(-1, 2)[pool.kind_code]
+        kind, kind_rate = kind_table[:, 0], kind_table[:, 1]
+        fatigue = self._card_factors(numbers["card_id"])
+        own_rate = numbers["own_decay_rate"]
+        rate = np.where(own_rate > 0, own_rate, kind_rate)
+        age = now - numbers["aged_from"]
+        decayed = FRESHNESS_FLOOR + FRESHNESS_SPAN * np.exp(-rate * np.maximum(age, 0.0))
+        freshness = np.where(age > 0, decayed, 1.0)
+        badge = np.where(now <= numbers["lift_until"], numbers["lift"], 1.0)
+        popularity = numbers["popularity"]
+        factors = {
+            "interest": interest,
+            "kind": kind,
+            "provider": provider,
+            "fatigue": fatigue,
+            "popularity": popularity,
+            "freshness": freshness,
+            "badge": badge,
+        }
+        score = np.maximum(interest, 0.0) * fatigue * provider * kind * popularity
+        score *= freshness * badge
+        kept = (interest > 0) & (fatigue > 0) & (provider > 0)
+        kept &= (numbers["shown_from"] <= now) & (numbers["shown_until"] > now)
+        for position in np.flatnonzero(kept & pool.where_kind("survey")).tolist():
+            if self._pacing(pool.candidates[position]) is None:  # held by caps or pace
+                kept[position] = False
+        return Scores(pool, score, factors, kept)
+
+    def _interest_values(self, interests: InterestSets) -> np.ndarray:
+        """What each set of interests is worth: nothing if any is muted, otherwise the
+        best one, each further positive one by a shrinking share, plus the strongest
+        dislike. Remembered for :meth:`match`."""
+        own = np.array([0.0, *map(self._slug_value, interests.slugs)])  # 0: the padding
+        values = np.sort(own[interests.matrix], axis=1)[:, ::-1]  # best first
+        shares = DIMINISHING ** np.arange(values.shape[1])
+        liked = (np.maximum(values, 0.0) * shares).sum(axis=1)
+        totals = liked + np.minimum(values[:, -1], 0.0)  # -inf for a muted interest
+        self._values.update(zip(interests.sets, totals.tolist(), strict=True))
+        return totals
+
+    def _card_factors(self, card_ids: np.ndarray) -> np.ndarray:
+        """Each card's own multiplier: 0 removes it (dismissed, answered, worn out),
+        below 1 is fatigue, 1 for the cards this consumer has nothing against."""
+        if not self._card_factor:
+            return np.ones(len(card_ids))
+        ordered = sorted(self._card_factor.items())
+        known = np.array([card for card, _ in ordered], dtype=np.float64)
+        factor = np.array([value for _, value in ordered])
+        at = np.searchsorted(known, card_ids).clip(0, len(known) - 1)
+        return np.where(known[at] == card_ids, factor[at], 1.0)
+
+    def match(self, interests: tuple[str, ...]) -> Match:
+        """The card's value with the interest that best explains it."""
+        found = self._matches.get(interests)
+        if found is None:
+            value = self._value(interests)
+            if value <= 0:
+                found = NO_MATCH
+            else:
+                slugs = [self._slug(slug) for slug in interests]
+                best = max(slugs, key=lambda v: v.value)
+                declared = max(v.declared for v in slugs)
+                found = Match(value, declared, best.code, best.interest)
+            self._matches[interests] = found
+        return found
+
+    def is_new(self, scored: Scored) -> bool:
+        """Outside the consumer's known preferences: it is here for an adjacent
+        interest, or its provider was never shown to them (once they have a history)."""
+        seen = self.profile.affinities.seen_providers
+        provider = scored.candidate.provider_id
+        return self.match(scored.candidate.interests).code == "related" or bool(
+            seen and provider not in seen
+        )
+
+    def promotions(self, scores: Scores) -> list[Scored]:
+        """The promotions this consumer may see now, most urgent first: only those
+        whose targeting names them (a followed interest, or one below or above it),
+        within both caps and even pacing; behind-pace ones get ahead."""
+        paced = []
+        for position in scores.promoted().tolist():
+            scored = scores.at(position)
+            candidate = scored.candidate
+            if self.match(candidate.interests).declared < PARENT_MATCH:
+                continue
+            urgency = self._pacing(candidate)
+            if urgency is not None:
+                paced.append((-scored.score * urgency, -candidate.card_id, scored))
+        paced.sort(key=lambda t: t[:2])
+        return [scored for _, _, scored in paced]
+
+    def reasons(
+        self, candidate: Candidate, via: str | None, signals: dict[str, float]
+    ) -> tuple[Reason, ...]:
+        match = self.match(candidate.interests)
+        reasons = []
+        if candidate.kind == "promotion":
+            targeted = match.interest if match.declared >= PARENT_MATCH else None
+            reasons.append(Reason("sponsored", targeted))
+        if via == "explore":
+            reasons.append(Reason("explore"))
+        reasons.append(Reason(match.code, match.interest))
+        provider = self.profile.affinities.providers.get(candidate.provider_id, 0.0)
+        if provider >= LIKED_SOURCE_REASON:
+            reasons.append(Reason("liked_source", provider_id=candidate.provider_id))
+        if candidate.popularity >= POPULAR_REASON:
+            reasons.append(Reason("popular"))
+        if signals.get("badge", 1.0) > 1.0:
+            reasons.append(Reason(candidate.badge or ""))
+        return tuple(reasons)
+
+    def _value(self, interests: tuple[str, ...]) -> float:
+        found = self._values.get(interests)
+        if found is None:
+            found = self._interest_values(InterestSets.of([interests]))[0].item()
+        return found
+
+    def _slug(self, slug: str) -> _SlugValue:
+        """The interest's value with the reason it gives: for explanations, so only the
+        few cards placed on a page come here."""
+        found = self._slugs.get(slug)
+        if found is None:
+            line = lineage(slug)
+            declared, code, interest = self._declared(slug, line)
+            learned = self._learned(line, declared)
+            if learned > declared:
+                saved = not self.profile.affinities.saved_interests.isdisjoint(line)
+                code, interest = ("saved_similar" if saved else "opened_similar"), slug
+            found = self._slugs[slug] = _SlugValue(declared + learned, declared, code, interest)
+        return found
+
+    def _slug_value(self, slug: str) -> float:
+        """The interest's value alone, for scoring: -inf when it or a broader interest
+        is muted, which makes every card about it worthless, whatever else it is about."""
+        found = self._slug_values.get(slug)
+        if found is None:
+            line = lineage(slug)
+            if self.profile.muted.isdisjoint(line):
+                declared = self._declared(slug, line)[0]
+                found = declared + self._learned(line, declared)
+            else:
+                found = -math.inf
+            self._slug_values[slug] = found
+        return found
+
+    def _learned(self, line: tuple[str, ...], declared: float) -> float:
+        """What behaviour taught about the interest (its ancestors by a shrinking share);
+        alone, below MIN_LEARNED, it does not make a card worth showing."""
+        interests = self.profile.affinities.interests
+        learned, share = 0.0, 1.0
+        for s in line:
+            learned += interests.get(s, 0.0) * share
+            share *= ANCESTOR_SHARE
+        learned = LEARNED_WEIGHT * max(-1.0, min(1.0, learned))
+        if declared == 0 and learned < MIN_LEARNED:
+            learned = min(learned, 0.0)
+        return learned
+
+    def _declared(self, slug: str, line: tuple[str, ...]) -> tuple[float, str, str | None]:
+        for s in line:
+            if s in self.profile.follows:
+                return FULL_MATCH, "follow", s
+        if slug in self._follow_below:
+            return PARENT_MATCH, "related", self._follow_below[slug]
+        for s in line:
+            if s in self._sibling_of:
+                return SIBLING_MATCH, "related", self._sibling_of[s]
+        return 0.0, "follow", None
+
+    def _pacing(self, candidate: Candidate) -> float | None:
+        """None when the promotion or survey may not be shown now; otherwise how far
+        behind even pacing over today's part of its flight it is (1.0 = on pace, up to
+        2.0)."""
+        delivery = candidate.delivery
+        if delivery is None:
+            return 1.0
+        if delivery.seen_today >= delivery.consumer_cap:
+            return None
+        if delivery.delivered_today >= delivery.daily_cap:
+            return None
+        day_starts, day_ends = self._today
+        start = max(day_starts, candidate.shown_from_ts)
+        end = min(day_ends, candidate.shown_until_ts)
+        elapsed = (self._now_ts - start) / (end - start) if end > start else 1.0
+        allowed = delivery.daily_cap * (min(max(elapsed, 0.0), 1.0) + PACING_BURST)
+        if delivery.delivered_today >= max(allowed, 1.0):
+            return None
+        return 1.0 + (allowed - delivery.delivered_today) / delivery.daily_cap

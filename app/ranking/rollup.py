@@ -1,0 +1,257 @@
+"""Recent impressions and opens per card and per provider, rolled up by the worker.
+
+Each impression also counts the opens its viewer usually gives a card: the
+rate the feed wrote on the impression (``event.viewer_rate``, from
+:func:`app.ranking.popularity.viewer_rate` of the viewer's history when the page was
+ranked), so that popularity can tell a card that shoppers open more than usual
+from one shown to shoppers who open a lot. Reading each viewer's history again
+here made the rollup twenty to eighty times slower.
+
+Counting them from the event log on every feed page meant a GROUP BY over
+every impression ever recorded of up to 1,500 cards: the slowest part of a
+page once there are millions of events, and a count that never forgets. The
+worker keeps the counts instead (:mod:`app.models.popularity`): per card and
+provider, one row per day and one with the sum over the last
+:data:`WINDOW_DAYS` days, which is all a feed page reads (:func:`recent_counts`).
+
+:func:`roll_up` adds the events it has not counted yet, batch by batch, then
+forgets the days that left the window, and is exact however it is run:
+
+* A batch and the watermark that says it is counted (``rollup_progress``)
+  change in one transaction: a job that dies midway leaves both as they were,
+  and the next run counts that batch again, once. Forgetting a day takes it
+  off the sums and deletes it in one transaction too.
+* Both move their mark in ``rollup_progress`` by compare-and-set, as
+  :func:`app.worker.claim_due` leases providers: of two workers that read the
+  same mark, one moves it and does the work, the other finds it moved and
+  reads it again. The mark's row lock also keeps a batch and a forgetting from
+  running at once, which could subtract a day as it was being added to.
+* A batch never goes past an event that is still being written. PostgreSQL
+  hands out ids as rows are inserted, not as they commit, so a higher id can
+  be visible before a lower one: counting up to the newest visible id could
+  step over an event for good. A ``SHARE`` lock on ``event`` waits for the
+  transactions writing events to end, and holds new ones back only while the
+  newest id is read. SQLite lets one writer in at a time, so its newest
+  visible id is such a bound already, and ``event`` is AUTOINCREMENT there
+  so that an id is never handed out twice.
+
+A stopped worker freezes popularity as it was: the sums keep their days until
+a run forgets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, func, text, update
+from sqlmodel import Session, col, select
+
+from app.db import dialect_insert, utc_day
+from app.models import Card, Event, EventKind
+from app.models.popularity import (
+    CardPopularity,
+    CardPopularityDay,
+    PopularityCounts,
+    ProviderPopularity,
+    ProviderPopularityDay,
+    RollupProgress,
+)
+from app.ranking.popularity import VIEWER_PRIOR_RATE, CardCounts, Tally
+
+WINDOW_DAYS = 28
+BATCH_EVENTS = 20_000  # event ids per transaction: short enough not to hold writers back
+PROGRESS = "popularity"  # this rollup's row in rollup_progress
+LOCK_WAIT = "2s"  # PostgreSQL: give up on a busy event table and try at the next run
+# (the event column counted by, its window sums, its days)
+SCOPES: tuple[tuple[str, type[PopularityCounts], type[PopularityCounts]], ...] = (
+    ("card_id", CardPopularity, CardPopularityDay),
+    ("provider_id", ProviderPopularity, ProviderPopularityDay),
+)
+
+
+@dataclass(frozen=True)
+class RollupReport:
+    counted: int  # impressions and opens added
+    watermark: int  # every event up to this id is counted (or was too old to count)
+    forgotten: int  # day rows that left the window
+    window_start: date
+
+
+def window_start(now: datetime) -> date:
+    """The first UTC day popularity counts at ``now``."""
+    return now.astimezone(UTC).date() - timedelta(days=WINDOW_DAYS - 1)
+
+
+def roll_up(db: Session, now: datetime, *, batch: int = BATCH_EVENTS) -> RollupReport:
+    """Count every event not counted yet, then forget days before the window (commits).
+
+    Events that arrive while it runs wait for the next run."""
+    _start_progress(db)
+    newest = _newest_settled_event(db)
+    counted = 0
+    while (added := _count_next_batch(db, now, newest, batch)) is not None:
+        counted += added
+    return RollupReport(
+        counted=counted,
+        watermark=_progress(db).last_event_id,
+        forgotten=_forget_old_days(db, window_start(now)),
+        window_start=window_start(now),
+    )
+
+
+def recent_counts(db: Session, cards: Sequence[Card]) -> tuple[list[CardCounts], dict[int, Tally]]:
+    """The window's impressions and opens of ``cards``, and their providers' over all
+    their cards: the input of :func:`app.ranking.popularity.popularity_lifts`. A primary-key
+    lookup per card and per provider, however many events there are."""
+    owners = [(card.id or 0, card.provider_id) for card in cards]
+    per_card = _sums(db, CardPopularity, "card_id", [c for c, _ in owners])
+    per_provider = _sums(db, ProviderPopularity, "provider_id", {p for _, p in owners})
+    counts = [CardCounts(c, p, *per_card.get(c, Tally())) for c, p in owners]
+    return counts, per_provider
+
+
+def _sums(
+    db: Session, table: type[PopularityCounts], key: str, wanted: Collection[int]
+) -> dict[int, Tally]:
+    if not wanted:
+        return {}
+    owner = getattr(table, key)
+    rows = db.exec(
+        select(owner, table.impressions, table.opens, table.expected_opens).where(
+            col(owner).in_(list(wanted))
+        )
+    )
+    return {found: Tally(shown, opened, expected) for found, shown, opened, expected in rows}
+
+
+def _start_progress(db: Session) -> None:
+    """The rollup's row, made at the first run (two first runs make one)."""
+    insert = dialect_insert(db)(RollupProgress)
+    db.execute(insert.values(name=PROGRESS, last_event_id=0).on_conflict_do_nothing())
+    db.commit()
+
+
+def _progress(db: Session) -> Any:
+    """The marks as they are now (plain columns: an ORM object could be a cached copy)."""
+    progress = db.exec(
+        select(RollupProgress.last_event_id, RollupProgress.forgotten_before).where(
+            RollupProgress.name == PROGRESS
+        )
+    ).one()
+    db.commit()  # no read transaction left open: SQLite could not write after it
+    return progress
+
+
+def _move_mark(db: Session, mark: str, seen: Any, to: Any) -> bool:
+    """Compare-and-set one of the rollup's marks; True when this transaction moved it
+    (and so holds its row until commit)."""
+    moved = db.execute(
+        update(RollupProgress)
+        .where(col(RollupProgress.name) == PROGRESS, getattr(RollupProgress, mark) == seen)
+        .values({mark: to})
+    )
+    return moved.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _newest_settled_event(db: Session) -> int:
+    """An id no event still being written is below (see the module docstring)."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+        db.execute(text("LOCK TABLE event IN SHARE MODE"))
+    newest = db.exec(select(func.coalesce(func.max(Event.id), 0))).one()
+    db.commit()
+    return newest
+
+
+def _count_next_batch(db: Session, now: datetime, newest: int, batch: int) -> int | None:
+    """Count the events after the watermark, at most ``batch`` ids and none after
+    ``newest``, in one transaction.
+
+    Returns how many were counted, 0 if another worker took this batch first, or
+    None when there is nothing left to count.
+    """
+    start = _progress(db).last_event_id
+    end = min(newest, start + batch)
+    if end <= start:
+        return None
+    if not _move_mark(db, "last_event_id", start, end):
+        db.rollback()
+        return 0
+    in_batch = (
+        col(Event.id) > start,
+        col(Event.id) <= end,
+        col(Event.kind).in_((EventKind.IMPRESSION, EventKind.OPEN)),
+        col(Event.card_id).is_not(None),
+        col(Event.provider_id).is_not(None),
+        col(Event.created_at) >= datetime.combine(window_start(now), time(), UTC),
+    )
+    for key, sums, days in SCOPES:
+        _add(db, days, (getattr(Event, key), utc_day(db, Event.created_at)), in_batch)
+        _add(db, sums, (getattr(Event, key),), in_batch)
+    counted = db.exec(select(func.count()).where(*in_batch)).one()
+    db.commit()
+    return counted
+
+
+def _add(db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events: Any) -> None:
+    """Add the impressions, opens and expected opens among ``events``, grouped ``by``
+    the table's key (the same columns, in order), to ``table``, in one statement."""
+    opens = func.sum(case((col(Event.kind) == EventKind.OPEN, 1), else_=0))
+    usual = func.coalesce(Event.viewer_rate, VIEWER_PRIOR_RATE)  # not recorded: average
+    expected = func.sum(case((col(Event.kind) == EventKind.IMPRESSION, usual), else_=0.0))
+    counts = select(*by, func.count() - opens, opens, expected).where(*events).group_by(*by)
+    key = [column.name for column in table.__table__.primary_key]  # type: ignore[attr-defined]
+    insert = dialect_insert(db)(table).from_select(
+        [*key, "impressions", "opens", "expected_opens"], counts
+    )
+    db.execute(
+        insert.on_conflict_do_update(
+            index_elements=key,
+            set_={
+                "impressions": table.impressions + insert.excluded.impressions,
+                "opens": table.opens + insert.excluded.opens,
+                "expected_opens": table.expected_opens + insert.excluded.expected_opens,
+            },
+        )
+    )
+
+
+def _forget_old_days(db: Session, since: date) -> int:
+    """Take the days before ``since`` off the sums and delete them (commits); returns
+    how many day rows went."""
+    done = _progress(db).forgotten_before
+    if done is not None and done >= since:
+        return 0
+    if not _move_mark(db, "forgotten_before", done, since):
+        db.rollback()  # another worker is forgetting them
+        return 0
+    forgotten = 0
+    for key, sums, days in SCOPES:
+        old = (
+            select(
+                getattr(days, key).label("owner"),
+                func.sum(days.impressions).label("impressions"),
+                func.sum(days.opens).label("opens"),
+                func.sum(days.expected_opens).label("expected_opens"),
+            )
+            .where(col(days.day) < since)  # type: ignore[attr-defined]
+            .group_by(getattr(days, key))
+            .subquery()
+        )
+        db.execute(
+            update(sums)
+            .where(getattr(sums, key) == old.c.owner)
+            .values(
+                impressions=sums.impressions - old.c.impressions,
+                opens=sums.opens - old.c.opens,
+                expected_opens=sums.expected_opens - old.c.expected_opens,
+            )
+        )
+        gone = db.execute(delete(days).where(col(days.day) < since))  # type: ignore[attr-defined]
+        forgotten += gone.rowcount  # type: ignore[attr-defined]
+        db.execute(delete(sums).where(col(sums.impressions) == 0, col(sums.opens) == 0))
+    db.commit()
+    return forgotten

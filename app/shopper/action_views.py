@@ -1,0 +1,212 @@
+"""What consumers do to cards: open, save, dismiss (with undo), not interested,
+hide a provider, answer a survey.
+
+Every action is a POST (CSRF-checked) that records an event and changes the
+consumer's own state only; state lives per (consumer, card), so no one can act
+on another consumer's choices. htmx requests get the card's replacement
+fragment; without JavaScript the browser is sent back to the page it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.exceptions import BadRequest
+
+from app import db
+from app.models import (
+    Card,
+    CardState,
+    EventKind,
+    InterestState,
+    Provider,
+    ProviderBlock,
+    SurveyAnswer,
+)
+from app.shopper.card_actions import answer_tally, has_answered, record_event, set_mark
+from app.shopper.display import card_or_404, card_views, render_card
+from app.shopper.interests import set_interest_state
+from app.taxonomy_store import taxonomy
+from app.web.htmx import fragment_or_back, is_htmx, redirect_back
+from cards.errors import ActionError
+from cards.registry import UnknownKind, get_kind
+
+bp = Blueprint("cards", __name__, url_prefix="/cards")
+
+YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
+
+
+@bp.get("/<int:card_id>/open")
+def open_card(card_id: int) -> Response:
+    """Tracked click-through: count the open, then go to the retailer's page."""
+    card = card_or_404(card_id)
+    if not card.url:
+        abort(404, description="This card has no page to open.")
+    if current_user.is_authenticated:
+        session = db.session()
+        record_event(session, current_user.id, card, EventKind.OPEN)
+        session.commit()
+    return redirect(card.url, code=303)
+
+
+@bp.get("/<int:card_id>/player")
+@login_required
+def player(card_id: int) -> str:
+    """The video player, loaded only when the consumer taps the thumbnail."""
+    card = card_or_404(card_id)
+    embed = str(card.payload.get("embed_url") or "")
+    if not embed.startswith(YOUTUBE_EMBED):
+        abort(404, description="This card has no video to play.")
+    session = db.session()
+    record_event(session, current_user.id, card, EventKind.OPEN, via="player")
+    session.commit()
+    return render_template("cards/_player.html", card=card)
+
+
+def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
+    """Set or clear one of the consumer's marks on a card; repeating it changes nothing."""
+    card = card_or_404(card_id)
+    session = db.session()
+    set_mark(session, current_user.id, card, field, on, event, datetime.now(UTC))
+    session.commit()
+    return card
+
+
+@bp.post("/<int:card_id>/save")
+@login_required
+def save(card_id: int) -> Response | str:
+    card = _mark(card_id, "saved_at", True, EventKind.SAVE)
+    return fragment_or_back(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/unsave")
+@login_required
+def unsave(card_id: int) -> Response | str:
+    card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
+    return fragment_or_back(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/dismiss")
+@login_required
+def dismiss(card_id: int) -> Response | str:
+    card = _mark(card_id, "dismissed_at", True, EventKind.DISMISS)
+    return fragment_or_back(
+        lambda: render_template(
+            "cards/_undo.html",
+            card=card,
+            message="Card dismissed.",
+            undo_url=url_for("cards.undismiss", card_id=card.id),
+        )
+    )
+
+
+@bp.post("/<int:card_id>/undismiss")
+@login_required
+def undismiss(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    state = session.get(CardState, (current_user.id, card.id))
+    if state is None or state.dismissed_at is None:
+        abort(409, description="There is nothing to undo for this card.")
+    state.dismissed_at = None
+    record_event(session, current_user.id, card, EventKind.UNDISMISS)
+    session.commit()
+    return fragment_or_back(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/not-interested")
+@login_required
+def not_interested(card_id: int) -> Response | str:
+    """Mute one of the card's interests: no card about it comes back, on any page."""
+    card = card_or_404(card_id)
+    slug = request.form.get("interest", "")
+    if slug not in taxonomy():
+        raise BadRequest("Choose one of the card's topics.")
+    session = db.session()
+    set_interest_state(session, current_user.id, slug, InterestState.MUTE)
+    record_event(session, current_user.id, card, EventKind.NOT_INTERESTED, interest=slug)
+    session.commit()
+    return fragment_or_back(
+        lambda: render_template(
+            "cards/_undo.html",
+            card=card,
+            message=f"You won't see cards about {taxonomy().name(slug)}.",
+            undo_url=url_for("interests.unmute", slug=slug, card_id=card.id),
+            muted_interest=slug,
+        )
+    )
+
+
+@bp.post("/<int:card_id>/hide-provider")
+@login_required
+def hide_provider(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    provider = session.get(Provider, card.provider_id)
+    if session.get(ProviderBlock, (current_user.id, card.provider_id)) is None:
+        session.add(ProviderBlock(user_id=current_user.id, provider_id=card.provider_id))
+        record_event(session, current_user.id, card, EventKind.HIDE_PROVIDER)
+    session.commit()
+    return fragment_or_back(
+        lambda: render_template(
+            "cards/_undo.html",
+            card=card,
+            message=f"You won't see cards from {provider.name if provider else 'this source'}.",
+            undo_url=url_for("cards.unhide_provider", card_id=card.id),
+            hidden_provider=card.provider_id,
+        )
+    )
+
+
+@bp.post("/<int:card_id>/unhide-provider")
+@login_required
+def unhide_provider(card_id: int) -> Response | str:
+    card = card_or_404(card_id)
+    session = db.session()
+    block = session.get(ProviderBlock, (current_user.id, card.provider_id))
+    if block is None:
+        abort(409, description="This source is not hidden.")
+    session.delete(block)
+    session.commit()
+    return fragment_or_back(lambda: render_card(card))
+
+
+@bp.post("/<int:card_id>/answer")
+@login_required
+def answer(card_id: int) -> Response | str:
+    """Store a survey answer once; answering again is refused, never double counted."""
+    card = card_or_404(card_id)
+    try:
+        kind = get_kind(card.kind)
+    except UnknownKind:
+        abort(404, description="This card cannot be answered.")
+    session = db.session()
+    if has_answered(session, current_user.id, card):
+        abort(409, description="You already answered this question.")
+    form = {key: request.form.getlist(key) for key in request.form if key != "csrf_token"}
+    try:
+        stored = kind.handle_action(card.payload, "answer", form)
+    except ActionError as exc:
+        return _answer_error(card, exc.message)
+    session.add(SurveyAnswer(user_id=current_user.id, card_id=card.id, answer=stored))
+    record_event(session, current_user.id, card, EventKind.ANSWER)
+    session.commit()
+    return fragment_or_back(
+        lambda: render_template(
+            "cards/_survey_result.html",
+            card=card,
+            results=answer_tally(session, card, current_user.id),
+        )
+    )
+
+
+def _answer_error(card: Card, message: str) -> tuple[str, int] | Response:
+    if not is_htmx():
+        flash(message, "error")
+        return redirect_back()
+    session = db.session()
+    (view,) = card_views(session, [(card, None)], current_user.id)
+    view.extra["error"] = message
+    return render_template("cards/_one.html", view=view), 422

@@ -1,0 +1,145 @@
+"""Turn stored cards and ranking reasons into what templates show: a :class:`CardView`
+per card, assembled for a whole page in a few queries, not one per card."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import abort, current_app, render_template
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+from sqlmodel import Session, col, select
+
+from app import db
+from app.models import Card, CardInterest, CardState, Organization, Provider
+from app.ranking.candidates import as_candidate, load_profile
+from app.ranking.rank import Ranked, Reason, explain
+from app.taxonomy_store import taxonomy
+from cards.registry import UnknownKind, get_kind
+from cards.taxonomy import Taxonomy
+
+MAX_INTEREST_CHOICES = 3
+
+
+@dataclass
+class CardView:
+    card: Card
+    provider: Provider
+    organization_name: str
+    reason: str
+    interests: list[tuple[str, str]]  # (slug, name) the consumer can say "not interested" to
+    saved: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        return card_template(self.card.kind)
+
+
+def reason_text(
+    reason: Reason | None, taxonomy: Taxonomy, source: str, sponsor: str | None = None
+) -> str:
+    if reason is None:
+        # No longer matches the consumer's interests (a saved card, say): say where it is from.
+        return f"From {source}"
+    name = taxonomy.name(reason.interest) if reason.interest else ""
+    if reason.code == "sponsored":
+        by = f"Sponsored by {sponsor}" if sponsor else "Sponsored"
+        return f"{by}, shown to people interested in {name}" if name else by
+    texts = {
+        "related": f"Related to {name}, which you follow",
+        "saved_similar": f"You saved similar {name}",
+        "opened_similar": f"You looked at similar {name}",
+        "liked_source": f"You liked other cards from {source}",
+        "popular": "Popular with shoppers like you",
+        "explore": "Something new for you",
+        "price_drop": "Price dropped",
+        "new": "New",
+    }
+    return texts.get(reason.code, f"Because you follow {name}")
+
+
+def card_template(kind: str) -> str:
+    """The kind's own template, or the default one when it has none."""
+    try:
+        name = get_kind(kind).template()
+        current_app.jinja_env.get_template(name)
+    except (UnknownKind, TemplateNotFound):
+        return "cards/_default.html"
+    return name
+
+
+def card_views(
+    db: Session, items: Sequence[tuple[Card, Ranked | None]], user_id: int
+) -> list[CardView]:
+    cards = [card for card, _ in items]
+    card_ids = [c.id for c in cards]
+    provider_ids = {c.provider_id for c in cards}
+    providers = {
+        p.id: p for p in db.exec(select(Provider).where(col(Provider.id).in_(provider_ids)))
+    }
+    org_ids = {p.organization_id for p in providers.values()}
+    orgs = {
+        o.id: o.name for o in db.exec(select(Organization).where(col(Organization.id).in_(org_ids)))
+    }
+    saved = set(
+        db.exec(
+            select(CardState.card_id).where(
+                CardState.user_id == user_id,
+                col(CardState.card_id).in_(card_ids),
+                col(CardState.saved_at).is_not(None),
+            )
+        ).all()
+    )
+    slugs: dict[int, list[str]] = defaultdict(list)
+    for card_id, slug in db.exec(
+        select(CardInterest.card_id, CardInterest.slug).where(
+            col(CardInterest.card_id).in_(card_ids)
+        )
+    ):
+        slugs[card_id].append(slug)
+    tax = taxonomy()
+    now = datetime.now(UTC)
+    needs_profile = any(r is None for _, r in items)
+    profile = load_profile(db, user_id, taxonomy=tax, now=now) if needs_profile else None
+    views = []
+    for card, ranked in items:
+        provider = providers[card.provider_id]
+        if ranked is not None:
+            reasons = ranked.reasons
+        else:
+            assert profile is not None
+            reasons = explain(profile, as_candidate(card, slugs[card.id or 0]), tax, now)
+        primary = reasons[0] if reasons else None
+        # The reason's interest first: it is the one the consumer most likely means.
+        choices = [r.interest for r in reasons if r.interest]
+        choices += sorted(slugs[card.id or 0], key=lambda s: -s.count("/"))
+        unique = list(dict.fromkeys(s for s in choices if s in tax))[:MAX_INTEREST_CHOICES]
+        organization = orgs.get(provider.organization_id, "")
+        views.append(
+            CardView(
+                card=card,
+                provider=provider,
+                organization_name=organization,
+                reason=reason_text(primary, tax, organization, card.payload.get("sponsor")),
+                interests=[(slug, tax.name(slug)) for slug in unique],
+                saved=card.id in saved,
+            )
+        )
+    return views
+
+
+def card_or_404(card_id: int) -> Card:
+    card = db.session().get(Card, card_id)
+    if card is None or card.removed_at is not None:
+        abort(404, description="This card does not exist or was removed.")
+    return card
+
+
+def render_card(card: Card) -> str:
+    """One card as the current consumer sees it now (after an action)."""
+    (view,) = card_views(db.session(), [(card, None)], current_user.id)
+    return render_template("cards/_one.html", view=view)

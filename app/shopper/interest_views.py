@@ -1,0 +1,167 @@
+"""Choosing interests: onboarding before the first feed, and /interests later.
+
+Every chip is a small form, so following works without JavaScript; with htmx
+the chip swaps itself in place. Search-as-you-type asks ``/interests/search``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app import db
+from app.models import InterestState
+from app.shopper.display import card_or_404, render_card
+from app.shopper.interests import clear_interest, interest_states, set_interest_state
+from app.taxonomy_store import taxonomy
+from app.web.htmx import fragment_or_back, render_page_or_fragment
+from cards.taxonomy import Interest
+
+bp = Blueprint("interests", __name__)
+
+SUGGESTED = (
+    "sports/running",
+    "shoes/athletic-shoes/running-shoes",
+    "apparel/activewear",
+    "sports/hiking",
+    "sports/camping",
+    "home/kitchen",
+    "lifestyle/cooking",
+    "electronics/audio",
+    "beauty/skincare",
+    "garden/gardening",
+    "home/decor",
+    "lifestyle/travel",
+)
+
+
+def _known_slug(slug: str) -> str:
+    if slug not in taxonomy():
+        abort(404, description="There is no such interest.")
+    return slug
+
+
+def _chip(interest: Interest, states: dict[str, str]) -> str:
+    return render_template(
+        "interests/_chip.html", interest=interest, state=states.get(interest.slug)
+    )
+
+
+def suggestions() -> list[Interest]:
+    tax = taxonomy()
+    picks = [tax.get(slug) for slug in SUGGESTED]
+    found = [i for i in picks if i is not None]
+    return found or [tax.get(s) for s in tax.children(None)][:10]  # type: ignore[misc]
+
+
+@bp.get("/onboarding")
+@login_required
+def onboarding():  # type: ignore[no-untyped-def]
+    states = interest_states(db.session(), current_user.id)
+    tax = taxonomy()
+    return render_template(
+        "interests/onboarding.html",
+        suggestions=suggestions(),
+        top_level=[tax.get(s) for s in tax.children(None)],
+        states=states,
+        taxonomy=tax,
+    )
+
+
+@bp.post("/onboarding")
+@login_required
+def finish_onboarding() -> Response:
+    states = interest_states(db.session(), current_user.id)
+    if not any(state == InterestState.FOLLOW for state in states.values()):
+        flash("Pick at least one interest so we can fill your feed.", "error")
+        return redirect(url_for("interests.onboarding"), code=303)
+    current_user.onboarded_at = datetime.now(UTC)
+    session = db.session()
+    session.add(current_user)
+    session.commit()
+    return redirect(url_for("feed.home"), code=303)
+
+
+@bp.get("/interests")
+@login_required
+def manage():  # type: ignore[no-untyped-def]
+    states = interest_states(db.session(), current_user.id)
+    tax = taxonomy()
+    return render_template(
+        "interests/manage.html",
+        states=states,
+        followed=sorted(
+            (tax.get(s) for s, st in states.items() if st == "follow" and s in tax),
+            key=lambda i: i.name,
+        ),
+        muted=sorted(
+            (tax.get(s) for s, st in states.items() if st == "mute" and s in tax),
+            key=lambda i: i.name,
+        ),
+        top_level=[tax.get(s) for s in tax.children(None)],
+        taxonomy=tax,
+    )
+
+
+@bp.get("/interests/search")
+@login_required
+def search():  # type: ignore[no-untyped-def]
+    query = request.args.get("q", "")[:100]
+    states = interest_states(db.session(), current_user.id)
+    results = taxonomy().search(query) if query.strip() else suggestions()
+    return render_page_or_fragment(
+        "interests/search_page.html",
+        "interests/_results.html",
+        results=results,
+        states=states,
+        query=query,
+    )
+
+
+def _change(slug: str, action: str) -> Response | str:
+    slug = _known_slug(slug)
+    session = db.session()
+    if action == "follow":
+        set_interest_state(session, current_user.id, slug, InterestState.FOLLOW)
+    elif action == "mute":
+        set_interest_state(session, current_user.id, slug, InterestState.MUTE)
+    else:
+        clear_interest(session, current_user.id, slug)
+    session.commit()
+    interest = taxonomy().get(slug)
+    assert interest is not None
+    return fragment_or_back(lambda: _chip(interest, interest_states(session, current_user.id)))
+
+
+@bp.post("/interests/<path:slug>/follow")
+@login_required
+def follow(slug: str) -> Response | str:
+    return _change(slug, "follow")
+
+
+@bp.post("/interests/<path:slug>/unfollow")
+@login_required
+def unfollow(slug: str) -> Response | str:
+    return _change(slug, "clear")
+
+
+@bp.post("/interests/<path:slug>/mute")
+@login_required
+def mute(slug: str) -> Response | str:
+    return _change(slug, "mute")
+
+
+@bp.post("/interests/<path:slug>/unmute")
+@login_required
+def unmute(slug: str) -> Response | str:
+    """Undo a mute; from a card's "not interested" note, bring the card back."""
+    card_id = request.args.get("card_id", type=int)
+    if card_id is None:
+        return _change(slug, "clear")
+    _known_slug(slug)
+    session = db.session()
+    clear_interest(session, current_user.id, slug)
+    session.commit()
+    return fragment_or_back(lambda: render_card(card_or_404(card_id)))

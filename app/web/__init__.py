@@ -1,0 +1,3 @@
+"""What every page shares: htmx answers, templates and their filters, error pages,
+safe redirects, health checks.
+"""

@@ -1,0 +1,30 @@
+"""URL converters the pages and the API share."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BaseConverter
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(BaseConverter):
+    """``<id:...>``: a row id, 1 to 2**31 - 1 (PostgreSQL's ``integer``).
+
+    A longer number is a 404 straight from routing: the database would refuse
+    to compare it, and werkzeug's ``int(max=...)`` would turn it into a
+    misleading 405 for the route's other methods.
+    """
+
+    regex = r"[0-9]{1,18}"
+    part_isolating = True
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise NotFound("There is no such id.")
+        return number
+
+    def to_url(self, value: object) -> str:
+        return str(int(value))  # type: ignore[call-overload]
