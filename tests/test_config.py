@@ -16,6 +16,8 @@ import pytest
 from app import create_app
 from app.config import BY_NAME, FRAMEWORK, SETTINGS, ConfigurationError, settings_table
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def test_settings_come_from_plaza_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("PLAZA_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
@@ -115,12 +117,12 @@ def test_a_wrong_youtube_feed_address_stops_the_start_with_the_reason(value, mes
 
 def test_the_readme_lists_every_setting_as_the_table_says():
     """README's configuration table is what `plaza settings --markdown` prints."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     assert settings_table() in readme, "run `plaza settings --markdown` and paste it in README.md"
 
 
 def test_every_setting_the_code_reads_is_in_the_table():
-    app_folder = Path(__file__).resolve().parents[2] / "app"
+    app_folder = ROOT / "app"
     read = set()
     for source in app_folder.rglob("*.py"):
         read |= set(re.findall(r"""(?:config|\bc)(?:\.get\(|\[)["']([A-Z][A-Z0-9_]+)["']""",

@@ -1,4 +1,4 @@
-"""The ``plaza`` command: clear one-line errors (the demo has tests/web/test_demo.py)."""
+"""The ``plaza`` command: clear one-line errors (the demo has tests/demo/test_demo.py)."""
 
 from __future__ import annotations
 
