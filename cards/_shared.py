@@ -2,8 +2,6 @@
 
 Kept private (not a kind, not part of the plugin interface) so third-party
 kinds depend on :mod:`cards.spec` only; they are welcome to copy from here.
-The feed reads :class:`DeliveryCaps` from here too, as it is the format of
-the caps in promotion and survey card payloads.
 """
 
 from __future__ import annotations
@@ -44,49 +42,6 @@ so the address is stored and fetched exactly as the retailer typed it."""
 
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 """A timezone-aware UTC datetime; a value without a zone is taken to be UTC."""
-
-
-# The two caps of promotions and surveys are field types rather than a base model: a
-# base model's fields would come first in the generated form, and these come last.
-DailyImpressionCap = Annotated[
-    int,
-    Field(
-        default=10_000,
-        ge=1,
-        le=10_000_000,
-        title="Most views a day",
-        description="How many times a day its cards may be shown, across all shoppers; "
-        "every question of a survey shown counts.",
-    ),
-]
-"""A promotion's or survey's cap on impressions a day to everyone."""
-
-PerConsumerCap = Annotated[
-    int,
-    Field(
-        default=3,
-        ge=1,
-        le=100,
-        title="Most views a day per shopper",
-        description="How many times a day one shopper may be shown its cards; "
-        "every question of a survey shown counts.",
-    ),
-]
-"""A promotion's or survey's cap on impressions a day to one consumer (frequency cap)."""
-
-
-class DeliveryCaps(BaseModel):
-    """The two caps as each card of a promotion or survey carries them in its payload,
-    so the feed enforces them without reading provider configs. A payload written
-    before its kind had caps (surveys once had none) reads as the defaults."""
-
-    daily_impression_cap: DailyImpressionCap
-    per_consumer_cap: PerConsumerCap
-
-    @classmethod
-    def payload_of(cls, config: BaseModel) -> dict[str, int]:
-        """The caps of ``config`` (a config that declares both fields) for a payload."""
-        return {name: getattr(config, name) for name in cls.model_fields}
 
 
 class ScheduledConfig(BaseModel):

@@ -74,6 +74,8 @@ class PinterestKind(CardKind):
     label = "Pinterest board"
     description = "One card showing the newest pins of a public Pinterest board."
     card_label = "Board"
+    freshness_half_life = timedelta(days=14)  # a board of ideas keeps longest
+    notification_category = "boards"
     config_model = PinterestConfig
     default_interval = timedelta(hours=6)
 

@@ -63,6 +63,8 @@ class ProductFeedKind(CardKind):
     config_model = ProductFeedConfig
     default_interval = timedelta(hours=1)
     gone_grace = timedelta(days=2)  # a delisted product lingers briefly, then expires
+    freshness_half_life = timedelta(days=7)
+    notification_category = "products"
 
     def refresh(self, config: ProductFeedConfig, context: RefreshContext) -> Iterator[CardDraft]:
         document = fetch_feed(context, config.url)

@@ -8,20 +8,25 @@ payload so the feed code needs no access to provider configs).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
 from cards._shared import (
-    DailyImpressionCap,
-    DeliveryCaps,
-    PerConsumerCap,
     ScheduledConfig,
     UtcDatetime,
     WebAddress,
 )
-from cards.spec import CardDraft, CardKind, RefreshContext
+from cards.spec import (
+    CardDraft,
+    CardKind,
+    DailyImpressionCap,
+    DeliveryCaps,
+    PerConsumerCap,
+    RefreshContext,
+)
 from feeds.normalize import safe_url
 
 
@@ -97,6 +102,9 @@ class PromotionKind(CardKind):
     config_model = PromotionConfig
     fetches_remote = False
     gone_grace = timedelta(0)  # a removed item leaves the feed at once
+    scheduled = True
+    sponsored = True
+    notification_category = "promotions"
 
     def refresh(self, config: PromotionConfig, context: RefreshContext) -> Iterator[CardDraft]:
         yield CardDraft(
@@ -113,3 +121,6 @@ class PromotionKind(CardKind):
                 **DeliveryCaps.payload_of(config),
             },
         )
+
+    def delivery_caps(self, card_payload: Mapping[str, Any]) -> DeliveryCaps:
+        return DeliveryCaps.model_validate(card_payload)

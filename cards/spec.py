@@ -9,6 +9,9 @@ that is not described here, or when a hook here has no docstring.
 The interface is deliberately small. ``refresh`` is the only required hook; it
 turns a provider's validated config into :class:`CardDraft` objects. Kinds never
 touch the database or Flask: Plaza stores, deduplicates and ranks the drafts.
+Everything Plaza treats differently from one kind to another (how fast cards go
+stale, whether they run between dates, sponsored slots, caps, questions,
+notification categories) is a hook here, so Plaza itself never names a kind.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from cards.errors import ActionNotSupported
 from cards.taxonomy import Taxonomy
@@ -109,6 +112,67 @@ class RefreshContext(Protocol):
         """
 
 
+# The two caps of sponsored and scheduled kinds are field types rather than a base model:
+# a base model's fields would come first in the generated form, and these come last.
+DailyImpressionCap = Annotated[
+    int,
+    Field(
+        default=10_000,
+        ge=1,
+        le=10_000_000,
+        title="Most views a day",
+        description="How many times a day its cards may be shown, across all shoppers; "
+        "every question of a survey shown counts.",
+    ),
+]
+"""A provider's cap on impressions a day to everyone, as a config field."""
+
+PerConsumerCap = Annotated[
+    int,
+    Field(
+        default=3,
+        ge=1,
+        le=100,
+        title="Most views a day per shopper",
+        description="How many times a day one shopper may be shown its cards; "
+        "every question of a survey shown counts.",
+    ),
+]
+"""A provider's cap on impressions a day to one consumer (a frequency cap), as a config
+field."""
+
+
+class DeliveryCaps(BaseModel):
+    """How often a provider's cards may be shown a day, as each of its cards carries it
+    in its payload, so the feed enforces the caps without reading provider configs.
+    The cards of one provider share them (every question of a survey shown counts). A
+    payload written before its kind had caps reads as the defaults."""
+
+    daily_impression_cap: DailyImpressionCap
+    per_consumer_cap: PerConsumerCap
+
+    @classmethod
+    def payload_of(cls, config: BaseModel) -> dict[str, int]:
+        """The caps of ``config`` (a config that declares both fields) for a payload."""
+        return {name: getattr(config, name) for name in cls.model_fields}
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a card asks shoppers, as results pages and the API report the answers.
+
+    ``type`` is ``single`` (one choice), ``multiple`` (any number) or ``text`` (a
+    written answer); ``choices`` are (id, label) pairs, empty for text questions.
+    Answers are stored as :meth:`CardKind.handle_action` returns them for the
+    ``answer`` action: ``{"choices": [choice ids], "text": str | None}``.
+    """
+
+    id: str
+    type: str
+    choices: tuple[tuple[str, str], ...] = ()
+    position: int = 0  # its place among the provider's questions
+
+
 class NoConfig(BaseModel):
     """The config of a kind that needs no settings."""
 
@@ -148,6 +212,35 @@ class CardKind:
     fetches_remote: ClassVar[bool] = True
     """False for kinds whose content lives in Plaza's database (promotions, surveys)."""
 
+    freshness_half_life: ClassVar[timedelta] = timedelta(days=7)
+    """How fast a card goes stale in the feed: its freshness halves every half-life
+    after it was published (a video keeps longer than a product). A ``scheduled``
+    kind's cards age over their own run instead (half of it, between 1 and 14 days)."""
+
+    scheduled: ClassVar[bool] = False
+    """True when cards run between their ``starts_at`` and ``ends_at`` (a promotion, a
+    survey, an event): the feed looks for the running ones apart from the newest cards,
+    since they run for days, and they age from their start, not their publication."""
+
+    sponsored: ClassVar[bool] = False
+    """True for paid placements: cards take the feed's sponsored slots (one position in
+    five, never the first cards), are labelled as sponsored, and reach only shoppers
+    who follow one of the provider's target interests."""
+
+    per_page_limit: ClassVar[int | None] = None
+    """The most cards of this kind on one feed page (one survey question per page), or
+    None for no limit beyond the feed's mix of kinds."""
+
+    notification_category: ClassVar[str | None] = None
+    """The notification category a new card belongs to, which shoppers turn on or off
+    per channel: ``products``, ``videos``, ``boards``, ``promotions`` or ``surveys``.
+    None: new cards of this kind notify nobody (they still reach the feed)."""
+
+    asks_questions: ClassVar[bool] = False
+    """True when cards ask shoppers something (a survey): answering goes through
+    :meth:`handle_action` with ``answer``, an answered card leaves that shopper's feed,
+    and the provider's results show the answers per :meth:`question`."""
+
     def template(self) -> str:
         """Template that renders one card: ``cards/<name>.html`` by default.
 
@@ -163,6 +256,20 @@ class CardKind:
         about; any other exception is recorded as an internal error.
         """
         raise NotImplementedError
+
+    def delivery_caps(self, card_payload: Mapping[str, Any]) -> DeliveryCaps | None:
+        """The daily caps a card must keep (read from its payload), or None for none.
+
+        Kinds with caps put :meth:`DeliveryCaps.payload_of` into each card's payload
+        and return ``DeliveryCaps.model_validate(card_payload)`` here; the feed then
+        counts a day's impressions of the provider's cards against both caps and paces
+        them through the day.
+        """
+        return None
+
+    def question(self, card_payload: Mapping[str, Any]) -> Question | None:
+        """What a card asks, for kinds that ``asks_questions``; None for the others."""
+        return None
 
     def handle_action(
         self, card_payload: Mapping[str, Any], action: str, form: Mapping[str, list[str]]

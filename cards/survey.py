@@ -14,15 +14,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cards._shared import (
-    DailyImpressionCap,
-    DeliveryCaps,
-    PerConsumerCap,
     ScheduledConfig,
     UtcDatetime,
 )
 from cards.choices import labelled
 from cards.errors import ActionError
-from cards.spec import CardDraft, CardKind, RefreshContext
+from cards.spec import (
+    CardDraft,
+    CardKind,
+    DailyImpressionCap,
+    DeliveryCaps,
+    PerConsumerCap,
+    Question,
+    RefreshContext,
+)
 
 MAX_TEXT_ANSWER = 500
 
@@ -126,9 +131,13 @@ class SurveyKind(CardKind):
     config_model = SurveyConfig
     fetches_remote = False
     gone_grace = timedelta(0)  # a removed item leaves the feed at once
+    scheduled = True
+    per_page_limit = 1  # one question a page: a survey never crowds out the feed
+    notification_category = "surveys"
+    asks_questions = True
 
     def refresh(self, config: SurveyConfig, context: RefreshContext) -> Iterator[CardDraft]:
-        for question in config.questions:
+        for position, question in enumerate(config.questions):
             yield CardDraft(
                 external_id=question.id,
                 title=question.prompt,
@@ -138,6 +147,7 @@ class SurveyKind(CardKind):
                 payload={
                     "survey_title": config.title,
                     "question_id": question.id,
+                    "position": position,
                     "type": question.type,
                     # Choice ids follow position: c1 is the first choice as written.
                     "choices": [
@@ -147,6 +157,17 @@ class SurveyKind(CardKind):
                     **DeliveryCaps.payload_of(config),
                 },
             )
+
+    def delivery_caps(self, card_payload: Mapping[str, Any]) -> DeliveryCaps:
+        return DeliveryCaps.model_validate(card_payload)
+
+    def question(self, card_payload: Mapping[str, Any]) -> Question:
+        return Question(
+            id=str(card_payload.get("question_id", "")),
+            type=str(card_payload.get("type", "text")),
+            choices=tuple((str(c["id"]), str(c["label"])) for c in card_payload.get("choices", [])),
+            position=int(card_payload.get("position", 0)),
+        )
 
     def handle_action(
         self, card_payload: Mapping[str, Any], action: str, form: Mapping[str, Any]

@@ -157,6 +157,8 @@ class YouTubeKind(CardKind):
     label = "YouTube videos"
     description = "Video cards from a YouTube channel, playlist or search."
     card_label = "Video"
+    freshness_half_life = timedelta(days=10)  # a video keeps longer than a product
+    notification_category = "videos"
     config_model = YouTubeConfig
     default_interval = timedelta(hours=1)
 

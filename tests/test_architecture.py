@@ -10,7 +10,10 @@ import ast
 import subprocess
 import sys
 import tomllib
+from importlib.metadata import entry_points
 from pathlib import Path
+
+from cards.registry import ENTRY_POINT_GROUP
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_ROOT_MODULES = 12
@@ -54,3 +57,21 @@ def test_every_page_module_is_one_that_services_may_not_import():
 def test_the_app_package_keeps_few_modules_at_its_root():
     modules = sorted(p.name for p in (ROOT / "app").glob("*.py"))
     assert len(modules) <= MAX_ROOT_MODULES, modules
+
+
+def test_no_built_in_kind_is_named_in_the_app():
+    """What makes kinds different is a hook of cards/spec.py: the app never says
+    ``if kind == "survey"``, so a plugin kind can do whatever a built-in one does."""
+    built_in = {
+        entry.name
+        for entry in entry_points(group=ENTRY_POINT_GROUP)
+        if entry.value.startswith("cards.")
+    }
+    assert built_in >= {"product_feed", "youtube", "pinterest", "promotion", "survey"}
+    named = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+        for path in (ROOT / "app").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in built_in
+    ]
+    assert named == []

@@ -72,7 +72,7 @@ from app.partners.providers import (
     kind_or_problem,
 )
 from app.partners.stats import RangeProblems, daily, parse_range, per_card, per_provider, total
-from app.partners.surveys import survey_results
+from app.partners.surveys import asks_questions, survey_results
 from app.taxonomy_store import taxonomy
 from app.web.converters import IdConverter
 from cards.registry import UnknownKind, all_kinds, get_kind
@@ -422,7 +422,7 @@ def stats() -> Response:
 @bp.get("/surveys/<id:survey_id>/results")
 def survey(survey_id: int) -> Response:
     provider = _provider(survey_id)
-    if provider.kind != "survey":
+    if not asks_questions(provider):
         raise ApiProblem(404, "Your organisation has no such survey.")
     questions = [
         QuestionOut(

@@ -38,9 +38,9 @@ from sqlmodel import Session, col, select
 from app.accounts.passwords import UNUSABLE_PASSWORD_HASH
 from app.models import Card, CardInterest, CardState, Event, EventKind, Role, SurveyAnswer, User
 from app.ranking.affinity import lineage
-from app.ranking.candidate import FLIGHT_KINDS
 from app.shopper.interests import onboard
-from cards.registry import get_kind
+from cards.registry import all_kinds, get_kind
+from cards.spec import CardKind, Question
 from cards.taxonomy import Taxonomy
 
 SHOPPERS = 40
@@ -97,8 +97,13 @@ class CrowdCard:
     out_from: float  # timestamps: from when to when it is shown
     out_until: float
     appeal: float
-    question: dict[str, Any]  # a survey card's payload (empty for any other card)
+    payload: dict[str, Any]  # a question card's payload (empty for any other card)
+    question: Question | None  # what a question card asks
     choice_lean: tuple[float, ...]  # the crowd's weight for each of the question's choices
+
+    @property
+    def rules(self) -> CardKind:
+        return get_kind(self.kind)
 
     def about(self, follows: frozenset[str]) -> bool:
         return not self.topics.isdisjoint(follows)
@@ -168,15 +173,17 @@ def _crowd_cards(db: Session) -> list[CrowdCard]:
         .where(col(Card.removed_at).is_(None))
         .order_by(col(Card.id))
     )  # fmt: skip
-    # Only survey payloads are read: decoding every product's would cost more than the rest.
-    questions = dict(db.exec(select(Card.id, Card.payload).where(Card.kind == "survey")).all())
+    # Only question cards' payloads are read: decoding every product's would cost more.
+    asking = [name for name, kind in all_kinds().items() if kind.asks_questions]
+    questions = dict(db.exec(select(Card.id, Card.payload).where(col(Card.kind).in_(asking))).all())
     topics: dict[int, set[str]] = defaultdict(set)
     for card_id, slug in db.exec(select(CardInterest.card_id, CardInterest.slug)):
         topics[card_id].update(lineage(slug))
     rng = random.Random(SEED)  # noqa: S311 (made-up demo behaviour, not secrets)
     crowd_cards = []
     for card_id, provider_id, kind, url, published_at, starts_at, ends_at in cards:
-        question = questions.get(card_id, {})
+        payload = questions.get(card_id, {})
+        question = get_kind(kind).question(payload) if payload else None
         crowd_cards.append(
             CrowdCard(
                 id=card_id,
@@ -189,8 +196,11 @@ def _crowd_cards(db: Session) -> list[CrowdCard]:
                 out_from=(starts_at or published_at).timestamp(),
                 out_until=ends_at.timestamp() if ends_at else math.inf,
                 appeal=rng.lognormvariate(0.0, APPEAL_SPREAD),
+                payload=payload,
                 question=question,
-                choice_lean=tuple(rng.uniform(*CHOICE_LEAN) for _ in question.get("choices", ())),
+                choice_lean=tuple(rng.uniform(*CHOICE_LEAN) for _ in question.choices)
+                if question
+                else (),
             )
         )
     return crowd_cards
@@ -219,13 +229,13 @@ class _Shopper:
     def two_weeks(self, cards: list[CrowdCard], start: datetime) -> None:
         """Their visits, day by day: what they were shown and what they did with it."""
         rng = self.rng
-        organic = [c for c in cards if c.kind not in FLIGHT_KINDS]
+        organic = [c for c in cards if not c.rules.scheduled]
         on_topic = [c for c in organic if c.about(self.follows)]
         off_topic = [c for c in organic if not c.about(self.follows)]
         # Promotions and surveys reach only the shoppers they are about: like a feed
         # page, a visit shows each running promotion and at most one survey question.
-        promotions = [c for c in cards if c.kind == "promotion" and c.about(self.follows)]
-        surveys = [c for c in cards if c.kind == "survey" and c.about(self.follows)]
+        promotions = [c for c in cards if c.rules.sponsored and c.about(self.follows)]
+        surveys = [c for c in cards if c.question and c.about(self.follows)]
         visit_chance = rng.uniform(*VISIT_CHANCE)
         for day in range(DAYS):
             if rng.random() >= visit_chance:
@@ -258,8 +268,8 @@ class _Shopper:
 
     def _act(self, card: CrowdCard, at: datetime) -> bool:
         """What they do with a card they were shown; True when they are done with it."""
-        if card.kind == "survey":
-            answer = self._answer(card)
+        if card.question is not None:
+            answer = self._answer(card, card.question)
             if answer is None:
                 return False
             self._record(card, EventKind.ANSWER, at)
@@ -281,28 +291,28 @@ class _Shopper:
             return True
         return False
 
-    def _answer(self, card: CrowdCard) -> dict[str, Any] | None:
+    def _answer(self, card: CrowdCard, question: Question) -> dict[str, Any] | None:
         """Their answer to a survey question, stored as the answer form stores it (checked
         by the survey kind itself); None when they pass it by."""
-        rng, question = self.rng, card.question
+        rng = self.rng
         if rng.random() >= ANSWER_CHANCE:
             return None
-        if question.get("type") == "text":
-            texts = self.written_answers.get(card.provider_id, {}).get(question.get("question_id"))
+        if question.type == "text":
+            texts = self.written_answers.get(card.provider_id, {}).get(question.id)
             if not texts:
                 return None
             form = {"text": [rng.choice(texts)]}
         else:
-            choices = [choice["id"] for choice in question.get("choices", ())]
+            choices = [choice_id for choice_id, _ in question.choices]
             lean = list(card.choice_lean)
-            wanted = 1 if question.get("type") == "single" else rng.randint(1, MAX_CHOICES)
+            wanted = 1 if question.type == "single" else rng.randint(1, MAX_CHOICES)
             picked: list[str] = []
             while choices and len(picked) < wanted:
                 (index,) = rng.choices(range(len(choices)), weights=lean)
                 picked.append(choices.pop(index))
                 lean.pop(index)
             form = {"choice": picked}
-        return get_kind(card.kind).handle_action(question, "answer", form)
+        return card.rules.handle_action(card.payload, "answer", form)
 
     def _record(self, card: CrowdCard, kind: EventKind, at: datetime) -> None:
         self.log.events.append(

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Card, CardInterest, CardState, ConsumerInterest, InterestState, Role, User
 from app.models.notifications import Notification, NotificationCursor, NotificationSource
-from app.notifications.catalog import CATEGORY_BY_KIND, Category
+from app.notifications.catalog import Category, category_for_kind
 from app.notifications.config import NotifyConfig
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
@@ -116,9 +116,9 @@ def _new_cards(
         ).all()
     )
     news = [
-        CardNews(card, f"card:{card.id}", CATEGORY_BY_KIND[card.kind])
+        CardNews(card, f"card:{card.id}", category)
         for card in cards
-        if card.kind in CATEGORY_BY_KIND
+        if (category := category_for_kind(card.kind)) is not None
         and card.first_seen_at >= now - cfg.card_max_age
         and card.published_at >= now - cfg.card_max_age
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from cards.registry import UnknownKind, get_kind
+
 
 class Category(StrEnum):
     PRODUCTS = "products"
@@ -54,15 +56,20 @@ FREQUENCY_LABELS: dict[Frequency, str] = {
     Frequency.OFF: "Off",
 }
 
-# Which category a new card of each built-in kind belongs to. Cards of other
-# (plugin) kinds notify nobody until a category is chosen for them here.
-CATEGORY_BY_KIND: dict[str, Category] = {
-    "product_feed": Category.PRODUCTS,
-    "youtube": Category.VIDEOS,
-    "pinterest": Category.BOARDS,
-    "promotion": Category.PROMOTIONS,
-    "survey": Category.SURVEYS,
-}
+# Categories a card kind may name for its new cards (CardKind.notification_category);
+# price drops and account messages are Plaza's own.
+CARD_CATEGORIES = frozenset(Category) - {Category.PRICE_DROPS, Category.ACCOUNT}
+
+
+def category_for_kind(name: str) -> Category | None:
+    """The category a new card of kind ``name`` notifies under, as the kind declares it;
+    None when the kind names none (or one Plaza does not know): its cards notify nobody."""
+    try:
+        declared = get_kind(name).notification_category
+    except UnknownKind:
+        return None
+    return Category(declared) if declared in CARD_CATEGORIES else None
+
 
 _PUSH_OFF_BY_DEFAULT = frozenset({Category.PROMOTIONS, Category.SURVEYS})
 

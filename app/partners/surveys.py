@@ -1,9 +1,11 @@
 """Survey results: how many shoppers picked each choice, and what they wrote.
 
-A survey provider stores each question as a card and each answer as a
-:class:`~app.models.SurveyAnswer` of that card. Answers are read without the
-answering consumer, so a partner never learns who said what. Shared by the
-portal's results page and ``GET /api/v1/surveys/{id}/results``.
+A provider whose kind asks questions (``CardKind.asks_questions``, the survey)
+stores each question as a card and each answer as a
+:class:`~app.models.SurveyAnswer` of that card; the kind says what each card
+asks (``CardKind.question``). Answers are read without the answering consumer,
+so a partner never learns who said what. Shared by the portal's results page
+and ``GET /api/v1/surveys/{id}/results``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.models import Card, Provider, SurveyAnswer
+from cards.registry import UnknownKind, get_kind
 
 
 @dataclass
@@ -46,23 +49,32 @@ class QuestionResult:
     texts: list[TextAnswer] = field(default_factory=list)
 
 
+def asks_questions(provider: Provider) -> bool:
+    """Whether shoppers answer this provider's cards, so it has answers to show."""
+    try:
+        return get_kind(provider.kind).asks_questions
+    except UnknownKind:
+        return False
+
+
 def survey_results(db: Session, provider: Provider) -> list[QuestionResult]:
     """Every question the survey ever asked, in the survey's current order."""
-    cards = list(db.exec(select(Card).where(Card.provider_id == provider.id)))
-    order = {q.get("id"): n for n, q in enumerate(provider.config.get("questions", []))}
-    cards.sort(key=lambda c: (order.get(c.payload.get("question_id"), len(order)), c.id or 0))
+    kind = get_kind(provider.kind)
+    asked = [
+        (question, card)
+        for card in db.exec(select(Card).where(Card.provider_id == provider.id))
+        if (question := kind.question(card.payload)) is not None
+    ]
+    asked.sort(key=lambda pair: (pair[0].position, pair[1].id or 0))
     results = {
         card.id: QuestionResult(
             card_id=card.id or 0,
-            question_id=str(card.payload.get("question_id", card.external_id)),
+            question_id=question.id or card.external_id,
             prompt=card.title,
-            type=str(card.payload.get("type", "text")),
-            choices=[
-                ChoiceResult(id=str(c["id"]), label=str(c["label"]))
-                for c in card.payload.get("choices", [])
-            ],
+            type=question.type,
+            choices=[ChoiceResult(id=id, label=label) for id, label in question.choices],
         )
-        for card in cards
+        for question, card in asked
     }
     answers = db.exec(
         select(SurveyAnswer.card_id, SurveyAnswer.answer, SurveyAnswer.created_at)

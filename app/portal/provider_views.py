@@ -30,6 +30,7 @@ from app.partners.changes import (
 from app.partners.health import health_of
 from app.partners.preview import PreviewResult, run_preview
 from app.partners.providers import ProviderProblems, check_settings, create_provider
+from app.partners.surveys import asks_questions
 from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
 from app.portal.provider_form import ProviderForm
 from app.portal.responses import see_other
@@ -215,7 +216,7 @@ def detail(provider_id: int):  # type: ignore[no-untyped-def]
         settings=settings,
         interests=[(slug, taxonomy().name(slug)) for slug in provider.interests],
         cards=cards,
-        is_survey=provider.kind == "survey",
+        is_survey=asks_questions(provider),
     )
 
 

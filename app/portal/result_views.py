@@ -25,7 +25,7 @@ from app.partners.stats import (
     per_provider,
     total,
 )
-from app.partners.surveys import survey_results
+from app.partners.surveys import asks_questions, survey_results
 from app.portal.access import org, partner_blueprint, provider_or_404
 from app.portal.charts import LineChart, bar_chart, line_chart
 from app.portal.csv_export import csv_response
@@ -184,7 +184,7 @@ def cards_csv(provider_id: int):  # type: ignore[no-untyped-def]
 
 def _survey_or_404(provider_id: int) -> Provider:
     survey = provider_or_404(provider_id)
-    if survey.kind != "survey":
+    if not asks_questions(survey):
         abort(404, description="This provider is not a survey.")
     return survey
 

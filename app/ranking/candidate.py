@@ -19,14 +19,10 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-HALF_LIFE = {
-    "product_feed": timedelta(days=7),
-    "youtube": timedelta(days=10),
-    "pinterest": timedelta(days=14),
-}
-DEFAULT_HALF_LIFE = timedelta(days=7)
-FLIGHT_KINDS = frozenset({"promotion", "survey"})  # they age from the start of their dates
-MIN_FLIGHT_HALF_LIFE = timedelta(days=1)
+from cards.registry import UnknownKind, get_kind
+from cards.spec import CardKind
+
+MIN_FLIGHT_HALF_LIFE = timedelta(days=1)  # scheduled cards age over half their run, within
 MAX_FLIGHT_HALF_LIFE = timedelta(days=14)
 
 BADGE_LIFT = {"price_drop": 1.35, "new": 1.1}
@@ -35,12 +31,12 @@ NEW_BADGE_SECONDS = timedelta(days=2).total_seconds()  # "new" stays on a card; 
 COLUMNS = (
     "card_id",
     "provider",  # an id from PROVIDERS
-    "kind",  # an id from KINDS
+    "kind",  # an id from KINDS (the kind's rules)
     "interests",  # an id from INTEREST_SETS
     "shown_from",
     "shown_until",
     "aged_from",
-    "own_decay_rate",  # 0: its kind's
+    "decay_rate",  # its freshness halves every log(2) / rate seconds
     "lift",  # its badge's
     "lift_until",
     "popularity",
@@ -102,8 +98,42 @@ class InternedInterestSets(Interned[tuple[str, ...]]):
         return matrix
 
 
+@dataclass(frozen=True, slots=True)
+class KindRules:
+    """What ranking must know of a card's kind, from the kind's hooks in
+    :mod:`cards.spec`, so that ranking never names a kind itself."""
+
+    name: str
+    half_life: timedelta = CardKind.freshness_half_life
+    scheduled: bool = False
+    sponsored: bool = False
+    per_page_limit: int | None = None
+
+    @classmethod
+    def of(cls, name: str) -> KindRules:
+        """The rules of the kind registered as ``name`` (defaults for a kind that is not
+        registered any more, whose cards may linger)."""
+        try:
+            kind = get_kind(name)
+        except UnknownKind:
+            return cls(name)
+        found = _RULES.get(id(kind))
+        if found is None or found[0] is not kind:
+            rules = cls(
+                name,
+                kind.freshness_half_life,
+                kind.scheduled,
+                kind.sponsored,
+                kind.per_page_limit,
+            )
+            found = _RULES[id(kind)] = (kind, rules)
+        return found[1]
+
+
+_RULES: dict[int, tuple[CardKind, KindRules]] = {}  # per registered kind instance
+
 PROVIDERS: Interned[int] = Interned()
-KINDS: Interned[str] = Interned()
+KINDS: Interned[KindRules] = Interned()
 INTEREST_SETS = InternedInterestSets()
 
 
@@ -111,12 +141,12 @@ def pack_row(
     *,
     card_id: int,
     provider_id: int,
-    kind: str,
+    kind: KindRules,
     interests: tuple[str, ...],
     shown_from: float,
     shown_until: float,
     aged_from: float,
-    own_decay_rate: float,
+    decay_rate: float,
     lift: float,
     lift_until: float,
     popularity: float,
@@ -130,7 +160,7 @@ def pack_row(
         shown_from,
         shown_until,
         aged_from,
-        own_decay_rate,
+        decay_rate,
         lift,
         lift_until,
         popularity,
@@ -142,20 +172,16 @@ def _decay_rate(half_life: timedelta) -> float:
     return math.log(2) / half_life.total_seconds()
 
 
-DECAY_RATE = {kind: _decay_rate(half_life) for kind, half_life in HALF_LIFE.items()}
-DEFAULT_DECAY_RATE = _decay_rate(DEFAULT_HALF_LIFE)
-
-
 def _flight_decay_rate(starts_at: datetime, ends_at: datetime | None) -> float:
-    """Promotions and surveys halve their freshness over half their flight."""
+    """Scheduled cards halve their freshness over half their run."""
     flight = (ends_at - starts_at) / 2 if ends_at else MAX_FLIGHT_HALF_LIFE
     return _decay_rate(min(max(flight, MIN_FLIGHT_HALF_LIFE), MAX_FLIGHT_HALF_LIFE))
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """A promotion's or survey's impression caps and how much of them today has used
-    (all of a survey's questions together)."""
+    """A capped provider's impression caps and how much of them today has used (all its
+    cards together: every question of a survey)."""
 
     daily_cap: int
     consumer_cap: int
@@ -174,7 +200,8 @@ class Candidate:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     popularity: float = 1.0  # multiplier from app.ranking.popularity (1.0 = an average card)
-    delivery: Delivery | None = None  # promotions and surveys
+    delivery: Delivery | None = None  # for kinds with delivery caps
+    rules: KindRules = field(init=False, repr=False, compare=False)
     # Derived once here, when the request path builds the candidate, so that ranking does
     # float arithmetic only (aware-datetime maths is slow): epoch seconds of published_at
     # and of the shown-from / shown-until window, and the card's row of numbers for a
@@ -188,29 +215,29 @@ class Candidate:
         published = self.published_at.timestamp()
         starts = self.starts_at.timestamp() if self.starts_at else -math.inf
         until = self.ends_at.timestamp() if self.ends_at else math.inf
-        flight = self.kind in FLIGHT_KINDS
-        aged_from = starts if flight and self.starts_at else published
-        own_rate = 0.0  # ordinary cards decay at their kind's rate
-        if flight:
-            own_rate = (
-                _flight_decay_rate(self.starts_at, self.ends_at)
-                if self.starts_at
-                else DEFAULT_DECAY_RATE
-            )
+        rules = KindRules.of(self.kind)
+        flight = rules.scheduled and self.starts_at is not None
+        aged_from = starts if flight else published
+        rate = (
+            _flight_decay_rate(self.starts_at, self.ends_at)  # type: ignore[arg-type]
+            if flight
+            else _decay_rate(rules.half_life)
+        )
         row = pack_row(
             card_id=self.card_id,
             provider_id=self.provider_id,
-            kind=self.kind,
+            kind=rules,
             interests=self.interests,
             shown_from=starts,
             shown_until=until,
             aged_from=aged_from,
-            own_decay_rate=own_rate,
+            decay_rate=rate,
             lift=BADGE_LIFT.get(self.badge, 1.0) if self.badge else 1.0,
             lift_until=aged_from + NEW_BADGE_SECONDS if self.badge == "new" else math.inf,
             popularity=self.popularity,
         )
         for name, value in (
+            ("rules", rules),
             ("published_ts", published),
             ("shown_from_ts", starts),
             ("shown_until_ts", until),

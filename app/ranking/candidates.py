@@ -33,11 +33,12 @@ from app.models import (
     SurveyAnswer,
 )
 from app.ranking.affinity import EventRecord, affinities_from_events
-from app.ranking.candidate import FLIGHT_KINDS, Candidate, Delivery
+from app.ranking.candidate import Candidate, Delivery
 from app.ranking.popularity import popularity_lifts
 from app.ranking.rank import Profile, Ranked, candidate_slugs, rank
 from app.ranking.rollup import recent_counts
-from cards._shared import DeliveryCaps
+from cards.registry import UnknownKind, all_kinds, get_kind
+from cards.spec import DeliveryCaps
 from cards.taxonomy import Taxonomy
 
 # Events older than this weigh under 6% (four affinity half-lives): not worth reading.
@@ -190,16 +191,16 @@ def load_candidates(
         )
         query = query.where(col(Card.id).not_in(served))
     newest = col(Card.published_at).desc(), col(Card.id).desc()
-    flight_kinds = sorted(FLIGHT_KINDS)
+    flight_kinds = scheduled_kinds()
     organic = query.where(col(Card.kind).not_in(flight_kinds)).order_by(*newest).limit(limit)
-    # Promotions and surveys run for days: a newest-first window would drop those that
-    # started a while ago, so the running ones come on their own (there are few).
+    # Scheduled cards (promotions, surveys) run for days: a newest-first window would drop
+    # those that started a while ago, so the running ones come on their own (there are few).
     flights = query.where(col(Card.kind).in_(flight_kinds)).order_by(*newest).limit(MAX_FLIGHTS)
     cards = [c for q in (organic, flights) for c in db.exec(q).all() if c.id is not None]
     ids = [c.id for c in cards if c.id is not None]
     interests = _interests_of(db, ids)
     lifts = popularity_lifts(*recent_counts(db, cards))
-    deliveries = _deliveries(db, [c for c in cards if c.kind in FLIGHT_KINDS], user_id, as_of)
+    deliveries = _deliveries(db, cards, user_id, as_of)
     return [
         as_candidate(
             card,
@@ -245,12 +246,25 @@ def _interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def _deliveries(
-    db: Session, flights: list[Card], user_id: int, now: datetime
-) -> dict[int, Delivery]:
-    """Each promotion's and survey's caps, and today's impressions of it to everyone
-    and to this consumer. Counted per provider: every question of a survey is a card
-    of its own, and together they use the survey's caps (a promotion is one card)."""
+def scheduled_kinds() -> list[str]:
+    """The registered kinds whose cards run between dates (see ``CardKind.scheduled``)."""
+    return [name for name, kind in all_kinds().items() if kind.scheduled]
+
+
+def _delivery_caps(card: Card) -> DeliveryCaps | None:
+    try:
+        return get_kind(card.kind).delivery_caps(card.payload)
+    except UnknownKind:
+        return None
+
+
+def _deliveries(db: Session, cards: list[Card], user_id: int, now: datetime) -> dict[int, Delivery]:
+    """The caps of each card whose kind has them (promotions, surveys), and today's
+    impressions of its provider's cards to everyone and to this consumer. Counted per
+    provider: every question of a survey is a card of its own, and together they use
+    the survey's caps (a promotion is one card)."""
+    caps = {card.id or 0: found for card in cards if (found := _delivery_caps(card)) is not None}
+    flights = [card for card in cards if card.id in caps]
     if not flights:
         return {}
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -269,11 +283,11 @@ def _deliveries(
     used = {provider_id: (total, int(own or 0)) for provider_id, total, own in rows}
     deliveries: dict[int, Delivery] = {}
     for card in flights:
-        caps = DeliveryCaps.model_validate(card.payload)
+        limits = caps[card.id or 0]
         delivered, seen = used.get(card.provider_id, (0, 0))
         deliveries[card.id or 0] = Delivery(
-            daily_cap=caps.daily_impression_cap,
-            consumer_cap=caps.per_consumer_cap,
+            daily_cap=limits.daily_impression_cap,
+            consumer_cap=limits.per_consumer_cap,
             delivered_today=delivered,
             seen_today=seen,
         )

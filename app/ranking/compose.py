@@ -13,10 +13,11 @@ asked for (the request path asks for one page and one card more):
   the one with the highest relevance minus its similarity to the last few
   cards placed (maximal marginal relevance on interest overlap, kind and
   provider), so similar cards spread out;
-- and always: never a third card in a row from one provider, at most one
-  survey per page, as long as other cards remain that keep those rules; and no
-  kind over :data:`MAX_KIND_SHARE` of a page while another kind is among the
-  best :data:`KIND_MIX_DEPTH` remaining cards.
+- and always: never a third card in a row from one provider, never more cards
+  of a kind on a page than the kind allows (one survey question), as long as
+  other cards remain that keep those rules; and no kind over
+  :data:`MAX_KIND_SHARE` of a page while another kind is among the best
+  :data:`KIND_MIX_DEPTH` remaining cards.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ PROMOTION_EVERY, PROMOTION_AT = 5, 4  # positions 4, 9, 14, ...: never the first
 PROMOTION_RELEVANCE = 0.5  # share of the best ordinary card's score an early slot asks
 EXPLORE_EVERY, EXPLORE_AT = 10, 7  # positions 7, 17, 27, ...
 MAX_RUN_PER_PROVIDER = 2
-MAX_SURVEYS_PER_PAGE = 1
 MAX_KIND_SHARE = 0.6
 POOL = 24
 EXPLORE_DEPTH = 100  # exploration looks this far down the ranking for something new
@@ -82,9 +82,9 @@ class _Page:
     page_size: int
     placed: list[tuple[Scored, str | None]] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)
-    surveys: int = 0
     run_provider: int | None = None  # a third card in a row from it would break the run rule
     full_kinds: set[str] = field(default_factory=set)
+    limited: set[str] = field(default_factory=set)  # kinds at their own limit for the page
 
     @property
     def position(self) -> int:
@@ -92,22 +92,21 @@ class _Page:
 
     def place(self, scored: Scored, via: str | None) -> None:
         self.placed.append((scored, via))
-        kind = scored.candidate.kind
-        self.kinds[kind] += 1
-        self.surveys += kind == "survey"
+        rules = scored.candidate.rules
+        self.kinds[rules.name] += 1
         if self.position % self.page_size == 0:  # the next card starts a new page
             self.kinds.clear()
-            self.surveys = 0
+            self.limited.clear()
+        elif rules.per_page_limit is not None and self.kinds[rules.name] >= rules.per_page_limit:
+            self.limited.add(rules.name)  # never bent, unlike the kind mix
         cap = math.ceil(MAX_KIND_SHARE * self.page_size)
-        self.full_kinds = {k for k, n in self.kinds.items() if n >= cap}
-        if self.surveys >= MAX_SURVEYS_PER_PAGE:
-            self.full_kinds.add("survey")  # never bent, unlike the kind mix
+        self.full_kinds = {k for k, n in self.kinds.items() if n >= cap} | self.limited
         tail = {s.candidate.provider_id for s, _ in self.placed[-MAX_RUN_PER_PROVIDER:]}
         full_run = len(self.placed) >= MAX_RUN_PER_PROVIDER and len(tail) == 1
         self.run_provider = tail.pop() if full_run else None
 
-    def survey_allowed(self, scored: Scored) -> bool:
-        return scored.candidate.kind != "survey" or self.surveys < MAX_SURVEYS_PER_PAGE
+    def within_kind_limit(self, scored: Scored) -> bool:
+        return scored.candidate.kind not in self.limited
 
     def extends_run(self, scored: Scored) -> bool:
         return scored.candidate.provider_id == self.run_provider
@@ -129,7 +128,7 @@ def compose(
     is_new: Callable[[Scored], bool],
 ) -> list[tuple[Scored, str | None]]:
     """Lay out ``organic`` (best first) with ``promotions`` (most urgent first) in
-    their slots; each placed card comes with how it got there: ``"promotion"``,
+    their slots; each placed card comes with how it got there: ``"sponsored"``,
     ``"explore"`` or None."""
     page = _Page(page_size)
     remaining = _Remaining(organic)
@@ -141,7 +140,7 @@ def compose(
             if index is not None and _promotion_fits(
                 promos[index], len(promos), position, page, remaining
             ):
-                page.place(promos.pop(index), "promotion")
+                page.place(promos.pop(index), "sponsored")
                 continue
         via = None
         pick = None
@@ -238,13 +237,13 @@ def _most_relevant_and_different(remaining: _Remaining, page: _Page) -> int | No
 def _fallback(remaining: _Remaining, page: _Page) -> int | None:
     """Beyond the pool, or bending the rules in order when nothing else is left: the
     kind mix first (looked for no deeper than :data:`KIND_MIX_DEPTH`, so a page of one
-    kind's cards costs no full scan per position), then provider runs. Surveys beyond
-    the page's one wait for the next page."""
+    kind's cards costs no full scan per position), then provider runs. Cards of a kind
+    at its limit for the page (a second survey question) wait for the next page."""
     bent: list[int | None] = [None, None]  # first keeping the run rule, first at all
     for n, (index, scored) in enumerate(remaining.indexed()):
         if n >= KIND_MIX_DEPTH and bent[0] is not None:
             break
-        if not page.survey_allowed(scored):
+        if not page.within_kind_limit(scored):
             continue
         if not page.extends_run(scored):
             if page.keeps_rules(scored):

@@ -12,12 +12,20 @@ up once per distinct provider, kind or set of interests instead of once per card
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 
 import numpy as np
 
-from app.ranking.candidate import COLUMNS, INTEREST_SETS, KINDS, PROVIDERS, ROW, Candidate
+from app.ranking.candidate import (
+    COLUMNS,
+    INTEREST_SETS,
+    KINDS,
+    PROVIDERS,
+    ROW,
+    Candidate,
+    KindRules,
+)
 
 _row_of = attrgetter("row")
 # Rows joined at a time: about 90 KB, under glibc's 128 KiB threshold above which each
@@ -30,7 +38,7 @@ class CandidatePool:
     """``candidates`` as columns: position ``i`` of every array is ``candidates[i]``.
 
     Codes index small lists: ``providers[provider_code[i]]`` is card i's provider,
-    ``kinds[kind_code[i]]`` its kind, ``interests.sets[interest_code[i]]`` its
+    ``kinds[kind_code[i]]`` its kind's rules, ``interests.sets[interest_code[i]]`` its
     interests.
     """
 
@@ -52,11 +60,10 @@ class CandidatePool:
     def __len__(self) -> int:
         return len(self.candidates)
 
-    def where_kind(self, kind: str) -> np.ndarray:
-        """A mask of the cards of ``kind``."""
-        if kind not in self.kinds:
-            return np.zeros(len(self), dtype=bool)
-        return self.kind_code == self.kinds.index(kind)
+    def where_kind(self, test: Callable[[KindRules], bool]) -> np.ndarray:
+        """A mask of the cards whose kind passes ``test`` (``lambda k: k.sponsored``)."""
+        passing = np.array([test(kind) for kind in self.kinds] or [False], dtype=bool)
+        return passing[self.kind_code] if len(self) else np.zeros(0, dtype=bool)
 
 
 def _distinct(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -38,8 +38,6 @@ import numpy as np
 
 from app.ranking.affinity import ANCESTOR_SHARE, NO_AFFINITIES, Affinities, lineage
 from app.ranking.candidate import (
-    DECAY_RATE,
-    DEFAULT_DECAY_RATE,
     Candidate,
 )
 from app.ranking.compose import Scored, compose
@@ -213,18 +211,18 @@ class Scores:
         self.score = score
         self.factors = factors
         self.kept = kept
-        self._promotion = pool.where_kind("promotion")
+        self._sponsored = pool.where_kind(lambda kind: kind.sponsored)
 
     def at(self, position: int) -> Scored:
         return Scored(self.pool.candidates[position], self.score[position].item(), position)
 
     def promoted(self) -> np.ndarray:
         """Positions of the kept promotions."""
-        return np.flatnonzero(self.kept & self._promotion)
+        return np.flatnonzero(self.kept & self._sponsored)
 
     def organic(self) -> np.ndarray:
         """Positions of the kept ordinary cards and surveys."""
-        return np.flatnonzero(self.kept & ~self._promotion)
+        return np.flatnonzero(self.kept & ~self._sponsored)
 
     def best_first(self) -> BestFirst:
         """The kept ordinary cards and surveys, best first."""
@@ -291,14 +289,8 @@ class Scorer:
         # Provider -> multiplier: 0 removes it (hidden), otherwise the learned affinity.
         self._provider_factor = {p: math.exp(a) for p, a in affinities.providers.items()}
         self._provider_factor.update(dict.fromkeys(profile.hidden_providers, 0.0))
-        # Kind -> (learned multiplier, freshness decay rate).
-        self._kinds = {
-            kind: (
-                math.exp(affinities.kinds.get(kind, 0.0)),
-                DECAY_RATE.get(kind, DEFAULT_DECAY_RATE),
-            )
-            for kind in DECAY_RATE.keys() | affinities.kinds.keys()
-        }
+        # Kind -> learned multiplier.
+        self._kinds = {kind: math.exp(affinity) for kind, affinity in affinities.kinds.items()}
         self._follow_below: dict[str, str] = {}  # an ancestor of a followed interest -> it
         self._sibling_of: dict[str, str] = {}  # a followed interest's sibling -> it
         for slug in sorted(profile.follows):
@@ -323,12 +315,10 @@ class Scorer:
         interest = self._interest_values(pool.interests)[pool.interest_code]
         provider = np.array([self._provider_factor.get(p, 1.0) for p in pool.providers])
         provider = provider[pool.provider_code]
-        kinds = [self._kinds.get(kind, (1.0, DEFAULT_DECAY_RATE)) for kind in pool.kinds]
-        kind_table = np.array(kinds).reshape(-1, 2)[pool.kind_code]
-        kind, kind_rate = kind_table[:, 0], kind_table[:, 1]
+        kinds = [self._kinds.get(kind.name, 1.0) for kind in pool.kinds]
+        kind = np.array(kinds, dtype=np.float64).reshape(-1)[pool.kind_code]
         fatigue = self._card_factors(numbers["card_id"])
-        own_rate = numbers["own_decay_rate"]
-        rate = np.where(own_rate > 0, own_rate, kind_rate)
+        rate = numbers["decay_rate"]
         age = now - numbers["aged_from"]
         decayed = FRESHNESS_FLOOR + FRESHNESS_SPAN * np.exp(-rate * np.maximum(age, 0.0))
         freshness = np.where(age > 0, decayed, 1.0)
@@ -347,8 +337,12 @@ class Scorer:
         score *= freshness * badge
         kept = (interest > 0) & (fatigue > 0) & (provider > 0)
         kept &= (numbers["shown_from"] <= now) & (numbers["shown_until"] > now)
-        for position in np.flatnonzero(kept & pool.where_kind("survey")).tolist():
-            if self._pacing(pool.candidates[position]) is None:  # held by caps or pace
+        # Capped cards outside the sponsored slots (survey questions) keep their caps and
+        # pace here; sponsored ones in promotions().
+        organic_capped = kept & ~pool.where_kind(lambda kind: kind.sponsored)
+        for position in np.flatnonzero(organic_capped).tolist():
+            candidate = pool.candidates[position]
+            if candidate.delivery is not None and self._pacing(candidate) is None:
                 kept[position] = False
         return Scores(pool, score, factors, kept)
 
@@ -420,7 +414,7 @@ class Scorer:
     ) -> tuple[Reason, ...]:
         match = self.match(candidate.interests)
         reasons = []
-        if candidate.kind == "promotion":
+        if candidate.rules.sponsored:
             targeted = match.interest if match.declared >= PARENT_MATCH else None
             reasons.append(Reason("sponsored", targeted))
         if via == "explore":

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from cards._shared import DeliveryCaps
 from cards.errors import ActionError, ActionNotSupported
 from cards.promotion import PromotionConfig, PromotionKind
+from cards.spec import DeliveryCaps
 from cards.survey import SurveyConfig, SurveyKind
 
 PROMOTION = {
@@ -132,6 +132,7 @@ def test_survey_yields_one_draft_per_question(drafts):
     assert sport.payload == {
         "survey_title": "Help us plan the autumn range",
         "question_id": "sport",
+        "position": 0,
         "type": "single",
         "choices": [
             {"id": "c1", "label": "Road"},

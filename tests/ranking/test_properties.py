@@ -16,12 +16,12 @@ from app.ranking.affinity import Affinities
 from app.ranking.candidate import Candidate, Delivery, Interned
 from app.ranking.compose import (
     MAX_RUN_PER_PROVIDER,
-    MAX_SURVEYS_PER_PAGE,
     PROMOTION_AT,
     PROMOTION_EVERY,
 )
 from app.ranking.pool import CandidatePool
 from app.ranking.rank import DIMINISHING, FATIGUE_LIMIT, Profile, Scorer, rank
+from cards.registry import get_kind
 from cards.taxonomy import Taxonomy
 
 NOW = datetime(2025, 6, 15, 15, 0, tzinfo=UTC)
@@ -47,6 +47,8 @@ ORGANIC_KINDS = ("product_feed", "youtube", "pinterest")
 
 slugs = st.sampled_from(SLUGS)
 hours = st.floats(min_value=-400, max_value=400, allow_nan=False)
+
+MAX_SURVEYS_PER_PAGE = get_kind("survey").per_page_limit
 
 
 @st.composite
@@ -289,7 +291,7 @@ def test_a_pool_keeps_each_cards_provider_kind_and_interests(cards):
     pool = CandidatePool(cards)
     for i, card in enumerate(cards):
         assert pool.providers[pool.provider_code[i]] == card.provider_id
-        assert pool.kinds[pool.kind_code[i]] == card.kind
+        assert pool.kinds[pool.kind_code[i]] == card.rules and card.rules.name == card.kind
         code = pool.interest_code[i]
         assert pool.interests.sets[code] == card.interests
         row = pool.interests.matrix[code]

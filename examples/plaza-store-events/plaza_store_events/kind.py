@@ -114,6 +114,11 @@ class StoreEventsKind(CardKind):
     config_model = StoreEventsConfig
     default_interval = timedelta(hours=1)
     gone_grace = timedelta(0)  # an event deleted from the calendar is off: its card ends now
+    # A card runs from the announcement until the event ends (see _draft): the feed finds
+    # the running ones whenever they were published, and they age over that run.
+    scheduled = True
+    # New events reach shoppers' notifications with partners' offers.
+    notification_category = "promotions"
 
     def refresh(self, config: StoreEventsConfig, context: RefreshContext) -> Iterator[CardDraft]:
         fetched = context.fetch(config.url)
