@@ -140,7 +140,7 @@ def _recent_events(db: Session, user_ids: list[int], now: datetime) -> dict[int,
             .order_by(numbered.c.user_id, numbered.c.created_at.desc(), numbered.c.event_id.desc())
         )
     rows = db.exec(query).all()  # type: ignore[call-overload]
-    interests = _interests_of(db, list({row[2] for row in rows}))
+    interests = interests_of(db, list({row[2] for row in rows}))
     events: dict[int, list[EventRecord]] = {user_id: [] for user_id in user_ids}
     for user_id, kind, card_id, provider_id, card_kind, at, detail in rows:
         events[user_id].append(
@@ -157,6 +157,16 @@ def _recent_events(db: Session, user_ids: list[int], now: datetime) -> dict[int,
     return events
 
 
+@dataclass
+class CandidateRead:
+    """Candidates, with the card rows and interests they were built from, so that a
+    page's cards are not read from the database a second time to be shown."""
+
+    candidates: list[Candidate]
+    cards: dict[int, Card]
+    interests: dict[int, list[str]]
+
+
 def load_candidates(
     db: Session,
     slugs: set[str],
@@ -166,11 +176,26 @@ def load_candidates(
     feed_session: str | None,
     limit: int,
 ) -> list[Candidate]:
+    """Cards about ``slugs`` that may be shown at ``as_of`` (see :func:`read_candidates`)."""
+    return read_candidates(
+        db, slugs, user_id=user_id, as_of=as_of, feed_session=feed_session, limit=limit
+    ).candidates
+
+
+def read_candidates(
+    db: Session,
+    slugs: set[str],
+    *,
+    user_id: int,
+    as_of: datetime,
+    feed_session: str | None,
+    limit: int,
+) -> CandidateRead:
     """Cards about ``slugs`` that may be shown at ``as_of``: the newest ``limit``
-    ones and the running promotions and surveys, with their popularity and, for
-    promotions and surveys, how much of their caps today has used."""
+    ones and the running scheduled ones (promotions, surveys), with their popularity
+    and, for capped ones, how much of their caps today has used."""
     if not slugs:
-        return []
+        return CandidateRead([], {}, {})
     matching = select(CardInterest.card_id).where(col(CardInterest.slug).in_(slugs))
     query = (
         select(Card)
@@ -198,10 +223,10 @@ def load_candidates(
     flights = query.where(col(Card.kind).in_(flight_kinds)).order_by(*newest).limit(MAX_FLIGHTS)
     cards = [c for q in (organic, flights) for c in db.exec(q).all() if c.id is not None]
     ids = [c.id for c in cards if c.id is not None]
-    interests = _interests_of(db, ids)
+    interests = interests_of(db, ids)
     lifts = popularity_lifts(*recent_counts(db, cards))
     deliveries = _deliveries(db, cards, user_id, as_of)
-    return [
+    candidates = [
         as_candidate(
             card,
             interests.get(card.id or 0, ()),
@@ -210,6 +235,7 @@ def load_candidates(
         )
         for card in cards
     ]
+    return CandidateRead(candidates, {card.id or 0: card for card in cards}, interests)
 
 
 def as_candidate(
@@ -233,7 +259,8 @@ def as_candidate(
     )
 
 
-def _interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
+def interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
+    """Each card's interests, in slug order, in one query."""
     out: dict[int, list[str]] = defaultdict(list)
     if card_ids:
         rows = db.exec(
@@ -298,6 +325,7 @@ def _deliveries(db: Session, cards: list[Card], user_id: int, now: datetime) -> 
 class FeedPage:
     ranked: list[Ranked]
     cards: dict[int, Card]
+    interests: dict[int, list[str]]  # of the page's cards, as the candidates were read
     has_more: bool
     viewer_rate: float  # the consumer's usual open rate, for the page's impressions
 
@@ -314,7 +342,7 @@ def build_page(
     candidate_limit: int,
 ) -> FeedPage:
     profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
-    candidates = load_candidates(
+    read = read_candidates(
         db,
         candidate_slugs(profile, taxonomy),
         user_id=user_id,
@@ -323,13 +351,13 @@ def build_page(
         limit=candidate_limit,
     )
     # One card more than a page tells whether there is a next one.
-    ranked = rank(profile, candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)
+    ranked = rank(profile, read.candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)
     page = ranked[:page_size]
     ids = [r.candidate.card_id for r in page]
-    cards = {c.id: c for c in db.exec(select(Card).where(col(Card.id).in_(ids))).all() if c.id}
     return FeedPage(
         ranked=page,
-        cards=cards,
+        cards={card_id: read.cards[card_id] for card_id in ids},
+        interests={card_id: read.interests.get(card_id, []) for card_id in ids},
         has_more=len(ranked) > page_size,
         viewer_rate=profile.affinities.usual_open_rate,
     )

@@ -3,8 +3,7 @@ per card, assembled for a whole page in a few queries, not one per card."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,9 +13,9 @@ from jinja2 import TemplateNotFound
 from sqlmodel import Session, col, select
 
 from app import db
-from app.models import Card, CardInterest, CardState, Organization, Provider
-from app.ranking.candidates import as_candidate, load_profile
-from app.ranking.rank import Ranked, Reason, explain
+from app.models import Card, CardState, Organization, Provider
+from app.ranking.candidates import as_candidate, interests_of, load_profile
+from app.ranking.rank import Profile, Reason, explain
 from app.taxonomy_store import taxonomy
 from cards.registry import UnknownKind, get_kind
 from cards.taxonomy import Taxonomy
@@ -33,6 +32,8 @@ class CardView:
     interests: list[tuple[str, str]]  # (slug, name) the consumer can say "not interested" to
     saved: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    reasons: tuple[Reason, ...] = ()  # every reason, best first ("Why?" lists them)
+    topics: list[str] = field(default_factory=list)  # every interest the card is about
 
     @property
     def template(self) -> str:
@@ -73,8 +74,16 @@ def card_template(kind: str) -> str:
 
 
 def card_views(
-    db: Session, items: Sequence[tuple[Card, Ranked | None]], user_id: int
+    db: Session,
+    items: Sequence[tuple[Card, Sequence[Reason] | None]],
+    user_id: int,
+    *,
+    interests: Mapping[int, Sequence[str]] | None = None,
+    profile: Profile | None = None,
 ) -> list[CardView]:
+    """A view of each card for ``user_id``. A card given without its reasons is explained
+    from ``profile`` (loaded once for all of them when not given); ``interests``, when the
+    caller has read them already (a feed page), spare reading the cards' interests again."""
     cards = [card for card, _ in items]
     card_ids = [c.id for c in cards]
     provider_ids = {c.provider_id for c in cards}
@@ -94,29 +103,26 @@ def card_views(
             )
         ).all()
     )
-    slugs: dict[int, list[str]] = defaultdict(list)
-    for card_id, slug in db.exec(
-        select(CardInterest.card_id, CardInterest.slug).where(
-            col(CardInterest.card_id).in_(card_ids)
-        )
-    ):
-        slugs[card_id].append(slug)
+    slugs: Mapping[int, Sequence[str]] = (
+        interests if interests is not None else interests_of(db, [c.id or 0 for c in cards])
+    )
     tax = taxonomy()
     now = datetime.now(UTC)
-    needs_profile = any(r is None for _, r in items)
-    profile = load_profile(db, user_id, taxonomy=tax, now=now) if needs_profile else None
+    if profile is None and any(reasons is None for _, reasons in items):
+        profile = load_profile(db, user_id, taxonomy=tax, now=now)
     views = []
-    for card, ranked in items:
+    for card, given in items:
         provider = providers[card.provider_id]
-        if ranked is not None:
-            reasons = ranked.reasons
+        topics = list(slugs.get(card.id or 0, ()))
+        if given is not None:
+            reasons = tuple(given)
         else:
             assert profile is not None
-            reasons = explain(profile, as_candidate(card, slugs[card.id or 0]), tax, now)
+            reasons = explain(profile, as_candidate(card, topics), tax, now)
         primary = reasons[0] if reasons else None
         # The reason's interest first: it is the one the consumer most likely means.
         choices = [r.interest for r in reasons if r.interest]
-        choices += sorted(slugs[card.id or 0], key=lambda s: -s.count("/"))
+        choices += sorted(topics, key=lambda s: -s.count("/"))
         unique = list(dict.fromkeys(s for s in choices if s in tax))[:MAX_INTEREST_CHOICES]
         organization = orgs.get(provider.organization_id, "")
         views.append(
@@ -127,6 +133,8 @@ def card_views(
                 reason=reason_text(primary, tax, organization, card.payload.get("sponsor")),
                 interests=[(slug, tax.name(slug)) for slug in unique],
                 saved=card.id in saved,
+                reasons=reasons,
+                topics=topics,
             )
         )
     return views

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import insert
 from sqlmodel import col, delete, select
 from werkzeug.exceptions import BadRequest
 
@@ -114,20 +115,30 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ign
         page_size=current_app.config["FEED_PAGE_SIZE"],
         candidate_limit=current_app.config["CANDIDATE_LIMIT"],
     )
-    session.add_all(
-        Event(
-            user_id=user_id,
-            card_id=r.candidate.card_id,
-            provider_id=r.candidate.provider_id,
-            kind=EventKind.IMPRESSION,
-            feed_session=feed_session,
-            viewer_rate=feed.viewer_rate,
+    shown_at = datetime.now(UTC)
+    if feed.ranked:  # one statement for the page's impressions, not one per card
+        session.execute(
+            insert(Event),
+            [
+                {
+                    "user_id": user_id,
+                    "card_id": r.candidate.card_id,
+                    "provider_id": r.candidate.provider_id,
+                    "kind": EventKind.IMPRESSION,
+                    "feed_session": feed_session,
+                    "viewer_rate": feed.viewer_rate,
+                    "detail": {},
+                    "created_at": shown_at,
+                }
+                for r in feed.ranked
+            ],
         )
-        for r in feed.ranked
-    )
     session.commit()
     views = card_views(
-        session, [(feed.cards[r.candidate.card_id], r) for r in feed.ranked], user_id
+        session,
+        [(feed.cards[r.candidate.card_id], r.reasons) for r in feed.ranked],
+        user_id,
+        interests=feed.interests,
     )
     next_cursor = encode_cursor(feed_session, as_of, page + 1) if feed.has_more else None
     return render_page_or_fragment(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from app.models import ConsumerInterest, InterestState, User
+from app.ranking.rank import Profile
 from cards.taxonomy import Taxonomy
 
 
@@ -49,3 +50,10 @@ def interest_states(db: Session, user_id: int) -> dict[str, str]:
         )
     )
     return dict(rows.all())
+
+
+def declared_states(profile: Profile) -> dict[str, str]:
+    """What :func:`interest_states` reads, taken from a profile already loaded."""
+    states = dict.fromkeys(profile.follows, InterestState.FOLLOW.value)
+    states.update(dict.fromkeys(profile.muted, InterestState.MUTE.value))
+    return states

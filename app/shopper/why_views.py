@@ -13,15 +13,13 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from app import db
-from app.models import CardInterest, EventKind, Organization, Provider
-from app.ranking.candidates import as_candidate, load_profile
-from app.ranking.rank import explain
+from app.models import EventKind
+from app.ranking.candidates import load_profile
 from app.shopper.card_actions import record_event
 from app.shopper.display import card_or_404, card_views, reason_text
-from app.shopper.interests import interest_states
+from app.shopper.interests import declared_states
 from app.taxonomy_store import taxonomy
 from app.web.htmx import fragment_or_back, render_page_or_fragment
 
@@ -34,17 +32,15 @@ def why(card_id: int) -> Response:
     card = card_or_404(card_id)
     session = db.session()
     tax = taxonomy()
-    slugs = session.exec(select(CardInterest.slug).where(CardInterest.card_id == card.id)).all()
     profile = load_profile(session, current_user.id, taxonomy=tax, now=datetime.now(UTC))
-    provider = session.get(Provider, card.provider_id)
-    organization = session.get(Organization, provider.organization_id) if provider else None
-    source = organization.name if organization else "this source"
-    reasons = explain(profile, as_candidate(card, slugs), tax, datetime.now(UTC))
+    (view,) = card_views(session, [(card, None)], current_user.id, profile=profile)
+    source = view.organization_name or "this source"
     texts = list(
-        dict.fromkeys(reason_text(r, tax, source, card.payload.get("sponsor")) for r in reasons)
+        dict.fromkeys(
+            reason_text(r, tax, source, card.payload.get("sponsor")) for r in view.reasons
+        )
     ) or [f"From {source}"]
-    topics = [tax.get(s) for s in sorted(slugs, key=lambda s: -s.count("/")) if s in tax][:3]
-    (view,) = card_views(session, [(card, None)], current_user.id)
+    topics = [tax.get(s) for s in sorted(view.topics, key=lambda s: -s.count("/")) if s in tax][:3]
     return render_page_or_fragment(
         "cards/why_page.html",
         "cards/_why.html",
@@ -52,8 +48,8 @@ def why(card_id: int) -> Response:
         view=view,
         reasons=texts,
         topics=topics,
-        states=interest_states(session, current_user.id),
-        provider=provider,
+        states=declared_states(profile),
+        provider=view.provider,
     )
 
 
