@@ -20,6 +20,7 @@ run: $(STAMP_APP) $(HTMX)
 test: $(STAMP_TEST) $(HTMX) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The date-sensitive tests as if it were each day of a week with a DST change.
@@ -37,6 +38,8 @@ bench: $(STAMP_TEST)
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -219,7 +219,7 @@ def _youtube_feed_url(value: Any) -> str | None:
             "PLAZA_YOUTUBE_FEED_URL must not have a ?query or #fragment: Plaza adds "
             "?channel_id=... or ?playlist_id=... itself."
         )
-    return value
+    return str(value)
 
 
 def _instance_secret(instance: Path) -> str:

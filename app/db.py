@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import ColumnElement, Engine, event, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlmodel import Session, create_engine
 
 _INSERTS: dict[str, Callable[..., Any]] = {
@@ -50,14 +50,14 @@ def init_app(app: Flask) -> None:
 
 
 def engine() -> Engine:
-    return current_app.extensions["plaza.engine"]
+    return cast(Engine, current_app.extensions["plaza.engine"])
 
 
 def session() -> Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
         g.db_session = Session(engine(), expire_on_commit=False)
-    return g.db_session
+    return cast(Session, g.db_session)
 
 
 def close_session(_exc: BaseException | None = None) -> None:
@@ -81,3 +81,8 @@ def utc_day(db: Session, moment: Any) -> ColumnElement[Any]:
 def as_date(value: date | str) -> date:
     """A day read back from :func:`utc_day` (SQLite answers with text)."""
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a cursor's)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask, current_app
 
 from cards.taxonomy import Taxonomy, default_taxonomy
@@ -12,4 +14,4 @@ def init_app(app: Flask, override: Taxonomy | None = None) -> None:
 
 
 def taxonomy() -> Taxonomy:
-    return current_app.extensions["plaza.taxonomy"]
+    return cast(Taxonomy, current_app.extensions["plaza.taxonomy"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from feedparser import FeedParserDict
@@ -50,6 +50,10 @@ class ScheduledConfig(BaseModel):
     Subclasses declare the two fields themselves so they appear where they
     belong in the generated form; this class only checks that they make sense.
     """
+
+    if TYPE_CHECKING:  # declared by each subclass, where its form wants them
+        starts_at: datetime
+        ends_at: datetime
 
     @model_validator(mode="after")
     def check_window(self) -> ScheduledConfig:
@@ -124,7 +128,7 @@ T = TypeVar("T")
 
 
 def _external_id(draft: Any) -> str:
-    return draft.external_id
+    return str(draft.external_id)
 
 
 def first_of_each(items: Iterable[T], key: Callable[[T], str] = _external_id) -> Iterator[T]:

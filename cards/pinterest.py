@@ -64,7 +64,7 @@ class PinterestConfig(BaseModel):
         return value
 
 
-class PinterestKind(CardKind):
+class PinterestKind(CardKind[PinterestConfig]):
     """Bring a Pinterest board into shoppers' feeds. Give Plaza the RSS address of a public
     board (the board's address with .rss at the end) and it becomes one card: the board's
     name with a mosaic of its six newest pins, each opening on Pinterest. Pin your new

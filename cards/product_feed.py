@@ -48,7 +48,7 @@ class ProductFeedConfig(BaseModel):
     )
 
 
-class ProductFeedKind(CardKind):
+class ProductFeedKind(CardKind[ProductFeedConfig]):
     """Turn the product feed you already publish into product cards. Give Plaza the address
     of an RSS 2.0 or Atom feed, or of the feed you send to Google Merchant Center, and each
     product becomes a card with its picture, price, sale price and availability, linked to

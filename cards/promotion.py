@@ -89,7 +89,7 @@ class PromotionConfig(ScheduledConfig):
         return value.strip()
 
 
-class PromotionKind(CardKind):
+class PromotionKind(CardKind[PromotionConfig]):
     """Write a sponsored card yourself: a headline, a sentence or two, a picture and a
     button that leads where you choose. It shows to shoppers who follow the interests you
     pick, only between the start and end you set, and never more often than your daily

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
+from typing import Any
 
 from cards.spec import CardKind
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "plaza.card_kinds"
 
-_kinds: dict[str, CardKind] | None = None
+_kinds: dict[str, CardKind[Any]] | None = None
 
 
 class UnknownKind(LookupError):
@@ -28,10 +29,10 @@ class UnknownKind(LookupError):
         self.name = name
 
 
-def _load() -> dict[str, CardKind]:
+def _load() -> dict[str, CardKind[Any]]:
     global _kinds
     if _kinds is None:
-        loaded: dict[str, CardKind] = {}
+        loaded: dict[str, CardKind[Any]] = {}
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             try:
                 loaded[entry.name] = _instantiate(entry.name, entry.load())
@@ -42,7 +43,7 @@ def _load() -> dict[str, CardKind]:
     return _kinds
 
 
-def _instantiate(name: str, kind_class: object) -> CardKind:
+def _instantiate(name: str, kind_class: object) -> CardKind[Any]:
     if not (isinstance(kind_class, type) and issubclass(kind_class, CardKind)):
         raise TypeError(f"entry point {name!r} is not a CardKind subclass")
     if kind_class.name != name:
@@ -50,19 +51,19 @@ def _instantiate(name: str, kind_class: object) -> CardKind:
     return kind_class()
 
 
-def all_kinds() -> dict[str, CardKind]:
+def all_kinds() -> dict[str, CardKind[Any]]:
     """Every registered kind by name, in a stable order."""
     return dict(sorted(_load().items()))
 
 
-def get_kind(name: str) -> CardKind:
+def get_kind(name: str) -> CardKind[Any]:
     try:
         return _load()[name]
     except KeyError:
         raise UnknownKind(name) from None
 
 
-def register(kind: CardKind) -> None:
+def register(kind: CardKind[Any]) -> None:
     if not kind.name:
         raise ValueError("a card kind needs a name")
     _load()[kind.name] = kind
@@ -73,7 +74,7 @@ def unregister(name: str) -> None:
 
 
 @contextmanager
-def registered(kind: CardKind) -> Iterator[CardKind]:
+def registered(kind: CardKind[Any]) -> Iterator[CardKind[Any]]:
     """Register ``kind`` for the duration of a block (a test)."""
     register(kind)
     try:

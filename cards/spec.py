@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -179,8 +179,15 @@ class NoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CardKind:
-    """Base class of every card kind. Subclass it and override the hooks you need."""
+Config = TypeVar("Config", bound=BaseModel)
+
+
+class CardKind(Generic[Config]):
+    """Base class of every card kind. Subclass it and override the hooks you need.
+
+    ``CardKind[MyConfig]`` names the kind's config model for the type checker, so
+    ``refresh`` receives a ``MyConfig``; ``config_model`` says the same at run time.
+    """
 
     name: ClassVar[str] = ""
     """Registry name, also the entry-point name (``product_feed``, ``youtube``...)."""
@@ -248,7 +255,7 @@ class CardKind:
         """
         return f"cards/{self.name}.html"
 
-    def refresh(self, config: BaseModel, context: RefreshContext) -> Iterable[CardDraft]:
+    def refresh(self, config: Config, context: RefreshContext) -> Iterable[CardDraft]:
         """Produce the provider's current items as drafts. Required.
 
         Called only by the worker, never while a consumer waits. Raise

@@ -115,7 +115,7 @@ class SurveyConfig(ScheduledConfig):
         return questions
 
 
-class SurveyKind(CardKind):
+class SurveyKind(CardKind[SurveyConfig]):
     """Ask shoppers what they think, right in their feed. Write up to ten short questions,
     each answered with one choice, several choices or a few words; every question shows as
     its own card so answering takes a single tap. Questions appear between the dates you

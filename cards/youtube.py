@@ -146,7 +146,7 @@ class YouTubeConfig(BaseModel):
         return value
 
 
-class YouTubeKind(CardKind):
+class YouTubeKind(CardKind[YouTubeConfig]):
     """Show your YouTube videos in shoppers' feeds: the latest uploads of your channel, a
     playlist you curate, or the newest videos for a search. Each video becomes a card that
     plays right in the feed in YouTube's privacy-enhanced player, with its length and view

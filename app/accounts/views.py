@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func
@@ -37,7 +38,7 @@ from app.accounts.passwords import (
 )
 from app.accounts.users import AccountError, create_user, find_user
 from app.extensions import login_manager
-from app.models import LoginAttempt, Role, User
+from app.models import LoginAttempt, Role, User, stored_id
 from app.notifications.config import notify_config
 from app.notifications.preferences import detect_timezone
 from app.notifications.timing import is_known_timezone
@@ -80,7 +81,6 @@ class SignupForm(FlaskForm):
     timezone = HiddenField(validators=[known_timezone])
 
 
-@login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
@@ -88,8 +88,10 @@ def load_user(user_id: str) -> User | None:
     return user if user and user.active else None
 
 
-@login_manager.unauthorized_handler
-def unauthorized() -> Response:
+login_manager.user_loader(load_user)
+
+
+def unauthorized() -> ResponseReturnValue:
     """Browsers go to the login page; htmx gets a 401 that tells it to go there."""
     target = url_for("auth.login", next=same_site_path(request.full_path.rstrip("?")))
     if is_htmx():
@@ -98,6 +100,9 @@ def unauthorized() -> Response:
         return response
     flash("Log in to see your feed.", "info")
     return redirect(target)
+
+
+login_manager.unauthorized_handler(unauthorized)
 
 
 def _home_for(user: User) -> str:
@@ -133,14 +138,14 @@ def _lockout_seconds(session: Session, email: str, ip: str, now: datetime) -> in
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:  # a link that asked them to sign in goes on
         return redirect(same_site_path(request.args.get("next")) or _home_for(current_user))
     form = LoginForm()
     if not form.validate_on_submit():
         return _form_page("auth/login.html", form)
     session = db.session()
-    email = form.email.data.strip().lower()
+    email = (form.email.data or "").strip().lower()
     ip = request.remote_addr or "unknown"
     now = datetime.now(UTC)
     wait = _lockout_seconds(session, email, ip, now)
@@ -154,10 +159,10 @@ def login():  # type: ignore[no-untyped-def]
         return response
     user = find_user(session, email)
     if user is None:
-        hash_password(form.password.data)  # same cost as a real check
+        hash_password(form.password.data or "")  # same cost as a real check
         ok = False
     else:
-        ok = verify_password(user.password_hash, form.password.data) and user.active
+        ok = verify_password(user.password_hash, form.password.data or "") and user.active
     session.add(LoginAttempt(email=email, ip=ip, succeeded=ok, created_at=now))
     session.commit()
     if not ok or user is None:
@@ -168,7 +173,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-def signup():  # type: ignore[no-untyped-def]
+def signup() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("feed.home"))
     form = SignupForm()
@@ -176,7 +181,7 @@ def signup():  # type: ignore[no-untyped-def]
         return _form_page("auth/signup.html", form)
     session = db.session()
     try:
-        user = create_user(session, form.email.data, form.password.data)
+        user = create_user(session, form.email.data or "", form.password.data or "")
     except AccountError as exc:
         session.rollback()
         form.form_errors.append(str(exc))
@@ -184,7 +189,7 @@ def signup():  # type: ignore[no-untyped-def]
     if form.timezone.data:
         now = datetime.now(UTC)
         digest_hour = notify_config(current_app).digest_hour
-        detect_timezone(session, user.id, form.timezone.data, now, digest_hour)
+        detect_timezone(session, stored_id(user), form.timezone.data, now, digest_hour)
     session.commit()
     login_user(user, remember=True)
     flash("Welcome to Plaza! Pick a few interests to start your feed.", "info")
@@ -193,7 +198,7 @@ def signup():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 @login_required
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), code=303)

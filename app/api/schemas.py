@@ -39,16 +39,21 @@ class ProviderCreate(Body):
     )
 
 
+# A field a PATCH body left out: it reads None, and only what was sent is applied
+# (``model_fields_set``), while a null sent for it is still refused as the wrong type.
+LEFT_OUT: Any = None
+
+
 class ProviderPatch(Body):
     """Only the fields given change. ``config`` is merged into the current config
     (a key set to null goes back to its default); ``name`` or ``interval_seconds``
     set to null go back to their defaults."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    config: Config = Field(default=None)  # type: ignore[assignment]
-    interests: list[Slug] = Field(default=None, max_length=100)  # type: ignore[assignment]
+    config: Config = Field(default=LEFT_OUT)
+    interests: list[Slug] = Field(default=LEFT_OUT, max_length=100)
     interval_seconds: int | None = Field(default=None, ge=1)
-    status: Literal["active", "paused"] = Field(default=None)  # type: ignore[assignment]
+    status: Literal["active", "paused"] = Field(default=LEFT_OUT)
 
 
 class PreviewRequest(ProviderCreate):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, json, request, url_for
+from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 from sqlmodel import col, select
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
@@ -74,11 +75,12 @@ from app.partners.providers import (
 from app.partners.stats import RangeProblems, daily, parse_range, per_card, per_provider, total
 from app.partners.surveys import asks_questions, survey_results
 from app.taxonomy_store import taxonomy
-from app.web.converters import IdConverter
+from app.web.converters import add_id_converter
+from app.web.current import current_app_object
 from cards.registry import UnknownKind, all_kinds, get_kind
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("id", IdConverter))
+bp.record_once(add_id_converter)
 bp.before_request(check_request)
 
 Body = TypeVar("Body", bound=BaseModel)
@@ -91,17 +93,17 @@ NOT_FOUND = "Your organisation has no such provider."
 
 
 @bp.errorhandler(ApiProblem)
-def _problem(problem: ApiProblem) -> Response:
+def _problem(problem: ApiProblem) -> ResponseReturnValue:
     return problem_response(problem)
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     return from_http_error(error)
 
 
 @bp.errorhandler(InternalServerError)
-def _server_error(error: InternalServerError) -> Response:
+def _server_error(error: InternalServerError) -> ResponseReturnValue:
     return from_http_error(error)
 
 
@@ -116,7 +118,7 @@ def _routing_problem() -> Response | None:
     return None
 
 
-def _reply(model: BaseModel, status: int = 200, **headers: str) -> Response:
+def _reply(model: BaseModel, status: int = 200, **headers: str) -> ResponseReturnValue:
     body = json.dumps(model.model_dump(mode="json", by_alias=True))
     response = Response(body, status=status, mimetype="application/json")
     response.headers.update(headers)
@@ -197,12 +199,12 @@ def _provider_out(provider: Provider) -> ProviderOut:
 
 
 @bp.get("/openapi.json")
-def openapi() -> Response:
+def openapi() -> ResponseReturnValue:
     return Response(json.dumps(openapi_document()), mimetype="application/json")
 
 
 @bp.get("/kinds")
-def kinds() -> Response:
+def kinds() -> ResponseReturnValue:
     items = [
         KindOut(
             name=kind.name,
@@ -220,14 +222,14 @@ def kinds() -> Response:
 
 
 @bp.get("/providers")
-def list_providers() -> Response:
+def list_providers() -> ResponseReturnValue:
     query = select(Provider).where(Provider.organization_id == organization().id)
     rows, cursor = paginate(db.session(), query, Provider.id)
     return _reply(ProviderPage(items=[_provider_out(p) for p in rows], next_cursor=cursor))
 
 
 @bp.post("/providers")
-def create() -> Response:
+def create() -> ResponseReturnValue:
     body = _body(ProviderCreate)
     session = db.session()
     provider = _validated(
@@ -250,12 +252,12 @@ def create() -> Response:
 
 
 @bp.get("/providers/<id:provider_id>")
-def get_provider(provider_id: int) -> Response:
+def get_provider(provider_id: int) -> ResponseReturnValue:
     return _reply(_provider_out(_provider(provider_id)))
 
 
 @bp.patch("/providers/<id:provider_id>")
-def patch_provider(provider_id: int) -> Response:
+def patch_provider(provider_id: int) -> ResponseReturnValue:
     provider = _provider(provider_id)
     body = _body(ProviderPatch)
     given = body.model_fields_set
@@ -296,7 +298,7 @@ def patch_provider(provider_id: int) -> Response:
 
 
 @bp.delete("/providers/<id:provider_id>")
-def remove_provider(provider_id: int) -> Response:
+def remove_provider(provider_id: int) -> ResponseReturnValue:
     session = db.session()
     delete_provider(session, _provider(provider_id))
     session.commit()
@@ -304,7 +306,7 @@ def remove_provider(provider_id: int) -> Response:
 
 
 @bp.post("/providers/<id:provider_id>/refresh")
-def refresh(provider_id: int) -> Response:
+def refresh(provider_id: int) -> ResponseReturnValue:
     provider = _provider(provider_id)
     session = db.session()
     try:
@@ -318,12 +320,12 @@ def refresh(provider_id: int) -> Response:
 
 
 @bp.post("/providers/preview")
-def preview() -> Response:
+def preview() -> ResponseReturnValue:
     body = _body(PreviewRequest)
     try:
         kind = kind_or_problem(body.kind)
-    except ProviderProblems as problems:
-        raise _invalid(problems.problems) from None
+    except ProviderProblems as refused:
+        raise _invalid(refused.problems) from None
     config, problems = check_settings(
         kind,
         body.config,
@@ -338,7 +340,7 @@ def preview() -> Response:
     if problems or config is None:
         raise _invalid(problems)
     result = run_preview(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        current_app_object(),
         organization(),
         kind,
         config,
@@ -352,7 +354,7 @@ def preview() -> Response:
 
 
 @bp.get("/providers/<id:provider_id>/cards")
-def cards(provider_id: int) -> Response:
+def cards(provider_id: int) -> ResponseReturnValue:
     provider = _provider(provider_id)
     session = db.session()
     rows, cursor = paginate(session, select(Card).where(Card.provider_id == provider.id), Card.id)
@@ -374,7 +376,7 @@ def cards(provider_id: int) -> Response:
 
 
 @bp.get("/stats")
-def stats() -> Response:
+def stats() -> ResponseReturnValue:
     try:
         period = parse_range(
             request.args.get("from"), request.args.get("to"), datetime.now(UTC).date()
@@ -420,7 +422,7 @@ def stats() -> Response:
 
 
 @bp.get("/surveys/<id:survey_id>/results")
-def survey(survey_id: int) -> Response:
+def survey(survey_id: int) -> ResponseReturnValue:
     provider = _provider(survey_id)
     if not asks_questions(provider):
         raise ApiProblem(404, "Your organisation has no such survey.")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from app.notifications.jobs import run
 from app.notifications.vapid import new_private_key
+from app.web.current import current_app_object
 
 
 @click.group("notify", help="Notifications: run the job by hand, make a Web Push key.")
@@ -19,7 +19,7 @@ def notify_group() -> None:
 @click.option("--drain", is_flag=True, help="Keep delivering until nothing is due or in flight.")
 @with_appcontext
 def run_command(drain: bool) -> None:
-    totals = run(current_app._get_current_object(), drain=drain)  # type: ignore[attr-defined]
+    totals = run(current_app_object(), drain=drain)
     click.echo(", ".join(f"{k} {v}" for k, v in sorted(totals.items()) if v) or "nothing to do")
 
 

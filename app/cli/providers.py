@@ -17,6 +17,7 @@ from app.ingest.sources import context_for, fetch_policy
 from app.models import Organization, Provider
 from app.partners.providers import ProviderProblems, create_provider, describe, pause, resume
 from app.taxonomy_store import taxonomy
+from app.web.current import current_app_object
 
 
 @click.group("providers", help="Card providers: register, inspect, refresh, pause.")
@@ -118,7 +119,7 @@ def show(provider_id: int, as_json: bool) -> None:
 def refresh(provider_id: int) -> None:
     provider = _provider(provider_id)
     now = datetime.now(UTC)
-    context = context_for(current_app._get_current_object(), provider, now)  # type: ignore[attr-defined]
+    context = context_for(current_app_object(), provider, now)
     outcome = refresh_provider(db.session(), provider, context, now)
     if not outcome.ok:
         raise click.ClickException(f"refresh failed: {outcome.error}")

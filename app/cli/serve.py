@@ -6,10 +6,10 @@ import logging
 
 import click
 import waitress
-from flask import current_app
 from flask.cli import with_appcontext
 
 from app.cli.schema import require_schema
+from app.web.current import current_app_object
 from app.worker import build_scheduler
 
 
@@ -21,7 +21,7 @@ from app.worker import build_scheduler
 @with_appcontext
 def serve_command(host: str, port: int, no_worker: bool, threads: int) -> None:
     require_schema()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     _configure_logging()
     if not no_worker:
         build_scheduler(app, blocking=False).start()
@@ -36,7 +36,7 @@ def worker_command() -> None:
     require_schema()
     _configure_logging()
     click.echo("Worker started; Ctrl+C stops it.")
-    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)  # type: ignore[attr-defined]
+    scheduler = build_scheduler(current_app_object(), blocking=True)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

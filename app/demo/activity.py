@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
 from app.accounts.passwords import UNUSABLE_PASSWORD_HASH
@@ -102,7 +103,7 @@ class CrowdCard:
     choice_lean: tuple[float, ...]  # the crowd's weight for each of the question's choices
 
     @property
-    def rules(self) -> CardKind:
+    def rules(self) -> CardKind[Any]:
         return get_kind(self.kind)
 
     def about(self, follows: frozenset[str]) -> bool:
@@ -167,9 +168,9 @@ def seed_shoppers(
 
 def _crowd_cards(db: Session) -> list[CrowdCard]:
     """Every live card, with an appeal and choice leanings drawn once for the whole crowd."""
-    cards = db.exec(
-        select(Card.id, Card.provider_id, Card.kind, Card.url, Card.published_at,
-               Card.starts_at, Card.ends_at)
+    cards = db.execute(
+        sqlalchemy_select(col(Card.id), col(Card.provider_id), col(Card.kind), col(Card.url),
+               col(Card.published_at), col(Card.starts_at), col(Card.ends_at))
         .where(col(Card.removed_at).is_(None))
         .order_by(col(Card.id))
     )  # fmt: skip
@@ -196,7 +197,7 @@ def _crowd_cards(db: Session) -> list[CrowdCard]:
                 out_from=(starts_at or published_at).timestamp(),
                 out_until=ends_at.timestamp() if ends_at else math.inf,
                 appeal=rng.lognormvariate(0.0, APPEAL_SPREAD),
-                payload=payload,
+                payload=dict(payload),
                 question=question,
                 choice_lean=tuple(rng.uniform(*CHOICE_LEAN) for _ in question.choices)
                 if question

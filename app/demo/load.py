@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -22,7 +23,7 @@ from app.accounts.users import create_user, find_user
 from app.demo.activity import seed_shoppers
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import SampleContext, read_sample, sample_shift, shift_dates
-from app.models import Organization, Provider, Role
+from app.models import Organization, Provider, Role, stored_id
 from app.ranking.rollup import roll_up
 from app.shopper.interests import onboard
 from cards.registry import get_kind
@@ -95,7 +96,7 @@ def _organization(db: Session, spec: dict[str, str], report: DemoReport) -> Orga
 def _provider(
     db: Session,
     org: Organization,
-    spec: dict,
+    spec: dict[str, Any],
     taxonomy: Taxonomy,
     report: DemoReport,
     now: datetime,
@@ -116,7 +117,7 @@ def _provider(
             db.commit()
         return provider
     provider = Provider(
-        organization_id=org.id,
+        organization_id=stored_id(org),
         kind=kind.name,
         name=spec["name"],
         config=config,

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from app.db import engine
+from app.db import engine, rows_changed
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
 from app.models import Provider, ProviderStatus
@@ -43,13 +43,14 @@ def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
     claimed: list[int] = []
     tried: set[int] = set()
     for _ in range(CLAIM_ROUNDS):
-        ids = db.exec(
+        found = db.exec(
             select(Provider.id)
             .where(*due_now, col(Provider.id).not_in(tried))
             .order_by(col(Provider.next_run_at).asc())
             .limit(limit - len(claimed))
             .with_for_update(skip_locked=True)
         ).all()
+        ids = [provider_id for provider_id in found if provider_id is not None]
         if not ids:
             break
         if db.get_bind().dialect.name == "sqlite":
@@ -61,7 +62,7 @@ def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
                 .where(col(Provider.id) == provider_id, *due_now)
                 .values(next_run_at=now + CLAIM_LEASE)
             )
-            if won.rowcount == 1:
+            if rows_changed(won) == 1:
                 claimed.append(provider_id)
         db.commit()
         if len(claimed) >= limit:

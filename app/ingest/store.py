@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
-from app.models import Card, CardInterest, Provider
+from app.models import Card, CardInterest, Provider, stored_id
 from cards.spec import CardDraft
 from cards.taxonomy import Taxonomy
 
@@ -84,9 +84,10 @@ def store_drafts(
             card.badge = "price_drop"
             card.payload = {**card.payload, "previous_price": f"{old_price:.2f}"}
         changed = _snapshot(card) != before
-        if stored_slugs.get(card.id, set()) != set(slugs):
-            db.exec(delete(CardInterest).where(CardInterest.card_id == card.id))
-            db.add_all(CardInterest(card_id=card.id, slug=slug) for slug in slugs)
+        card_id = stored_id(card)
+        if stored_slugs.get(card_id, set()) != set(slugs):
+            db.exec(delete(CardInterest).where(col(CardInterest.card_id) == card_id))
+            db.add_all(CardInterest(card_id=card_id, slug=slug) for slug in slugs)
             changed = True
         if changed:
             card.updated_at = now
@@ -147,7 +148,8 @@ def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> Non
     a first refresh stores hundreds of cards, and constructing models costs more than the
     SQL itself."""
     ids = db.scalars(
-        insert(Card).returning(Card.id, sort_by_parameter_order=True), [row for row, _ in created]
+        insert(Card).returning(col(Card.id), sort_by_parameter_order=True),
+        [row for row, _ in created],
     ).all()
     interests = [
         {"card_id": card_id, "slug": slug}

@@ -8,7 +8,14 @@ foreign keys, so none of them imports another and there is no cycle.
 
 from app.models.accounts import LoginAttempt, Role, User
 from app.models.catalog import Card, CardInterest, Provider, ProviderStatus
-from app.models.columns import UTCDateTime, created_column, json_column, time_column, utcnow
+from app.models.columns import (
+    UTCDateTime,
+    created_column,
+    json_column,
+    stored_id,
+    time_column,
+    utcnow,
+)
 from app.models.notifications import (
     Notification,
     NotificationCursor,
@@ -73,6 +80,7 @@ __all__ = [
     "User",
     "created_column",
     "json_column",
+    "stored_id",
     "time_column",
     "utcnow",
 ]

@@ -22,13 +22,13 @@ from sqlalchemy import String, cast, delete, exists, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.models import Card, CardInterest, CardState, ConsumerInterest, InterestState, Role, User
+from app.models import Card, CardState, ConsumerInterest, InterestState, Role, User
 from app.models.notifications import Notification, NotificationCursor, NotificationSource
 from app.notifications.catalog import Category, category_for_kind
 from app.notifications.config import NotifyConfig
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
-from app.ranking.candidates import as_candidate, load_profiles
+from app.ranking.candidates import as_candidate, interests_of, load_profiles
 from app.ranking.pool import CandidatePool
 from app.ranking.rank import Profile, feed_scores
 from cards.taxonomy import Taxonomy
@@ -64,7 +64,7 @@ def enqueue_card_news(db: Session, now: datetime, taxonomy: Taxonomy, cfg: Notif
     handled = [f"card:{card.id}" for card in scanned] + [item.key for item in news]
     insert_new(
         db,
-        NotificationSource.__table__,  # type: ignore[arg-type]
+        NotificationSource,
         [{"key": key, "seen_at": now} for key in dict.fromkeys(handled)],
     )
     _advance(db, cursor, now)
@@ -99,7 +99,7 @@ def _lock_cursor(db: Session, now: datetime, cfg: NotifyConfig) -> NotificationC
 def _unhandled() -> Any:
     """Cards with no "card:<id>" row in notification_source yet."""
     key = literal("card:") + cast(Card.id, String)
-    return ~exists().where(NotificationSource.key == key)
+    return ~exists().where(col(NotificationSource.key) == key)
 
 
 def _new_cards(
@@ -172,7 +172,7 @@ def _enqueue(
 ) -> int:
     if not news:
         return 0
-    interests = _interests_of(db, [item.card.id or 0 for item in news])
+    interests = interests_of(db, [item.card.id or 0 for item in news])
     audience = _audience(db, news, interests, taxonomy)
     recipients = load_recipients(db, audience, now, cfg.digest_hour)
     users = list(audience)
@@ -195,19 +195,8 @@ def _enqueue(
                 min_score=cfg.instant_min_score,
                 instant_quota=cfg.instant_per_run,
             )
-    insert_new(db, Notification.__table__, rows)  # type: ignore[arg-type]
+    insert_new(db, Notification, rows)
     return len(rows)
-
-
-def _interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = defaultdict(list)
-    for card_id, slug in db.exec(
-        select(CardInterest.card_id, CardInterest.slug)
-        .where(col(CardInterest.card_id).in_(card_ids))
-        .order_by(CardInterest.card_id, CardInterest.slug)
-    ):
-        out[card_id].append(slug)
-    return out
 
 
 def _audience(
@@ -222,7 +211,7 @@ def _audience(
             for user_id in item.audience:
                 audience[user_id].append(item)
             continue
-        slugs = set()
+        slugs: set[str] = set()
         for slug in interests.get(item.card.id or 0, ()):
             slugs.update(taxonomy.ancestors(slug), taxonomy.descendants(slug))
         for slug in slugs:

@@ -145,7 +145,7 @@ def _digest_row(
         score=max(best[0].score for _, best, _ in sections),
         content=content,
     )
-    insert_new(db, Notification.__table__, [row])  # type: ignore[arg-type]
+    insert_new(db, Notification, [row])
     digest_id = db.exec(
         select(Notification.id).where(
             Notification.user_id == user_id,

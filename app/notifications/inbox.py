@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from app.models.notifications import Notification, State
@@ -16,11 +16,11 @@ from app.notifications.content import Contents
 PAGE_SIZE = 30
 
 
-def _inbox(user_id: int) -> list[object]:
+def _inbox(user_id: int) -> list[ColumnElement[bool]]:
     return [
-        Notification.user_id == user_id,
-        Notification.channel == Channel.IN_APP,
-        Notification.state == State.SENT,
+        col(Notification.user_id) == user_id,
+        col(Notification.channel) == Channel.IN_APP,
+        col(Notification.state) == State.SENT,
     ]
 
 

@@ -43,5 +43,5 @@ def notify_account(
         min_score=cfg.instant_min_score,
         instant_quota=1,
     )
-    insert_new(db, Notification.__table__, rows)  # type: ignore[arg-type]
+    insert_new(db, Notification, rows)
     return len(rows)

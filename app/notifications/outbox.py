@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, SQLModel, col, select
 
 from app.db import dialect_insert
 from app.models.notifications import Notification, NotificationSettings, State
@@ -30,9 +30,10 @@ INSERT_CHUNK = 500
 MAX_BACKOFF = timedelta(hours=6)
 
 
-def insert_new(db: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows``, silently keeping any row whose key is already there."""
-    statement = dialect_insert(db)(table).on_conflict_do_nothing()
+def insert_new(db: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``model``'s table, silently keeping any row whose key is
+    already there."""
+    statement = dialect_insert(db)(model).on_conflict_do_nothing()
     for start in range(0, len(rows), INSERT_CHUNK):
         db.execute(statement, list(rows[start : start + INSERT_CHUNK]))
 

@@ -49,4 +49,4 @@ def _ensure_settings(db: Session, ids: list[int], now: datetime, digest_hour: in
     missing = [uid for uid in ids if uid not in known]
     if missing:
         rows = [new_settings(uid, now, digest_hour).model_dump() for uid in missing]
-        insert_new(db, NotificationSettings.__table__, rows)  # type: ignore[arg-type]
+        insert_new(db, NotificationSettings, rows)

@@ -84,7 +84,8 @@ class SmtpSender:
                 except (OSError, smtplib.SMTPException) as exc:
                     broken = Outcome(False, self._describe(exc), retry=True)
                     report(row_id, broken)
-                    connection = _close(connection)
+                    _close(connection)
+                    connection = None
                 else:
                     report(row_id, DELIVERED)
         finally:

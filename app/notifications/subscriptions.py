@@ -76,7 +76,13 @@ def save_subscription(
     digest = endpoint_hash(info.endpoint)
     sub = db.exec(select(PushSubscription).where(PushSubscription.endpoint_hash == digest)).first()
     if sub is None:
-        sub = PushSubscription(endpoint=info.endpoint, endpoint_hash=digest, user_id=user_id)
+        sub = PushSubscription(
+            endpoint=info.endpoint,
+            endpoint_hash=digest,
+            user_id=user_id,
+            p256dh=info.p256dh,
+            auth=info.auth,
+        )
         sub.created_at = now
     sub.user_id = user_id
     sub.p256dh = info.p256dh

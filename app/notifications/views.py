@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -31,7 +30,7 @@ from flask_login import current_user, login_required
 
 from app import db
 from app.extensions import csrf
-from app.models import Card, User
+from app.models import Card, User, stored_id
 from app.models.notifications import Notification
 from app.notifications import inbox, preferences, subscriptions
 from app.notifications.catalog import (
@@ -168,7 +167,7 @@ def save_settings() -> ResponseReturnValue:
 
 @bp.post("/settings/notifications/timezone")
 @login_required
-def detect_timezone() -> Response:
+def detect_timezone() -> ResponseReturnValue:
     """The zone a page's script read from the browser, for an account whose zone Plaza
     does not know yet (sign-up sends it with the form; this is for everyone else)."""
     data = request.get_json(silent=True)
@@ -228,7 +227,7 @@ def push_section() -> ResponseReturnValue:
     )
 
 
-def _json_error(message: str, status: int = 400) -> Response:
+def _json_error(message: str, status: int = 400) -> ResponseReturnValue:
     response = jsonify(status="error", detail=message)
     response.status_code = status
     return response
@@ -236,7 +235,7 @@ def _json_error(message: str, status: int = 400) -> Response:
 
 @bp.post("/notifications/push/subscriptions")
 @login_required
-def subscribe() -> Response:
+def subscribe() -> ResponseReturnValue:
     data = request.get_json(silent=True)
     if data is None:
         return _json_error("Send the subscription as JSON (Content-Type: application/json).")
@@ -254,7 +253,7 @@ def subscribe() -> Response:
 
 @bp.post("/notifications/push/subscriptions/remove")
 @login_required
-def unsubscribe_push() -> Response:
+def unsubscribe_push() -> ResponseReturnValue:
     data = request.get_json(silent=True)
     endpoint = data.get("endpoint") if isinstance(data, dict) else None
     if not isinstance(endpoint, str) or not endpoint:
@@ -277,7 +276,7 @@ def remove_device(subscription_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/sw.js")
-def service_worker() -> Response:
+def service_worker() -> ResponseReturnValue:
     """The service worker, served from the root so that its scope is the whole site."""
     response = send_from_directory(current_app.static_folder or "static", "sw.js", max_age=0)
     response.headers["Cache-Control"] = "no-cache"
@@ -330,7 +329,7 @@ def read_all() -> ResponseReturnValue:
 
 @bp.get("/notifications/<int:notification_id>/open", endpoint="open")
 @login_required
-def open_notification(notification_id: int) -> Response:
+def open_notification(notification_id: int) -> ResponseReturnValue:
     """Where a notification leads (from the centre, a push or an email), marking it read."""
     session = db.session()
     row = inbox.find(session, current_user.id, notification_id)
@@ -399,7 +398,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
     if request.method == "POST":
         enabled = request.form.get("action") == "resubscribe"
         preferences.set_email_enabled(
-            session, user.id, enabled, _now(), notify_config(current_app).digest_hour
+            session, stored_id(user), enabled, _now(), notify_config(current_app).digest_hour
         )
         session.commit()
         done = "resubscribed" if enabled else "unsubscribed"

@@ -45,13 +45,14 @@ class Device:
 def encrypt(payload: bytes, p256dh: str, auth: str) -> bytes:
     """The aes128gcm body for one subscription, with a fresh sender key each time."""
     sender_key = ec.generate_private_key(ec.SECP256R1())
-    return http_ece.encrypt(
+    body: bytes = http_ece.encrypt(
         payload,
         private_key=sender_key,
         dh=b64url_decode(p256dh),
         auth_secret=b64url_decode(auth),
         version="aes128gcm",
     )
+    return body
 
 
 class PushSender:
@@ -91,7 +92,7 @@ class PushSender:
             if cached and cached[0] > now:
                 return cached[1]
         claims = {"sub": self.subject, "aud": audience, "exp": int(now) + TOKEN_LIFETIME}
-        header = self.vapid.sign(claims)["Authorization"]
+        header: str = self.vapid.sign(claims)["Authorization"]
         with self._lock:
             self._tokens[audience] = (now + TOKEN_REUSE, header)
         return header

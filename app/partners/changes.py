@@ -71,7 +71,7 @@ def delete_provider(db: Session, provider: Provider) -> None:
     notifications; cards themselves are deleted here because ``card.provider_id``
     deliberately does not cascade (a stray provider delete must not wipe cards).
     """
-    db.exec(delete(Card).where(col(Card.provider_id) == provider.id))  # type: ignore[call-overload]
+    db.execute(delete(Card).where(col(Card.provider_id) == provider.id))
     db.delete(provider)
 
 

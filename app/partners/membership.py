@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.db import rows_changed
 from app.models import Organization, Role, User
 from app.models.partners import Invitation
 from app.partners.orgs import still_usable, use_invitation
@@ -71,7 +72,7 @@ def join_with_account(db: Session, invitation: Invitation, user: User, now: date
         )
         .values(role=Role.RETAILER, organization_id=organization.id)
     )
-    if joined.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(joined) != 1:
         raise MembershipRefused("Your account joined an organisation a moment ago; reload.")
 
 
@@ -119,7 +120,7 @@ def remove_member(
         change = change.where(_other_active_members(organization, member).exists())
     role = Role.CONSUMER if member.role == Role.RETAILER else member.role
     removed = db.execute(change.values(organization_id=None, role=role))
-    if removed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(removed) != 1:
         raise MembershipRefused(
             removal_problem(db, organization, member, by)
             or f"{member.email} is no longer a member of {organization.name}."
@@ -129,7 +130,7 @@ def remove_member(
         .where(*_pending_invitations_from(organization, member, now))
         .values(revoked_at=now)
     )
-    return withdrawn.rowcount  # type: ignore[attr-defined]
+    return rows_changed(withdrawn)
 
 
 def is_last_active_member(db: Session, organization: Organization, member: User) -> bool:
@@ -141,11 +142,13 @@ def pending_invitations_from(
     db: Session, organization: Organization, member: User, now: datetime
 ) -> int:
     """How many of the member's invitation links still work (removing them withdraws these)."""
-    return db.exec(
-        select(func.count())
-        .select_from(Invitation)
-        .where(*_pending_invitations_from(organization, member, now))
-    ).one()
+    return int(
+        db.exec(
+            select(func.count())
+            .select_from(Invitation)
+            .where(*_pending_invitations_from(organization, member, now))
+        ).one()
+    )
 
 
 def _pending_invitations_from(
@@ -159,7 +162,7 @@ def _pending_invitations_from(
 
 
 def _other_active_members(organization: Organization, member: User) -> SelectOfScalar[int | None]:
-    return select(User.id).where(
+    return select(col(User.id)).where(
         User.organization_id == organization.id, col(User.active), col(User.id) != member.id
     )
 

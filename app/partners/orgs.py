@@ -17,7 +17,8 @@ from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
 from app.accounts.users import create_user
-from app.models import Organization, Role, User
+from app.db import rows_changed
+from app.models import Organization, Role, User, stored_id
 from app.models.partners import Invitation
 from app.partners.secrets import digest, new_secret
 
@@ -90,7 +91,7 @@ def invite(
     """A new invitation and its secret, which is shown once and never stored."""
     secret = new_secret(INVITATION_PREFIX)
     invitation = Invitation(
-        organization_id=organization.id,
+        organization_id=stored_id(organization),
         token_hash=digest(secret),
         created_by_id=by.id if by else None,
         created_at=now,
@@ -142,7 +143,7 @@ def use_invitation(db: Session, invitation: Invitation, user: User, now: datetim
         .where(col(Invitation.id) == invitation.id, *still_usable(now))
         .values(used_at=now, used_by_id=user.id)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(claimed) != 1:
         raise InvitationInvalid("This invitation has just been used; ask for a new one.")
 
 

@@ -16,13 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from pydantic import BaseModel
 
 from app.ingest.sources import LiveContext, context_for
 from app.ingest.store import apply_draft, storable_id
-from app.models import Card, Organization, Provider
+from app.models import Card, Organization, Provider, stored_id
 from cards.errors import SourceError
 from cards.spec import CardDraft, CardKind, RefreshContext
 
@@ -53,7 +54,7 @@ class PreviewResult:
 def run_preview(
     app: Flask,
     organization: Organization,
-    kind: CardKind,
+    kind: CardKind[Any],
     config: BaseModel,
     now: datetime,
     *,
@@ -66,7 +67,7 @@ def run_preview(
     editing a demo provider previews offline as its refreshes do.
     """
     provider = Provider(
-        organization_id=organization.id,
+        organization_id=stored_id(organization),
         kind=kind.name,
         name="Preview",
         config=config.model_dump(mode="json"),
@@ -108,7 +109,7 @@ def _quick(context: RefreshContext) -> RefreshContext:
     return dataclasses.replace(context, policy=policy)
 
 
-def _drafts(kind: CardKind, config: BaseModel, context: RefreshContext) -> list[CardDraft]:
+def _drafts(kind: CardKind[Any], config: BaseModel, context: RefreshContext) -> list[CardDraft]:
     return list(kind.refresh(config, context))
 
 
@@ -121,13 +122,14 @@ def _empty_message(context: RefreshContext) -> str:
     )
 
 
-def _transient_card(kind: CardKind, draft: CardDraft, now: datetime, n: int) -> Card:
+def _transient_card(kind: CardKind[Any], draft: CardDraft, now: datetime, n: int) -> Card:
     """An unsaved card, filled exactly as ingestion fills a stored one."""
     card = Card(
         id=PREVIEW_ID_BASE + n,
         provider_id=0,
         kind=kind.name,
         external_id=storable_id(draft.external_id),
+        title="",  # apply_draft fills it, as every other column a draft gives
         badge="new",
         first_seen_at=now,
         updated_at=now,

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
-from app.models import Organization, Provider, ProviderStatus
+from app.models import Organization, Provider, ProviderStatus, stored_id
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import CardKind
 from cards.taxonomy import Taxonomy
@@ -33,7 +33,7 @@ class ProviderProblems(ValueError):
         return "; ".join(f"{name}: {message}" for name, message in self.problems)
 
 
-def kind_or_problem(name: str) -> CardKind:
+def kind_or_problem(name: str) -> CardKind[Any]:
     try:
         return get_kind(name)
     except UnknownKind:
@@ -43,7 +43,7 @@ def kind_or_problem(name: str) -> CardKind:
 
 
 def validate_config(
-    kind: CardKind, raw: Mapping[str, Any], policy: FetchPolicy
+    kind: CardKind[Any], raw: Mapping[str, Any], policy: FetchPolicy
 ) -> tuple[BaseModel | None, list[tuple[str, str]]]:
     """The validated config, or None, with every problem found."""
     try:
@@ -77,7 +77,7 @@ def validate_interests(slugs: Iterable[str], taxonomy: Taxonomy) -> list[tuple[s
     return [("interests", f"Unknown interests: {', '.join(unknown)}.")]
 
 
-def validate_interval(kind: CardKind, seconds: int | None) -> list[tuple[str, str]]:
+def validate_interval(kind: CardKind[Any], seconds: int | None) -> list[tuple[str, str]]:
     if seconds is None:
         return []
     low, high = int(kind.min_interval.total_seconds()), int(MAX_INTERVAL.total_seconds())
@@ -104,7 +104,7 @@ def create_provider(
     )
     reject_duplicate(db, organization, kind, stored)
     provider = Provider(
-        organization_id=organization.id,
+        organization_id=stored_id(organization),
         kind=kind.name,
         name=(name or default_name(kind, stored)).strip(),
         config=stored,
@@ -126,7 +126,7 @@ def validate_settings(
     *,
     taxonomy: Taxonomy,
     policy: FetchPolicy,
-) -> tuple[CardKind, dict[str, Any], list[str]]:
+) -> tuple[CardKind[Any], dict[str, Any], list[str]]:
     """Every check a provider's settings get, on registration and on edit alike:
     the kind, the stored config, the cleaned interests; or ProviderProblems."""
     kind = kind_or_problem(kind_name)
@@ -140,7 +140,7 @@ def validate_settings(
 
 
 def check_settings(
-    kind: CardKind,
+    kind: CardKind[Any],
     raw_config: Mapping[str, Any],
     interests: Iterable[str],
     name: str | None,
@@ -164,7 +164,7 @@ def check_settings(
 def reject_duplicate(
     db: Session,
     organization: Organization,
-    kind: CardKind,
+    kind: CardKind[Any],
     config: dict[str, Any],
     allowed: Provider | None = None,
 ) -> None:
@@ -181,7 +181,7 @@ def reject_duplicate(
         )
 
 
-def default_name(kind: CardKind, config: Mapping[str, Any]) -> str:
+def default_name(kind: CardKind[Any], config: Mapping[str, Any]) -> str:
     for key in ("title", "headline", "query", "url", "channel_id", "playlist_id"):
         if config.get(key):
             return f"{kind.label}: {config[key]}"[:200]

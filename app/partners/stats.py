@@ -108,7 +108,8 @@ def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
             parsed[name] = None
             problems.append((name, "Give a date as YYYY-MM-DD."))
             continue
-        if parsed[name] is not None and not EARLIEST <= parsed[name] <= LATEST:  # type: ignore[operator]
+        day = parsed[name]
+        if day is not None and not EARLIEST <= day <= LATEST:
             problems.append((name, f"Choose a day from {EARLIEST} to {LATEST}."))
     if problems:
         raise RangeProblems(problems)
@@ -200,7 +201,7 @@ def opens_since(db: Session, provider_ids: Sequence[int], since: datetime) -> di
         )
         .group_by(col(Event.provider_id))
     )
-    return {provider_id: count for provider_id, count in rows}
+    return {provider_id or 0: count for provider_id, count in rows}
 
 
 def total(rows: Iterable[Counts]) -> Counts:

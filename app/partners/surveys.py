@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.models import Card, Provider, SurveyAnswer
+from app.models import Card, Provider, SurveyAnswer, stored_id
 from cards.registry import UnknownKind, get_kind
 
 
@@ -67,8 +67,8 @@ def survey_results(db: Session, provider: Provider) -> list[QuestionResult]:
     ]
     asked.sort(key=lambda pair: (pair[0].position, pair[1].id or 0))
     results = {
-        card.id: QuestionResult(
-            card_id=card.id or 0,
+        stored_id(card): QuestionResult(
+            card_id=stored_id(card),
             question_id=question.id or card.external_id,
             prompt=card.title,
             type=question.type,
@@ -82,14 +82,14 @@ def survey_results(db: Session, provider: Provider) -> list[QuestionResult]:
         .order_by(col(SurveyAnswer.created_at).desc(), col(SurveyAnswer.id).desc())
     )
     for card_id, answer, created_at in answers:
-        question = results[card_id]
-        question.answers += 1
+        result = results[card_id]
+        result.answers += 1
         chosen = set(answer.get("choices") or [])
-        for choice in question.choices:
+        for choice in result.choices:
             choice.count += choice.id in chosen
         if answer.get("text"):
-            question.texts.append(TextAnswer(str(answer["text"]), created_at))
-    for question in results.values():
-        for choice in question.choices:
-            choice.answers = question.answers
+            result.texts.append(TextAnswer(str(answer["text"]), created_at))
+    for result in results.values():
+        for choice in result.choices:
+            choice.answers = result.answers
     return list(results.values())

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from app.models import Organization, User
+from app.models import Organization, User, stored_id
 from app.models.partners import ApiToken, TokenScope
 from app.partners.secrets import digest, new_secret
 
@@ -37,7 +37,7 @@ def issue_token(
         raise TokenProblem("Give the token a name of 1 to 100 characters, e.g. what uses it.")
     secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(
-        organization_id=organization.id,
+        organization_id=stored_id(organization),
         name=name,
         scope=scope,
         token_hash=digest(secret),

@@ -11,7 +11,7 @@ which refuse an id from another organisation the same way.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
@@ -21,7 +21,7 @@ from app import db
 from app.extensions import login_manager
 from app.models import Organization, Provider, Role
 from app.partners.orgs import organization_by_slug
-from app.web.converters import IdConverter
+from app.web.converters import add_id_converter
 
 PARTNER_ROLES = (Role.RETAILER, Role.STAFF)
 NOT_FOUND = "There is no such page in your organisation's portal."
@@ -32,7 +32,7 @@ Row = TypeVar("Row", bound=SQLModel)
 def partner_blueprint(name: str, url_prefix: str) -> Blueprint:
     """A blueprint whose every view requires a partner and resolves ``<org>``."""
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
-    bp.record_once(lambda state: state.app.url_map.converters.setdefault("id", IdConverter))
+    bp.record_once(add_id_converter)
     bp.url_value_preprocessor(_take_org_slug)
     bp.url_defaults(_add_org_slug)
     bp.before_request(require_partner)
@@ -40,7 +40,7 @@ def partner_blueprint(name: str, url_prefix: str) -> Blueprint:
 
 
 def is_staff() -> bool:
-    return current_user.is_authenticated and current_user.role == Role.STAFF
+    return bool(current_user.is_authenticated and current_user.role == Role.STAFF)
 
 
 def require_partner() -> Any:
@@ -74,7 +74,7 @@ def home_organization() -> Organization | None:
 
 def org() -> Organization:
     """The organisation of the current portal page."""
-    return g.org
+    return cast(Organization, g.org)
 
 
 def provider_or_404(provider_id: int) -> Provider:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import db
@@ -32,7 +33,7 @@ bp = partner_blueprint("portal_access", "/portal/<org>")
 
 
 @bp.route("/members", methods=["GET", "POST"])
-def members_page():  # type: ignore[no-untyped-def]
+def members_page() -> ResponseReturnValue:
     """Who belongs to the organisation; POST creates a single-use invitation link."""
     session = db.session()
     link = None
@@ -54,7 +55,7 @@ def members_page():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/members/<id:member_id>/remove", methods=["GET", "POST"])
-def remove_member_view(member_id: int):  # type: ignore[no-untyped-def]
+def remove_member_view(member_id: int) -> ResponseReturnValue:
     """A page that says what removing (or leaving) changes, then the removal itself.
 
     With JavaScript the Remove and Leave links post here straight after the
@@ -96,7 +97,7 @@ def remove_member_view(member_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/invitations/<id:invitation_id>/revoke")
-def revoke_invitation_view(invitation_id: int):  # type: ignore[no-untyped-def]
+def revoke_invitation_view(invitation_id: int) -> ResponseReturnValue:
     invitation = owned_or_404(Invitation, invitation_id)
     revoke_invitation(invitation, datetime.now(UTC))
     db.session().commit()
@@ -105,7 +106,7 @@ def revoke_invitation_view(invitation_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-def tokens_page():  # type: ignore[no-untyped-def]
+def tokens_page() -> ResponseReturnValue:
     """The organisation's API tokens; POST issues one and shows its secret once."""
     session = db.session()
     secret = None
@@ -133,7 +134,7 @@ def tokens_page():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/tokens/<id:token_id>/revoke")
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int) -> ResponseReturnValue:
     token = owned_or_404(ApiToken, token_id)
     revoke(token, datetime.now(UTC))
     db.session().commit()

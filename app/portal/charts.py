@@ -56,7 +56,7 @@ def nice_step(top: float, steps: int = 4) -> float:
         return 1.0
     raw = top / steps
     power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw))
 
 
 def line_chart(
@@ -90,7 +90,8 @@ def line_chart(
 
     series = []
     for key, name, values, summary in lines:
-        segments, current = [], []
+        segments: list[str] = []
+        current: list[str] = []
         for n, value in enumerate(values):
             if value is None:
                 if current:

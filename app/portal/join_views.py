@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user
 from sqlmodel import Session
 
@@ -31,7 +32,7 @@ bp = Blueprint("portal_join", __name__, url_prefix="/portal/join")
 
 
 @bp.route("/<secret>", methods=["GET", "POST"])
-def accept(secret: str):  # type: ignore[no-untyped-def]
+def accept(secret: str) -> ResponseReturnValue:
     session = db.session()
     now = datetime.now(UTC)
     try:
@@ -59,7 +60,7 @@ def accept(secret: str):  # type: ignore[no-untyped-def]
 
 def _join_as_current_user(
     session: Session, invitation: Invitation, organization: Organization, now: datetime
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     """The signed-in account joins, or hears why it cannot; nothing changes on a refusal."""
     refusal = join_problem(session, current_user, organization)
     if refusal:

@@ -46,7 +46,7 @@ class InterestGroup:
 
 @dataclass
 class ProviderForm:
-    kind: CardKind
+    kind: CardKind[Any]
     config: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     interests: list[str] = field(default_factory=list)
@@ -54,7 +54,7 @@ class ProviderForm:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def for_provider(cls, kind: CardKind, provider: Provider) -> ProviderForm:
+    def for_provider(cls, kind: CardKind[Any], provider: Provider) -> ProviderForm:
         default = int(kind.default_interval.total_seconds())
         return cls(
             kind=kind,
@@ -66,7 +66,7 @@ class ProviderForm:
 
     @classmethod
     def from_submission(
-        cls, kind: CardKind, form: MultiDict[str, str]
+        cls, kind: CardKind[Any], form: MultiDict[str, str]
     ) -> tuple[ProviderForm, bool]:
         """The form as submitted, and whether the button was one that adds or removes a row."""
         schema = kind.config_model.model_json_schema()

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import abort, current_app, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlmodel import col, func, select
 
 from app import db
 from app.ingest.sources import fetch_policy
-from app.models import Card, Event, Provider, SurveyAnswer
+from app.models import Card, Event, Provider, SurveyAnswer, stored_id
 from app.partners.changes import (
     ProviderConflict,
     delete_provider,
@@ -34,9 +36,10 @@ from app.partners.surveys import asks_questions
 from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
 from app.portal.provider_form import ProviderForm
 from app.portal.responses import see_other
-from app.portal.schema_form import build_fields
+from app.portal.schema_form import FormField, build_fields
 from app.shopper.display import CardView
 from app.taxonomy_store import taxonomy
+from app.web.current import current_app_object
 from app.web.htmx import redirect_back, render_page_or_fragment
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import CardKind
@@ -46,7 +49,7 @@ bp = partner_blueprint("portal_providers", "/portal/<org>/providers")
 RECENT_CARDS = 12
 
 
-def _kind_or_404(name: str) -> CardKind:
+def _kind_or_404(name: str) -> CardKind[Any]:
     try:
         return get_kind(name)
     except UnknownKind:
@@ -54,13 +57,13 @@ def _kind_or_404(name: str) -> CardKind:
 
 
 @bp.get("/new")
-def choose_kind():  # type: ignore[no-untyped-def]
+def choose_kind() -> ResponseReturnValue:
     """Step one: every installed kind, plugins included, with what it does."""
     return render_template("portal/choose_kind.html", kinds=list(all_kinds().values()))
 
 
 @bp.route("/new/<kind_name>", methods=["GET", "POST"])
-def register(kind_name: str):  # type: ignore[no-untyped-def]
+def register(kind_name: str) -> ResponseReturnValue:
     kind = _kind_or_404(kind_name)
     if request.method == "GET":
         return _render_form(ProviderForm(kind=kind), None)
@@ -82,7 +85,7 @@ def register(kind_name: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<id:provider_id>/edit", methods=["GET", "POST"])
-def edit(provider_id: int):  # type: ignore[no-untyped-def]
+def edit(provider_id: int) -> ResponseReturnValue:
     provider = provider_or_404(provider_id)
     kind = _kind_or_404(provider.kind)
     if request.method == "GET":
@@ -106,11 +109,11 @@ def edit(provider_id: int):  # type: ignore[no-untyped-def]
 
 
 def _submit(
-    kind: CardKind,
+    kind: CardKind[Any],
     provider: Provider | None,
     save: Callable[[ProviderForm, int | None], Provider],
     saved_message: str,
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     """One of the form's buttons: a row added or removed, preview, or save."""
     form, changed_rows = ProviderForm.from_submission(kind, request.form)
     action = request.form.get("action", "")
@@ -150,7 +153,7 @@ def _preview(form: ProviderForm, provider: Provider | None) -> PreviewResult | N
     if form.errors or config is None:
         return None
     return run_preview(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        current_app_object(),
         org(),
         kind,
         config,
@@ -162,11 +165,11 @@ def _preview(form: ProviderForm, provider: Provider | None) -> PreviewResult | N
 
 def _render_form(
     form: ProviderForm, provider: Provider | None, preview: PreviewResult | None = None
-):  # type: ignore[no-untyped-def]
+) -> ResponseReturnValue:
     fields, general_errors = form.config_fields()
     views = []
     if preview is not None:
-        stand_in = Provider(organization_id=org().id, kind=form.kind.name, name=form.name)
+        stand_in = Provider(organization_id=stored_id(org()), kind=form.kind.name, name=form.name)
         views = [
             CardView(
                 card=card, provider=stand_in, organization_name=org().name, reason="", interests=[]
@@ -195,12 +198,12 @@ def _render_form(
 
 
 @bp.get("/<id:provider_id>")
-def detail(provider_id: int):  # type: ignore[no-untyped-def]
+def detail(provider_id: int) -> ResponseReturnValue:
     """Health, settings and the newest cards of one provider."""
     provider = provider_or_404(provider_id)
     session = db.session()
     kind = _installed_kind(provider)
-    settings = []
+    settings: list[FormField] = []
     if kind is not None:
         settings, _ = build_fields(kind.config_model.model_json_schema(), provider.config, {})
     cards = session.exec(
@@ -220,7 +223,7 @@ def detail(provider_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _installed_kind(provider: Provider) -> CardKind | None:
+def _installed_kind(provider: Provider) -> CardKind[Any] | None:
     try:
         return get_kind(provider.kind)
     except UnknownKind:
@@ -228,13 +231,13 @@ def _installed_kind(provider: Provider) -> CardKind | None:
 
 
 @bp.post("/<id:provider_id>/pause")
-def pause(provider_id: int):  # type: ignore[no-untyped-def]
+def pause(provider_id: int) -> ResponseReturnValue:
     provider = provider_or_404(provider_id)
     return _change(provider, lambda: pause_provider(provider), f"{provider.name} is paused.")
 
 
 @bp.post("/<id:provider_id>/resume")
-def resume(provider_id: int):  # type: ignore[no-untyped-def]
+def resume(provider_id: int) -> ResponseReturnValue:
     provider = provider_or_404(provider_id)
     return _change(
         provider,
@@ -244,7 +247,7 @@ def resume(provider_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/<id:provider_id>/refresh")
-def refresh(provider_id: int):  # type: ignore[no-untyped-def]
+def refresh(provider_id: int) -> ResponseReturnValue:
     provider = provider_or_404(provider_id)
     return _change(
         provider,
@@ -253,7 +256,7 @@ def refresh(provider_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _change(provider: Provider, change: Callable[[], None], message: str):  # type: ignore[no-untyped-def]
+def _change(provider: Provider, change: Callable[[], None], message: str) -> ResponseReturnValue:
     session = db.session()
     try:
         change()
@@ -268,7 +271,7 @@ def _change(provider: Provider, change: Callable[[], None], message: str):  # ty
 
 
 @bp.route("/<id:provider_id>/delete", methods=["GET", "POST"])
-def delete(provider_id: int):  # type: ignore[no-untyped-def]
+def delete(provider_id: int) -> ResponseReturnValue:
     """A confirmation page that says what goes, then the delete itself."""
     provider = provider_or_404(provider_id)
     session = db.session()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, redirect
+from flask.typing import ResponseReturnValue
 
 from app.web.htmx import is_htmx
 
 
-def see_other(target: str) -> Response:
+def see_other(target: str) -> ResponseReturnValue:
     """Go to ``target`` after a successful POST, for a plain form and for htmx alike.
 
     htmx follows a 303 inside its request and would swap a whole page into the

@@ -94,7 +94,9 @@ def build_fields(
     return fields, leftover
 
 
-def read_form(schema: Mapping[str, Any], form: MultiDict[str, str], prefix: str = "config") -> dict:
+def read_form(
+    schema: Mapping[str, Any], form: MultiDict[str, str], prefix: str = "config"
+) -> dict[str, Any]:
     """The raw config a submitted form describes; blanks are left out so defaults apply."""
     return _read_object(schema, schema, form, prefix)
 
@@ -335,7 +337,7 @@ def _datetime_value(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         moment = value if value.tzinfo is None else value.astimezone(UTC)
         return moment.strftime("%Y-%m-%dT%H:%M")

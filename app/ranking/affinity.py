@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.ranking.popularity import VIEWER_PRIOR_RATE, viewer_rate
 
@@ -177,11 +177,12 @@ class _Evidence:
         total_shown = sum(shown.kinds.values())
         own_rate = sum(engaged.kinds.values()) / total_shown if total_shown else 0.0
         prior = RATE_PRIOR_ENGAGEMENTS
-        for mine, seen, took in (
+        sides: tuple[tuple[dict[Any, float], dict[Any, float], dict[Any, float]], ...] = (
             (self.interests, shown.interests, engaged.interests),
             (self.kinds, shown.kinds, engaged.kinds),
             (self.providers, shown.providers, engaged.providers),
-        ):
+        )
+        for mine, seen, took in sides:
             for key, count in seen.items():
                 expected = count * own_rate
                 mine[key] += RATE_WEIGHT * math.log(

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -130,7 +130,7 @@ class KindRules:
         return found[1]
 
 
-_RULES: dict[int, tuple[CardKind, KindRules]] = {}  # per registered kind instance
+_RULES: dict[int, tuple[CardKind[Any], KindRules]] = {}  # per registered kind instance
 
 PROVIDERS: Interned[int] = Interned()
 KINDS: Interned[KindRules] = Interned()
@@ -216,13 +216,10 @@ class Candidate:
         starts = self.starts_at.timestamp() if self.starts_at else -math.inf
         until = self.ends_at.timestamp() if self.ends_at else math.inf
         rules = KindRules.of(self.kind)
-        flight = rules.scheduled and self.starts_at is not None
-        aged_from = starts if flight else published
-        rate = (
-            _flight_decay_rate(self.starts_at, self.ends_at)  # type: ignore[arg-type]
-            if flight
-            else _decay_rate(rules.half_life)
-        )
+        if rules.scheduled and self.starts_at is not None:  # ages over its own run
+            aged_from, rate = starts, _flight_decay_rate(self.starts_at, self.ends_at)
+        else:
+            aged_from, rate = published, _decay_rate(rules.half_life)
         row = pack_row(
             card_id=self.card_id,
             provider_id=self.provider_id,

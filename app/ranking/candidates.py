@@ -110,14 +110,14 @@ def _per_user(db: Session, query: Any, user_column: Any, ids: list[int]) -> dict
 
 def _recent_events(db: Session, user_ids: list[int], now: datetime) -> dict[int, list[EventRecord]]:
     """Each consumer's latest events, newest first, with their cards' kind and interests."""
-    columns = (
-        Event.user_id,
-        Event.kind,
-        Event.card_id,
-        Card.provider_id,
+    columns: tuple[Any, ...] = (
+        col(Event.user_id),
+        col(Event.kind),
+        col(Event.card_id),
+        col(Card.provider_id),
         col(Card.kind).label("card_kind"),
-        Event.created_at,
-        Event.detail,
+        col(Event.created_at),
+        col(Event.detail),
     )
     newest = (col(Event.created_at).desc(), col(Event.id).desc())
     recent = (
@@ -132,14 +132,14 @@ def _recent_events(db: Session, user_ids: list[int], now: datetime) -> dict[int,
         # The newest MAX_EVENTS of each consumer, numbered in the same order.
         numbered = recent.add_columns(
             col(Event.id).label("event_id"),
-            func.row_number().over(partition_by=Event.user_id, order_by=newest).label("n"),
+            func.row_number().over(partition_by=col(Event.user_id), order_by=newest).label("n"),
         ).subquery()
         query = (
             select(*list(numbered.c)[: len(columns)])
             .where(numbered.c.n <= MAX_EVENTS)
             .order_by(numbered.c.user_id, numbered.c.created_at.desc(), numbered.c.event_id.desc())
         )
-    rows = db.exec(query).all()  # type: ignore[call-overload]
+    rows = db.execute(query).all()
     interests = interests_of(db, list({row[2] for row in rows}))
     events: dict[int, list[EventRecord]] = {user_id: [] for user_id in user_ids}
     for user_id, kind, card_id, provider_id, card_kind, at, detail in rows:
@@ -266,7 +266,7 @@ def interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
         rows = db.exec(
             select(CardInterest.card_id, CardInterest.slug)
             .where(col(CardInterest.card_id).in_(card_ids))
-            .order_by(CardInterest.card_id, CardInterest.slug)
+            .order_by(col(CardInterest.card_id), col(CardInterest.slug))
         )
         for card_id, slug in rows:
             out[card_id].append(slug)
@@ -295,7 +295,7 @@ def _deliveries(db: Session, cards: list[Card], user_id: int, now: datetime) -> 
     if not flights:
         return {}
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    mine = case((Event.user_id == user_id, 1), else_=0)
+    mine = case((col(Event.user_id) == user_id, 1), else_=0)
     rows = db.exec(
         select(Card.provider_id, func.count(), func.sum(mine))
         .select_from(Event)
@@ -305,7 +305,7 @@ def _deliveries(db: Session, cards: list[Card], user_id: int, now: datetime) -> 
             Event.kind == EventKind.IMPRESSION,
             Event.created_at >= day,
         )
-        .group_by(Card.provider_id)
+        .group_by(col(Card.provider_id))
     )
     used = {provider_id: (total, int(own or 0)) for provider_id, total, own in rows}
     deliveries: dict[int, Delivery] = {}

@@ -254,7 +254,8 @@ class BestFirst:
     def _sorted(self, positions: np.ndarray) -> list[int]:
         card_ids = self._scores.pool.numbers["card_id"][positions]
         order = np.lexsort((positions, -card_ids, -self._scores.score[positions]))
-        return positions[order].tolist()
+        ordered: list[int] = positions[order].tolist()
+        return ordered
 
     def __len__(self) -> int:
         return self._count
@@ -356,7 +357,7 @@ class Scorer:
         liked = (np.maximum(values, 0.0) * shares).sum(axis=1)
         totals = liked + np.minimum(values[:, -1], 0.0)  # -inf for a muted interest
         self._values.update(zip(interests.sets, totals.tolist(), strict=True))
-        return totals
+        return np.asarray(totals, dtype=np.float64)
 
     def _card_factors(self, card_ids: np.ndarray) -> np.ndarray:
         """Each card's own multiplier: 0 removes it (dismissed, answered, worn out),

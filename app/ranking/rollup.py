@@ -47,9 +47,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, func, text, update
+from sqlalchemy import inspect as sqlalchemy_inspect
+from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
-from app.db import dialect_insert, utc_day
+from app.db import dialect_insert, rows_changed, utc_day
 from app.models import Card, Event, EventKind
 from app.models.popularity import (
     CardPopularity,
@@ -66,7 +68,8 @@ BATCH_EVENTS = 20_000  # event ids per transaction: short enough not to hold wri
 PROGRESS = "popularity"  # this rollup's row in rollup_progress
 LOCK_WAIT = "2s"  # PostgreSQL: give up on a busy event table and try at the next run
 # (the event column counted by, its window sums, its days)
-SCOPES: tuple[tuple[str, type[PopularityCounts], type[PopularityCounts]], ...] = (
+DayTable = type[CardPopularityDay] | type[ProviderPopularityDay]
+SCOPES: tuple[tuple[str, type[PopularityCounts], DayTable], ...] = (
     ("card_id", CardPopularity, CardPopularityDay),
     ("provider_id", ProviderPopularity, ProviderPopularityDay),
 )
@@ -136,9 +139,9 @@ def _start_progress(db: Session) -> None:
 
 def _progress(db: Session) -> Any:
     """The marks as they are now (plain columns: an ORM object could be a cached copy)."""
-    progress = db.exec(
-        select(RollupProgress.last_event_id, RollupProgress.forgotten_before).where(
-            RollupProgress.name == PROGRESS
+    progress = db.execute(
+        select(col(RollupProgress.last_event_id), col(RollupProgress.forgotten_before)).where(
+            col(RollupProgress.name) == PROGRESS
         )
     ).one()
     db.commit()  # no read transaction left open: SQLite could not write after it
@@ -153,7 +156,7 @@ def _move_mark(db: Session, mark: str, seen: Any, to: Any) -> bool:
         .where(col(RollupProgress.name) == PROGRESS, getattr(RollupProgress, mark) == seen)
         .values({mark: to})
     )
-    return moved.rowcount == 1  # type: ignore[attr-defined]
+    return rows_changed(moved) == 1
 
 
 def _newest_settled_event(db: Session) -> int:
@@ -163,7 +166,7 @@ def _newest_settled_event(db: Session) -> int:
         db.execute(text("LOCK TABLE event IN SHARE MODE"))
     newest = db.exec(select(func.coalesce(func.max(Event.id), 0))).one()
     db.commit()
-    return newest
+    return int(newest or 0)
 
 
 def _count_next_batch(db: Session, now: datetime, newest: int, batch: int) -> int | None:
@@ -202,8 +205,9 @@ def _add(db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events
     opens = func.sum(case((col(Event.kind) == EventKind.OPEN, 1), else_=0))
     usual = func.coalesce(Event.viewer_rate, VIEWER_PRIOR_RATE)  # not recorded: average
     expected = func.sum(case((col(Event.kind) == EventKind.IMPRESSION, usual), else_=0.0))
-    counts = select(*by, func.count() - opens, opens, expected).where(*events).group_by(*by)
-    key = [column.name for column in table.__table__.primary_key]  # type: ignore[attr-defined]
+    counts = sqlalchemy_select(*by, func.count() - opens, opens, expected)
+    counts = counts.where(*events).group_by(*by)
+    key = [column.name for column in sqlalchemy_inspect(table).primary_key]
     insert = dialect_insert(db)(table).from_select(
         [*key, "impressions", "opens", "expected_opens"], counts
     )
@@ -237,7 +241,7 @@ def _forget_old_days(db: Session, since: date) -> int:
                 func.sum(days.opens).label("opens"),
                 func.sum(days.expected_opens).label("expected_opens"),
             )
-            .where(col(days.day) < since)  # type: ignore[attr-defined]
+            .where(col(days.day) < since)
             .group_by(getattr(days, key))
             .subquery()
         )
@@ -250,8 +254,8 @@ def _forget_old_days(db: Session, since: date) -> int:
                 expected_opens=sums.expected_opens - old.c.expected_opens,
             )
         )
-        gone = db.execute(delete(days).where(col(days.day) < since))  # type: ignore[attr-defined]
-        forgotten += gone.rowcount  # type: ignore[attr-defined]
+        gone = db.execute(delete(days).where(col(days.day) < since))
+        forgotten += rows_changed(gone)
         db.execute(delete(sums).where(col(sums.impressions) == 0, col(sums.opens) == 0))
     db.commit()
     return forgotten

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
@@ -24,6 +25,7 @@ from app.models import (
     Provider,
     ProviderBlock,
     SurveyAnswer,
+    stored_id,
 )
 from app.shopper.card_actions import answer_tally, has_answered, record_event, set_mark
 from app.shopper.display import card_or_404, card_views, render_card
@@ -39,7 +41,7 @@ YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
 
 
 @bp.get("/<int:card_id>/open")
-def open_card(card_id: int) -> Response:
+def open_card(card_id: int) -> ResponseReturnValue:
     """Tracked click-through: count the open, then go to the retailer's page."""
     card = card_or_404(card_id)
     if not card.url:
@@ -76,21 +78,21 @@ def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
 
 @bp.post("/<int:card_id>/save")
 @login_required
-def save(card_id: int) -> Response | str:
+def save(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "saved_at", True, EventKind.SAVE)
     return fragment_or_back(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/unsave")
 @login_required
-def unsave(card_id: int) -> Response | str:
+def unsave(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
     return fragment_or_back(lambda: render_card(card))
 
 
 @bp.post("/<int:card_id>/dismiss")
 @login_required
-def dismiss(card_id: int) -> Response | str:
+def dismiss(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "dismissed_at", True, EventKind.DISMISS)
     return fragment_or_back(
         lambda: render_template(
@@ -104,7 +106,7 @@ def dismiss(card_id: int) -> Response | str:
 
 @bp.post("/<int:card_id>/undismiss")
 @login_required
-def undismiss(card_id: int) -> Response | str:
+def undismiss(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
     session = db.session()
     state = session.get(CardState, (current_user.id, card.id))
@@ -118,7 +120,7 @@ def undismiss(card_id: int) -> Response | str:
 
 @bp.post("/<int:card_id>/not-interested")
 @login_required
-def not_interested(card_id: int) -> Response | str:
+def not_interested(card_id: int) -> ResponseReturnValue:
     """Mute one of the card's interests: no card about it comes back, on any page."""
     card = card_or_404(card_id)
     slug = request.form.get("interest", "")
@@ -141,7 +143,7 @@ def not_interested(card_id: int) -> Response | str:
 
 @bp.post("/<int:card_id>/hide-provider")
 @login_required
-def hide_provider(card_id: int) -> Response | str:
+def hide_provider(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
     session = db.session()
     provider = session.get(Provider, card.provider_id)
@@ -162,7 +164,7 @@ def hide_provider(card_id: int) -> Response | str:
 
 @bp.post("/<int:card_id>/unhide-provider")
 @login_required
-def unhide_provider(card_id: int) -> Response | str:
+def unhide_provider(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
     session = db.session()
     block = session.get(ProviderBlock, (current_user.id, card.provider_id))
@@ -175,7 +177,7 @@ def unhide_provider(card_id: int) -> Response | str:
 
 @bp.post("/<int:card_id>/answer")
 @login_required
-def answer(card_id: int) -> Response | str:
+def answer(card_id: int) -> ResponseReturnValue:
     """Store a survey answer once; answering again is refused, never double counted."""
     card = card_or_404(card_id)
     try:
@@ -190,7 +192,7 @@ def answer(card_id: int) -> Response | str:
         stored = kind.handle_action(card.payload, "answer", form)
     except ActionError as exc:
         return _answer_error(card, exc.message)
-    session.add(SurveyAnswer(user_id=current_user.id, card_id=card.id, answer=stored))
+    session.add(SurveyAnswer(user_id=current_user.id, card_id=stored_id(card), answer=stored))
     record_event(session, current_user.id, card, EventKind.ANSWER)
     session.commit()
     return fragment_or_back(
@@ -202,7 +204,7 @@ def answer(card_id: int) -> Response | str:
     )
 
 
-def _answer_error(card: Card, message: str) -> tuple[str, int] | Response:
+def _answer_error(card: Card, message: str) -> ResponseReturnValue:
     if not is_htmx():
         flash(message, "error")
         return redirect_back()

@@ -7,12 +7,13 @@ caller, so a view can record the action and its consequences in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from app.models import Card, CardState, Event, EventKind, SurveyAnswer
+from app.models import Card, CardState, Event, EventKind, SurveyAnswer, stored_id
 
 
 def record_event(db: Session, user_id: int, card: Card, kind: EventKind, **detail: Any) -> None:
@@ -31,7 +32,7 @@ def card_state(db: Session, user_id: int, card: Card) -> CardState:
     """The consumer's marks on ``card``, created empty the first time."""
     state = db.get(CardState, (user_id, card.id))
     if state is None:
-        state = CardState(user_id=user_id, card_id=card.id)
+        state = CardState(user_id=user_id, card_id=stored_id(card))
         db.add(state)
     return state
 
@@ -69,7 +70,7 @@ def answer_tally(db: Session, card: Card, user_id: int) -> dict[str, Any]:
     the question."""
     counts: dict[str, int] = {}
     total = 0
-    mine: dict[str, Any] = {}
+    mine: Mapping[str, Any] = {}
     for owner, stored in db.exec(
         select(SurveyAnswer.user_id, SurveyAnswer.answer).where(SurveyAnswer.card_id == card.id)
     ):

@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import insert
@@ -49,7 +50,7 @@ def decode_cursor(cursor: str) -> tuple[str, datetime, int]:
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return render_template("landing.html")
     if current_user.onboarded_at is None:
@@ -60,7 +61,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.get("/feed")
 @login_required
-def next_page():  # type: ignore[no-untyped-def]
+def next_page() -> ResponseReturnValue:
     cursor = request.args.get("cursor", "")
     if not cursor:
         return redirect(url_for("feed.home"))
@@ -73,7 +74,7 @@ MAX_RERANKED = 500  # cards below the one acted on: far more than anyone scrolls
 
 @bp.post("/feed/rerank")
 @login_required
-def rerank():  # type: ignore[no-untyped-def]
+def rerank() -> ResponseReturnValue:
     """The rest of the feed again, after a "Why this card?" control changed the profile.
 
     The page's script sends the feed's cursor and the cards on screen below the one
@@ -91,7 +92,7 @@ def rerank():  # type: ignore[no-untyped-def]
         raise BadRequest(f"At most {MAX_RERANKED} cards can be replaced at once.")
     session = db.session()
     if withdrawn:
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             delete(Event).where(
                 col(Event.user_id) == current_user.id,
                 col(Event.feed_session) == feed_session,
@@ -102,7 +103,7 @@ def rerank():  # type: ignore[no-untyped-def]
     return _render_feed(feed_session, as_of=as_of, page=2)
 
 
-def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ignore[no-untyped-def]
+def _render_feed(feed_session: str, *, as_of: datetime, page: int) -> ResponseReturnValue:
     session = db.session()
     user_id = current_user.id
     feed = build_page(
@@ -153,7 +154,7 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int):  # type: ign
 
 @bp.get("/saved")
 @login_required
-def saved():  # type: ignore[no-untyped-def]
+def saved() -> ResponseReturnValue:
     session = db.session()
     cards = session.exec(
         select(Card)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app import db
@@ -53,12 +54,12 @@ def suggestions() -> list[Interest]:
     tax = taxonomy()
     picks = [tax.get(slug) for slug in SUGGESTED]
     found = [i for i in picks if i is not None]
-    return found or [tax.get(s) for s in tax.children(None)][:10]  # type: ignore[misc]
+    return found or [i for i in (tax.get(s) for s in tax.children(None)) if i][:10]
 
 
 @bp.get("/onboarding")
 @login_required
-def onboarding():  # type: ignore[no-untyped-def]
+def onboarding() -> ResponseReturnValue:
     states = interest_states(db.session(), current_user.id)
     tax = taxonomy()
     return render_template(
@@ -72,7 +73,7 @@ def onboarding():  # type: ignore[no-untyped-def]
 
 @bp.post("/onboarding")
 @login_required
-def finish_onboarding() -> Response:
+def finish_onboarding() -> ResponseReturnValue:
     states = interest_states(db.session(), current_user.id)
     if not any(state == InterestState.FOLLOW for state in states.values()):
         flash("Pick at least one interest so we can fill your feed.", "error")
@@ -86,7 +87,7 @@ def finish_onboarding() -> Response:
 
 @bp.get("/interests")
 @login_required
-def manage():  # type: ignore[no-untyped-def]
+def manage() -> ResponseReturnValue:
     states = interest_states(db.session(), current_user.id)
     tax = taxonomy()
     return render_template(
@@ -107,7 +108,7 @@ def manage():  # type: ignore[no-untyped-def]
 
 @bp.get("/interests/search")
 @login_required
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     query = request.args.get("q", "")[:100]
     states = interest_states(db.session(), current_user.id)
     results = taxonomy().search(query) if query.strip() else suggestions()
@@ -120,7 +121,7 @@ def search():  # type: ignore[no-untyped-def]
     )
 
 
-def _change(slug: str, action: str) -> Response | str:
+def _change(slug: str, action: str) -> ResponseReturnValue:
     slug = _known_slug(slug)
     session = db.session()
     if action == "follow":
@@ -137,25 +138,25 @@ def _change(slug: str, action: str) -> Response | str:
 
 @bp.post("/interests/<path:slug>/follow")
 @login_required
-def follow(slug: str) -> Response | str:
+def follow(slug: str) -> ResponseReturnValue:
     return _change(slug, "follow")
 
 
 @bp.post("/interests/<path:slug>/unfollow")
 @login_required
-def unfollow(slug: str) -> Response | str:
+def unfollow(slug: str) -> ResponseReturnValue:
     return _change(slug, "clear")
 
 
 @bp.post("/interests/<path:slug>/mute")
 @login_required
-def mute(slug: str) -> Response | str:
+def mute(slug: str) -> ResponseReturnValue:
     return _change(slug, "mute")
 
 
 @bp.post("/interests/<path:slug>/unmute")
 @login_required
-def unmute(slug: str) -> Response | str:
+def unmute(slug: str) -> ResponseReturnValue:
     """Undo a mute; from a card's "not interested" note, bring the card back."""
     card_id = request.args.get("card_id", type=int)
     if card_id is None:

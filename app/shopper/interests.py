@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from app.models import ConsumerInterest, InterestState, User
+from app.models import ConsumerInterest, InterestState, User, stored_id
 from app.ranking.rank import Profile
 from cards.taxonomy import Taxonomy
 
@@ -29,7 +29,9 @@ def onboard(
     renamed interest cannot break the demo. A new account has no interest states to
     look up first. The caller commits."""
     db.add_all(
-        ConsumerInterest(user_id=user.id, slug=slug, state=InterestState.FOLLOW, created_at=now)
+        ConsumerInterest(
+            user_id=stored_id(user), slug=slug, state=InterestState.FOLLOW, created_at=now
+        )
         for slug in slugs
         if slug in taxonomy
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app import db
@@ -28,7 +29,7 @@ bp = Blueprint("why", __name__, url_prefix="/cards")
 
 @bp.get("/<int:card_id>/why")
 @login_required
-def why(card_id: int) -> Response:
+def why(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
     session = db.session()
     tax = taxonomy()
@@ -55,7 +56,7 @@ def why(card_id: int) -> Response:
 
 @bp.post("/<int:card_id>/less")
 @login_required
-def show_less(card_id: int) -> Response | str:
+def show_less(card_id: int) -> ResponseReturnValue:
     """Turn the card's topics, kind and source down a notch, and say so."""
     card = card_or_404(card_id)
     session = db.session()

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
 MAX_ID = 2**31 - 1
+
+
+def add_id_converter(state: BlueprintSetupState) -> None:
+    """A blueprint's ``record_once`` hook: its URLs may use ``<id:...>``."""
+    state.app.url_map.converters.setdefault("id", IdConverter)
 
 
 class IdConverter(BaseConverter):
@@ -26,5 +34,5 @@ class IdConverter(BaseConverter):
             raise NotFound("There is no such id.")
         return number
 
-    def to_url(self, value: object) -> str:
-        return str(int(value))  # type: ignore[call-overload]
+    def to_url(self, value: Any) -> str:
+        return str(int(value))

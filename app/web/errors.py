@@ -7,6 +7,7 @@ Flask-WTF's terse default.
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -26,7 +27,7 @@ TITLES = {
 }
 
 
-def _render(code: int, message: str):  # type: ignore[no-untyped-def]
+def _render(code: int, message: str) -> ResponseReturnValue:
     title = TITLES.get(code, "Something went wrong")
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return {"title": title, "status": code, "detail": message}, code
@@ -37,7 +38,7 @@ def _render(code: int, message: str):  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return _render(
             400,
             "Your session expired or the form was sent from elsewhere. Reload the page and "
@@ -45,10 +46,10 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         return _render(code, error.description or TITLES.get(code, ""))
 
     @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError):  # type: ignore[no-untyped-def]
+    def server_error(error: InternalServerError) -> ResponseReturnValue:
         return _render(500, "Plaza hit an error. It has been logged; please try again.")

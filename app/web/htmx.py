@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Response, make_response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from htmx_flask import request
 
 from app.web.redirects import same_site_path
@@ -27,13 +28,13 @@ def render_page_or_fragment(page_template: str, fragment: str, **context: Any) -
     return response
 
 
-def fragment_or_back(render: Callable[[], Response | str]) -> Response | str:
+def fragment_or_back(render: Callable[[], Response | str]) -> ResponseReturnValue:
     """After a form post: htmx gets the fragment ``render`` draws; a browser without
     JavaScript goes back to the page it came from (nothing is drawn for it)."""
     return render() if is_htmx() else redirect_back()
 
 
-def redirect_back() -> Response:
+def redirect_back() -> ResponseReturnValue:
     """Where a no-JavaScript form post returns: the page it came from, on this site."""
     target = request.form.get("next") or request.referrer or ""
     parts = urlsplit(target)

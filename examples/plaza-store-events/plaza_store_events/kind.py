@@ -99,7 +99,7 @@ class StoreEventsConfig(BaseModel):
         return value
 
 
-class StoreEventsKind(CardKind):
+class StoreEventsKind(CardKind[StoreEventsConfig]):
     """Announce your in-store events (workshops, launches, run clubs, tastings) to shoppers
     who care about them. Give Plaza the .ics address your calendar or booking tool
     publishes; each upcoming event becomes a card with its date, time and place, shown
