@@ -167,21 +167,6 @@ class CandidateRead:
     interests: dict[int, list[str]]
 
 
-def load_candidates(
-    db: Session,
-    slugs: set[str],
-    *,
-    user_id: int,
-    as_of: datetime,
-    feed_session: str | None,
-    limit: int,
-) -> list[Candidate]:
-    """Cards about ``slugs`` that may be shown at ``as_of`` (see :func:`read_candidates`)."""
-    return read_candidates(
-        db, slugs, user_id=user_id, as_of=as_of, feed_session=feed_session, limit=limit
-    ).candidates
-
-
 def read_candidates(
     db: Session,
     slugs: set[str],
