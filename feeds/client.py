@@ -24,6 +24,7 @@ import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
@@ -37,7 +38,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 from urllib3.response import BaseHTTPResponse
-from urllib3.util.ssl_match_hostname import CertificateError
+from urllib3.util.ssl_ import create_urllib3_context
 
 from feeds.addresses import IPAddress
 from feeds.deadline import Deadline
@@ -46,6 +47,8 @@ from feeds.policy import FetchPolicy
 from feeds.target import Target, checked_addresses
 
 CHUNK_SIZE = 64 * 1024
+# OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
+_NAME_MISMATCH = frozenset({62, 64})
 
 _TRANSPORT_ERRORS = (HTTPError, OSError, http.client.HTTPException)
 
@@ -141,6 +144,23 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
+@cache
+def _tls_context(ca_certs: str | None) -> ssl.SSLContext:
+    """One context per trust store, shared by every connection.
+
+    Left to itself urllib3 builds a context, and loads the CA certificates into
+    it, for every connection: milliseconds that every request would pay again. It
+    checks the certificate against ``server_hostname`` itself (in OpenSSL, the
+    name the address was given with, not the address connected to).
+    """
+    context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+    if ca_certs:
+        context.load_verify_locations(cafile=ca_certs)
+    else:
+        context.load_default_certs()
+    return context
+
+
 def _open(
     method: str,
     target: Target,
@@ -187,9 +207,8 @@ def _request(
         pool = _HTTPSPool(
             str(address),
             cert_reqs=ssl.CERT_REQUIRED,
-            ca_certs=policy.ca_certs,
+            ssl_context=_tls_context(policy.ca_certs),
             server_hostname=target.host,
-            assert_hostname=target.host,
             deadline=deadline,
             **options,
         )
@@ -247,16 +266,17 @@ def _transport_error(
 def _tls_sentence(exc: SSLError, host: str) -> str:
     """Name the certificate problem when there is one; it is what the owner can fix."""
     for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return (
-                f"The security certificate of {host} could not be verified "
-                f"({cause.verify_message}), so Plaza did not trust the connection."
-            )
-        if isinstance(cause, CertificateError):
+        if not isinstance(cause, ssl.SSLCertVerificationError):
+            continue
+        if cause.verify_code in _NAME_MISMATCH:
             return (
                 f"The security certificate of {host} was issued for a different name, "
                 "so Plaza did not trust the connection."
             )
+        return (
+            f"The security certificate of {host} could not be verified "
+            f"({cause.verify_message}), so Plaza did not trust the connection."
+        )
     return f"A secure (https) connection to {host} could not be set up."
 
 
