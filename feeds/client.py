@@ -23,11 +23,10 @@ import http.client
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from typing import Any
 
-from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -82,14 +81,14 @@ def exchange(
     addresses = checked_addresses(target.host, target.port, policy)
     sent = {"Host": target.host_header, "User-Agent": policy.user_agent, **headers}
     try:
-        pool, response = _open(method, target, addresses, sent, body, policy, deadline)
+        connection, response = _open(method, target, addresses, sent, body, policy, deadline)
     except _TRANSPORT_ERRORS as exc:
         raise _transport_error(exc, target, policy, deadline) from exc
     try:
         yield response
     finally:
         response.close()
-        pool.close()
+        connection.close()
 
 
 def read_at_most(
@@ -136,14 +135,6 @@ class _WatchedHTTPSConnection(_WatchedConnectionMixin, HTTPSConnection):
     pass
 
 
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
 @cache
 def _tls_context(ca_certs: str | None) -> ssl.SSLContext:
     """One context per trust store, shared by every connection.
@@ -169,7 +160,7 @@ def _open(
     body: bytes | None,
     policy: FetchPolicy,
     deadline: Deadline,
-) -> tuple[HTTPConnectionPool, BaseHTTPResponse]:
+) -> tuple[HTTPConnection, BaseHTTPResponse]:
     """Try the checked addresses in turn until one accepts the connection.
 
     Moving on is safe only while nothing was sent, i.e. when the connection
@@ -193,49 +184,65 @@ def _request(
     body: bytes | None,
     policy: FetchPolicy,
     deadline: Deadline,
-) -> tuple[HTTPConnectionPool, BaseHTTPResponse]:
-    """One request to one address, connecting to that address and nothing else."""
+) -> tuple[HTTPConnection, BaseHTTPResponse]:
+    """One request to one address, connecting to that address and nothing else.
+
+    A bare urllib3 connection rather than a pool: a connection is never reused
+    (each belongs to its request's deadline), so a pool would only add its
+    bookkeeping to every request. The timeouts switch as a pool's do: the connect
+    timeout until the request is sent, the read timeout while waiting for the answer.
+    """
     remaining = deadline.remaining()
     if remaining <= 0:
         raise _deadline_error(policy)
-    timeout = Timeout(
-        connect=min(policy.connect_timeout, remaining), read=min(policy.read_timeout, remaining)
-    )
-    options: dict[str, Any] = {"port": target.port, "timeout": timeout, "maxsize": 1}
-    pool: HTTPConnectionPool
+    connection = _connection(target, address, policy, deadline)
+    connection.timeout = min(policy.connect_timeout, remaining)
+    try:
+        connection.connect()
+        # A server may answer without reading all we sent; the answer still counts.
+        with suppress(BrokenPipeError):
+            connection.request(
+                method,
+                target.request_path,
+                body=body,
+                headers=headers,
+                preload_content=False,
+                decode_content=True,
+            )
+        connection.timeout = min(policy.read_timeout, remaining)
+        response = connection.getresponse()
+    except BaseException:
+        connection.close()
+        raise
+    return connection, response
+
+
+def _connection(
+    target: Target, address: IPAddress, policy: FetchPolicy, deadline: Deadline
+) -> HTTPConnection:
+    """Connect to the checked ``address``, but check the certificate for the name (and send it
+    as SNI): the name is what the address was given as, so it is what must be proven."""
     if target.scheme == "https":
-        pool = _HTTPSPool(
+        return _WatchedHTTPSConnection(
             str(address),
+            target.port,
             cert_reqs=ssl.CERT_REQUIRED,
             ssl_context=_tls_context(policy.ca_certs),
             server_hostname=target.host,
             deadline=deadline,
-            **options,
         )
-    else:
-        pool = _HTTPPool(str(address), deadline=deadline, **options)
-    try:
-        response = pool.urlopen(
-            method,
-            target.request_path,
-            body=body,
-            headers=headers,
-            retries=False,
-            redirect=False,
-            preload_content=False,
-            decode_content=True,
-            assert_same_host=False,
-        )
-    except BaseException:
-        pool.close()
-        raise
-    return pool, response
+    return _WatchedHTTPConnection(str(address), target.port, deadline=deadline)
 
 
 def _transport_error(
     exc: BaseException, target: Target, policy: FetchPolicy, deadline: Deadline
 ) -> FetchError:
-    """Translate a urllib3/socket failure into a sentence about the server."""
+    """Translate a urllib3, socket or TLS failure into a sentence about the server.
+
+    Before the response is read, no pool wraps what the socket raises, so a
+    plain ``TimeoutError`` (the TLS handshake, the wait for the status line)
+    and a plain ``ssl.SSLError`` count like urllib3's own.
+    """
     host = target.host
     if deadline.expired:
         return _deadline_error(policy)
@@ -249,11 +256,11 @@ def _transport_error(
             f"The server {host} did not accept a connection within "
             f"{_seconds(policy.connect_timeout)}.",
         )
-    if isinstance(exc, ReadTimeoutError):
+    if isinstance(exc, (ReadTimeoutError, TimeoutError)):
         return FetchError(
             "timeout", f"The server {host} stopped answering for {_seconds(policy.read_timeout)}."
         )
-    if isinstance(exc, SSLError):
+    if isinstance(exc, (SSLError, ssl.SSLError)):
         return FetchError("tls", _tls_sentence(exc, host))
     if isinstance(exc, DecodeError):
         return FetchError("protocol", f"The server {host} sent a corrupt compressed response.")
@@ -263,7 +270,7 @@ def _transport_error(
     )
 
 
-def _tls_sentence(exc: SSLError, host: str) -> str:
+def _tls_sentence(exc: BaseException, host: str) -> str:
     """Name the certificate problem when there is one; it is what the owner can fix."""
     for cause in _causes(exc):
         if not isinstance(cause, ssl.SSLCertVerificationError):
