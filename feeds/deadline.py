@@ -80,8 +80,10 @@ class _Watchdog:
                     target=self._run, daemon=True, name="fetch-deadlines"
                 )
                 self._thread.start()
-            heapq.heappush(self._due, (ends, next(self._order), deadline))
-            self._wake.notify()
+            entry = (ends, next(self._order), deadline)
+            heapq.heappush(self._due, entry)
+            if self._due[0] is entry:  # sooner than what the thread sleeps until
+                self._wake.notify()
 
     def _run(self) -> None:
         with self._wake:
