@@ -1,10 +1,12 @@
 """The guarded HTTP client: one request to an address from outside, and nothing else.
 
-Retailers type feed addresses into Plaza, and Plaza's worker then connects to
-them from inside our network. Without care, that turns the worker into a proxy
-for attacks on private services (server-side request forgery): the cloud
-metadata endpoint, a database admin page, anything on loopback. So the feed
-fetcher (:mod:`feeds.fetch`) sends every request through :func:`exchange`, which
+Retailers type feed addresses into Plaza and browsers hand it push endpoints,
+and Plaza's worker then connects to them from inside our network. Without
+care, that turns the worker into a proxy for attacks on private services
+(server-side request forgery): the cloud metadata endpoint, a database admin
+page, anything on loopback. So both the feed fetcher's GET (:mod:`feeds.fetch`)
+and Web Push's POST (:mod:`feeds.post`) send every request through
+:func:`exchange`, which
 
 * resolves the host once and connects only to the addresses
   :func:`feeds.target.checked_addresses` let through (no second lookup, so DNS
@@ -239,12 +241,14 @@ def _transport_error(
 ) -> FetchError:
     """Translate a urllib3, socket or TLS failure into a sentence about the server.
 
-    Before the response is read, no pool wraps what the socket raises, so a
-    plain ``TimeoutError`` (the TLS handshake, the wait for the status line)
-    and a plain ``ssl.SSLError`` count like urllib3's own.
+    A timeout that ran into the end of the deadline (each timeout is cut to
+    what is left of it) is the deadline's doing, and is worded as such. Before
+    the response is read, no pool wraps what the socket raises, so a plain
+    ``TimeoutError`` (the TLS handshake, the wait for the status line) and a
+    plain ``ssl.SSLError`` count like urllib3's own.
     """
     host = target.host
-    if deadline.expired:
+    if deadline.expired or deadline.remaining() <= 0:
         return _deadline_error(policy)
     if isinstance(exc, NewConnectionError):
         return FetchError(

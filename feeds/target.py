@@ -1,11 +1,12 @@
 """Where a request may go: an address's shape, then the addresses its name stands for.
 
-Addresses come from outside (a retailer's feed, a redirect), so nothing here
-trusts them: the shape is checked before any network use, the host is resolved
-exactly once, and every address it resolves to must pass
-:func:`feeds.addresses.refusal_reason` unless the operator allowed it. The
-client then connects only to the addresses :func:`checked_addresses` returned,
-so a name that changes its answer in between (DNS rebinding) gains nothing.
+Addresses come from outside (a retailer's feed, a redirect, a browser's push
+endpoint), so nothing here trusts them: the shape is checked before any
+network use, the host is resolved exactly once, and every address it resolves
+to must pass :func:`feeds.addresses.refusal_reason` unless the operator allowed
+it. The client then connects only to the addresses :func:`checked_addresses`
+returned, so a name that changes its answer in between (DNS rebinding) gains
+nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -21,6 +23,7 @@ from feeds.errors import FetchError
 from feeds.policy import DEFAULT_POLICY, HOST_NAME, FetchPolicy
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+WEB_SCHEMES = ("http", "https")
 
 # WHATWG URL rule: a host whose last label is a number is an IPv4 address, and
 # browsers read "2130706433", "0x7f.1" or "0177.0.0.1" as 127.0.0.1.
@@ -38,11 +41,13 @@ class Target:
     request_path: str  # path and query, percent-encoded
 
     @classmethod
-    def parse(cls, url: str, *, where: str = "The address") -> Target:
+    def parse(
+        cls, url: str, *, where: str = "The address", schemes: Collection[str] = WEB_SCHEMES
+    ) -> Target:
         """Check a URL's shape (scheme, host, port, no credentials) before any network use.
 
         ``where`` starts every sentence, so the person reading it knows which
-        address is meant ("The address ...", "The redirect target ...").
+        address is meant ("The redirect target ...", "The push address ...").
         """
         try:
             parts = urlsplit(url.strip())
@@ -50,13 +55,13 @@ class Target:
         except ValueError:
             raise FetchError("bad_url", f"{where} {url!r} is not a valid web address.") from None
         scheme = parts.scheme.lower()
-        if scheme not in DEFAULT_PORTS:
-            raise _scheme_error(where, url, scheme)
+        if scheme not in schemes:
+            raise _scheme_error(where, url, scheme, schemes)
         if parts.username is not None or parts.password is not None:
             raise FetchError(
                 "bad_url",
-                f"{where} contains a user name or password; "
-                "Plaza does not send credentials inside addresses.",
+                f"{where} contains a user name or password; it must name the server and "
+                "nothing else, since Plaza does not send credentials inside addresses.",
             )
         if port == 0:
             raise FetchError("bad_url", f"{where} {url!r} uses port 0, which is not valid.")
@@ -73,14 +78,14 @@ class Target:
         return _authority(self.scheme, self.host, self.port)
 
 
-def _scheme_error(where: str, url: str, scheme: str) -> FetchError:
+def _scheme_error(where: str, url: str, scheme: str, schemes: Collection[str]) -> FetchError:
     if not scheme:
         return FetchError(
             "bad_url", f"{where} {url!r} is not a web address; it should start with https://."
         )
+    allowed = " and ".join(f"{s}://" for s in schemes)
     return FetchError(
-        "bad_scheme",
-        f"{where} uses '{scheme}:'; Plaza only fetches http:// and https:// addresses.",
+        "bad_scheme", f"{where} uses '{scheme}:'; Plaza only connects to {allowed} addresses."
     )
 
 
@@ -89,7 +94,7 @@ def _normalise_host(host: str, where: str, url: str) -> str:
 
     Numeric hosts in unusual forms (``2130706433``, ``0x7f.1``) are refused
     rather than decoded: browsers and resolvers disagree about them, and a
-    real feed never needs them.
+    real feed or push service never needs them.
     """
     if not host:
         raise FetchError("bad_url", f"{where} {url!r} has no host name.")
