@@ -60,11 +60,13 @@ class Senders:
 
     @classmethod
     def for_app(cls, app: Flask, cfg: NotifyConfig) -> Senders:
+        # A push is one small exchange, so the push timeout bounds all of it:
+        # a service that never answers fails at the deadline, as one that trickles.
         policy = FetchPolicy.from_allow_string(
             cfg.fetch_allow,
             connect_timeout=min(5.0, cfg.push_timeout),
             read_timeout=cfg.push_timeout,
-            deadline=cfg.push_timeout * 1.5,
+            deadline=cfg.push_timeout,
             ca_certs=cfg.push_ca_certs,
         )
         email = None

@@ -2,9 +2,10 @@
 
 A subscription is JSON a browser made (``PushSubscription.toJSON()``), but it
 reaches us through a request anyone can forge, so every part is checked: an
-https endpoint the guarded sender would accept the shape of, a real P-256
-public key and a 16-byte auth secret. The same browser subscribing again (or
-for another account) updates its row instead of adding one.
+endpoint of the shape the guarded client posts to (https, no credentials, no
+host written as a number in an unusual form), a real P-256 public key and a
+16-byte auth secret. The same browser subscribing again (or for another
+account) updates its row instead of adding one.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.models.notifications import PushSubscription
-from app.notifications.guarded_post import parse_endpoint
 from app.notifications.vapid import b64url_decode
 from feeds.fetch import FetchError
+from feeds.post import parse_endpoint
 
 MAX_DEVICES = 10
 ENDPOINT_MAX = 2048

@@ -21,10 +21,10 @@ import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
-from app.notifications import guarded_post
 from app.notifications.outcome import DELIVERED, Outcome
 from app.notifications.vapid import b64url_decode
 from feeds.fetch import FetchError, FetchPolicy
+from feeds.post import post
 
 TOKEN_LIFETIME = 12 * 3600
 TOKEN_REUSE = 3600
@@ -79,7 +79,7 @@ class PushSender:
             "Authorization": self._authorization(audience),
         }
         try:
-            response = guarded_post.post(device.endpoint, body, headers, self.policy)
+            response = post(device.endpoint, body, headers, self.policy)
         except FetchError as exc:
             return Outcome(False, exc.reason, retry=exc.code not in PERMANENT_CODES)
         return _judge(response.status, response.headers, response.body)

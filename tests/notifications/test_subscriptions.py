@@ -66,6 +66,19 @@ def test_malformed_subscriptions_get_a_clear_400_and_store_nothing(world, db, pu
     assert subscriptions(db) == []
 
 
+def test_an_endpoint_whose_host_is_a_number_in_an_odd_form_is_refused(world, db, push_service):
+    """Browsers read 2130706433 or 0x7f.1 as 127.0.0.1; Plaza refuses them as the fetcher does."""
+    world.consumer()
+    token = world.login()
+    good = push_service.browser().subscription
+    for host in ("2130706433", "0x7f.1", "0177.0.0.1", "127.1", f"127.0.0.1.:{push_service.port}"):
+        data = {**good, "endpoint": f"https://{host}/push/abc"}
+        response = post_json(world, token, "/notifications/push/subscriptions", data)
+        assert response.status_code == 400, host
+        assert "as a number in an unusual form" in response.json["detail"], response.json
+    assert subscriptions(db) == []
+
+
 def test_subscribing_needs_a_login_and_the_csrf_token(world, push_service):
     browser = push_service.browser()
     anonymous = world.client.post("/notifications/push/subscriptions", json=browser.subscription)
