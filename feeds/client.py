@@ -26,6 +26,8 @@ import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
 
@@ -311,3 +313,20 @@ def _deadline_error(policy: FetchPolicy) -> FetchError:
 
 def _seconds(value: float) -> str:
     return f"{value:g} second" + ("" if value == 1 else "s")
+
+
+def retry_after(value: str | None, now: datetime, longest: timedelta) -> datetime | None:
+    """When a server's ``Retry-After`` (a delay in seconds or an HTTP date) says to come
+    back, no later than ``longest`` from ``now``; None when it says nothing readable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + min(timedelta(seconds=int(value)), longest)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return min(max(when.astimezone(UTC), now), now + longest)

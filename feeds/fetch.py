@@ -24,14 +24,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from types import MappingProxyType
 from urllib.parse import urljoin
 
 from urllib3.response import BaseHTTPResponse, HTTPResponse
 
 from feeds.addresses import refusal_reason
-from feeds.client import exchange, read_at_most, within_deadline
+from feeds.client import exchange, read_at_most, retry_after, within_deadline
 from feeds.deadline import Deadline
 from feeds.errors import FetchError
 from feeds.policy import DEFAULT_POLICY, FetchPolicy
@@ -159,7 +158,7 @@ def _result(
             "http_status",
             f"The server answered {_status_words(response)}; Plaza will try again later.",
             status=status,
-            retry_after=_retry_after(response.headers.get("Retry-After"), now()),
+            retry_after=retry_after(response.headers.get("Retry-After"), now(), MAX_RETRY_AFTER),
         )
     if status != 304 and not 200 <= status < 300:
         raise FetchError(
@@ -239,22 +238,6 @@ def _size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:g} KB"
     return f"{n} bytes"
-
-
-def _retry_after(value: str | None, now: datetime) -> datetime | None:
-    """Parse ``Retry-After`` (delay in seconds or an HTTP date) into a time within 24 h."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return now + min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(when.astimezone(UTC), now), now + MAX_RETRY_AFTER)
 
 
 def _fresh_until(cache_control: str | None, now: datetime) -> datetime | None:

@@ -23,12 +23,14 @@ from py_vapid import Vapid02
 
 from app.notifications.outcome import DELIVERED, Outcome
 from app.notifications.vapid import b64url_decode
+from feeds.client import retry_after
 from feeds.fetch import FetchError, FetchPolicy
 from feeds.post import post
 
 TOKEN_LIFETIME = 12 * 3600
 TOKEN_REUSE = 3600
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = timedelta(hours=6)  # a push service asking for longer is retried sooner
 PERMANENT_CODES = frozenset({"bad_url", "refused_address", "bad_scheme"})
 
 
@@ -113,12 +115,6 @@ def _judge(status: int, headers: Mapping[str, str], body: bytes) -> Outcome:
     if status in (404, 410):
         return Outcome(False, detail, gone=True)
     if status in RETRY_STATUSES:
-        return Outcome(False, detail, retry=True, retry_after=_retry_after(headers))
+        later = retry_after(headers.get("Retry-After"), datetime.now(UTC), MAX_RETRY_AFTER)
+        return Outcome(False, detail, retry=True, retry_after=later)
     return Outcome(False, detail)
-
-
-def _retry_after(headers: Mapping[str, str]) -> datetime | None:
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "").strip()
-    if value.isdigit():
-        return datetime.now(UTC) + min(timedelta(seconds=int(value)), timedelta(hours=6))
-    return None
