@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import Table, and_, inspect, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from app.db import dialect_insert
@@ -32,8 +32,10 @@ MAX_BACKOFF = timedelta(hours=6)
 
 def insert_new(db: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` into ``model``'s table, silently keeping any row whose key is
-    already there."""
-    statement = dialect_insert(db)(model).on_conflict_do_nothing()
+    already there. The statement names the table, not the model: an ORM insert would
+    send the rows one by one instead of as one batch."""
+    table = cast(Table, inspect(model).local_table)
+    statement = dialect_insert(db)(table).on_conflict_do_nothing()
     for start in range(0, len(rows), INSERT_CHUNK):
         db.execute(statement, list(rows[start : start + INSERT_CHUNK]))
 
