@@ -28,7 +28,8 @@ test-days: $(STAMP_TEST) $(HTMX)
 	scripts/test-days.sh
 
 # Benchmarks print figures for people; add --json to any script for one JSON object.
-bench: $(STAMP_TEST)
+bench: $(STAMP_TEST) system-deps
+	$(BIN)/python bench/feed_load.py --cards 10000,100000
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ranking_speed.py
 	$(BIN)/python bench/ranking_eval.py --quick

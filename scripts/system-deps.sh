@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real: a PostgreSQL
-# server and Chromium. Does nothing when they are already there.
+# server, Chromium, and wrk (the load generator of bench/feed_load.py, whose
+# smoke test runs in the suite). Does nothing when they are already there.
 set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v wrk >/dev/null || missing+=(wrk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing ${missing[*]} (Debian packages) for the test suite..."

@@ -1,0 +1,528 @@
+"""How fast the home feed serves many shoppers at once, as the catalog grows.
+
+    .venv/bin/python bench/feed_load.py [--consumers 10000] [--cards 10000,100000,1000000]
+                                        [--connections 1,4,16,64] [--duration 10]
+                                        [--signed-in 1000] [--database-url postgresql://...]
+                                        [--json]
+
+Set-up (not timed): a fresh SQLite database migrated with ``app.migrate.upgrade`` (or
+the given throw-away database) holding the shipped taxonomy, 20 organisations with 200
+providers (product feeds, YouTube, Pinterest, a few capped promotions and surveys),
+``--consumers`` shoppers who each follow 5 to 30 interests of one or two tastes (a
+top-level interest), and two weeks of their past events (impressions, one open in eight,
+some saves and dismissals, each impression with the viewer's usual open rate) on cards
+of their tastes, rolled up into popularity as the worker keeps it. The catalog then
+grows to each size of ``--cards`` in turn: cards of a provider's taste with one to three
+interests, published over the last 180 days (newer ones more often).
+
+For each catalog size, Plaza is started the way production runs it (``plaza serve
+--no-worker``), ``--signed-in`` distinct shoppers sign in through ``/login``, and wrk
+(Debian's ``wrk``) drives, at each of ``--connections`` for ``--duration`` seconds:
+
+* **first page**: ``GET /`` as a signed-in shopper, a different one per request;
+* **next page**: ``GET /feed?cursor=...`` with ``HX-Request`` (infinite scroll), each
+  shopper scrolling their own feed session;
+* **trivial route**: ``GET /healthz`` on the same server, for the ratio.
+
+It prints pages per second, p50 and p99 (wrk's latency, in ms), errors and non-2xx
+answers, the ratio of feed pages to trivial requests per second, the first page's size,
+and the server's resident memory after the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, func, insert, select, text
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.db import make_engine  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+from app.models import (  # noqa: E402
+    Card,
+    CardInterest,
+    ConsumerInterest,
+    Event,
+    EventKind,
+    Organization,
+    Provider,
+    User,
+)
+from app.ranking.rollup import roll_up  # noqa: E402
+from cards.spec import DeliveryCaps  # noqa: E402
+from cards.taxonomy import Taxonomy, default_taxonomy  # noqa: E402
+
+SEED = 20261206
+PASSWORD = "feed-load-bench-password"  # made-up shoppers of a throw-away database
+SECRET = "feed-load-bench-secret"
+USER_AGENT = "plaza-feed-load"
+CHUNK = 10_000
+PROVIDERS = 200
+ORGANISATIONS = 20
+# Provider kinds, as shares of the 200: mostly shops, some channels and boards, a few
+# capped promotions and surveys (scheduled: they run around now).
+KIND_MIX = (("product_feed", 150), ("youtube", 25), ("pinterest", 15), ("promotion", 6),
+            ("survey", 4))  # fmt: skip
+CATALOG_DAYS = 180
+MEAN_AGE_DAYS = 30  # publication ages are exponential: newer cards come more often
+HISTORY_DAYS = 14
+EVENTS_PER_SHOPPER = (0, 120)
+ROUTES = ("first_page", "next_page", "trivial")
+TIMED = (
+    "wrk over loopback against `plaza serve --no-worker` (waitress, 8 threads, one "
+    "process); a different signed-in shopper per request; latency = wrk's, per request"
+)
+
+# wrk: a different shopper's cookie (and path) per request, and the figures as one line
+# of JSON when the run ends.
+WRK_SCRIPT = """
+local targets = {}
+for line in io.lines("%(targets)s") do
+  local path, cookie = line:match("([^\\t]*)\\t(.*)")
+  targets[#targets + 1] = {path, cookie}
+end
+local extra = %(extra)s
+local n = 0
+function setup(thread)
+  thread:set("offset", math.random(#targets))
+end
+function request()
+  n = n + 1
+  local target = targets[(offset + n) %% #targets + 1]
+  local headers = {["Cookie"] = target[2], ["User-Agent"] = "%(agent)s"}
+  for key, value in pairs(extra) do headers[key] = value end
+  return wrk.format("GET", target[1], headers)
+end
+function done(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %%d, "seconds": %%.3f, "p50_us": %%d, "p99_us": %%d, "max_us": %%d, ' ..
+    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50),
+    latency:percentile(99), latency.max, errors.connect, errors.read, errors.write,
+    errors.status, errors.timeout))
+end
+"""
+
+
+@dataclass
+class Shopper:
+    id: int
+    tastes: list[str]
+
+
+@dataclass
+class World:
+    """What was seeded, for growing the catalog and arranging the history."""
+
+    taxonomy: Taxonomy
+    rng: random.Random
+    now: datetime
+    providers: list[tuple[int, str, str]] = field(default_factory=list)  # id, kind, taste
+    shoppers: list[Shopper] = field(default_factory=list)
+    cards: int = 0
+    # The cards of each taste and their providers, kept only until the history is seeded
+    # (it is about the first catalog): a million would cost the benchmark's memory.
+    cards_by_taste: dict[str, list[tuple[int, int]]] | None = field(default_factory=dict)
+
+    def subtree(self, taste: str) -> list[str]:
+        return self.taxonomy.descendants(taste)
+
+
+def seed_people(engine: Engine, world: World, consumers: int) -> None:
+    """Organisations, providers, shoppers and what they follow."""
+    rng, tastes = world.rng, world.taxonomy.children(None)
+    with Session(engine) as db:
+        orgs = [Organization(slug=f"shop-{n}", name=f"Shop {n}") for n in range(ORGANISATIONS)]
+        db.add_all(orgs)
+        db.flush()
+        kinds = [kind for kind, count in KIND_MIX for _ in range(count)]
+        for n, kind in enumerate(kinds):
+            taste = rng.choice(tastes)
+            provider = Provider(
+                organization_id=orgs[n % ORGANISATIONS].id or 0,
+                kind=kind,
+                name=f"{kind} {n}",
+                interests=[taste] if kind in ("promotion", "survey") else [],
+            )
+            db.add(provider)
+            db.flush()
+            world.providers.append((provider.id or 0, kind, taste))
+        db.commit()
+        password = PasswordHasher(time_cost=1, memory_cost=1024).hash(PASSWORD)
+        first = (db.execute(select(func.max(User.id))).scalar() or 0) + 1
+        users, follows = [], []
+        for user_id in range(first, first + consumers):
+            mine = rng.sample(tastes, rng.choice((1, 1, 2)))
+            world.shoppers.append(Shopper(user_id, mine))
+            users.append(
+                {"id": user_id, "email": f"shopper{user_id}@bench.example",
+                 "password_hash": password, "role": "consumer", "active": True,
+                 "display_name": "", "onboarded_at": world.now, "created_at": world.now}
+            )  # fmt: skip
+            pool = [slug for taste in mine for slug in world.subtree(taste)]
+            for slug in rng.sample(pool, min(len(pool), rng.randint(5, 30))):
+                follows.append({"user_id": user_id, "slug": slug, "state": "follow",
+                                "created_at": world.now})  # fmt: skip
+        _insert(db, User, users)
+        _insert(db, ConsumerInterest, follows)
+        db.commit()
+
+
+def grow_catalog(engine: Engine, world: World, total: int) -> None:
+    """Add cards until the catalog holds ``total``, each about its provider's taste."""
+    rng, now = world.rng, world.now
+    with Session(engine) as db:
+        next_id = (db.execute(select(func.max(Card.id))).scalar() or 0) + 1
+        while world.cards < total:
+            batch = min(CHUNK, total - world.cards)
+            cards, interests = [], []
+            for card_id in range(next_id, next_id + batch):
+                provider_id, kind, taste = rng.choice(world.providers)
+                slugs = rng.sample(world.subtree(taste), rng.randint(1, 3))
+                cards.append(_card(card_id, provider_id, kind, now, rng))
+                interests += [{"card_id": card_id, "slug": slug} for slug in set(slugs)]
+                if world.cards_by_taste is not None:
+                    world.cards_by_taste.setdefault(taste, []).append((card_id, provider_id))
+            _insert(db, Card, cards)
+            _insert(db, CardInterest, interests)
+            db.commit()
+            next_id += batch
+            world.cards += batch
+
+
+def _card(card_id: int, provider_id: int, kind: str, now: datetime, rng: random.Random) -> dict:
+    age = timedelta(days=min(rng.expovariate(1 / MEAN_AGE_DAYS), CATALOG_DAYS))
+    published = now - age
+    payload: dict[str, Any] = {"price": f"{rng.uniform(5, 300):.2f}", "currency": "USD"}
+    starts = ends = None
+    if kind in ("promotion", "survey"):
+        starts, ends = now - timedelta(days=rng.randint(1, 20)), now + timedelta(days=20)
+        payload = {**payload, "daily_impression_cap": 100_000, "per_consumer_cap": 3}
+        DeliveryCaps.model_validate(payload)
+        if kind == "survey":
+            payload |= {"question_id": f"q{card_id}", "type": "single", "choices": [
+                {"id": "c1", "label": "Yes"}, {"id": "c2", "label": "No"}]}  # fmt: skip
+    return {
+        "id": card_id, "provider_id": provider_id, "kind": kind,
+        "external_id": f"item-{card_id}", "title": f"Item {card_id}", "summary": "",
+        "url": f"https://shop.example/items/{card_id}",
+        "image_url": f"/static/demo/img/p-shoe-{card_id % 97}.svg", "payload": payload,
+        "badge": "new", "published_at": published, "starts_at": starts, "ends_at": ends,
+        "first_seen_at": published, "updated_at": published, "removed_at": None,
+    }  # fmt: skip
+
+
+def seed_history(engine: Engine, world: World) -> int:
+    """Two weeks of each shopper's impressions, opens, saves and dismissals, then the
+    popularity rollup the worker would have kept; returns how many events."""
+    rng, now = world.rng, world.now
+    by_taste = world.cards_by_taste or {}
+    world.cards_by_taste = None
+    events: list[dict[str, Any]] = []
+    total = 0
+    with Session(engine) as db:
+        for shopper in world.shoppers:
+            cards = [c for taste in shopper.tastes for c in by_taste.get(taste, [])]
+            rate = rng.uniform(0.05, 0.25)
+            for _ in range(rng.randint(*EVENTS_PER_SHOPPER) if cards else 0):
+                card_id, provider_id = rng.choice(cards)
+                at = now - timedelta(seconds=rng.uniform(0, HISTORY_DAYS * 86400))
+                kind = rng.choices(
+                    (EventKind.IMPRESSION, EventKind.OPEN, EventKind.SAVE, EventKind.DISMISS),
+                    weights=(8, 1, 0.15, 0.1),
+                )[0]
+                events.append({"user_id": shopper.id, "card_id": card_id,
+                               "provider_id": provider_id, "kind": kind,
+                               "viewer_rate": rate if kind == EventKind.IMPRESSION else None,
+                               "detail": {}, "created_at": at})  # fmt: skip
+            if len(events) >= CHUNK:
+                total += _flush_events(db, events)
+        total += _flush_events(db, events)
+        roll_up(db, now)
+    return total
+
+
+def _flush_events(db: Session, events: list[dict[str, Any]]) -> int:
+    count = len(events)
+    if events:
+        _insert(db, Event, events)
+        db.commit()
+        events.clear()
+    return count
+
+
+def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.execute(insert(model.__table__), rows[start : start + CHUNK])
+
+
+# --- The server and the load ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """``plaza serve --no-worker`` on a free port, as production runs it."""
+
+    def __init__(self, database_url: str, workdir: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, "PLAZA_DATABASE_URL": database_url, "PLAZA_SECRET_KEY": SECRET,
+               "PLAZA_ENV_NAME": "development"}  # fmt: skip
+        plaza = Path(sys.executable).with_name("plaza")
+        self.log = (workdir / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [str(plaza), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"plaza serve did not start: see {workdir / 'server.log'}")
+            time.sleep(0.2)
+
+    def get(
+        self, path: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request("GET", path, headers={"User-Agent": USER_AGENT, **(headers or {})})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def sign_in(self, email: str) -> str:
+        """A shopper's session cookie, from the login form as a browser gets it."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request("GET", "/login", headers={"User-Agent": USER_AGENT})
+            page = connection.getresponse()
+            body = page.read().decode()
+            cookie = _cookie(page.getheader("Set-Cookie") or "")
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+            if token is None:
+                raise RuntimeError("no CSRF token on /login")
+            form = urlencode({"email": email, "password": PASSWORD, "csrf_token": token[1]})
+            connection.request("POST", "/login", body=form, headers={
+                "User-Agent": USER_AGENT, "Cookie": cookie,
+                "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 303:
+                raise RuntimeError(f"signing in {email} answered {answer.status}")
+            return _cookie(answer.getheader("Set-Cookie") or "") or cookie
+        finally:
+            connection.close()
+
+    def memory_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        match = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return round(int(match[1]) / 1024, 1) if match else 0.0
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _cookie(header: str) -> str:
+    match = re.search(r"(session=[^;]+)", header)
+    return match[1] if match else ""
+
+
+def cursor_for(feed_session: str, as_of: datetime) -> str:
+    """A next-page cursor as the feed signs it (app.shopper.feed_views.encode_cursor)."""
+    from itsdangerous import URLSafeSerializer
+
+    serializer = URLSafeSerializer(SECRET, salt="plaza.feed-cursor")
+    return str(serializer.dumps({"s": feed_session, "t": as_of.timestamp(), "p": 2}))
+
+
+def wrk(port: int, targets: Path, connections: int, seconds: int, workdir: Path,
+        extra: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    script = workdir / "load.lua"
+    lua_extra = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in extra.items()) + "}"
+    script.write_text(WRK_SCRIPT % {"targets": targets, "extra": lua_extra, "agent": USER_AGENT})
+    threads = max(1, min(connections, 2))
+    done = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s",
+         "-s", str(script), f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True, timeout=seconds + 120,
+    )  # fmt: skip
+    raw = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "pages_per_second": round(raw["requests"] / raw["seconds"], 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 1),
+        "p99_ms": round(raw["p99_us"] / 1000, 1),
+        "max_ms": round(raw["max_us"] / 1000, 1),
+        "requests": raw["requests"],
+        "errors": raw["connect"] + raw["read"] + raw["write"] + raw["timeout"],
+        "non_2xx": raw["status"],
+    }
+
+
+def measure(args: argparse.Namespace, database_url: str, world: World, workdir: Path
+            ) -> dict[str, Any]:  # fmt: skip
+    server = Server(database_url, workdir)
+    try:
+        shoppers = world.rng.sample(world.shoppers, min(args.signed_in, len(world.shoppers)))
+        cookies = [server.sign_in(f"shopper{s.id}@bench.example") for s in shoppers]
+        as_of = datetime.now(UTC)
+        first, next_, trivial = workdir / "first.tsv", workdir / "next.tsv", workdir / "trivial.tsv"
+        first.write_text("".join(f"/\t{c}\n" for c in cookies))
+        next_.write_text("".join(
+            f"/feed?cursor={cursor_for(f'bench{n:06d}', as_of)}\t{c}\n"
+            for n, c in enumerate(cookies)))  # fmt: skip
+        trivial.write_text("/healthz\t\n")
+        status, _, body = server.get("/", {"Cookie": cookies[0]})
+        page = {"status": status, "html_bytes": len(body),
+                "cards": body.count(b'data-card-id="')}  # fmt: skip
+        if status != 200 or page["cards"] == 0:
+            raise RuntimeError(f"the first page answered {status} with {page['cards']} cards")
+        figures: dict[str, Any] = {"page": page, "connections": {}}
+        for connections in args.connections:
+            row = {}
+            for route, targets, extra in (
+                ("first_page", first, {}),
+                ("next_page", next_, {"HX-Request": "true"}),
+                ("trivial", trivial, {}),
+            ):
+                row[route] = wrk(server.port, targets, connections, args.duration, workdir, extra)
+            feed, trivial_rate = row["first_page"], max(row["trivial"]["pages_per_second"], 1e-9)
+            row["feed_over_trivial"] = round(feed["pages_per_second"] / trivial_rate, 4)
+            figures["connections"][str(connections)] = row
+        figures["server_memory_mb"] = server.memory_mb()
+        return figures
+    finally:
+        server.stop()
+
+
+def bench(args: argparse.Namespace) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/feed_load.py needs wrk: apt-get install wrk (make bench does)")
+    workdir = Path(tempfile.mkdtemp(prefix="plaza-feed-load-"))
+    database_url = args.database_url or f"sqlite:///{workdir / 'feed.sqlite3'}"
+    engine = make_engine(database_url)
+    upgrade(engine)
+    world = World(default_taxonomy(), random.Random(SEED), datetime.now(UTC))
+    started = time.monotonic()
+    seed_people(engine, world, args.consumers)
+    results: dict[str, Any] = {
+        "database": engine.dialect.name, "consumers": args.consumers,
+        "signed_in": min(args.signed_in, args.consumers), "duration_s": args.duration,
+        "timed": TIMED, "catalogs": {},
+    }  # fmt: skip
+    events = None
+    for size in args.cards:
+        grow_catalog(engine, world, size)
+        if events is None:
+            events = seed_history(engine, world)
+            results["events"] = events
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        results["catalogs"][str(size)] = measure(args, database_url, world, workdir)
+    results["seed_and_run_seconds"] = round(time.monotonic() - started, 1)
+    engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = [
+        f"Feed under load on {results['database']}: {results['consumers']:,} shoppers "
+        f"({results['signed_in']:,} signed in), {results['events']:,} past events, "
+        f"{results['duration_s']} s a run",
+    ]
+    for size, catalog in results["catalogs"].items():
+        page = catalog["page"]
+        lines.append(
+            f"  {int(size):,} cards: first page {page['cards']} cards, "
+            f"{page['html_bytes'] / 1024:.0f} KB of HTML; server {catalog['server_memory_mb']} MB"
+        )
+        for connections, row in catalog["connections"].items():
+            cells = [
+                f"{route.replace('_', ' ')} {row[route]['pages_per_second']:>7.1f}/s "
+                f"p50 {row[route]['p50_ms']:>6.1f} p99 {row[route]['p99_ms']:>7.1f} ms"
+                + (f" ({row[route]['errors'] + row[route]['non_2xx']} failed)"
+                   if row[route]["errors"] + row[route]["non_2xx"] else "")
+                for route in ROUTES
+            ]  # fmt: skip
+            lines.append(
+                f"    {connections:>3} connections: "
+                + " | ".join(cells)
+                + f" | feed/trivial {row['feed_over_trivial']:.3f}"
+            )
+    lines.append(f"  ({results['seed_and_run_seconds']} s in all)")
+    return "\n".join(lines)
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--consumers", type=int, default=10_000)
+    parser.add_argument(
+        "--cards",
+        type=_numbers,
+        default=[10_000, 100_000, 1_000_000],
+        help="catalog sizes, ascending (10000,100000,1000000)",
+    )
+    parser.add_argument(
+        "--connections",
+        type=_numbers,
+        default=[1, 4, 16, 64],
+        help="concurrent connections (1,4,16,64)",
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds a run (10)")
+    parser.add_argument(
+        "--signed-in",
+        type=int,
+        default=1000,
+        help="distinct shoppers who sign in and load pages (1000)",
+    )
+    parser.add_argument("--database-url", help="a throw-away database instead of SQLite")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()  # fmt: skip
+    results = bench(args)
+    print(json.dumps(results) if args.json else report(results))
+
+
+if __name__ == "__main__":
+    main()
