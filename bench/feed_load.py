@@ -446,6 +446,14 @@ def measure(args: argparse.Namespace, database_url: str, world: World, workdir: 
             row["feed_over_trivial"] = round(feed_rate / trivial_rate, 4) if trivial_rate else None
             figures["connections"][str(connections)] = row
         figures["server_memory_mb"] = server.memory_mb()
+        failed = any(
+            row[route]["non_2xx"] or row[route]["errors"]
+            for row in figures["connections"].values()
+            for route in ROUTES
+        )
+        if failed:  # what the server said about the failures, for the report
+            log = (workdir / "server.log").read_text(errors="replace")
+            figures["server_errors"] = sorted(set(re.findall(r"^\w*Error: .*$", log, re.M)))[:10]
         return figures
     finally:
         server.stop()
