@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app import db, taxonomy_store
+from app import catalog_store, db, taxonomy_store
 from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
+    catalog_store.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

@@ -159,7 +159,7 @@ def old_popularity(db: Session, cards: Sequence[Card]) -> dict[int, float]:
 
 
 def rollup_popularity(db: Session, cards: Sequence[Card]) -> dict[int, float]:
-    return popularity_lifts(*recent_counts(db, cards))
+    return popularity_lifts(*recent_counts(db, [(c.id or 0, c.provider_id) for c in cards]))
 
 
 def timed(run: Callable[[], Any]) -> float:

@@ -85,9 +85,13 @@ def store_drafts(
             card.payload = {**card.payload, "previous_price": f"{old_price:.2f}"}
         changed = _snapshot(card) != before
         card_id = stored_id(card)
-        if stored_slugs.get(card_id, set()) != set(slugs):
+        moved = card.published_at != before[PUBLISHED]  # interests carry it, for their index
+        if moved or stored_slugs.get(card_id, set()) != set(slugs):
             db.exec(delete(CardInterest).where(col(CardInterest.card_id) == card_id))
-            db.add_all(CardInterest(card_id=card_id, slug=slug) for slug in slugs)
+            db.add_all(
+                CardInterest(card_id=card_id, slug=slug, published_at=card.published_at)
+                for slug in slugs
+            )
             changed = True
         if changed:
             card.updated_at = now
@@ -152,8 +156,8 @@ def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> Non
         [row for row, _ in created],
     ).all()
     interests = [
-        {"card_id": card_id, "slug": slug}
-        for card_id, (_, slugs) in zip(ids, created, strict=True)
+        {"card_id": card_id, "slug": slug, "published_at": row["published_at"]}
+        for card_id, (row, slugs) in zip(ids, created, strict=True)
         for slug in slugs
     ]
     if interests:
@@ -178,6 +182,9 @@ def apply_draft(card: Card, draft: CardDraft, now: datetime) -> None:
     """Copy what a draft says onto a card (stored, or a preview that is never saved)."""
     for name, value in _columns(draft, draft.published_at or card.published_at or now).items():
         setattr(card, name, value)
+
+
+PUBLISHED = 5  # published_at's place in a _snapshot
 
 
 def _snapshot(card: Card) -> tuple[Any, ...]:

@@ -51,6 +51,8 @@ class Card(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("provider_id", "external_id", name="uq_card_provider_external"),
         Index("ix_card_published", "published_at"),
+        Index("ix_card_updated", "updated_at"),  # what changed since (app.ranking.catalog)
+        Index("ix_card_kind_published", "kind", "published_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
@@ -71,9 +73,16 @@ class Card(SQLModel, table=True):
 
 
 class CardInterest(SQLModel, table=True):
-    """Which interests a card is about; the index that candidate queries start from."""
+    """Which interests a card is about; the index that candidate queries start from.
+
+    It carries its card's ``published_at`` so that the newest cards about an interest
+    are the first entries of one index, read without sorting the interest's cards."""
 
     __tablename__ = "card_interest"
-    __table_args__ = (Index("ix_card_interest_slug", "slug", "card_id"),)
+    __table_args__ = (
+        Index("ix_card_interest_slug", "slug", "card_id"),
+        Index("ix_card_interest_newest", "slug", "published_at", "card_id"),
+    )
     card_id: int = Field(foreign_key="card.id", primary_key=True, ondelete="CASCADE")
     slug: str = Field(max_length=200, primary_key=True)
+    published_at: datetime | None = time_column()  # the card's

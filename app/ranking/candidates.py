@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -33,18 +33,16 @@ from app.models import (
     SurveyAnswer,
 )
 from app.ranking.affinity import EventRecord, affinities_from_events
-from app.ranking.candidate import Candidate, Delivery
-from app.ranking.popularity import popularity_lifts
+from app.ranking.candidate import Candidate
+from app.ranking.catalog import Catalog, with_deliveries
 from app.ranking.rank import Profile, Ranked, candidate_slugs, rank
-from app.ranking.rollup import recent_counts
-from cards.registry import UnknownKind, all_kinds, get_kind
-from cards.spec import DeliveryCaps
 from cards.taxonomy import Taxonomy
 
 # Events older than this weigh under 6% (four affinity half-lives): not worth reading.
 EVENT_HORIZON = timedelta(days=90)
 MAX_EVENTS = 2000  # the most recent ones, through ix_event_user_time
 MAX_FLIGHTS = 200  # running promotions and surveys considered for one page
+MAX_RECHECKS = 3  # pages ranked again when cards turn out to be gone
 
 
 def load_profile(db: Session, user_id: int, *, taxonomy: Taxonomy, now: datetime) -> Profile:
@@ -157,79 +155,8 @@ def _recent_events(db: Session, user_ids: list[int], now: datetime) -> dict[int,
     return events
 
 
-@dataclass
-class CandidateRead:
-    """Candidates, with the card rows and interests they were built from, so that a
-    page's cards are not read from the database a second time to be shown."""
-
-    candidates: list[Candidate]
-    cards: dict[int, Card]
-    interests: dict[int, list[str]]
-
-
-def read_candidates(
-    db: Session,
-    slugs: set[str],
-    *,
-    user_id: int,
-    as_of: datetime,
-    feed_session: str | None,
-    limit: int,
-) -> CandidateRead:
-    """Cards about ``slugs`` that may be shown at ``as_of``: the newest ``limit``
-    ones and the running scheduled ones (promotions, surveys), with their popularity
-    and, for capped ones, how much of their caps today has used."""
-    if not slugs:
-        return CandidateRead([], {}, {})
-    matching = select(CardInterest.card_id).where(col(CardInterest.slug).in_(slugs))
-    query = (
-        select(Card)
-        .join(Provider, col(Provider.id) == Card.provider_id)
-        .where(
-            col(Card.id).in_(matching),
-            col(Card.removed_at).is_(None),
-            Card.first_seen_at <= as_of,
-            Provider.status != ProviderStatus.SUSPENDED,
-            or_(col(Card.ends_at).is_(None), col(Card.ends_at) > as_of),
-        )
-    )
-    if feed_session is not None:
-        served = select(Event.card_id).where(
-            Event.user_id == user_id,
-            Event.feed_session == feed_session,
-            Event.kind == EventKind.IMPRESSION,
-        )
-        query = query.where(col(Card.id).not_in(served))
-    newest = col(Card.published_at).desc(), col(Card.id).desc()
-    flight_kinds = scheduled_kinds()
-    organic = query.where(col(Card.kind).not_in(flight_kinds)).order_by(*newest).limit(limit)
-    # Scheduled cards (promotions, surveys) run for days: a newest-first window would drop
-    # those that started a while ago, so the running ones come on their own (there are few).
-    flights = query.where(col(Card.kind).in_(flight_kinds)).order_by(*newest).limit(MAX_FLIGHTS)
-    cards = [c for q in (organic, flights) for c in db.exec(q).all() if c.id is not None]
-    ids = [c.id for c in cards if c.id is not None]
-    interests = interests_of(db, ids)
-    lifts = popularity_lifts(*recent_counts(db, cards))
-    deliveries = _deliveries(db, cards, user_id, as_of)
-    candidates = [
-        as_candidate(
-            card,
-            interests.get(card.id or 0, ()),
-            popularity=lifts.get(card.id or 0, 1.0),
-            delivery=deliveries.get(card.id or 0),
-        )
-        for card in cards
-    ]
-    return CandidateRead(candidates, {card.id or 0: card for card in cards}, interests)
-
-
-def as_candidate(
-    card: Card,
-    interests: Iterable[str],
-    *,
-    popularity: float = 1.0,
-    delivery: Delivery | None = None,
-) -> Candidate:
+def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
+    """A stored card as ranking sees it, to explain or score it outside the feed."""
     return Candidate(
         card_id=card.id or 0,
         provider_id=card.provider_id,
@@ -239,8 +166,6 @@ def as_candidate(
         badge=card.badge,
         starts_at=card.starts_at,
         ends_at=card.ends_at,
-        popularity=popularity,
-        delivery=delivery,
     )
 
 
@@ -258,52 +183,26 @@ def interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def scheduled_kinds() -> list[str]:
-    """The registered kinds whose cards run between dates (see ``CardKind.scheduled``)."""
-    return [name for name, kind in all_kinds().items() if kind.scheduled]
-
-
-def _delivery_caps(card: Card) -> DeliveryCaps | None:
-    try:
-        return get_kind(card.kind).delivery_caps(card.payload)
-    except UnknownKind:
-        return None
-
-
-def _deliveries(db: Session, cards: list[Card], user_id: int, now: datetime) -> dict[int, Delivery]:
-    """The caps of each card whose kind has them (promotions, surveys), and today's
-    impressions of its provider's cards to everyone and to this consumer. Counted per
-    provider: every question of a survey is a card of its own, and together they use
-    the survey's caps (a promotion is one card)."""
-    caps = {card.id or 0: found for card in cards if (found := _delivery_caps(card)) is not None}
-    flights = [card for card in cards if card.id in caps]
-    if not flights:
-        return {}
+def _deliveries_used(db: Session, user_id: int, now: datetime) -> Any:
+    """Today's impressions of each given provider's cards, to everyone and to ``user_id``:
+    how much of their delivery caps (counted per provider: every question of a survey is a
+    card of its own, and together they use the survey's caps) today has used."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     mine = case((col(Event.user_id) == user_id, 1), else_=0)
-    rows = db.exec(
-        select(Card.provider_id, func.count(), func.sum(mine))
-        .select_from(Event)
-        .join(Card, col(Card.id) == Event.card_id)
-        .where(
-            col(Card.provider_id).in_(sorted({c.provider_id for c in flights})),
-            Event.kind == EventKind.IMPRESSION,
-            Event.created_at >= day,
+
+    def used(provider_ids: list[int]) -> dict[int, tuple[int, int]]:
+        rows = db.exec(
+            select(Event.provider_id, func.count(), func.sum(mine))
+            .where(
+                col(Event.provider_id).in_(provider_ids),
+                Event.created_at >= day,
+                Event.kind == EventKind.IMPRESSION,
+            )
+            .group_by(col(Event.provider_id))
         )
-        .group_by(col(Card.provider_id))
-    )
-    used = {provider_id: (total, int(own or 0)) for provider_id, total, own in rows}
-    deliveries: dict[int, Delivery] = {}
-    for card in flights:
-        limits = caps[card.id or 0]
-        delivered, seen = used.get(card.provider_id, (0, 0))
-        deliveries[card.id or 0] = Delivery(
-            daily_cap=limits.daily_impression_cap,
-            consumer_cap=limits.per_consumer_cap,
-            delivered_today=delivered,
-            seen_today=seen,
-        )
-    return deliveries
+        return {provider_id or 0: (total, int(own or 0)) for provider_id, total, own in rows}
+
+    return used
 
 
 @dataclass
@@ -319,6 +218,7 @@ def build_page(
     db: Session,
     user_id: int,
     taxonomy: Taxonomy,
+    catalog: Catalog,
     *,
     as_of: datetime,
     now: datetime,
@@ -326,23 +226,78 @@ def build_page(
     page_size: int,
     candidate_limit: int,
 ) -> FeedPage:
+    """A page of ``user_id``'s feed: the catalog snapshot's candidates about their
+    interests, minus what this feed session served, ranked against their profile.
+
+    The page's cards are then read to be shown; one the snapshot could not know was
+    gone (deleted, or its provider suspended or removed) is left out with the rest
+    of its provider's cards, and the page ranked again without them."""
     profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
-    read = read_candidates(
-        db,
-        candidate_slugs(profile, taxonomy),
-        user_id=user_id,
-        as_of=as_of,
-        feed_session=feed_session,
-        limit=candidate_limit,
+    snapshot = catalog.current(db, now)
+    served: set[int] = set(
+        db.scalars(
+            select(col(Event.card_id)).where(
+                Event.user_id == user_id,
+                Event.feed_session == feed_session,
+                Event.kind == EventKind.IMPRESSION,
+            )
+        )
     )
-    # One card more than a page tells whether there is a next one.
-    ranked = rank(profile, read.candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)
-    page = ranked[:page_size]
-    ids = [r.candidate.card_id for r in page]
+    listings = snapshot.candidates(
+        candidate_slugs(profile, taxonomy),
+        as_of=as_of,
+        skip=served,
+        limit=candidate_limit,
+        max_flights=MAX_FLIGHTS,
+    )
+    candidates = with_deliveries(listings, _deliveries_used(db, user_id, now))
+    for _ in range(MAX_RECHECKS):
+        # One card more than a page tells whether there is a next one.
+        ranked = rank(profile, candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)
+        page = ranked[:page_size]
+        cards = _shown_cards(db, [r.candidate.card_id for r in page])
+        gone = {r.candidate.card_id for r in page} - cards.keys()
+        if not gone:
+            break
+        closed = _closed_providers(
+            db, {r.candidate.provider_id for r in page if r.candidate.card_id in gone}
+        )
+        candidates = [
+            c
+            for c in candidates
+            if c.card_id not in gone and (c.provider_id not in closed or c.card_id in cards)
+        ]
+    page = [r for r in page if r.candidate.card_id in cards]
     return FeedPage(
         ranked=page,
-        cards={card_id: read.cards[card_id] for card_id in ids},
-        interests={card_id: read.interests.get(card_id, []) for card_id in ids},
+        cards=cards,
+        interests={r.candidate.card_id: list(r.candidate.interests) for r in page},
         has_more=len(ranked) > page_size,
         viewer_rate=profile.affinities.usual_open_rate,
     )
+
+
+def _closed_providers(db: Session, provider_ids: set[int]) -> set[int]:
+    """Those of ``provider_ids`` whose cards cannot be shown: suspended, or removed."""
+    open_ = db.exec(
+        select(Provider.id).where(
+            col(Provider.id).in_(provider_ids), Provider.status != ProviderStatus.SUSPENDED
+        )
+    ).all()
+    return provider_ids - set(open_)
+
+
+def _shown_cards(db: Session, card_ids: list[int]) -> dict[int, Card]:
+    """The cards of ``card_ids`` that can still be shown, by id."""
+    if not card_ids:
+        return {}
+    found = db.exec(
+        select(Card)
+        .join(Provider, col(Provider.id) == Card.provider_id)
+        .where(
+            col(Card.id).in_(card_ids),
+            col(Card.removed_at).is_(None),
+            Provider.status != ProviderStatus.SUSPENDED,
+        )
+    ).all()
+    return {card.id or 0: card for card in found}

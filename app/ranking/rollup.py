@@ -41,7 +41,7 @@ a run forgets them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -52,7 +52,7 @@ from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
 from app.db import dialect_insert, rows_changed, utc_day
-from app.models import Card, Event, EventKind
+from app.models import Event, EventKind
 from app.models.popularity import (
     CardPopularity,
     CardPopularityDay,
@@ -105,29 +105,37 @@ def roll_up(db: Session, now: datetime, *, batch: int = BATCH_EVENTS) -> RollupR
     )
 
 
-def recent_counts(db: Session, cards: Sequence[Card]) -> tuple[list[CardCounts], dict[int, Tally]]:
-    """The window's impressions and opens of ``cards``, and their providers' over all
-    their cards: the input of :func:`app.ranking.popularity.popularity_lifts`. A primary-key
-    lookup per card and per provider, however many events there are."""
-    owners = [(card.id or 0, card.provider_id) for card in cards]
+def recent_counts(
+    db: Session, owners: Sequence[tuple[int, int]]
+) -> tuple[list[CardCounts], dict[int, Tally]]:
+    """The window's impressions and opens of the cards given as (card id, provider id),
+    and their providers' over all their cards: the input of
+    :func:`app.ranking.popularity.popularity_lifts`. A primary-key lookup per card and per
+    provider, however many events there are."""
     per_card = _sums(db, CardPopularity, "card_id", [c for c, _ in owners])
-    per_provider = _sums(db, ProviderPopularity, "provider_id", {p for _, p in owners})
+    per_provider = _sums(db, ProviderPopularity, "provider_id", sorted({p for _, p in owners}))
     counts = [CardCounts(c, p, *per_card.get(c, Tally())) for c, p in owners]
     return counts, per_provider
 
 
+SUMS_CHUNK = 5_000  # ids per IN list: under every database's limit on bound parameters
+
+
 def _sums(
-    db: Session, table: type[PopularityCounts], key: str, wanted: Collection[int]
+    db: Session, table: type[PopularityCounts], key: str, wanted: Sequence[int]
 ) -> dict[int, Tally]:
-    if not wanted:
-        return {}
     owner = getattr(table, key)
-    rows = db.exec(
-        select(owner, table.impressions, table.opens, table.expected_opens).where(
-            col(owner).in_(list(wanted))
+    found: dict[int, Tally] = {}
+    for start in range(0, len(wanted), SUMS_CHUNK):
+        rows = db.exec(
+            select(owner, table.impressions, table.opens, table.expected_opens).where(
+                col(owner).in_(wanted[start : start + SUMS_CHUNK])
+            )
         )
-    )
-    return {found: Tally(shown, opened, expected) for found, shown, opened, expected in rows}
+        found.update(
+            (key_, Tally(shown, opened, expected)) for key_, shown, opened, expected in rows
+        )
+    return found
 
 
 def _start_progress(db: Session) -> None:

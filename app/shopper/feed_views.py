@@ -20,6 +20,7 @@ from sqlmodel import col, delete, select
 from werkzeug.exceptions import BadRequest
 
 from app import db
+from app.catalog_store import catalog
 from app.models import Card, CardState, Event, EventKind
 from app.ranking.candidates import build_page
 from app.shopper.display import card_views
@@ -110,6 +111,7 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int) -> ResponseRe
         session,
         user_id,
         taxonomy(),
+        catalog(),
         as_of=as_of,
         now=as_of,
         feed_session=feed_session,

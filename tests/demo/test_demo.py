@@ -36,7 +36,7 @@ from app.models import (
 )
 from app.models.popularity import CardPopularity
 from app.ranking.affinity import lineage
-from app.ranking.candidates import load_profile, read_candidates
+from app.ranking.candidates import load_profile
 from app.ranking.rank import candidate_slugs
 
 DEMO_CONSUMER = "demo@example.com"
@@ -133,11 +133,14 @@ def test_demo_consumer_has_no_activity_of_its_own(demo):
         now = datetime.now(UTC)
         taxonomy = demo.extensions["plaza.taxonomy"]
         profile = load_profile(db, consumer.id, taxonomy=taxonomy, now=now)
-        candidates = read_candidates(
-            db, candidate_slugs(profile, taxonomy), user_id=consumer.id, as_of=now,
-            feed_session=None, limit=500,
-        ).candidates  # fmt: skip
-    popularity = [c.popularity for c in candidates]
+        candidates = (
+            demo.extensions["plaza.catalog"]
+            .current(db, now)
+            .candidates(
+                candidate_slugs(profile, taxonomy), as_of=now, skip=(), limit=500, max_flights=200
+            )
+        )
+    popularity = [listing.candidate.popularity for listing in candidates]
     assert max(popularity) >= 1.5 and min(popularity) <= 0.8
 
 

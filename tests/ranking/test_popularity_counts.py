@@ -132,13 +132,13 @@ def test_the_feed_reads_recent_counts_of_candidates_and_all_of_their_providers_c
     add_events(world.db, shopper, north, ["impression", "impression", "open"], rate=0.3)
     add_events(world.db, shopper, north[:1], ["impression"])  # written before rates were
     roll_up(world.db, NOW)
-    candidates = [world.db.get(Card, north[0])]
-    counts, providers = recent_counts(world.db, candidates)
+    card = world.db.get(Card, north[0])
+    counts, providers = recent_counts(world.db, [(north[0], card.provider_id)])
     assert [(c.card_id, c.impressions, c.opens) for c in counts] == [(north[0], 3, 1)]
     # All three cards, each impression expecting the opens of its viewer's usual rate,
     # and an impression with no rate written those of an average viewer.
     expected = pytest.approx(6 * 0.3 + VIEWER_PRIOR_RATE)
-    assert providers == {candidates[0].provider_id: (7, 3, expected)}
+    assert providers == {card.provider_id: (7, 3, expected)}
 
 
 CROWD_INSERTER = """
@@ -296,7 +296,7 @@ def test_days_before_the_window_are_neither_counted_nor_kept(world):
     assert roll_up(world.db, later).forgotten == 0  # forgotten once
     assert from_rollup(world.db) == (Counter(), Counter())
     card = world.db.get(Card, ids[0])
-    counts, providers = recent_counts(world.db, [card])
+    counts, providers = recent_counts(world.db, [(card.id, card.provider_id)])
     assert (counts[0].impressions, counts[0].opens, providers) == (0, 0, {})
 
 
@@ -342,7 +342,8 @@ def first_of(world, user_id: int, ids: list[int], session: str) -> tuple[int, di
     """Which of ``ids`` a fresh feed page puts first, and every card's popularity."""
     now = datetime.now(UTC)
     page = build_page(
-        world.db, user_id, world.app.extensions["plaza.taxonomy"], as_of=now, now=now,
+        world.db, user_id, world.app.extensions["plaza.taxonomy"],
+        world.app.extensions["plaza.catalog"], as_of=now, now=now,
         feed_session=session, page_size=10, candidate_limit=100,
     )  # fmt: skip
     order = [r.candidate.card_id for r in page.ranked if r.candidate.card_id in ids]
@@ -378,7 +379,9 @@ def test_an_open_from_a_shopper_who_rarely_opens_counts_for_more(world):
     add_events(world.db, keen, [for_keen], ["impression", "open"], rate=viewer_rate(20, 20))
     add_events(world.db, choosy, [for_choosy], ["impression", "open"], rate=viewer_rate(0, 20))
     roll_up(world.db, NOW)
-    counts, providers = recent_counts(world.db, world.db.exec(select(Card)).all())
+    counts, providers = recent_counts(
+        world.db, [(card.id, card.provider_id) for card in world.db.exec(select(Card))]
+    )
     lift = popularity_lifts(counts, providers)
     assert lift[for_choosy] > lift[for_keen]
 

@@ -45,15 +45,28 @@ def a_shopper_with_a_full_feed(world) -> list[int]:  # type: ignore[no-untyped-d
 def test_a_feed_page_reads_its_cards_once_and_writes_its_impressions_at_once(world):
     a_shopper_with_a_full_feed(world)
     world.login()
+    assert world.client.get("/").status_code == 200  # the process's catalog snapshot is built
     with statements(world.app) as seen:
         page = world.client.get("/")
     assert page.status_code == 200
     assert len(re.findall(r'data-card-id="\d+"', page.get_data(as_text=True))) == 20
-    # Cards: the newest and the scheduled ones, read once each, never again to show them.
+    # The catalog's marks (nothing changed), then the page's twenty cards, read once.
     assert seen["SELECT", "card"] == 2
-    assert seen["SELECT", "card_interest"] == 1
+    assert seen["SELECT", "card_interest"] == 1  # of the events' cards, for the profile
     assert seen["SELECT", "consumer_interest"] == 1  # the profile, once
     assert seen["INSERT", "event"] == 1  # twenty impressions, one statement
+
+
+def test_a_new_card_reaches_the_next_page_without_rebuilding_the_catalog(world):
+    a_shopper_with_a_full_feed(world)
+    world.login()
+    assert world.client.get("/").status_code == 200
+    (newest,) = world.cards(world.provider("Eastwind"), 1, interests=("shoes",), age_hours=0)
+    with statements(world.app) as seen:
+        page = world.client.get("/").get_data(as_text=True)
+    assert str(newest) in re.findall(r'data-card-id="(\d+)"', page)
+    # The marks, the one changed card, and the page's cards: not the whole catalog again.
+    assert seen["SELECT", "card"] == 4  # marks, how many changed, the changed one, the page
 
 
 def test_the_why_panel_loads_the_profile_once(world):

@@ -1,0 +1,457 @@
+"""The catalog as ranking sees it, prepared ahead and kept in memory by each process.
+
+A feed page used to ask the database for the newest cards about the consumer's
+interests: a query whose cost grew with the catalog (every card about an interest
+was read and sorted before the newest were kept) and ORM rows built for a thousand
+cards a page. Feed systems that stay fast at scale prepare candidates ahead
+(Mastodon's home timelines, Gorse's caches); Plaza keeps, per process, a
+:class:`Snapshot`: for every interest the newest ``depth`` live cards about it,
+already built as :class:`~app.ranking.candidate.Candidate` objects with their
+popularity, and every running scheduled card (promotions, surveys). A page then
+merges the lists of the consumer's interests in memory, whatever the catalog's size.
+
+The snapshot follows the database without being told: each page reads two marks
+in one indexed query (the newest ``card.updated_at`` and the popularity rollup's
+progress) and, when they moved, the cards changed since are read and applied (an
+insert, an update, an expiry: ingest stamps ``updated_at`` on each). What cannot
+be seen that way (a card deleted by housekeeping, a provider suspended or
+removed) is caught when the page's cards are read to be shown, and the snapshot
+is rebuilt from scratch in the background every :data:`REBUILD_EVERY`. What the
+consumer did (dismiss, mute, hide, save) is not in the snapshot at all: it is
+read for each page, so it applies at once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence, Set
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, case, func, null, or_
+from sqlalchemy import select as sqlalchemy_select
+from sqlmodel import Session, col, select
+
+from app.models import Card, CardInterest, RollupProgress
+from app.ranking.candidate import Candidate, Delivery
+from app.ranking.popularity import Tally, popularity_lifts
+from app.ranking.rollup import PROGRESS, recent_counts
+from cards.registry import UnknownKind, all_kinds, get_kind
+from cards.spec import DeliveryCaps
+
+log = logging.getLogger(__name__)
+
+DEPTH = 400  # newest live cards kept per interest: 20 pages of a consumer following one
+REBUILD_EVERY = timedelta(minutes=10)
+# More changed cards than this (a first refresh of a huge feed) are taken in by a
+# rebuild in the background, while pages use the snapshot they have.
+MAX_APPLIED = 20_000
+CHUNK = 5_000  # ids per IN list: under every database's limit on bound parameters
+
+Marks = tuple[datetime | None, int]
+# -(published second << 32 | card id): ascending is newest first (then the higher id),
+# one int per entry where a tuple cost four objects.
+SortKey = int
+ID_BITS = 32
+Shelf = tuple[bool, str]  # (scheduled, interest)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A card in the snapshot: its candidate and what a page filters it by."""
+
+    candidate: Candidate
+    first_seen_ts: float  # a feed session shows the cards it could have seen when it began
+    caps: DeliveryCaps | None  # a scheduled card's, from its payload
+
+    @property
+    def key(self) -> SortKey:
+        return -((int(self.candidate.published_ts) << ID_BITS) | self.candidate.card_id)
+
+    def shelf(self, slug: str) -> Shelf:
+        return (self.candidate.rules.scheduled, slug)
+
+    def visible(self, as_of_ts: float) -> bool:
+        return self.first_seen_ts <= as_of_ts < self.candidate.shown_until_ts
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Candidates of the whole catalog at ``marks``. Never changed once published:
+    applying changes makes a new snapshot, so pages read one without locks."""
+
+    marks: Marks
+    listings: dict[int, Listing] = field(default_factory=dict)
+    # Per interest, newest first: (False, slug) its organic cards, (True, slug) its
+    # scheduled ones (running promotions and surveys, read apart: a newest-first window
+    # would drop those that started a while ago).
+    by_slug: dict[Shelf, list[SortKey]] = field(default_factory=dict)
+    # Each provider's popularity counts over all its cards: the baseline of every card's.
+    providers: dict[int, Tally] = field(default_factory=dict)
+    built_at: float = field(default_factory=time.monotonic)
+
+    def candidates(
+        self,
+        slugs: Set[str],
+        *,
+        as_of: datetime,
+        skip: Collection[int],
+        limit: int,
+        max_flights: int,
+    ) -> list[Listing]:
+        """The newest ``limit`` organic cards about ``slugs`` visible at ``as_of``, and
+        up to ``max_flights`` scheduled ones about them (the newest), minus ``skip``."""
+        as_of_ts = as_of.timestamp()
+        return [
+            *self._newest(slugs, False, as_of_ts, skip, limit),
+            *self._newest(slugs, True, as_of_ts, skip, max_flights),
+        ]
+
+    def _newest(
+        self, slugs: Set[str], scheduled: bool, as_of_ts: float, skip: Collection[int], limit: int
+    ) -> Iterator[Listing]:
+        lists = [
+            self.by_slug[shelf] for slug in slugs if (shelf := (scheduled, slug)) in self.by_slug
+        ]
+        seen: set[int] = set()
+        mask = (1 << ID_BITS) - 1
+        for key in heapq.merge(*lists):
+            card_id = -key & mask
+            if card_id in seen:
+                continue
+            seen.add(card_id)
+            listing = self.listings[card_id]
+            if card_id not in skip and listing.visible(as_of_ts):
+                yield listing
+                limit -= 1
+                if limit <= 0:
+                    return
+
+
+class Catalog:
+    """One process's snapshot of the catalog, kept current (see the module's docstring),
+    over the interests ``slugs`` (the taxonomy's)."""
+
+    def __init__(
+        self,
+        slugs: Iterable[str],
+        *,
+        depth: int = DEPTH,
+        rebuild_every: timedelta = REBUILD_EVERY,
+    ) -> None:
+        self.slugs = sorted(set(slugs))
+        self.depth = depth
+        self.rebuild_every = rebuild_every.total_seconds()
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()  # one refresh at a time
+        self._rebuilding = False
+
+    def current(self, db: Session, now: datetime) -> Snapshot:
+        """The snapshot, brought up to date with the database if it moved."""
+        marks = read_marks(db)
+        snapshot = self._snapshot
+        if snapshot is None:
+            with self._lock:
+                if self._snapshot is None:
+                    self._snapshot = self._build(db, marks, now)
+                return self._snapshot
+        if time.monotonic() - snapshot.built_at > self.rebuild_every:
+            self._rebuild_in_background(db.get_bind(), now)
+        if snapshot.marks == marks or not self._lock.acquire(blocking=False):
+            return snapshot  # up to date, or another page is bringing it up to date
+        try:
+            fresh = self._snapshot or snapshot
+            if fresh.marks != marks:
+                self._snapshot = fresh = self._apply(db, fresh, marks, now)
+            return fresh
+        finally:
+            self._lock.release()
+
+    def forget(self) -> None:
+        """Drop the snapshot: the next page builds a new one."""
+        with self._lock:
+            self._snapshot = None
+
+    # Building and applying changes.
+
+    def _build(self, db: Session, marks: Marks, now: datetime) -> Snapshot:
+        started = time.monotonic()
+        flight_kinds = scheduled_kinds()
+        ids: set[int] = set()
+        for slug in self.slugs:
+            ids.update(db.scalars(_newest_about(slug, flight_kinds, now, self.depth)))
+        if flight_kinds:
+            running = select(col(Card.id)).where(col(Card.kind).in_(flight_kinds), *_live(now))
+            ids.update(db.scalars(running))
+        snapshot = Snapshot(marks)
+        _add(db, snapshot, _read_by_ids(db, sorted(ids)), self.depth)
+        log.info(
+            "Catalog snapshot built: %d cards in %.2f s",
+            len(snapshot.listings),
+            time.monotonic() - started,
+        )
+        return snapshot
+
+    def _apply(self, db: Session, snapshot: Snapshot, marks: Marks, now: datetime) -> Snapshot:
+        """A new snapshot: ``snapshot`` with the cards changed since its marks, and the
+        popularity rollup's latest counts when it moved."""
+        card_mark, rollup_mark = snapshot.marks
+        changed: list[dict[str, Any]] = []
+        if card_mark != marks[0]:
+            since = col(Card.updated_at) >= card_mark if card_mark else col(Card.id).is_not(None)
+            count = db.exec(select(func.count()).select_from(Card).where(since)).one()
+            if count > MAX_APPLIED:
+                self._rebuild_in_background(db.get_bind(), now)
+                return snapshot
+            changed = _read_cards(db, since)
+        fresh = Snapshot(
+            marks,
+            dict(snapshot.listings),
+            dict(snapshot.by_slug),
+            dict(snapshot.providers),
+            snapshot.built_at,
+        )
+        copied: set[Shelf] = set()
+        for row in changed:
+            _drop(fresh, row["id"], copied)
+        live = [row for row in changed if _is_live(row, now)]
+        _add(db, fresh, live, self.depth, copied, lifts=rollup_mark == marks[1])
+        if rollup_mark != marks[1]:
+            _refresh_popularity(db, fresh)
+        return fresh
+
+    def _rebuild_in_background(self, engine: Engine | Connection, now: datetime) -> None:
+        with self._lock:
+            if self._rebuilding:
+                return
+            self._rebuilding = True
+
+        def rebuild() -> None:
+            try:
+                with Session(engine) as db:
+                    snapshot = self._build(db, read_marks(db), now)
+                with self._lock:
+                    self._snapshot = snapshot
+            except Exception:  # the old snapshot keeps serving; the next page tries again
+                log.exception("Rebuilding the catalog snapshot failed")
+            finally:
+                self._rebuilding = False
+
+        threading.Thread(target=rebuild, name="plaza-catalog", daemon=True).start()
+
+
+def read_marks(db: Session) -> Marks:
+    """The newest card change and the popularity rollup's progress, in one query."""
+    newest = select(func.max(col(Card.updated_at))).scalar_subquery()
+    progress = (
+        select(col(RollupProgress.last_event_id))
+        .where(col(RollupProgress.name) == PROGRESS)
+        .scalar_subquery()
+    )
+    card_mark, rollup_mark = db.execute(select(newest, progress)).one()
+    db.commit()  # no read transaction left open: SQLite could not write after it
+    return card_mark, int(rollup_mark or 0)
+
+
+def scheduled_kinds() -> list[str]:
+    """The registered kinds whose cards run between dates (see ``CardKind.scheduled``)."""
+    return [name for name, kind in all_kinds().items() if kind.scheduled]
+
+
+def with_deliveries(
+    listings: Sequence[Listing], used: Callable[[list[int]], dict[int, tuple[int, int]]]
+) -> list[Candidate]:
+    """The listings' candidates, capped ones with how much of their caps today has used:
+    ``used`` gives, per provider id, (impressions today to everyone, to this consumer)."""
+    capped = [listing for listing in listings if listing.caps is not None]
+    counts = used(sorted({listing.candidate.provider_id for listing in capped})) if capped else {}
+    out = []
+    for listing in listings:
+        caps = listing.caps
+        if caps is None:
+            out.append(listing.candidate)
+            continue
+        delivered, seen = counts.get(listing.candidate.provider_id, (0, 0))
+        out.append(
+            replace(
+                listing.candidate,
+                delivery=Delivery(
+                    daily_cap=caps.daily_impression_cap,
+                    consumer_cap=caps.per_consumer_cap,
+                    delivered_today=delivered,
+                    seen_today=seen,
+                ),
+            )
+        )
+    return out
+
+
+CARD_COLUMNS: tuple[Any, ...] = (
+    col(Card.id),
+    col(Card.provider_id),
+    col(Card.kind),
+    col(Card.published_at),
+    col(Card.badge),
+    col(Card.starts_at),
+    col(Card.ends_at),
+    col(Card.first_seen_at),
+    col(Card.removed_at),
+)
+
+
+def _live(now: datetime) -> tuple[Any, ...]:
+    return (
+        col(Card.removed_at).is_(None),
+        or_(col(Card.ends_at).is_(None), col(Card.ends_at) > now),
+    )
+
+
+def _newest_about(slug: str, flight_kinds: list[str], now: datetime, depth: int) -> Any:
+    """The newest live organic cards about ``slug``: the first entries of
+    ix_card_interest_newest that pass, however many cards the interest has."""
+    return (
+        select(col(CardInterest.card_id))
+        .join(Card, col(Card.id) == col(CardInterest.card_id))
+        .where(col(CardInterest.slug) == slug, col(Card.kind).not_in(flight_kinds), *_live(now))
+        .order_by(col(CardInterest.published_at).desc(), col(CardInterest.card_id).desc())
+        .limit(depth)
+    )
+
+
+def _read_by_ids(db: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), CHUNK):
+        rows += _read_cards(db, col(Card.id).in_(ids[start : start + CHUNK]))
+    return rows
+
+
+def _read_cards(db: Session, condition: Any) -> list[dict[str, Any]]:
+    """Ranking's columns of the cards ``condition`` selects, with their interests."""
+    # Payloads only say something here for scheduled cards (their caps): not read for others.
+    caps = case((col(Card.kind).in_(scheduled_kinds()), col(Card.payload)), else_=null())
+    query = sqlalchemy_select(*CARD_COLUMNS, caps.label("payload")).where(condition)
+    rows = [dict(row._mapping) for row in db.execute(query)]
+    interests: dict[int, list[str]] = {}
+    ids = [row["id"] for row in rows]
+    for start in range(0, len(ids), CHUNK):
+        for card_id, slug in db.exec(
+            select(CardInterest.card_id, CardInterest.slug)
+            .where(col(CardInterest.card_id).in_(ids[start : start + CHUNK]))
+            .order_by(col(CardInterest.card_id), col(CardInterest.slug))
+        ):
+            interests.setdefault(card_id, []).append(slug)
+    for row in rows:
+        row["interests"] = tuple(interests.get(row["id"], ()))
+    return rows
+
+
+def _is_live(row: dict[str, Any], now: datetime) -> bool:
+    return row["removed_at"] is None and (row["ends_at"] is None or row["ends_at"] > now)
+
+
+def _caps(kind: str, payload: dict[str, Any]) -> DeliveryCaps | None:
+    try:
+        return get_kind(kind).delivery_caps(payload)
+    except UnknownKind:
+        return None
+
+
+def _add(
+    db: Session,
+    snapshot: Snapshot,
+    rows: list[dict[str, Any]],
+    depth: int,
+    copied: set[Shelf] | None = None,
+    *,
+    lifts: bool = True,
+) -> None:
+    """Put ``rows`` into ``snapshot`` (being built: not yet seen by any page), with
+    their popularity unless ``lifts`` is false (the caller refreshes every card's)."""
+    if not rows:
+        return
+    popularity: dict[int, float] = {}
+    if lifts:
+        counts, providers = recent_counts(db, [(row["id"], row["provider_id"]) for row in rows])
+        snapshot.providers.update(providers)
+        popularity = popularity_lifts(counts, snapshot.providers)
+    touched: set[Shelf] = set()
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of interests
+    for row in rows:
+        candidate = Candidate(
+            card_id=row["id"],
+            provider_id=row["provider_id"],
+            kind=sys.intern(row["kind"]),
+            interests=shared.setdefault(row["interests"], row["interests"]),
+            published_at=row["published_at"],
+            badge=sys.intern(row["badge"]) if row["badge"] else None,
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            popularity=popularity.get(row["id"], 1.0),
+        )
+        scheduled = candidate.rules.scheduled
+        listing = Listing(
+            candidate,
+            row["first_seen_at"].timestamp(),
+            _caps(row["kind"], row["payload"]) if scheduled else None,
+        )
+        snapshot.listings[row["id"]] = listing
+        for slug in candidate.interests:
+            shelf = listing.shelf(slug)
+            _own_list(snapshot, shelf, copied).append(listing.key)
+            touched.add(shelf)
+    for shelf in touched:
+        keys = snapshot.by_slug[shelf]
+        keys.sort()
+        del keys[depth:]
+
+
+def _own_list(snapshot: Snapshot, shelf: Shelf, copied: set[Shelf] | None) -> list[SortKey]:
+    """The snapshot's list for ``shelf``, copied first when it is shared with the
+    snapshot it was made from (``copied`` says which already are)."""
+    keys = snapshot.by_slug.get(shelf)
+    if keys is None:
+        keys = snapshot.by_slug[shelf] = []
+        if copied is not None:
+            copied.add(shelf)
+    elif copied is not None and shelf not in copied:
+        keys = snapshot.by_slug[shelf] = list(keys)
+        copied.add(shelf)
+    return keys
+
+
+def _drop(snapshot: Snapshot, card_id: int, copied: set[Shelf]) -> None:
+    listing = snapshot.listings.pop(card_id, None)
+    if listing is None:
+        return
+    key = listing.key
+    for slug in listing.candidate.interests:
+        keys = _own_list(snapshot, listing.shelf(slug), copied)
+        at = _position(keys, key)
+        if at is not None:
+            del keys[at]
+
+
+def _position(keys: list[SortKey], key: SortKey) -> int | None:
+    at = bisect.bisect_left(keys, key)
+    return at if at < len(keys) and keys[at] == key else None
+
+
+def _refresh_popularity(db: Session, snapshot: Snapshot) -> None:
+    """New popularity for every card of ``snapshot`` (being built), rebuilding only the
+    candidates whose multiplier changed."""
+    owners = [
+        (card_id, listing.candidate.provider_id) for card_id, listing in snapshot.listings.items()
+    ]
+    lifts = popularity_lifts(*recent_counts(db, owners))
+    for card_id, listing in list(snapshot.listings.items()):
+        lift = lifts.get(card_id, 1.0)
+        if lift == listing.candidate.popularity:
+            continue
+        updated = replace(listing, candidate=replace(listing.candidate, popularity=lift))
+        snapshot.listings[card_id] = updated
