@@ -12,7 +12,7 @@ from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
 from app.config import load_config
-from app.extensions import csrf, htmx, login_manager
+from app.extensions import compress, csrf, htmx, login_manager
 from app.notifications import views as notifications_views
 from app.portal import access_views, home_views, join_views, provider_views, result_views
 from app.shopper import action_views, feed_views, interest_views, why_views
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, test_config)
+    compress.init_app(app)  # first, so that it runs after every other after_request
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
     csrf.init_app(app)
