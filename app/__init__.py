@@ -12,11 +12,11 @@ from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
 from app.config import load_config
-from app.extensions import csrf, htmx, login_manager
+from app.extensions import compress, csrf, htmx, login_manager
 from app.notifications import views as notifications_views
 from app.portal import access_views, home_views, join_views, provider_views, result_views
 from app.shopper import action_views, feed_views, interest_views, why_views
-from app.web import errors, health, templating
+from app.web import errors, health, static, templating
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
@@ -45,6 +45,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, test_config)
+    # after_request functions run last-registered first: compression after everything,
+    # static files' caching after Flask-Login has looked at the session.
+    compress.init_app(app)
+    static.init_app(app)
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
     catalog_store.init_app(app)

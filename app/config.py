@@ -135,6 +135,22 @@ FRAMEWORK: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Flask-Compress (app/web/compression.py): Brotli, else gzip, for text of 500 bytes or
+    # more; static files stream from disk and are compressed as they stream.
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/problem+json",
+        "image/svg+xml",
+    ],
+    "COMPRESS_MIN_SIZE": 500,  # below that it fits one packet either way
+    "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_LEVEL": 6,
 }
 
 _TYPE_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}

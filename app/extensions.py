@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask_login import LoginManager
-from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 
-csrf = CSRFProtect()
+from app.web.compression import SameSiteCompress
+from app.web.csrf import MaskedCSRFProtect
+
+compress = SameSiteCompress()
+csrf = MaskedCSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()

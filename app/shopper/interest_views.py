@@ -2,6 +2,10 @@
 
 Every chip is a small form, so following works without JavaScript; with htmx
 the chip swaps itself in place. Search-as-you-type asks ``/interests/search``.
+Browsing lists the top-level interests with the shopper's counts; one's
+interests come from ``/interests/browse/<slug>`` when it is opened (a fragment
+for htmx, a page of their own without JavaScript), so a page never carries all
+the taxonomy's chips.
 """
 
 from __future__ import annotations
@@ -50,6 +54,27 @@ def _chip(interest: Interest, states: dict[str, str]) -> str:
     )
 
 
+def _top_level() -> list[Interest]:
+    tax = taxonomy()
+    return [i for i in (tax.get(slug) for slug in tax.children(None)) if i is not None]
+
+
+def branch_counts(states: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """For each top-level interest, how many interests in it are followed and muted."""
+    counts: dict[str, tuple[int, int]] = {}
+    tax = taxonomy()
+    for slug, state in states.items():
+        if slug not in tax:
+            continue
+        top = slug.partition("/")[0]
+        followed, muted = counts.get(top, (0, 0))
+        if state == InterestState.FOLLOW:
+            counts[top] = (followed + 1, muted)
+        elif state == InterestState.MUTE:
+            counts[top] = (followed, muted + 1)
+    return counts
+
+
 def suggestions() -> list[Interest]:
     tax = taxonomy()
     picks = [tax.get(slug) for slug in SUGGESTED]
@@ -65,9 +90,10 @@ def onboarding() -> ResponseReturnValue:
     return render_template(
         "interests/onboarding.html",
         suggestions=suggestions(),
-        top_level=[tax.get(s) for s in tax.children(None)],
+        top_level=_top_level(),
+        branch_counts=branch_counts(states),
         states=states,
-        taxonomy=tax,
+        taxonomy=tax,  # every category's interests on the page itself
     )
 
 
@@ -101,7 +127,25 @@ def manage() -> ResponseReturnValue:
             (tax.get(s) for s, st in states.items() if st == "mute" and s in tax),
             key=lambda i: i.name,
         ),
-        top_level=[tax.get(s) for s in tax.children(None)],
+        top_level=_top_level(),
+        branch_counts=branch_counts(states),
+    )
+
+
+@bp.get("/interests/browse/<path:slug>")
+@login_required
+def branch(slug: str) -> ResponseReturnValue:
+    """A top-level interest and everything inside it: the chips a browse section shows
+    when opened, or the same as a page without JavaScript."""
+    tax = taxonomy()
+    top = tax.get(_known_slug(slug))
+    if top is None or top.parent is not None:
+        abort(404, description="There is no such interest category.")
+    return render_page_or_fragment(
+        "interests/branch_page.html",
+        "interests/_branch.html",
+        top=top,
+        states=interest_states(db.session(), current_user.id),
         taxonomy=tax,
     )
 

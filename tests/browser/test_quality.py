@@ -162,3 +162,24 @@ def test_why_this_card_opens_in_place_and_its_control_reranks_what_is_below(
         scrolled = page.eval_on_selector_all(CARDS, "els => els.map(e => e.dataset.cardId)")
         assert len(scrolled) == len(set(scrolled))
     context.close()
+
+
+def test_a_category_of_interests_opens_in_place(live_server, chromium, output_dir):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    log_in(page, live_server)
+    page.goto(f"{live_server}/interests")
+    home = page.locator("details.browse", has=page.locator("summary", has_text="Home"))
+    assert "1 followed" in home.locator("summary").inner_text()  # the demo follows Kitchen
+    assert home.locator(".chip").count() == 0  # nothing inside until it is opened
+    with page.expect_response(lambda r: "/interests/browse/home" in r.url):
+        home.locator("summary").click()
+    home.get_by_role("button", name="Unfollow Kitchen").wait_for()
+    assert page.url.endswith("/interests")  # in place, no navigation
+    chip = home.locator(".chip").nth(1)
+    name = chip.get_attribute("aria-label").removeprefix("Follow ")
+    chip.click()
+    home.get_by_role("button", name=f"Unfollow {name}").wait_for()
+    assert page.evaluate(UNNAMED_CONTROLS) == [] and page.evaluate(SMALL_TARGETS) == []
+    page.screenshot(path=str(output_dir / "interests-category.png"))
+    context.close()

@@ -95,3 +95,66 @@ def test_following_needs_the_csrf_token(world):
     world.login()
     assert world.client.post("/interests/home/follow").status_code == 400
     assert world.db.get(ConsumerInterest, (1, "home")) is None
+
+
+def test_the_interests_page_lists_categories_with_counts_and_no_chips_inside(world):
+    world.consumer(follows=("shoes/running", "shoes/hiking", "home"))
+    token = world.login()
+    world.client.post("/interests/home/kitchen/mute", data={"csrf_token": token})
+    page = world.client.get("/interests").get_data(as_text=True)
+    browse = page.split("Add more</h2>")[1]
+    summaries = dict(
+        re.findall(r"<summary>([^<]+?)\s*(?:<span[^>]*>([^<]*)</span>)?</summary>", browse)
+    )
+    assert summaries == {
+        "Apparel": "",
+        "Shoes": "2 followed",
+        "Home": "1 followed · 1 muted",
+        "Sports &amp; outdoors": "",
+        "Electronics": "",
+    }
+    # Only the categories: their interests come when one is opened.
+    assert "chip-form" not in browse and "Trail running shoes" not in page
+    assert 'hx-get="/interests/browse/shoes" hx-trigger="toggle once"' in browse
+    assert 'href="/interests/browse/shoes"' in browse  # the way in without JavaScript
+
+
+def test_opening_a_category_brings_its_interests_with_their_states(world):
+    world.consumer(follows=("shoes/running",))
+    token = world.login()
+    world.client.post("/interests/shoes/hiking/mute", data={"csrf_token": token})
+    fragment = world.client.get("/interests/browse/shoes", headers=HX)
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and "HX-Request" in fragment.headers["Vary"]
+    labels = re.findall(r'aria-label="([^"]+)"', html)
+    assert labels == [
+        "Follow Shoes",
+        "Unmute Hiking boots",
+        "Unfollow Running shoes",
+        "Follow Trail running shoes",
+    ]
+    page = world.client.get("/interests/browse/shoes").get_data(as_text=True)
+    assert "<html" in page and "Unfollow Running shoes" in page
+    assert 'href="/interests"' in page
+
+
+def test_without_javascript_a_category_page_follows_and_comes_back(world):
+    world.consumer(follows=())
+    token = world.login()
+    followed = world.client.post(
+        "/interests/shoes/running/trail/follow",
+        data={"csrf_token": token},
+        headers={"Referer": "http://localhost/interests/browse/shoes"},
+    )
+    assert followed.headers["Location"] == "/interests/browse/shoes"
+    page = world.client.get("/interests/browse/shoes").get_data(as_text=True)
+    assert "Unfollow Trail running shoes" in page
+
+
+def test_only_known_categories_can_be_opened(world):
+    world.consumer()
+    world.login()
+    for path in ("/interests/browse/shoes/running", "/interests/browse/nothing"):
+        assert world.client.get(path, headers=HX).status_code == 404
+    signed_out = world.app.test_client()
+    assert signed_out.get("/interests/browse/shoes").status_code in (302, 303)
