@@ -25,15 +25,28 @@ _INSERTS: dict[str, Callable[..., Any]] = {
 }
 
 
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds a connection waits for another's write lock
+CONNECT_TIMEOUT = 10  # seconds to wait for a PostgreSQL server that does not answer
+
+
 def make_engine(url: str) -> Engine:
+    """An engine for ``url``. A ``timeout`` (SQLite) or ``connect_timeout`` (PostgreSQL)
+    in the URL's query replaces the default."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        connect_args: dict[str, Any] = {"check_same_thread": False}
+        if "timeout" not in parsed.query:
+            connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername == "postgresql":
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
+    # A pooled connection is pinged before use: one the server dropped (a restart, a
+    # failover) is replaced then, and the request goes on instead of failing.
+    return create_engine(parsed.render_as_string(hide_password=False), pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
