@@ -16,7 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from glob import glob
@@ -87,6 +87,62 @@ def _pg_bin() -> Path:
     raise RuntimeError("PostgreSQL is not installed: run `make test` (it installs it).")
 
 
+@dataclass
+class LocalPostgres:
+    """A throw-away PostgreSQL cluster in a temporary folder, on a free loopback port:
+    nothing on the machine is touched. Tests may stop and start it."""
+
+    workdir: Path
+    port: int
+    as_postgres: list[str]
+
+    @classmethod
+    def create(cls) -> LocalPostgres:
+        workdir = Path(tempfile.mkdtemp(prefix="plaza-pg-"))
+        as_postgres: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            shutil.chown(workdir, "postgres")
+            as_postgres = ["runuser", "-u", "postgres", "--"]
+        cluster = cls(workdir, _free_port(), as_postgres)
+        subprocess.run(
+            [*as_postgres, str(_pg_bin() / "initdb"), "-D", str(cluster.data), "-A", "trust",
+             "-U", "postgres", "-E", "UTF8", "--no-sync"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return cluster
+
+    @property
+    def data(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        subprocess.run(
+            [*self.as_postgres, str(_pg_bin() / "pg_ctl"), "-D", str(self.data), "-o", options,
+             "-w", "-l", str(self.workdir / "log"), "start"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server and wait until it is down (``fast`` ends every session)."""
+        subprocess.run(
+            [*self.as_postgres, str(_pg_bin() / "pg_ctl"), "-D", str(self.data), "-m", mode,
+             "-w", "stop"],
+            check=False, capture_output=True,
+        )  # fmt: skip
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """Base URL of a PostgreSQL server that may create databases."""
@@ -94,35 +150,28 @@ def postgres_server() -> Iterator[str]:
     if given.startswith("postgresql"):
         yield given.rstrip("/")
         return
-    bindir = _pg_bin()
-    workdir = Path(tempfile.mkdtemp(prefix="plaza-pg-"))
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(workdir, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    data, port = workdir / "data", _free_port()
-    subprocess.run(
-        [*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-         "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    options = (
-        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    subprocess.run(
-        [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
-         "-l", str(workdir / "log"), "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    cluster = LocalPostgres.create()
+    cluster.start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}"
+        yield cluster.url
     finally:
-        subprocess.run(
-            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False, capture_output=True,
-        )  # fmt: skip
-        shutil.rmtree(workdir, ignore_errors=True)
+        cluster.remove()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[LocalPostgres]:
+    """A PostgreSQL server of the test's own, running, which the test may stop and start."""
+    if not POSTGRES_WANTED:
+        pytest.skip("PostgreSQL tests are off: set PLAZA_TEST_POSTGRES=1 to run them")
+    try:
+        cluster = LocalPostgres.create()
+    except RuntimeError as missing:  # PLAZA_TEST_POSTGRES names a server elsewhere
+        pytest.skip(str(missing))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
 
 
 # --- Databases: a migrated template per backend, a fresh copy per test ----------------
@@ -212,20 +261,33 @@ def test_taxonomy() -> Taxonomy:
 
 
 @pytest.fixture
-def app(database_url: str, test_taxonomy: Taxonomy, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url,
-            "TAXONOMY": test_taxonomy,
-            "ARGON2_TIME_COST": 1,
-            "ARGON2_MEMORY_COST": 1024,
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    app.extensions["plaza.engine"].dispose()
+def make_app(test_taxonomy: Taxonomy, tmp_path: Path) -> Iterator[Callable[[str], Flask]]:
+    """Test apps on a database of the test's choosing; their engines close at the end."""
+    made: list[Flask] = []
+
+    def make(database_url: str) -> Flask:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test-secret-key",
+                "DATABASE_URL": database_url,
+                "TAXONOMY": test_taxonomy,
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_COST": 1024,
+            }
+        )
+        app.instance_path = str(tmp_path / "instance")
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["plaza.engine"].dispose()
+
+
+@pytest.fixture
+def app(database_url: str, make_app: Callable[[str], Flask]) -> Flask:
+    return make_app(database_url)
 
 
 @pytest.fixture

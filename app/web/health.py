@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
+from app.web.errors import RETRY_AFTER_SECONDS
 
 bp = Blueprint("health", __name__)
 
@@ -24,6 +25,10 @@ def readyz() -> ResponseReturnValue:
     try:
         with db.engine().connect() as connection:
             connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        return jsonify(status="unavailable", database="unreachable"), 503
+    except SQLAlchemyError as error:
+        db.outage().failed(error)
+        response = jsonify(status="unavailable", database="unreachable")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, 503
+    db.outage().ended()
     return jsonify(status="ok", database="ok")
