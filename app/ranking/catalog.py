@@ -23,8 +23,6 @@ read for each page, so it applies at once.
 
 from __future__ import annotations
 
-import bisect
-import heapq
 import logging
 import sys
 import threading
@@ -34,6 +32,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Engine, case, func, null, or_
 from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
@@ -56,10 +56,11 @@ CHUNK = 5_000  # ids per IN list: under every database's limit on bound paramete
 
 Marks = tuple[datetime | None, int]
 # -(published second << 32 | card id): ascending is newest first (then the higher id),
-# one int per entry where a tuple cost four objects.
+# one int64 per entry.
 SortKey = int
 ID_BITS = 32
 Shelf = tuple[bool, str]  # (scheduled, interest)
+Keys = npt.NDArray[np.int64]  # a shelf's sort keys, ascending (newest first), distinct
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class Snapshot:
     # Per interest, newest first: (False, slug) its organic cards, (True, slug) its
     # scheduled ones (running promotions and surveys, read apart: a newest-first window
     # would drop those that started a while ago).
-    by_slug: dict[Shelf, list[SortKey]] = field(default_factory=dict)
+    by_slug: dict[Shelf, Keys] = field(default_factory=dict)
     # Each provider's popularity counts over all its cards: the baseline of every card's.
     providers: dict[int, Tally] = field(default_factory=dict)
     built_at: float = field(default_factory=time.monotonic)
@@ -116,16 +117,16 @@ class Snapshot:
     def _newest(
         self, slugs: Set[str], scheduled: bool, as_of_ts: float, skip: Collection[int], limit: int
     ) -> Iterator[Listing]:
-        lists = [
-            self.by_slug[shelf] for slug in slugs if (shelf := (scheduled, slug)) in self.by_slug
-        ]
-        seen: set[int] = set()
+        shelves = self.by_slug
+        lists = [shelves[shelf] for slug in slugs if (shelf := (scheduled, slug)) in shelves]
+        if not lists:
+            return
+        # The interests' keys in one sorted run without repeats: a numpy sort of a few
+        # thousand keys costs less than merging the lists in Python.
+        merged = np.unique(np.concatenate(lists)) if len(lists) > 1 else lists[0]
         mask = (1 << ID_BITS) - 1
-        for key in heapq.merge(*lists):
+        for key in merged.tolist():
             card_id = -key & mask
-            if card_id in seen:
-                continue
-            seen.add(card_id)
             listing = self.listings[card_id]
             if card_id not in skip and listing.visible(as_of_ts):
                 yield listing
@@ -150,7 +151,9 @@ class Catalog:
         self.rebuild_every = rebuild_every.total_seconds()
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()  # one refresh at a time
-        self._rebuilding = False
+        self._rebuilding = False  # under _rebuild_lock: a refresh may start a rebuild
+        self._rebuild_lock = threading.Lock()
+        self._rebuild: threading.Thread | None = None
 
     def current(self, db: Session, now: datetime) -> Snapshot:
         """The snapshot, brought up to date with the database if it moved."""
@@ -217,17 +220,15 @@ class Catalog:
             dict(snapshot.providers),
             snapshot.built_at,
         )
-        copied: set[Shelf] = set()
-        for row in changed:
-            _drop(fresh, row["id"], copied)
+        _drop(fresh, [row["id"] for row in changed])
         live = [row for row in changed if _is_live(row, now)]
-        _add(db, fresh, live, self.depth, copied, lifts=rollup_mark == marks[1])
+        _add(db, fresh, live, self.depth, lifts=rollup_mark == marks[1])
         if rollup_mark != marks[1]:
             _refresh_popularity(db, fresh)
         return fresh
 
     def _rebuild_in_background(self, engine: Engine | Connection, now: datetime) -> None:
-        with self._lock:
+        with self._rebuild_lock:
             if self._rebuilding:
                 return
             self._rebuilding = True
@@ -243,7 +244,13 @@ class Catalog:
             finally:
                 self._rebuilding = False
 
-        threading.Thread(target=rebuild, name="plaza-catalog", daemon=True).start()
+        self._rebuild = threading.Thread(target=rebuild, name="plaza-catalog", daemon=True)
+        self._rebuild.start()
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Return when the rebuild under way (if any) has ended."""
+        if self._rebuild is not None:
+            self._rebuild.join(timeout)
 
 
 def read_marks(db: Session) -> Marks:
@@ -367,7 +374,6 @@ def _add(
     snapshot: Snapshot,
     rows: list[dict[str, Any]],
     depth: int,
-    copied: set[Shelf] | None = None,
     *,
     lifts: bool = True,
 ) -> None:
@@ -380,7 +386,7 @@ def _add(
         counts, providers = recent_counts(db, [(row["id"], row["provider_id"]) for row in rows])
         snapshot.providers.update(providers)
         popularity = popularity_lifts(counts, snapshot.providers)
-    touched: set[Shelf] = set()
+    added: dict[Shelf, list[SortKey]] = {}
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of interests
     for row in rows:
         candidate = Candidate(
@@ -402,44 +408,26 @@ def _add(
         )
         snapshot.listings[row["id"]] = listing
         for slug in candidate.interests:
-            shelf = listing.shelf(slug)
-            _own_list(snapshot, shelf, copied).append(listing.key)
-            touched.add(shelf)
-    for shelf in touched:
-        keys = snapshot.by_slug[shelf]
-        keys.sort()
-        del keys[depth:]
+            added.setdefault(listing.shelf(slug), []).append(listing.key)
+    for shelf, keys in added.items():
+        before = snapshot.by_slug.get(shelf)
+        together = np.array(keys, dtype=np.int64)
+        if before is not None:
+            together = np.concatenate([before, together])
+        snapshot.by_slug[shelf] = np.unique(together)[:depth]
 
 
-def _own_list(snapshot: Snapshot, shelf: Shelf, copied: set[Shelf] | None) -> list[SortKey]:
-    """The snapshot's list for ``shelf``, copied first when it is shared with the
-    snapshot it was made from (``copied`` says which already are)."""
-    keys = snapshot.by_slug.get(shelf)
-    if keys is None:
-        keys = snapshot.by_slug[shelf] = []
-        if copied is not None:
-            copied.add(shelf)
-    elif copied is not None and shelf not in copied:
-        keys = snapshot.by_slug[shelf] = list(keys)
-        copied.add(shelf)
-    return keys
-
-
-def _drop(snapshot: Snapshot, card_id: int, copied: set[Shelf]) -> None:
-    listing = snapshot.listings.pop(card_id, None)
-    if listing is None:
-        return
-    key = listing.key
-    for slug in listing.candidate.interests:
-        keys = _own_list(snapshot, listing.shelf(slug), copied)
-        at = _position(keys, key)
-        if at is not None:
-            del keys[at]
-
-
-def _position(keys: list[SortKey], key: SortKey) -> int | None:
-    at = bisect.bisect_left(keys, key)
-    return at if at < len(keys) and keys[at] == key else None
+def _drop(snapshot: Snapshot, card_ids: list[int]) -> None:
+    """Take ``card_ids`` out of ``snapshot`` (being built: not yet seen by any page)."""
+    removed: dict[Shelf, list[SortKey]] = {}
+    for card_id in card_ids:
+        listing = snapshot.listings.pop(card_id, None)
+        if listing is not None:
+            for slug in listing.candidate.interests:
+                removed.setdefault(listing.shelf(slug), []).append(listing.key)
+    for shelf, keys in removed.items():
+        before = snapshot.by_slug[shelf]
+        snapshot.by_slug[shelf] = before[~np.isin(before, keys)]
 
 
 def _refresh_popularity(db: Session, snapshot: Snapshot) -> None:
