@@ -48,7 +48,7 @@ def assert_figures(run, connections):
 
 
 def test_it_compares_servers_back_to_back_round_after_round():
-    servers = "waitress:1x2,gunicorn-sync:2,gunicorn-gthread:1x2,granian:2x1"
+    servers = "waitress:1x2,gunicorn-sync:2,gunicorn-gthread:1x2,granian:2x1,plaza:2x2"
     tiny = ("--consumers", "40", "--cards", "200", "--connections", "2", "--duration", "1",
             "--signed-in", "4", "--server", servers, "--rounds", "2", "--json")  # fmt: skip
     done = run_bench(*tiny)
