@@ -115,6 +115,7 @@ class Served:
 def plaza_env(tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "PLAZA_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
            "PLAZA_SECRET_KEY": "serve-test"}  # fmt: skip
+    env.pop("WEB_CONCURRENCY", None)  # the processes are the test's to choose
     subprocess.run([str(PLAZA), "db", "upgrade"], env=env, check=True, capture_output=True)
     return env
 
