@@ -12,4 +12,7 @@ COPY --from=static /build/node_modules/htmx.org/dist/htmx.min.js static/vendor/h
 RUN pip install --editable . && useradd --system --home /srv/plaza plaza && chown -R plaza /srv/plaza
 USER plaza
 EXPOSE 8080
+# Granian: one server process per CPU core the container may use (its cgroup quota
+# counts), 2 threads each; WEB_CONCURRENCY=N or --workers N says otherwise. The worker
+# runs as its own container or process group (`plaza worker`), hence --no-worker.
 CMD ["plaza", "serve", "--no-worker", "--host", "0.0.0.0", "--port", "8080"]

@@ -3,7 +3,8 @@
     .venv/bin/python bench/feed_load.py [--consumers 10000] [--cards 10000,100000,1000000]
                                         [--connections 1,4,16,64] [--duration 10]
                                         [--signed-in 1000] [--database-url postgresql://...]
-                                        [--json]
+                                        [--server plaza,waitress:1x8,gunicorn-sync:2,...]
+                                        [--rounds 1] [--json]
 
 Set-up (not timed): a fresh SQLite database migrated with ``app.migrate.upgrade`` (or
 the given throw-away database) holding the shipped taxonomy, 20 organisations with 200
@@ -16,7 +17,12 @@ grows to each size of ``--cards`` in turn: cards of a provider's taste with one 
 interests, published over the last 180 days (newer ones more often).
 
 For each catalog size, Plaza is started the way production runs it (``plaza serve
---no-worker``), ``--signed-in`` distinct shoppers sign in through ``/login``, and wrk
+--no-worker``), or by each server of ``--server`` in turn, back to back on the same
+database (``--rounds 2`` runs the list twice, to see the noise): ``plaza`` is ``plaza
+serve`` as shipped, ``plaza:PxT`` the same with ``--workers P --threads T``, and
+``waitress:1xT``, ``gunicorn-sync:P``, ``gunicorn-gthread:PxT`` and ``granian:PxT`` are
+those servers started by their own commands on ``app:create_app`` (P processes of T
+threads). ``--signed-in`` distinct shoppers sign in through ``/login``, and wrk
 (Debian's ``wrk``) drives, at each of ``--connections`` for ``--duration`` seconds:
 
 * **first page**: ``GET /`` as a signed-in shopper, a different one per request;
@@ -26,7 +32,9 @@ For each catalog size, Plaza is started the way production runs it (``plaza serv
 
 It prints pages per second, p50 and p99 (wrk's latency, in ms), errors and non-2xx
 answers, the ratio of feed pages to trivial requests per second, the first page's size,
-and the server's resident memory after the runs.
+and the server's memory after the runs: each process's resident set (a forked worker
+shares pages with its parent, so these overlap) and the proportional set size of all
+of them together (shared pages divided among the processes that share them).
 """
 
 from __future__ import annotations
@@ -90,9 +98,10 @@ HISTORY_DAYS = 14
 EVENTS_PER_SHOPPER = (0, 120)
 ROUTES = ("first_page", "next_page", "trivial")
 TIMED = (
-    "wrk over loopback against `plaza serve --no-worker` (waitress, 8 threads, one "
-    "process); a different signed-in shopper per request; latency = wrk's, per request"
+    "wrk over loopback against each server (`plaza` = `plaza serve --no-worker` as "
+    "shipped); a different signed-in shopper per request; latency = wrk's, per request"
 )
+SERVERS = ("plaza", "waitress", "gunicorn-sync", "gunicorn-gthread", "granian")
 
 # wrk: a different shopper's cookie (and path) per request, and the figures as one line
 # of JSON when the run ends.
@@ -287,18 +296,76 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Server:
-    """``plaza serve --no-worker`` on a free port, as production runs it."""
+@dataclass(frozen=True)
+class ServerSpec:
+    """One contender of ``--server``: a name, and P processes of T threads."""
 
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    name: str
+    processes: int | None = None  # None: the server's own default
+    threads: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.processes is None and self.threads is None:
+            return self.name
+        if self.name == "gunicorn-sync":
+            return f"{self.name}:{self.processes}"
+        return f"{self.name}:{self.processes}x{self.threads}"
+
+    def command(self, port: int) -> list[str]:
+        bin_dir = Path(sys.executable).parent
+        host, processes, threads = "127.0.0.1", self.processes or 1, self.threads or 1
+        if self.name == "plaza":
+            sized = [] if self.processes is None else ["--workers", str(processes)]
+            sized += [] if self.threads is None else ["--threads", str(threads)]
+            return [str(bin_dir / "plaza"), "serve", "--no-worker", "--host", host,
+                    "--port", str(port), *sized]  # fmt: skip
+        if self.name == "waitress":
+            return [str(bin_dir / "waitress-serve"), "--host", host, "--port", str(port),
+                    f"--threads={self.threads or 8}", "--ident=Plaza",
+                    "--call", "app:create_app"]  # fmt: skip
+        if self.name.startswith("gunicorn-"):
+            return [str(bin_dir / "gunicorn"), "--bind", f"{host}:{port}",
+                    "--workers", str(processes), "--worker-class", self.name.split("-")[1],
+                    "--threads", str(threads), "app:create_app()"]  # fmt: skip
+        return [str(bin_dir / "granian"), "--interface", "wsgi", "--host", host,
+                "--port", str(port), "--workers", str(processes),
+                "--blocking-threads", str(threads), "--factory", "app:create_app"]  # fmt: skip
+
+
+def _server_specs(text: str) -> list[ServerSpec]:
+    """``plaza,waitress:1x8,gunicorn-sync:2,gunicorn-gthread:2x4,granian:2x4``."""
+    specs = []
+    for part in (part.strip() for part in text.split(",") if part.strip()):
+        name, _, size = part.partition(":")
+        if name not in SERVERS:
+            raise argparse.ArgumentTypeError(f"unknown server {name!r}: one of {SERVERS}")
+        if name == "waitress" and size and not size.startswith("1x"):
+            raise argparse.ArgumentTypeError("waitress runs one process: waitress:1xT")
+        match = re.fullmatch(r"(\d+)(?:x(\d+))?", size)
+        if size and match is None:
+            raise argparse.ArgumentTypeError(f"{part!r}: the size is P or PxT, e.g. 2x4")
+        if match is None:
+            specs.append(ServerSpec(name))
+        else:
+            processes, threads = int(match[1]), int(match[2] or 1)
+            specs.append(ServerSpec(name, processes, threads))
+    return specs
+
+
+class Server:
+    """A server on a free port (``plaza serve --no-worker`` unless told otherwise)."""
+
+    def __init__(self, database_url: str, workdir: Path, spec: ServerSpec | None = None) -> None:
         self.port = free_port()
+        self.spec = spec or ServerSpec("plaza")
         env = {**os.environ, "PLAZA_DATABASE_URL": database_url, "PLAZA_SECRET_KEY": SECRET,
                "PLAZA_ENV_NAME": "development"}  # fmt: skip
-        plaza = Path(sys.executable).with_name("plaza")
         self.log = (workdir / "server.log").open("w")
+        # Its own process group, so that stopping it stops every process it started.
         self.process = subprocess.Popen(
-            [str(plaza), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir,
+            self.spec.command(self.port), env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=workdir, start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while True:
@@ -308,7 +375,7 @@ class Server:
             except OSError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"plaza serve did not start: see {workdir / 'server.log'}")
+                raise RuntimeError(f"{self.spec.label} did not start: see {workdir / 'server.log'}")
             time.sleep(0.2)
 
     def get(
@@ -360,18 +427,48 @@ class Server:
             time.sleep(0.5)
         return round(time.monotonic() - started, 1)
 
-    def memory_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
-        return round(int(match[1]) / 1024, 1) if match else 0.0
+    def processes(self) -> list[int]:
+        """The server's process and every descendant of it."""
+        children: dict[int, list[int]] = {}
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                parent = re.search(r"PPid:\s+(\d+)", status.read_text())
+            except OSError:
+                continue
+            if parent:
+                children.setdefault(int(parent[1]), []).append(int(status.parent.name))
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo += children.get(pid, [])
+        return sorted(found)
+
+    def memory(self) -> dict[str, Any]:
+        """Resident MB of each process, and their proportional total."""
+        rss, pss = [], 0.0
+        for pid in self.processes():
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            rss.append(round(_kb(rollup, "Rss") / 1024, 1))
+            pss += _kb(rollup, "Pss") / 1024
+        return {"process_rss_mb": rss, "pss_mb": round(pss, 1)}
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(10)
+            self.process.wait(30)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         self.log.close()
+
+
+def _kb(rollup: str, field_name: str) -> int:
+    match = re.search(rf"^{field_name}:\s+(\d+) kB", rollup, re.M)
+    return int(match[1]) if match else 0
 
 
 def _cookie(header: str) -> str:
@@ -413,11 +510,10 @@ def wrk(port: int, targets: Path, connections: int, seconds: int, workdir: Path,
     }
 
 
-def measure(args: argparse.Namespace, database_url: str, world: World, workdir: Path
-            ) -> dict[str, Any]:  # fmt: skip
-    server = Server(database_url, workdir)
+def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper],
+            workdir: Path, spec: ServerSpec) -> dict[str, Any]:  # fmt: skip
+    server = Server(database_url, workdir, spec)
     try:
-        shoppers = world.rng.sample(world.shoppers, min(args.signed_in, len(world.shoppers)))
         cookies = [server.sign_in(f"shopper{s.id}@bench.example") for s in shoppers]
         as_of = datetime.now(UTC)
         first, next_, trivial = workdir / "first.tsv", workdir / "next.tsv", workdir / "trivial.tsv"
@@ -445,7 +541,7 @@ def measure(args: argparse.Namespace, database_url: str, world: World, workdir: 
             trivial_rate = row["trivial"]["pages_per_second"]
             row["feed_over_trivial"] = round(feed_rate / trivial_rate, 4) if trivial_rate else None
             figures["connections"][str(connections)] = row
-        figures["server_memory_mb"] = server.memory_mb()
+        figures["server_memory"] = server.memory()
         failed = any(
             row[route]["non_2xx"] or row[route]["errors"]
             for row in figures["connections"].values()
@@ -472,7 +568,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "database": engine.dialect.name, "consumers": args.consumers,
         "signed_in": min(args.signed_in, args.consumers), "duration_s": args.duration,
-        "timed": TIMED, "catalogs": {},
+        "timed": TIMED, "servers": [spec.label for spec in args.server],
+        "rounds": args.rounds, "catalogs": {},
     }  # fmt: skip
     events = None
     for size in args.cards:
@@ -483,7 +580,14 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
-        results["catalogs"][str(size)] = measure(args, database_url, world, workdir)
+        # The same shoppers for every server, which take turns back to back, round by round.
+        shoppers = world.rng.sample(world.shoppers, min(args.signed_in, len(world.shoppers)))
+        by_server: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(args.rounds):
+            for spec in args.server:
+                figures = measure(args, database_url, shoppers, workdir, spec)
+                by_server.setdefault(spec.label, []).append(figures)
+        results["catalogs"][str(size)] = by_server
     results["seed_and_run_seconds"] = round(time.monotonic() - started, 1)
     engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -496,27 +600,37 @@ def report(results: dict[str, Any]) -> str:
         f"({results['signed_in']:,} signed in), {results['events']:,} past events, "
         f"{results['duration_s']} s a run",
     ]
-    for size, catalog in results["catalogs"].items():
-        page = catalog["page"]
-        lines.append(
-            f"  {int(size):,} cards: first page {page['cards']} cards, "
-            f"{page['html_bytes'] / 1024:.0f} KB of HTML; server {catalog['server_memory_mb']} MB"
-        )
-        for connections, row in catalog["connections"].items():
-            cells = [
-                f"{route.replace('_', ' ')} {row[route]['pages_per_second']:>7.1f}/s "
-                f"p50 {row[route]['p50_ms']:>6.1f} p99 {row[route]['p99_ms']:>7.1f} ms"
-                + (f" ({row[route]['errors'] + row[route]['non_2xx']} failed)"
-                   if row[route]["errors"] + row[route]["non_2xx"] else "")
-                for route in ROUTES
-            ]  # fmt: skip
-            lines.append(
-                f"    {connections:>3} connections: "
-                + " | ".join(cells)
-                + f" | feed/trivial {row['feed_over_trivial']:.3f}"
-            )
+    for size, by_server in results["catalogs"].items():
+        lines.append(f"  {int(size):,} cards:")
+        for label, runs in by_server.items():
+            for number, figures in enumerate(runs, 1):
+                lines += _report_run(label, number if len(runs) > 1 else None, figures)
     lines.append(f"  ({results['seed_and_run_seconds']} s in all)")
     return "\n".join(lines)
+
+
+def _report_run(label: str, number: int | None, figures: dict[str, Any]) -> list[str]:
+    page, memory = figures["page"], figures["server_memory"]
+    rss = " + ".join(f"{mb:.0f}" for mb in memory["process_rss_mb"])
+    lines = [
+        f"    {label}{f' (round {number})' if number else ''}: first page {page['cards']} "
+        f"cards, {page['html_bytes'] / 1024:.0f} KB of HTML; server {rss} MB resident "
+        f"({memory['pss_mb']:.0f} MB proportional)"
+    ]
+    for connections, row in figures["connections"].items():
+        cells = [
+            f"{route.replace('_', ' ')} {row[route]['pages_per_second']:>7.1f}/s "
+            f"p50 {row[route]['p50_ms']:>6.1f} p99 {row[route]['p99_ms']:>7.1f} ms"
+            + (f" ({row[route]['errors'] + row[route]['non_2xx']} failed)"
+               if row[route]["errors"] + row[route]["non_2xx"] else "")
+            for route in ROUTES
+        ]  # fmt: skip
+        lines.append(
+            f"      {connections:>3} connections: "
+            + " | ".join(cells)
+            + f" | feed/trivial {row['feed_over_trivial']:.3f}"
+        )
+    return lines
 
 
 def _numbers(text: str) -> list[int]:
@@ -546,6 +660,16 @@ def main() -> None:
         help="distinct shoppers who sign in and load pages (1000)",
     )
     parser.add_argument("--database-url", help="a throw-away database instead of SQLite")
+    parser.add_argument(
+        "--server",
+        type=_server_specs,
+        default=[ServerSpec("plaza")],
+        help="servers to compare, in turn: plaza (plaza serve as shipped), plaza:PxT, "
+        "waitress:1xT, gunicorn-sync:P, gunicorn-gthread:PxT, granian:PxT (plaza)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="times to run the list of servers (1)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()  # fmt: skip
     results = bench(args)

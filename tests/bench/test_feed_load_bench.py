@@ -28,17 +28,47 @@ def test_every_route_serves_pages_at_every_size_and_connection_count(database_ur
     assert (figures["consumers"], figures["signed_in"]) == (60, 8)
     assert figures["events"] > 0
     assert list(figures["catalogs"]) == ["300", "600"]
+    assert figures["servers"] == ["plaza"]
     for catalog in figures["catalogs"].values():
-        assert catalog["page"]["status"] == 200 and catalog["page"]["cards"] > 0
-        assert catalog["server_memory_mb"] > 0
-        assert list(catalog["connections"]) == ["1", "2"]
-        for row in catalog["connections"].values():
-            for route in ("first_page", "next_page", "trivial"):
-                measured = row[route]
-                assert measured["requests"] > 0 and measured["pages_per_second"] > 0
-                assert measured["errors"] == measured["non_2xx"] == 0
-                assert 0 < measured["p50_ms"] <= measured["p99_ms"] <= measured["max_ms"]
-            assert 0 < row["feed_over_trivial"] < 1
+        [run] = catalog["plaza"]
+        assert_figures(run, connections=["1", "2"])
+
+
+def assert_figures(run, connections):
+    assert run["page"]["status"] == 200 and run["page"]["cards"] > 0
+    assert run["server_memory"]["pss_mb"] > 0 and all(run["server_memory"]["process_rss_mb"])
+    assert list(run["connections"]) == connections
+    for row in run["connections"].values():
+        for route in ("first_page", "next_page", "trivial"):
+            measured = row[route]
+            assert measured["requests"] > 0 and measured["pages_per_second"] > 0
+            assert measured["errors"] == measured["non_2xx"] == 0
+            assert 0 < measured["p50_ms"] <= measured["p99_ms"] <= measured["max_ms"]
+        assert 0 < row["feed_over_trivial"] < 1
+
+
+def test_it_compares_servers_back_to_back_round_after_round():
+    servers = "waitress:1x2,gunicorn-sync:2,gunicorn-gthread:1x2,granian:2x1,plaza:2x2"
+    tiny = ("--consumers", "40", "--cards", "200", "--connections", "2", "--duration", "1",
+            "--signed-in", "4", "--server", servers, "--rounds", "2", "--json")  # fmt: skip
+    done = run_bench(*tiny)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["servers"] == servers.split(",") and figures["rounds"] == 2
+    by_server = figures["catalogs"]["200"]
+    assert list(by_server) == servers.split(",")
+    for label, runs in by_server.items():
+        assert len(runs) == 2
+        for run in runs:
+            assert_figures(run, connections=["2"])
+        processes = int(label.split(":")[1].split("x")[0])
+        # Each server's processes are counted (a master too, for all but waitress).
+        assert len(runs[0]["server_memory"]["process_rss_mb"]) >= processes
+
+
+def test_an_unknown_server_is_refused_before_anything_is_seeded():
+    done = run_bench("--server", "uwsgi:2x2")
+    assert done.returncode == 2 and "unknown server 'uwsgi'" in done.stderr
 
 
 def test_without_options_it_prints_figures_for_people():
@@ -46,4 +76,4 @@ def test_without_options_it_prints_figures_for_people():
                "--signed-in", "4")  # fmt: skip
     text = run_bench(*smaller).stdout
     assert "Feed under load on sqlite: 30 shoppers (4 signed in)" in text
-    assert "200 cards: first page" in text and "feed/trivial" in text
+    assert "200 cards:\n    plaza: first page" in text and "feed/trivial" in text
