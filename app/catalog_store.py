@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from flask import Flask, current_app
+from sqlalchemy import Engine
 
 from app.ranking.catalog import Catalog
 from cards.taxonomy import Taxonomy
@@ -13,7 +14,11 @@ from cards.taxonomy import Taxonomy
 
 def init_app(app: Flask) -> None:
     taxonomy = cast(Taxonomy, app.extensions["plaza.taxonomy"])
-    app.extensions["plaza.catalog"] = Catalog(interest.slug for interest in taxonomy)
+    catalog = app.extensions["plaza.catalog"] = Catalog(interest.slug for interest in taxonomy)
+    if app.config["CATALOG_WARM_UP"]:
+        # A million cards take seconds to read: a server process does it as it starts,
+        # and a feed page that comes meanwhile waits for it (other pages do not).
+        catalog.warm_up(cast(Engine, app.extensions["plaza.engine"]))
 
 
 def catalog() -> Catalog:

@@ -70,6 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEED_PAGE_SIZE", int, 20, "cards per feed page"),
     Setting("CANDIDATE_LIMIT", int, 1500,
             "newest cards about a shopper's interests that one feed page ranks"),
+    Setting("CATALOG_WARM_UP", bool, False,
+            "build the feed's catalog snapshot as a server process starts, not at its "
+            "first page (`plaza serve` sets it)"),
     # Accounts
     Setting("LOGIN_MAX_FAILURES", int, 5,
             "failed logins per email within the login window before a pause"),

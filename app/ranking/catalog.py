@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -176,6 +176,19 @@ class Catalog:
         finally:
             self._lock.release()
 
+    def warm_up(self, engine: Engine) -> None:
+        """Build the first snapshot in the background, now."""
+
+        def build() -> None:
+            try:
+                with Session(engine) as db:
+                    self.current(db, datetime.now(UTC))
+            except Exception:  # the first feed page tries again
+                log.exception("Building the catalog snapshot failed")
+
+        self._rebuild = threading.Thread(target=build, name="plaza-catalog-warm-up", daemon=True)
+        self._rebuild.start()
+
     def forget(self) -> None:
         """Drop the snapshot: the next page builds a new one."""
         with self._lock:
@@ -248,7 +261,7 @@ class Catalog:
         self._rebuild.start()
 
     def wait_for_rebuild(self, timeout: float | None = None) -> None:
-        """Return when the rebuild under way (if any) has ended."""
+        """Return when the rebuild or warm-up under way (if any) has ended."""
         if self._rebuild is not None:
             self._rebuild.join(timeout)
 

@@ -138,3 +138,16 @@ def test_a_huge_change_is_taken_in_by_a_rebuild_while_pages_use_the_old_snapshot
     assert set(newest(world, catalog)) == set(first)  # served at once, from what it had
     catalog.wait_for_rebuild()
     assert newest(world, catalog)[:5] == many
+
+
+def test_a_warmed_up_catalog_serves_its_first_page_without_building(world, monkeypatch):
+    cards = world.cards(world.provider("North"), 3)
+    catalog = Catalog(["shoes/running"])
+    catalog.warm_up(world.app.extensions["plaza.engine"])
+    catalog.wait_for_rebuild()
+
+    def no_second_build(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(Catalog, "_build", no_second_build)
+    assert set(newest(world, catalog)) == set(cards)
