@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 from app.models import Card, CardInterest, RollupProgress
 from app.ranking.candidate import Candidate, Delivery
 from app.ranking.popularity import Tally, popularity_lifts
-from app.ranking.rollup import PROGRESS, recent_counts
+from app.ranking.rollup import PROGRESS, provider_counts, recent_counts
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import DeliveryCaps
 
@@ -206,7 +206,11 @@ class Catalog:
             running = select(col(Card.id)).where(col(Card.kind).in_(flight_kinds), *_live(now))
             ids.update(db.scalars(running))
         snapshot = Snapshot(marks)
-        _add(db, snapshot, _read_by_ids(db, sorted(ids)), self.depth)
+        snapshot.providers.update(provider_counts(db))
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), CHUNK):  # a chunk at a time: a lower peak
+            chunk = ordered[start : start + CHUNK]
+            _add(db, snapshot, _read_cards(db, col(Card.id).in_(chunk)), self.depth)
         log.info(
             "Catalog snapshot built: %d cards in %.2f s",
             len(snapshot.listings),
@@ -342,13 +346,6 @@ def _newest_about(slug: str, flight_kinds: list[str], now: datetime, depth: int)
         .order_by(col(CardInterest.published_at).desc(), col(CardInterest.card_id).desc())
         .limit(depth)
     )
-
-
-def _read_by_ids(db: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(ids), CHUNK):
-        rows += _read_cards(db, col(Card.id).in_(ids[start : start + CHUNK]))
-    return rows
 
 
 def _read_cards(db: Session, condition: Any) -> list[dict[str, Any]]:

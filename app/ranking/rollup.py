@@ -118,6 +118,19 @@ def recent_counts(
     return counts, per_provider
 
 
+def provider_counts(db: Session) -> dict[int, Tally]:
+    """Every provider's window totals (a row per provider: a few hundred)."""
+    rows = db.exec(
+        select(
+            ProviderPopularity.provider_id,
+            ProviderPopularity.impressions,
+            ProviderPopularity.opens,
+            ProviderPopularity.expected_opens,
+        )
+    )
+    return {provider: Tally(shown, opened, expected) for provider, shown, opened, expected in rows}
+
+
 SUMS_CHUNK = 5_000  # ids per IN list: under every database's limit on bound parameters
 
 
