@@ -16,7 +16,9 @@ progress) and, when they moved, the cards changed since are read and applied (an
 insert, an update, an expiry: ingest stamps ``updated_at`` on each). What cannot
 be seen that way (a card deleted by housekeeping, a provider suspended or
 removed) is caught when the page's cards are read to be shown, and the snapshot
-is rebuilt from scratch in the background every :data:`REBUILD_EVERY`. What the
+is rebuilt from scratch in the background every :data:`REBUILD_EVERY`, which also
+takes in a change committed after a newer one with an older ``updated_at`` (two
+refreshes overlapping). What the
 consumer did (dismiss, mute, hide, save) is not in the snapshot at all: it is
 read for each page, so it applies at once.
 """
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 DEPTH = 400  # newest live cards kept per interest: 20 pages of a consumer following one
 REBUILD_EVERY = timedelta(minutes=10)
+RETRY_REBUILD = 60.0  # seconds after a rebuild failed (the database away, say)
 # More changed cards than this (a first refresh of a huge feed) are taken in by a
 # rebuild in the background, while pages use the snapshot they have.
 MAX_APPLIED = 20_000
@@ -154,6 +157,7 @@ class Catalog:
         self._rebuilding = False  # under _rebuild_lock: a refresh may start a rebuild
         self._rebuild_lock = threading.Lock()
         self._rebuild: threading.Thread | None = None
+        self._next_rebuild = 0.0  # monotonic time before which no rebuild starts (after a failure)
 
     def current(self, db: Session, now: datetime) -> Snapshot:
         """The snapshot, brought up to date with the database if it moved."""
@@ -188,11 +192,6 @@ class Catalog:
 
         self._rebuild = threading.Thread(target=build, name="plaza-catalog-warm-up", daemon=True)
         self._rebuild.start()
-
-    def forget(self) -> None:
-        """Drop the snapshot: the next page builds a new one."""
-        with self._lock:
-            self._snapshot = None
 
     # Building and applying changes.
 
@@ -246,7 +245,7 @@ class Catalog:
 
     def _rebuild_in_background(self, engine: Engine | Connection, now: datetime) -> None:
         with self._rebuild_lock:
-            if self._rebuilding:
+            if self._rebuilding or time.monotonic() < self._next_rebuild:
                 return
             self._rebuilding = True
 
@@ -256,8 +255,9 @@ class Catalog:
                     snapshot = self._build(db, read_marks(db), now)
                 with self._lock:
                     self._snapshot = snapshot
-            except Exception:  # the old snapshot keeps serving; the next page tries again
-                log.exception("Rebuilding the catalog snapshot failed")
+            except Exception:  # the old snapshot keeps serving meanwhile
+                log.exception("Rebuilding the catalog snapshot failed; trying again in a minute")
+                self._next_rebuild = time.monotonic() + RETRY_REBUILD
             finally:
                 self._rebuilding = False
 

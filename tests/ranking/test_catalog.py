@@ -151,3 +151,21 @@ def test_a_warmed_up_catalog_serves_its_first_page_without_building(world, monke
 
     monkeypatch.setattr(Catalog, "_build", no_second_build)
     assert set(newest(world, catalog)) == set(cards)
+
+
+def test_a_failed_rebuild_is_not_retried_by_every_page(world, monkeypatch, caplog):
+    cards = world.cards(world.provider("North"), 2)
+    catalog = Catalog(["shoes/running"], rebuild_every=timedelta(0))  # always due
+    assert set(newest(world, catalog)) == set(cards)
+    attempts = []
+
+    def failing_build(*args, **kwargs):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(Catalog, "_build", failing_build)
+    for _ in range(5):
+        assert set(newest(world, catalog)) == set(cards)  # the snapshot it has
+        catalog.wait_for_rebuild()
+    assert len(attempts) == 1
+    assert "trying again in a minute" in caplog.text
