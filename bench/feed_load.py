@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import psutil
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select, text
 from sqlmodel import Session
@@ -427,33 +428,18 @@ class Server:
             time.sleep(0.5)
         return round(time.monotonic() - started, 1)
 
-    def processes(self) -> list[int]:
-        """The server's process and every descendant of it."""
-        children: dict[int, list[int]] = {}
-        for status in Path("/proc").glob("[0-9]*/status"):
-            try:
-                parent = re.search(r"PPid:\s+(\d+)", status.read_text())
-            except OSError:
-                continue
-            if parent:
-                children.setdefault(int(parent[1]), []).append(int(status.parent.name))
-        found, todo = [], [self.process.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            todo += children.get(pid, [])
-        return sorted(found)
-
     def memory(self) -> dict[str, Any]:
-        """Resident MB of each process, and their proportional total."""
+        """Resident MB of the server's process and each below it, and their proportional
+        total (shared pages divided among the processes that share them)."""
+        root = psutil.Process(self.process.pid)
         rss, pss = [], 0.0
-        for pid in self.processes():
+        for process in [root, *root.children(recursive=True)]:
             try:
-                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            except OSError:
+                info = process.memory_full_info()
+            except psutil.Error:  # gone meanwhile
                 continue
-            rss.append(round(_kb(rollup, "Rss") / 1024, 1))
-            pss += _kb(rollup, "Pss") / 1024
+            rss.append(round(info.rss / 2**20, 1))
+            pss += info.pss / 2**20
         return {"process_rss_mb": rss, "pss_mb": round(pss, 1)}
 
     def stop(self) -> None:
@@ -464,11 +450,6 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.log.close()
-
-
-def _kb(rollup: str, field_name: str) -> int:
-    match = re.search(rf"^{field_name}:\s+(\d+) kB", rollup, re.M)
-    return int(match[1]) if match else 0
 
 
 def _cookie(header: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import signal
 import socket
 import subprocess
@@ -15,6 +14,8 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 from app.cli.serve import cpu_cores
 
@@ -29,24 +30,12 @@ def free_port() -> int:
 
 def descendants(pid: int) -> dict[int, list[str]]:
     """Every process below ``pid``, with its command line."""
-    children: dict[int, list[int]] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            parent = re.search(r"PPid:\s+(\d+)", status.read_text())
-        except OSError:
-            continue
-        if parent:
-            children.setdefault(int(parent[1]), []).append(int(status.parent.name))
     found: dict[int, list[str]] = {}
-    todo = list(children.get(pid, []))
-    while todo:
-        child = todo.pop()
+    for child in psutil.Process(pid).children(recursive=True):
         try:
-            raw = Path(f"/proc/{child}/cmdline").read_bytes()
-        except OSError:
+            found[child.pid] = child.cmdline()
+        except psutil.Error:  # ended meanwhile
             continue
-        found[child] = raw.decode().rstrip("\0").split("\0")
-        todo += children.get(child, [])
     return found
 
 
