@@ -135,6 +135,7 @@ class SurveyKind(CardKind[SurveyConfig]):
     per_page_limit = 1  # one question a page: a survey never crowds out the feed
     notification_category = "surveys"
     asks_questions = True
+    shared_template = False  # its answer form carries the shopper's CSRF token
 
     def refresh(self, config: SurveyConfig, context: RefreshContext) -> Iterator[CardDraft]:
         for position, question in enumerate(config.questions):

@@ -3,13 +3,17 @@ per card, assembled for a whole page in a few queries, not one per card."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
+from cachetools import LRUCache
 from flask import abort, current_app, render_template
 from flask_login import current_user
 from jinja2 import TemplateNotFound
+from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from app import db
@@ -61,6 +65,56 @@ def reason_text(
         "new": "New",
     }
     return texts.get(reason.code, f"Because you follow {name}")
+
+
+CONTENT_CACHE_SIZE = 5_000  # cards' content kept per process: about 10 MB of HTML
+
+
+class CardContents:
+    """Each card's own content (its kind's template), rendered once a minute per card and
+    shared by every shopper it is shown to (kinds whose ``shared_template`` is true): a
+    feed page of twenty cards used to render twenty kind templates, most of them rendered
+    moments before for someone else. The minute is in the key because a template may say
+    how long ago something happened; the card's ``updated_at``, because a refresh may
+    change what it shows."""
+
+    def __init__(self, size: int = CONTENT_CACHE_SIZE) -> None:
+        self._cache: LRUCache[tuple[object, ...], Markup] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()  # LRUCache is not safe across request threads
+
+    def html(self, view: CardView, open_url: str | None, now: datetime) -> Markup:
+        card = view.card
+        if not shares_template(card.kind):
+            return self._render(view, open_url)
+        key = (card.id, card.updated_at, view.organization_name, int(now.timestamp() // 60))
+        with self._lock:
+            found = self._cache.get(key)
+        if found is None:
+            found = self._render(view, open_url)
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+    @staticmethod
+    def _render(view: CardView, open_url: str | None) -> Markup:
+        card = view.card
+        html = render_template(view.template, view=view, card=card, payload=card.payload,
+                               open_url=open_url)  # fmt: skip
+        return Markup(html)  # noqa: S704 -- a template Plaza rendered, autoescaped
+
+
+def card_contents() -> CardContents:
+    """This app's cache of card contents."""
+    return cast(
+        CardContents, current_app.extensions.setdefault("plaza.card_contents", CardContents())
+    )
+
+
+def shares_template(kind: str) -> bool:
+    try:
+        return get_kind(kind).shared_template
+    except UnknownKind:
+        return False
 
 
 def card_template(kind: str) -> str:

@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 from sqlalchemy import insert
 from sqlmodel import col, delete, select
 from werkzeug.exceptions import BadRequest
@@ -23,11 +24,18 @@ from app import db
 from app.catalog_store import catalog
 from app.models import Card, CardState, Event, EventKind
 from app.ranking.candidates import build_page
-from app.shopper.display import card_views
+from app.shopper.display import CardView, card_contents, card_views
 from app.taxonomy_store import taxonomy
 from app.web.htmx import render_page_or_fragment
 
 bp = Blueprint("feed", __name__)
+
+
+@bp.app_template_global()
+def card_content(view: CardView, open_url: str | None) -> Markup:
+    """A card's own content, for ``cards/_card.html`` wherever a card is shown: shared by
+    every shopper it is shown to (see :class:`app.shopper.display.CardContents`)."""
+    return card_contents().html(view, open_url, datetime.now(UTC))
 
 
 def _serializer() -> URLSafeSerializer:
