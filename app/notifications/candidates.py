@@ -28,7 +28,8 @@ from app.notifications.catalog import Category, category_for_kind
 from app.notifications.config import NotifyConfig
 from app.notifications.outbox import Event, insert_new, plan
 from app.notifications.recipients import load_recipients
-from app.ranking.candidates import as_candidate, interests_of, load_profiles
+from app.ranking.candidates import as_candidate, load_profiles
+from app.ranking.catalog import interests_of
 from app.ranking.pool import CandidatePool
 from app.ranking.rank import Profile, feed_scores
 from cards.taxonomy import Taxonomy

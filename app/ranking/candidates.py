@@ -10,7 +10,6 @@ for the next refresh, and no card is served twice or skipped.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from app.models import (
     Card,
-    CardInterest,
     CardState,
     ConsumerInterest,
     Event,
@@ -34,7 +32,7 @@ from app.models import (
 )
 from app.ranking.affinity import EventRecord, affinities_from_events
 from app.ranking.candidate import Candidate
-from app.ranking.catalog import Catalog, with_deliveries
+from app.ranking.catalog import Catalog, interests_of, with_deliveries
 from app.ranking.rank import Profile, Ranked, candidate_slugs, rank
 from cards.taxonomy import Taxonomy
 
@@ -167,20 +165,6 @@ def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
         starts_at=card.starts_at,
         ends_at=card.ends_at,
     )
-
-
-def interests_of(db: Session, card_ids: list[int]) -> dict[int, list[str]]:
-    """Each card's interests, in slug order, in one query."""
-    out: dict[int, list[str]] = defaultdict(list)
-    if card_ids:
-        rows = db.exec(
-            select(CardInterest.card_id, CardInterest.slug)
-            .where(col(CardInterest.card_id).in_(card_ids))
-            .order_by(col(CardInterest.card_id), col(CardInterest.slug))
-        )
-        for card_id, slug in rows:
-            out[card_id].append(slug)
-    return out
 
 
 def _deliveries_used(db: Session, user_id: int, now: datetime) -> Any:

@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 from app import db
 from app.models import Card, CardState, Organization, Provider
-from app.ranking.candidates import as_candidate, interests_of, load_profile
+from app.ranking.candidates import as_candidate, load_profile
+from app.ranking.catalog import interests_of
 from app.ranking.rank import Profile, Reason, explain
 from app.taxonomy_store import taxonomy
 from cards.registry import UnknownKind, get_kind
