@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -34,6 +34,7 @@ from app.ranking.affinity import EventRecord, affinities_from_events
 from app.ranking.candidate import Candidate
 from app.ranking.catalog import Catalog, interests_of, with_deliveries
 from app.ranking.rank import Profile, Ranked, candidate_slugs, rank
+from app.ranking.rollup import delivered_today
 from cards.taxonomy import Taxonomy
 
 # Events older than this weigh under 6% (four affinity half-lives): not worth reading.
@@ -167,28 +168,6 @@ def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
     )
 
 
-def _deliveries_used(db: Session, user_id: int, now: datetime) -> Any:
-    """Today's impressions of each given provider's cards, to everyone and to ``user_id``:
-    how much of their delivery caps (counted per provider: every question of a survey is a
-    card of its own, and together they use the survey's caps) today has used."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    mine = case((col(Event.user_id) == user_id, 1), else_=0)
-
-    def used(provider_ids: list[int]) -> dict[int, tuple[int, int]]:
-        rows = db.exec(
-            select(Event.provider_id, func.count(), func.sum(mine))
-            .where(
-                col(Event.provider_id).in_(provider_ids),
-                Event.created_at >= day,
-                Event.kind == EventKind.IMPRESSION,
-            )
-            .group_by(col(Event.provider_id))
-        )
-        return {provider_id or 0: (total, int(own or 0)) for provider_id, total, own in rows}
-
-    return used
-
-
 @dataclass
 class FeedPage:
     ranked: list[Ranked]
@@ -234,7 +213,9 @@ def build_page(
         limit=candidate_limit,
         max_flights=MAX_FLIGHTS,
     )
-    candidates = with_deliveries(listings, _deliveries_used(db, user_id, now))
+    candidates = with_deliveries(
+        listings, lambda provider_ids: delivered_today(db, provider_ids, user_id, now)
+    )
     for _ in range(MAX_RECHECKS):
         # One card more than a page tells whether there is a next one.
         ranked = rank(profile, candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)

@@ -432,3 +432,33 @@ def test_the_feed_writes_the_shoppers_usual_open_rate_on_each_impression(world):
         select(Event.viewer_rate).where(Event.kind == "impression", Event.feed_session.is_not(None))
     ).all()
     assert shown and shown == pytest.approx([viewer_rate(3, 6)] * len(shown))
+
+
+def test_impressions_today_toward_caps_are_exact_before_between_and_after_rollups(world):
+    """Delivery caps read today's rollup row plus the impressions written since its mark:
+    each impression counts once whenever the rollup runs, yesterday's never count, and a
+    consumer's own count is theirs alone."""
+    from app.ranking.rollup import delivered_today
+
+    shopper = world.consumer()
+    other = world.consumer("other@example.com")
+    promo = world.provider("Promo", kind="promotion")
+    quiet = world.provider("Quiet", kind="promotion")
+    (card,) = world.cards(promo, 1)
+    add_events(world.db, other, [card], ["impression"] * 3, days_ago=1)  # yesterday
+    add_events(world.db, other, [card], ["impression", "impression", "open"])
+    add_events(world.db, shopper, [card], ["impression"])
+
+    def used() -> dict[int, tuple[int, int]]:
+        return delivered_today(world.db, [promo.id, quiet.id], shopper, datetime.now(UTC))
+
+    expected = {promo.id: (3, 1), quiet.id: (0, 0)}
+    assert used() == expected  # nothing rolled up yet: all from the events
+    roll_up(world.db, datetime.now(UTC))
+    assert used() == expected  # all from today's row
+    add_events(world.db, shopper, [card], ["impression"])
+    assert used() == {promo.id: (4, 2), quiet.id: (0, 0)}  # the row plus one since
+    roll_up(world.db, datetime.now(UTC))
+    assert used() == {promo.id: (4, 2), quiet.id: (0, 0)}
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        assert used() == {promo.id: (0, 0), quiet.id: (0, 0)}  # a new day, a new count
