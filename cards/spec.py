@@ -251,10 +251,10 @@ class CardKind(Generic[Config]):
     shared_template: ClassVar[bool] = True
     """True when :meth:`template` shows every shopper the same HTML for a card: it reads
     only ``card``, ``payload``, ``open_url`` and ``view.organization_name``. Plaza then
-    renders a card's content once a minute (and again when the card changes) and reuses
-    it for every shopper it is shown to; the frame around it (the reason, Save, Dismiss,
-    the menu) is drawn for each. A template with a form (it carries the shopper's CSRF
-    token) or anything else about the shopper must say False."""
+    renders the card (its content and the actions around it) once a minute, and again
+    when the card changes, and reuses it for every shopper it is shown to, putting in
+    only each shopper's reason and CSRF token. A template with a form (it carries the
+    shopper's CSRF token) or anything else about the shopper must say False."""
 
     def template(self) -> str:
         """Template that renders one card: ``cards/<name>.html`` by default.

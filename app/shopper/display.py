@@ -13,7 +13,7 @@ from cachetools import LRUCache
 from flask import abort, current_app, render_template
 from flask_login import current_user
 from jinja2 import TemplateNotFound
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
 from app import db
@@ -68,47 +68,65 @@ def reason_text(
     return texts.get(reason.code, f"Because you follow {name}")
 
 
-CONTENT_CACHE_SIZE = 5_000  # cards' content kept per process: about 10 MB of HTML
+FRAME_CACHE_SIZE = 5_000  # cards' frames kept per process: about 20 MB of HTML
+# Stand-ins for the two parts of a shared frame that differ per response. HTML comments:
+# Plaza's escaping turns anything a card or a shopper wrote into text that cannot match.
+REASON_SLOT = Markup("<!--plaza:card-reason-->")
+CSRF_SLOT = Markup("<!--plaza:csrf-token-->")
 
 
-class CardContents:
-    """Each card's own content (its kind's template), rendered once a minute per card and
-    shared by every shopper it is shown to (kinds whose ``shared_template`` is true): a
-    feed page of twenty cards used to render twenty kind templates, most of them rendered
-    moments before for someone else. The minute is in the key because a template may say
-    how long ago something happened; the card's ``updated_at``, because a refresh may
-    change what it shows."""
+class CardFrames:
+    """Each card as it is shown (``cards/_frame.html``: the kind's content and the
+    actions around it), rendered once a minute per card and shared by every shopper it
+    is shown to. A feed page of twenty cards used to render twenty frames and twenty
+    kind templates, about a quarter of the page's time, most of them rendered moments
+    before for someone else.
 
-    def __init__(self, size: int = CONTENT_CACHE_SIZE) -> None:
-        self._cache: LRUCache[tuple[object, ...], Markup] = LRUCache(maxsize=size)
+    What differs per shopper is in the key (saved or not) or put in afterwards: the
+    reason, and the response's CSRF token (masked afresh per response, see
+    :mod:`app.web.csrf`), by replacing two stand-ins. The minute is in the key because
+    a template may say how long ago something happened; the card's ``updated_at``,
+    because a refresh may change what it shows. Kinds whose ``shared_template`` is
+    false (a survey shows the shopper's own answer), and views with a message of their
+    own, are rendered for each shopper."""
+
+    def __init__(self, size: int = FRAME_CACHE_SIZE) -> None:
+        self._cache: LRUCache[tuple[object, ...], str] = LRUCache(maxsize=size)
         self._lock = threading.Lock()  # LRUCache is not safe across request threads
 
-    def html(self, view: CardView, open_url: str | None, now: datetime) -> Markup:
+    def html(self, view: CardView, csrf: str, now: datetime) -> Markup:
         card = view.card
-        if not shares_template(card.kind):
-            return self._render(view, open_url)
-        key = (card.id, card.updated_at, view.organization_name, int(now.timestamp() // 60))
+        if view.extra or not shares_template(card.kind):
+            return self._render(view, reason=view.reason, csrf=csrf)
+        key = (
+            card.id,
+            card.updated_at,
+            int(now.timestamp() // 60),
+            view.saved,
+            view.organization_name,
+            view.provider.name,
+            tuple(view.interests),
+        )
         with self._lock:
-            found = self._cache.get(key)
-        if found is None:
-            found = self._render(view, open_url)
+            shared = self._cache.get(key)
+        if shared is None:
+            shared = str(self._render(view, reason=REASON_SLOT, csrf=CSRF_SLOT))
             with self._lock:
-                self._cache[key] = found
-        return found
+                self._cache[key] = shared
+        own = shared.replace(REASON_SLOT, escape(view.reason)).replace(CSRF_SLOT, escape(csrf))
+        return Markup(own)  # noqa: S704 -- Plaza's template, and the two parts escaped
 
     @staticmethod
-    def _render(view: CardView, open_url: str | None) -> Markup:
+    def _render(view: CardView, *, reason: str, csrf: str) -> Markup:
         card = view.card
-        html = render_template(view.template, view=view, card=card, payload=card.payload,
-                               open_url=open_url)  # fmt: skip
+        html = render_template("cards/_frame.html", view=view, card=card, reason=reason,
+                               csrf=csrf)  # fmt: skip
         return Markup(html)  # noqa: S704 -- a template Plaza rendered, autoescaped
 
 
-def card_contents() -> CardContents:
-    """This app's cache of card contents."""
-    return cast(
-        CardContents, current_app.extensions.setdefault("plaza.card_contents", CardContents())
-    )
+def card_frames() -> CardFrames:
+    """This app's cache of card frames."""
+    return cast(CardFrames, current_app.extensions.setdefault("plaza.card_frames", CardFrames()))
 
 
 def shares_template(kind: str) -> bool:
@@ -175,9 +193,10 @@ def card_views(
             assert profile is not None
             reasons = explain(profile, as_candidate(card, topics), tax, now)
         primary = reasons[0] if reasons else None
-        # The reason's interest first: it is the one the consumer most likely means.
-        choices = [r.interest for r in reasons if r.interest]
-        choices += sorted(topics, key=lambda s: -s.count("/"))
+        # The card's own interests, most specific first, the same for every shopper (so
+        # the card's frame is shared): "not interested in trail shoes" rather than an
+        # offer to mute all of a broad interest the shopper follows.
+        choices = sorted(topics, key=lambda s: -s.count("/"))
         unique = list(dict.fromkeys(s for s in choices if s in tax))[:MAX_INTEREST_CHOICES]
         organization = orgs.get(provider.organization_id, "")
         views.append(

@@ -24,18 +24,19 @@ from app import db
 from app.catalog_store import catalog
 from app.models import Card, CardState, Event, EventKind
 from app.ranking.candidates import build_page
-from app.shopper.display import CardView, card_contents, card_views
+from app.shopper.display import CardView, card_frames, card_views
 from app.taxonomy_store import taxonomy
+from app.web.csrf import masked_csrf_token
 from app.web.htmx import render_page_or_fragment
 
 bp = Blueprint("feed", __name__)
 
 
 @bp.app_template_global()
-def card_content(view: CardView, open_url: str | None) -> Markup:
-    """A card's own content, for ``cards/_card.html`` wherever a card is shown: shared by
-    every shopper it is shown to (see :class:`app.shopper.display.CardContents`)."""
-    return card_contents().html(view, open_url, datetime.now(UTC))
+def card_html(view: CardView) -> Markup:
+    """A card as ``cards/_card.html`` shows it wherever a card is shown: its frame, shared
+    by every shopper it is shown to (see :class:`app.shopper.display.CardFrames`)."""
+    return card_frames().html(view, masked_csrf_token(), datetime.now(UTC))
 
 
 def _serializer() -> URLSafeSerializer:

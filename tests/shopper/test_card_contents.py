@@ -1,5 +1,6 @@
-"""A card's own content is rendered once and shown to every shopper (CardContents); the
-frame around it, and kinds that say their template is personal, stay per shopper."""
+"""A card is rendered once and shown to every shopper (CardFrames), with each shopper's
+reason, saved state and CSRF token; kinds that say their template is personal are
+rendered per shopper."""
 
 from __future__ import annotations
 
@@ -52,11 +53,40 @@ def test_the_same_cards_for_a_second_shopper_reuse_their_content(world):
         second = ben.get("/").get_data(as_text=True)
     assert sorted(map(int, CARD.findall(first))) == sorted(cards)
     assert sorted(map(int, CARD.findall(second))) == sorted(cards)
-    assert seen["cards/product_feed.html"] == 5  # once per card, not once per shopper
+    assert seen["cards/_frame.html"] == 5  # once per card, not once per shopper
     # Each shopper's own frame still: Ben's page carries his session's forms and
     # reasons, and the content inside it is the same markup Ana saw.
     title = re.search(r'<h2 class="card__title"[^>]*>.*?</h2>', first, re.S)
     assert title and title.group(0) in second
+
+
+def test_a_shared_card_carries_each_shoppers_reason_saved_state_and_working_token(world):
+    cards = world.cards(world.provider("North"), 3, interests=("shoes/running",))
+    world.consumer("ana@example.com", follows=("shoes/running",))
+    world.consumer("ben@example.com", follows=("shoes",))
+    ana, ben = world.app.test_client(), world.app.test_client()
+    world.login("ana@example.com", client=ana)
+    world.login("ben@example.com", client=ben)
+    ana.get("/")  # renders the three shared frames
+    token = re.search(r'name="csrf_token" value="([^"]+)"', ana.get("/").get_data(as_text=True))
+    assert token
+    saved = ana.post(f"/cards/{cards[0]}/save", data={"csrf_token": token.group(1)})
+    assert saved.status_code in (200, 303)
+    with rendered(world.app) as seen:
+        first = ana.get("/").get_data(as_text=True)
+    assert seen["cards/_frame.html"] == 1  # only the card Ana saved is drawn anew
+    second = ben.get("/").get_data(as_text=True)
+    assert "Because you follow Running" in first
+    assert "Because you follow Running" not in second  # Ben follows all shoes
+    assert second.count("Because you follow Shoes") == 3
+    assert first.count('aria-pressed="true"') == 1  # Ana's save, and only on her page
+    assert 'aria-pressed="true"' not in second
+    assert "<!--plaza:" not in first + second  # no stand-in left behind
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', second))
+    assert len(tokens) == 1  # one token per response, not Ana's
+    assert tokens.isdisjoint(re.findall(r'name="csrf_token" value="([^"]+)"', first))
+    dismissed = ben.post(f"/cards/{cards[1]}/dismiss", data={"csrf_token": tokens.pop()})
+    assert dismissed.status_code in (200, 303)  # Ben's token from the shared frame works
 
 
 def test_a_card_changed_by_a_refresh_shows_its_new_content(world):
