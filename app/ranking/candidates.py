@@ -11,7 +11,7 @@ for the next refresh, and no card is served twice or skipped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,10 +30,12 @@ from app.models import (
     ProviderStatus,
     SurveyAnswer,
 )
-from app.ranking.affinity import EventRecord, affinities_from_events
+from app.ranking.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
 from app.ranking.candidate import Candidate
 from app.ranking.catalog import Catalog, interests_of, with_deliveries
-from app.ranking.rank import Profile, Ranked, candidate_slugs, rank
+from app.ranking.plans import PAGES_AHEAD, FeedPlans, Plan, Planned
+from app.ranking.pool import CandidatePool
+from app.ranking.rank import Profile, Ranked, candidate_slugs, feed_scores, rank
 from app.ranking.rollup import delivered_today
 from cards.taxonomy import Taxonomy
 
@@ -44,17 +46,25 @@ MAX_FLIGHTS = 200  # running promotions and surveys considered for one page
 MAX_RECHECKS = 3  # pages ranked again when cards turn out to be gone
 
 
-def load_profile(db: Session, user_id: int, *, taxonomy: Taxonomy, now: datetime) -> Profile:
+def load_profile(
+    db: Session, user_id: int, *, taxonomy: Taxonomy, now: datetime, learned: bool = True
+) -> Profile:
     """One consumer's profile, for a page of their feed."""
-    return load_profiles(db, [user_id], taxonomy=taxonomy, now=now)[user_id]
+    return load_profiles(db, [user_id], taxonomy=taxonomy, now=now, learned=learned)[user_id]
 
 
 def load_profiles(
-    db: Session, user_ids: Iterable[int], *, taxonomy: Taxonomy, now: datetime
+    db: Session,
+    user_ids: Iterable[int],
+    *,
+    taxonomy: Taxonomy,
+    now: datetime,
+    learned: bool = True,
 ) -> dict[int, Profile]:
     """Each consumer's profile, in the same six queries however many consumers there
     are: the notification job ranks news for thousands of them at a time. The queries
-    list the ids, so callers pass a few hundred at most."""
+    list the ids, so callers pass a few hundred at most. Without ``learned``, what the
+    consumer chose and did alone (no affinities, and no history read)."""
     ids = sorted(set(user_ids))
     if not ids:
         return {}
@@ -79,7 +89,7 @@ def load_profiles(
     answered = _per_user(
         db, select(SurveyAnswer.user_id, SurveyAnswer.card_id), SurveyAnswer.user_id, ids
     )
-    events = _recent_events(db, ids, now)
+    events = _recent_events(db, ids, now) if learned else {}
     return {
         user_id: Profile(
             follows=frozenset(follows[user_id]),
@@ -87,7 +97,7 @@ def load_profiles(
             hidden_providers=frozenset(hidden[user_id]),
             dismissed=frozenset(dismissed[user_id]),
             answered=frozenset(answered[user_id]),
-            affinities=affinities_from_events(events[user_id], now),
+            affinities=affinities_from_events(events[user_id], now) if learned else NO_AFFINITIES,
         )
         for user_id in ids
     }
@@ -188,15 +198,16 @@ def build_page(
     feed_session: str,
     page_size: int,
     candidate_limit: int,
+    plans: FeedPlans | None = None,
 ) -> FeedPage:
     """A page of ``user_id``'s feed: the catalog snapshot's candidates about their
     interests, minus what this feed session served, ranked against their profile.
 
     The page's cards are then read to be shown; one the snapshot could not know was
     gone (deleted, or its provider suspended or removed) is left out with the rest
-    of its provider's cards, and the page ranked again without them."""
-    profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
-    snapshot = catalog.current(db, now)
+    of its provider's cards, and the page ranked again without them. With ``plans``,
+    a visit's second page ranks the next few pages at once, and the pages after it
+    come from that plan (see :mod:`app.ranking.plans`)."""
     served: set[int] = set(
         db.scalars(
             select(col(Event.card_id)).where(
@@ -206,6 +217,14 @@ def build_page(
             )
         )
     )
+    planning = plans is not None and bool(served)
+    plan = plans.get(user_id, feed_session) if plans is not None and planning else None
+    if plan is not None:
+        planned = _page_from_plan(db, plan, served, user_id, taxonomy, now, page_size)
+        if planned is not None:
+            return planned
+    profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
+    snapshot = catalog.current(db, now)
     listings = snapshot.candidates(
         candidate_slugs(profile, taxonomy),
         as_of=as_of,
@@ -216,9 +235,10 @@ def build_page(
     candidates = with_deliveries(
         listings, lambda provider_ids: delivered_today(db, provider_ids, user_id, now)
     )
+    # One card more than is laid out tells whether there is a next page.
+    limit = page_size * (PAGES_AHEAD if planning else 1) + 1
     for _ in range(MAX_RECHECKS):
-        # One card more than a page tells whether there is a next one.
-        ranked = rank(profile, candidates, now, taxonomy, limit=page_size + 1, page_size=page_size)
+        ranked = rank(profile, candidates, now, taxonomy, limit=limit, page_size=page_size)
         page = ranked[:page_size]
         cards = _shown_cards(db, [r.candidate.card_id for r in page])
         gone = {r.candidate.card_id for r in page} - cards.keys()
@@ -233,12 +253,53 @@ def build_page(
             if c.card_id not in gone and (c.provider_id not in closed or c.card_id in cards)
         ]
     page = [r for r in page if r.candidate.card_id in cards]
+    if planning and plans is not None:
+        ahead = tuple(Planned(r.candidate, r.score, r.reasons) for r in ranked[page_size:])
+        plan = Plan(
+            ahead,
+            complete=len(ranked) < limit,
+            affinities=profile.affinities,
+            viewer_rate=profile.affinities.usual_open_rate,
+        )
+        plans.put(user_id, feed_session, plan)
+    return _feed_page(page, cards, has_more=len(ranked) > page_size,
+                      viewer_rate=profile.affinities.usual_open_rate)  # fmt: skip
+
+
+def _page_from_plan(
+    db: Session,
+    plan: Plan,
+    served: set[int],
+    user_id: int,
+    taxonomy: Taxonomy,
+    now: datetime,
+    page_size: int,
+) -> FeedPage | None:
+    """The next page of ``plan``, after what the shopper chose and did since; None when
+    the plan cannot make a full page (or a card of it is gone): rank again then."""
+    left = [p for p in plan.cards if p.candidate.card_id not in served]
+    chosen = load_profile(db, user_id, taxonomy=taxonomy, now=now, learned=False)
+    profile = replace(chosen, affinities=plan.affinities)
+    kept = feed_scores(profile, CandidatePool([p.candidate for p in left]), now, taxonomy)
+    left = [p for p in left if p.candidate.card_id in kept]
+    if len(left) <= page_size and not plan.complete:
+        return None
+    page = [Ranked(p.candidate, p.score, p.reasons) for p in left[:page_size]]
+    cards = _shown_cards(db, [r.candidate.card_id for r in page])
+    if len(cards) < len(page):
+        return None
+    return _feed_page(page, cards, has_more=len(left) > page_size, viewer_rate=plan.viewer_rate)
+
+
+def _feed_page(
+    page: list[Ranked], cards: dict[int, Card], *, has_more: bool, viewer_rate: float
+) -> FeedPage:
     return FeedPage(
         ranked=page,
         cards=cards,
         interests={r.candidate.card_id: list(r.candidate.interests) for r in page},
-        has_more=len(ranked) > page_size,
-        viewer_rate=profile.affinities.usual_open_rate,
+        has_more=has_more,
+        viewer_rate=viewer_rate,
     )
 
 

@@ -21,7 +21,7 @@ from sqlmodel import col, delete, select
 from werkzeug.exceptions import BadRequest
 
 from app import db
-from app.catalog_store import catalog
+from app.catalog_store import catalog, feed_plans
 from app.models import Card, CardState, Event, EventKind
 from app.ranking.candidates import build_page
 from app.shopper.display import CardView, card_frames, card_views
@@ -101,6 +101,7 @@ def rerank() -> ResponseReturnValue:
     if len(withdrawn) > MAX_RERANKED:
         raise BadRequest(f"At most {MAX_RERANKED} cards can be replaced at once.")
     session = db.session()
+    feed_plans().forget(current_user.id, feed_session)  # ranked before the change
     if withdrawn:
         session.execute(
             delete(Event).where(
@@ -126,6 +127,7 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int) -> ResponseRe
         feed_session=feed_session,
         page_size=current_app.config["FEED_PAGE_SIZE"],
         candidate_limit=current_app.config["CANDIDATE_LIMIT"],
+        plans=feed_plans(),
     )
     shown_at = datetime.now(UTC)
     if feed.ranked:  # one statement for the page's impressions, not one per card
