@@ -211,6 +211,17 @@ class Candidate:
     shown_until_ts: float = field(init=False, repr=False, compare=False)
     row: bytes = field(init=False, repr=False, compare=False)
 
+    def with_delivery(self, delivery: Delivery) -> Candidate:
+        """This candidate with today's use of its caps. A copy of every field but that
+        one: the derived numbers do not depend on it, and rebuilding them (as
+        ``dataclasses.replace`` does) for every running promotion and survey on every
+        page cost a tenth of the ranking."""
+        copy = object.__new__(Candidate)
+        for name in Candidate.__slots__:
+            object.__setattr__(copy, name, getattr(self, name))
+        object.__setattr__(copy, "delivery", delivery)
+        return copy
+
     def __post_init__(self) -> None:
         published = self.published_at.timestamp()
         starts = self.starts_at.timestamp() if self.starts_at else -math.inf

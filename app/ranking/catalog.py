@@ -82,9 +82,6 @@ class Listing:
     def shelf(self, slug: str) -> Shelf:
         return (self.candidate.rules.scheduled, slug)
 
-    def visible(self, as_of_ts: float) -> bool:
-        return self.first_seen_ts <= as_of_ts < self.candidate.shown_until_ts
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -132,7 +129,11 @@ class Snapshot:
         for key in merged.tolist():
             card_id = -key & mask
             listing = self.listings[card_id]
-            if card_id not in skip and listing.visible(as_of_ts):
+            # Visible at the session's start: seen by then, not ended (inline: this
+            # loop runs a thousand times a page).
+            if card_id not in skip and (
+                listing.first_seen_ts <= as_of_ts < listing.candidate.shown_until_ts
+            ):
                 yield listing
                 limit -= 1
                 if limit <= 0:
@@ -304,14 +305,13 @@ def with_deliveries(
             continue
         delivered, seen = counts.get(listing.candidate.provider_id, (0, 0))
         out.append(
-            replace(
-                listing.candidate,
-                delivery=Delivery(
+            listing.candidate.with_delivery(
+                Delivery(
                     daily_cap=caps.daily_impression_cap,
                     consumer_cap=caps.per_consumer_cap,
                     delivered_today=delivered,
                     seen_today=seen,
-                ),
+                )
             )
         )
     return out

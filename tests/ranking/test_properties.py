@@ -320,3 +320,19 @@ def test_interning_from_many_threads_gives_each_value_one_id():
     assert all(batch == ids[0] for batch in ids)
     assert sorted(ids[0]) == list(range(len(values)))
     assert [table.values[i] for i in ids[0]] == values
+
+
+def test_a_candidate_with_todays_delivery_is_the_same_card_with_the_same_numbers():
+    """with_delivery copies instead of rebuilding: the copy must rank exactly like a
+    candidate built with the delivery from the start."""
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    promotion = Candidate(
+        card_id=7, provider_id=3, kind="promotion", interests=("shoes",),
+        published_at=start, badge="new", starts_at=start, ends_at=start + timedelta(days=9),
+        popularity=1.3,
+    )  # fmt: skip
+    delivery = Delivery(daily_cap=100, consumer_cap=3, delivered_today=40, seen_today=2)
+    copied, built = promotion.with_delivery(delivery), replace(promotion, delivery=delivery)
+    for name in Candidate.__slots__:
+        assert getattr(copied, name) == getattr(built, name), name
+    assert promotion.delivery is None  # the snapshot's own candidate is left as it was
