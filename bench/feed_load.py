@@ -61,7 +61,7 @@ from urllib.parse import urlencode
 import psutil
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -98,6 +98,7 @@ MEAN_AGE_DAYS = 30  # publication ages are exponential: newer cards come more of
 HISTORY_DAYS = 14
 EVENTS_PER_SHOPPER = (0, 120)
 ROUTES = ("first_page", "next_page", "trivial")
+REFRESH_CONNECTIONS = 16
 TIMED = (
     "wrk over loopback against each server (`plaza` = `plaza serve --no-worker` as "
     "shipped); a different signed-in shopper per request; latency = wrk's, per request"
@@ -220,6 +221,11 @@ def grow_catalog(engine: Engine, world: World, total: int) -> None:
             db.commit()
             next_id += batch
             world.cards += batch
+        if db.get_bind().dialect.name == "postgresql":  # the ids were given: move the sequence
+            db.execute(
+                text("SELECT setval(pg_get_serial_sequence('card', 'id'), max(id)) FROM card")
+            )
+            db.commit()
 
 
 def _card(card_id: int, provider_id: int, kind: str, now: datetime, rng: random.Random) -> dict:
@@ -289,6 +295,78 @@ def _insert(db: Session, model: Any, rows: list[dict[str, Any]]) -> None:
 
 
 # --- The server and the load ------------------------------------------------------------
+
+
+def big_refresh(database_url: str, items: int) -> dict[str, Any]:
+    """A shop's refresh of ``items`` items through the ingest store, as the worker runs
+    it in its own process: every card the shop has, at a new price, and the rest new
+    items published long ago; then housekeeping, which prunes those again. Returns how
+    long each took."""
+    from app.ingest.retention import MAX_AGE, prune_cards
+    from app.ingest.store import store_drafts
+    from cards.spec import CardDraft
+
+    engine = make_engine(database_url)
+    now = datetime.now(UTC)
+    taxonomy = default_taxonomy()
+    with Session(engine) as db:
+        provider = db.scalars(
+            select(Provider).where(col(Provider.kind) == "product_feed").order_by(col(Provider.id))
+        ).first()
+        assert provider is not None
+        owned = db.scalars(
+            select(col(Card.external_id)).where(col(Card.provider_id) == provider.id)
+        )
+        external_ids = list(owned)[:items]
+        external_ids += [f"refresh-{n}" for n in range(items - len(external_ids))]
+        slugs = taxonomy.descendants(taxonomy.children(None)[0])
+        old = now - MAX_AGE - timedelta(days=10)
+        drafts = [
+            CardDraft(external_id=external_id, title=f"Refreshed {external_id}",
+                      url=f"https://shop.example/{external_id}", interests=[slugs[n % len(slugs)]],
+                      payload={"price": f"{5 + n % 90}.99", "currency": "USD"},
+                      published_at=old if external_id.startswith("refresh-") else None)
+            for n, external_id in enumerate(external_ids)
+        ]  # fmt: skip
+        started = time.monotonic()
+        counts = store_drafts(db, provider, drafts, taxonomy, now)
+        db.commit()
+        stored = time.monotonic()
+        pruned = prune_cards(db, now)
+        done = time.monotonic()
+    engine.dispose()
+    return {"items": items, "new": counts.new, "updated": counts.updated,
+            "refresh_s": round(stored - started, 1), "pruned": pruned,
+            "prune_s": round(done - stored, 1)}  # fmt: skip
+
+
+def during_refresh(args: argparse.Namespace, database_url: str, server: Server,
+                   targets: Path, workdir: Path) -> dict[str, Any]:  # fmt: skip
+    """First pages at 16 connections while :func:`big_refresh` runs in another process,
+    run after run until it has finished."""
+    job = subprocess.Popen(
+        [sys.executable, __file__, "--refresh-job", str(args.refresh_items),
+         "--database-url", database_url],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    runs = []
+    while job.poll() is None:
+        runs.append(wrk(server.port, targets, REFRESH_CONNECTIONS, args.duration, workdir, {}))
+    out, _ = job.communicate()
+    if job.returncode != 0:
+        raise RuntimeError(f"the refresh job failed ({job.returncode})")
+    requests = sum(run["requests"] for run in runs)
+    seconds = sum(run["requests"] / run["pages_per_second"] for run in runs if run["requests"])
+    return {
+        "connections": REFRESH_CONNECTIONS,
+        "job": json.loads(out.strip().splitlines()[-1]),
+        "runs": len(runs),
+        "pages_per_second": round(requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": max((run["p50_ms"] for run in runs), default=0.0),
+        "p99_ms": max((run["p99_ms"] for run in runs), default=0.0),
+        "max_ms": max((run["max_ms"] for run in runs), default=0.0),
+        "failed": sum(run["errors"] + run["non_2xx"] for run in runs),
+    }
 
 
 def free_port() -> int:
@@ -492,7 +570,7 @@ def wrk(port: int, targets: Path, connections: int, seconds: int, workdir: Path,
 
 
 def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper],
-            workdir: Path, spec: ServerSpec) -> dict[str, Any]:  # fmt: skip
+            workdir: Path, spec: ServerSpec, measure_refresh: bool) -> dict[str, Any]:  # fmt: skip
     server = Server(database_url, workdir, spec)
     try:
         cookies = [server.sign_in(f"shopper{s.id}@bench.example") for s in shoppers]
@@ -523,6 +601,10 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
             row["feed_over_trivial"] = round(feed_rate / trivial_rate, 4) if trivial_rate else None
             figures["connections"][str(connections)] = row
         figures["server_memory"] = server.memory()
+        if args.refresh_items and measure_refresh:
+            server.settle()
+            figures["during_refresh"] = during_refresh(args, database_url, server, first, workdir)
+            figures["server_memory_after_refresh"] = server.memory()
         failed = any(
             row[route]["non_2xx"] or row[route]["errors"]
             for row in figures["connections"].values()
@@ -566,7 +648,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         by_server: dict[str, list[dict[str, Any]]] = {}
         for _ in range(args.rounds):
             for spec in args.server:
-                figures = measure(args, database_url, shoppers, workdir, spec)
+                # The refresh changes the catalog: once, at the largest, after the rest.
+                last = size == args.cards[-1] and spec == args.server[-1]
+                figures = measure(args, database_url, shoppers, workdir, spec, last)
                 by_server.setdefault(spec.label, []).append(figures)
         results["catalogs"][str(size)] = by_server
     results["seed_and_run_seconds"] = round(time.monotonic() - started, 1)
@@ -611,6 +695,19 @@ def _report_run(label: str, number: int | None, figures: dict[str, Any]) -> list
             + " | ".join(cells)
             + f" | feed/trivial {row['feed_over_trivial']:.3f}"
         )
+    if "during_refresh" in figures:
+        during, job = figures["during_refresh"], figures["during_refresh"]["job"]
+        after = figures["server_memory_after_refresh"]
+        failed = f" ({during['failed']} failed)" if during["failed"] else ""
+        lines.append(
+            f"      during a refresh of {job['items']:,} items ({job['new']:,} new, "
+            f"{job['updated']:,} updated, {job['refresh_s']} s) and the prune of "
+            f"{job['pruned']:,} cards ({job['prune_s']} s), {during['connections']} "
+            f"connections: first page {during['pages_per_second']:.1f}/s, worst p50 "
+            f"{during['p50_ms']:.1f} p99 {during['p99_ms']:.1f} max {during['max_ms']:.1f} ms"
+            f"{failed}; "
+            f"server then {' + '.join(f'{mb:.0f}' for mb in after['process_rss_mb'])} MB"
+        )
     return lines
 
 
@@ -651,8 +748,18 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=1, help="times to run the list of servers (1)"
     )
+    parser.add_argument(
+        "--refresh-items",
+        type=int,
+        default=100_000,
+        help="items of the refresh measured under load at the largest catalog (100000; 0: none)",
+    )
+    parser.add_argument("--refresh-job", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()  # fmt: skip
+    if args.refresh_job is not None:  # during_refresh's own process
+        print(json.dumps(big_refresh(args.database_url, args.refresh_job)))
+        return
     results = bench(args)
     print(json.dumps(results) if args.json else report(results))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ("--consumers", "60", "--cards", "300,600", "--connections", "1,2", "--duration", "1",
-        "--signed-in", "8")  # fmt: skip
+        "--signed-in", "8", "--refresh-items", "400")  # fmt: skip
 
 
 def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -32,6 +32,12 @@ def test_every_route_serves_pages_at_every_size_and_connection_count(database_ur
     for catalog in figures["catalogs"].values():
         [run] = catalog["plaza"]
         assert_figures(run, connections=["1", "2"])
+    # Pages served while a refresh and a prune ran, at the largest catalog only.
+    assert "during_refresh" not in figures["catalogs"]["300"]["plaza"][0]
+    during = figures["catalogs"]["600"]["plaza"][0]["during_refresh"]
+    assert during["job"]["items"] == 400 and during["job"]["new"] > 0
+    assert during["job"]["pruned"] >= during["job"]["new"]  # the new items were long gone
+    assert during["runs"] >= 1 and during["pages_per_second"] > 0 and during["failed"] == 0
 
 
 def assert_figures(run, connections):
@@ -50,7 +56,8 @@ def assert_figures(run, connections):
 def test_it_compares_servers_back_to_back_round_after_round():
     servers = "waitress:1x2,gunicorn-sync:2,gunicorn-gthread:1x2,granian:2x1,plaza:2x2"
     tiny = ("--consumers", "40", "--cards", "200", "--connections", "2", "--duration", "1",
-            "--signed-in", "4", "--server", servers, "--rounds", "2", "--json")  # fmt: skip
+            "--signed-in", "4", "--server", servers, "--rounds", "2", "--refresh-items", "0",
+            "--json")  # fmt: skip
     done = run_bench(*tiny)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
@@ -73,7 +80,8 @@ def test_an_unknown_server_is_refused_before_anything_is_seeded():
 
 def test_without_options_it_prints_figures_for_people():
     smaller = ("--consumers", "30", "--cards", "200", "--connections", "1", "--duration", "1",
-               "--signed-in", "4")  # fmt: skip
+               "--signed-in", "4", "--refresh-items", "100")  # fmt: skip
     text = run_bench(*smaller).stdout
     assert "Feed under load on sqlite: 30 shoppers (4 signed in)" in text
     assert "200 cards:\n    plaza: first page" in text and "feed/trivial" in text
+    assert "during a refresh of 100 items" in text
