@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,6 +39,12 @@ class IngestCounts:
         )
 
 
+# Drafts written per transaction. SQLite lets one writer in at a time, and every feed
+# page writes its impressions: a shop's refresh of 100,000 items in one transaction held
+# pages back for its whole length (p50 4.5 s while it ran, bench/feed_load.py).
+WRITE_CHUNK = 500
+
+
 def store_drafts(
     db: Session,
     provider: Provider,
@@ -47,10 +53,14 @@ def store_drafts(
     now: datetime,
     gone_grace: timedelta | None = None,
 ) -> IngestCounts:
-    """Upsert ``drafts`` for ``provider``; the caller commits.
+    """Upsert ``drafts`` for ``provider``, committing every :data:`WRITE_CHUNK` drafts;
+    the caller commits the rest.
 
-    With ``gone_grace``, stored cards whose items are no longer in the source
-    end ``gone_grace`` after now (an item that comes back is live again).
+    A refresh that fails midway keeps the chunks it committed: the cards it stored are
+    right, only not all of the source's yet, as after a source that sent fewer items.
+    With ``gone_grace``, stored cards whose items are no longer in the source end
+    ``gone_grace`` after now (an item that comes back is live again), once every draft
+    is stored.
     """
     counts = IngestCounts()
     existing = {
@@ -65,16 +75,20 @@ def store_drafts(
     ):
         stored_slugs.setdefault(card_id, set()).add(slug)
     seen: set[str] = set()
-    created: list[tuple[dict[str, Any], list[str]]] = []
+    chunk = _Chunk()
     for draft in drafts:
         external_id = storable_id(draft.external_id)
         if external_id in seen:
             continue
+        if len(seen) % WRITE_CHUNK == 0 and seen:
+            counts.new += chunk.write(db)
+            db.commit()
+            chunk = _Chunk()
         seen.add(external_id)
         slugs = _card_interests(draft, provider, taxonomy)
         card = existing.get(external_id)
         if card is None:
-            created.append((_new_card(provider, external_id, draft, now), slugs))
+            chunk.created.append((_new_card(provider, external_id, draft, now), slugs))
             continue
         before = _snapshot(card)
         old_price = _effective_price(card.payload)
@@ -87,23 +101,39 @@ def store_drafts(
         card_id = stored_id(card)
         moved = card.published_at != before[PUBLISHED]  # interests carry it, for their index
         if moved or stored_slugs.get(card_id, set()) != set(slugs):
-            db.exec(delete(CardInterest).where(col(CardInterest.card_id) == card_id))
-            db.add_all(
-                CardInterest(card_id=card_id, slug=slug, published_at=card.published_at)
+            chunk.reinterested[card_id] = [
+                {"card_id": card_id, "slug": slug, "published_at": card.published_at}
                 for slug in slugs
-            )
+            ]
             changed = True
         if changed:
             card.updated_at = now
             counts.updated += 1
         else:
             counts.unchanged += 1
-    if created:
-        _insert(db, created)
-        counts.new = len(created)
+    counts.new += chunk.write(db)
     if gone_grace is not None:
         counts.expired = _expire_gone(existing, seen, now + gone_grace, now)
     return counts
+
+
+@dataclass
+class _Chunk:
+    """A chunk's writes, kept until it ends and then written at once: a statement in the
+    middle of a chunk would hold SQLite's write lock while the rest is worked out, and
+    a waiting page only tries again every so often, so it would rarely get its turn."""
+
+    created: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
+    reinterested: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def write(self, db: Session) -> int:
+        """Write the chunk (the caller commits); returns how many cards are new."""
+        if self.reinterested:  # flushes the chunk's changed cards first
+            db.exec(delete(CardInterest).where(col(CardInterest.card_id).in_(self.reinterested)))
+            rows = [row for rows in self.reinterested.values() for row in rows]
+            if rows:
+                db.execute(insert(CardInterest), rows)
+        return _insert(db, self.created)
 
 
 def _expire_gone(existing: dict[str, Card], seen: set[str], ends: datetime, now: datetime) -> int:
@@ -147,10 +177,12 @@ def _new_card(
     }
 
 
-def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> None:
+def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> int:
     """New cards and their interests in two batched INSERTs, without building ORM objects:
     a first refresh stores hundreds of cards, and constructing models costs more than the
-    SQL itself."""
+    SQL itself. Returns how many cards."""
+    if not created:
+        return 0
     ids = db.scalars(
         insert(Card).returning(col(Card.id), sort_by_parameter_order=True),
         [row for row, _ in created],
@@ -162,6 +194,7 @@ def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> Non
     ]
     if interests:
         db.execute(insert(CardInterest), interests)
+    return len(created)
 
 
 def _columns(draft: CardDraft, published_at: datetime) -> dict[str, Any]:
