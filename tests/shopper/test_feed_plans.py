@@ -24,6 +24,13 @@ def a_long_feed(world) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
     return cards
 
 
+def two_pages(world) -> tuple[dict[str, list[int]], str]:  # type: ignore[no-untyped-def]
+    """A long feed scrolled to its second page (which plans the next ones)."""
+    cards = a_long_feed(world)
+    first = world.client.get("/").get_data(as_text=True)
+    return cards, world.client.get(next_url(first), headers=HX).get_data(as_text=True)
+
+
 def test_a_whole_visit_serves_every_card_once_and_ranks_once_every_few_pages(world):
     cards = a_long_feed(world)
     html = world.client.get("/").get_data(as_text=True)
@@ -44,9 +51,7 @@ def test_a_whole_visit_serves_every_card_once_and_ranks_once_every_few_pages(wor
 
 
 def test_a_provider_hidden_while_scrolling_is_gone_from_the_planned_pages(world):
-    cards = a_long_feed(world)
-    first = world.client.get("/").get_data(as_text=True)
-    second = world.client.get(next_url(first), headers=HX).get_data(as_text=True)
+    cards, second = two_pages(world)
     south = next(card for card in card_ids(second) if card in cards["South"])
     hidden = world.client.post(
         f"/cards/{south}/hide-provider", data={"csrf_token": csrf_token(world.client, "/")}
@@ -58,9 +63,7 @@ def test_a_provider_hidden_while_scrolling_is_gone_from_the_planned_pages(world)
 
 
 def test_an_interest_muted_while_scrolling_is_gone_from_the_planned_pages(world):
-    cards = a_long_feed(world)
-    first = world.client.get("/").get_data(as_text=True)
-    second = world.client.get(next_url(first), headers=HX).get_data(as_text=True)
+    cards, second = two_pages(world)
     north = next(card for card in card_ids(second) if card in cards["North"])
     muted = world.client.post(
         f"/cards/{north}/not-interested",
@@ -72,9 +75,7 @@ def test_an_interest_muted_while_scrolling_is_gone_from_the_planned_pages(world)
 
 
 def test_a_planned_card_whose_provider_was_suspended_is_ranked_away(world):
-    cards = a_long_feed(world)
-    first = world.client.get("/").get_data(as_text=True)
-    second = world.client.get(next_url(first), headers=HX).get_data(as_text=True)
+    cards, second = two_pages(world)
     south = world.db.exec(select(Provider).where(Provider.name == "South")).one()
     south.status = ProviderStatus.SUSPENDED
     world.db.add(south)
