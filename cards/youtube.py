@@ -20,12 +20,10 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
 from itertools import islice
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cards._shared import (
@@ -41,6 +39,9 @@ from cards.choices import labelled, needed_for
 from cards.errors import SourceError
 from cards.spec import CardDraft, CardKind, RefreshContext
 from feeds.normalize import as_utc, iso8601_duration_seconds, plain_text, safe_url
+
+if TYPE_CHECKING:
+    from googleapiclient.errors import HttpError
 
 _CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{22}")
 _PLAYLIST_ID = re.compile(r"[A-Za-z0-9_-]{2,64}")
@@ -208,8 +209,12 @@ def _from_api(
 
     The second call costs one quota unit for up to 50 videos and is what brings
     durations, view counts, tags and categories. The discovery document ships
-    with google-api-python-client, so building the client makes no request.
+    with google-api-python-client, so building the client makes no request. Imported
+    here: only the worker calls the API, and the client costs a web process 15 MB.
     """
+    from googleapiclient.discovery import build
+    from googleapiclient.errors import HttpError
+
     youtube = build(
         "youtube",
         "v3",

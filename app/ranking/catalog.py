@@ -42,7 +42,7 @@ from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardInterest, RollupProgress
-from app.ranking.candidate import Candidate, Delivery
+from app.ranking.candidate import INTEREST_SETS, Candidate, Delivery
 from app.ranking.popularity import Tally, popularity_lifts
 from app.ranking.rollup import PROGRESS, provider_counts, recent_counts
 from cards.registry import UnknownKind, all_kinds, get_kind
@@ -404,13 +404,12 @@ def _add(
         snapshot.providers.update(providers)
         popularity = popularity_lifts(counts, snapshot.providers)
     added: dict[Shelf, list[SortKey]] = {}
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per set of interests
     for row in rows:
         candidate = Candidate(
             card_id=row["id"],
             provider_id=row["provider_id"],
             kind=sys.intern(row["kind"]),
-            interests=shared.setdefault(row["interests"], row["interests"]),
+            interests=_shared(row["interests"]),
             published_at=row["published_at"],
             badge=sys.intern(row["badge"]) if row["badge"] else None,
             starts_at=row["starts_at"],
@@ -432,6 +431,13 @@ def _add(
         if before is not None:
             together = np.concatenate([before, together])
         snapshot.by_slug[shelf] = np.unique(together)[:depth]
+
+
+def _shared(interests: tuple[str, ...]) -> tuple[str, ...]:
+    """The process's one tuple of these interests, of interned slugs: a million cards
+    carry a few thousand distinct sets, and a tuple and its strings per card were a
+    fifth of the snapshot's memory."""
+    return INTEREST_SETS.values[INTEREST_SETS.id(tuple(map(sys.intern, interests)))]
 
 
 def _drop(snapshot: Snapshot, card_ids: list[int]) -> None:
