@@ -69,6 +69,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(parsed.render_as_string(hide_password=False), pool_pre_ping=True)
 
 
+# A connection waiting for SQLite's write lock tries again every 100 ms once it has
+# waited a while: a job that commits and writes again at once keeps it out for good.
+WRITERS_TURN = 0.1
+
+
+def writers_turn(db: Session) -> None:
+    """Between the transactions of a long job (a large refresh, a prune): on SQLite,
+    pause long enough for a feed page waiting to write its impressions to get in."""
+    if db.get_bind().dialect.name == "sqlite":
+        time.sleep(WRITERS_TURN)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

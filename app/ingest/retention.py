@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
+from app.db import writers_turn
 from app.models import Card, CardState
 
 ENDED_KEEP = timedelta(days=30)
@@ -38,4 +39,6 @@ def prune_cards(db: Session, now: datetime) -> int:
         db.exec(delete(Card).where(col(Card.id).in_(ids)))
         db.commit()
         removed += len(ids)
+        if len(ids) == BATCH:  # more to come
+            writers_turn(db)
     return removed

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
+from app.db import writers_turn
 from app.models import Card, CardInterest, Provider, stored_id
 from cards.spec import CardDraft
 from cards.taxonomy import Taxonomy
@@ -83,6 +84,7 @@ def store_drafts(
         if len(seen) % WRITE_CHUNK == 0 and seen:
             counts.new += chunk.write(db)
             db.commit()
+            writers_turn(db)
             chunk = _Chunk()
         seen.add(external_id)
         slugs = _card_interests(draft, provider, taxonomy)
