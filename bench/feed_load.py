@@ -653,10 +653,50 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
                 figures = measure(args, database_url, shoppers, workdir, spec, last)
                 by_server.setdefault(spec.label, []).append(figures)
         results["catalogs"][str(size)] = by_server
+    results["aims"] = aims(results)
     results["seed_and_run_seconds"] = round(time.monotonic() - started, 1)
     engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
     return results
+
+
+# What the feed aims at, judged from one run's figures.
+AIM_RATIO = 0.10  # first pages / trivial requests a second, at 16 connections
+AIM_P99_MS = 100.0  # first page p99 at 16 connections, at 100,000 cards
+AIM_GROWTH = 1.5  # p50 alone at 1,000,000 cards over p50 alone at 10,000
+AIM_MEMORY_MB = 200.0  # resident per server process at 1,000,000 cards
+
+
+def aims(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each aim the run can judge (the sizes and connection counts it measured): the
+    figure, the bound and whether it is met. The first run of ``plaza`` (or of the
+    first server) is judged."""
+    judged: list[dict[str, Any]] = []
+
+    def judge(aim: str, figure: float, bound: float, *, at_most: bool) -> None:
+        met = figure <= bound if at_most else figure >= bound
+        judged.append({"aim": aim, "figure": figure, "bound": bound, "met": met})
+
+    runs = {int(size): next(iter(by_server.values()))[0]
+            for size, by_server in results["catalogs"].items()}  # fmt: skip
+    for size, run in runs.items():
+        row = run["connections"].get("16")
+        if row is not None:
+            judge(f"feed/trivial at 16 connections, {size:,} cards", row["feed_over_trivial"],
+                  AIM_RATIO, at_most=False)  # fmt: skip
+            if size == 100_000:
+                judge(f"first page p99 at 16 connections, {size:,} cards (ms)",
+                      row["first_page"]["p99_ms"], AIM_P99_MS, at_most=True)  # fmt: skip
+        if size == 1_000_000:
+            largest = max(run["server_memory"]["process_rss_mb"])
+            judge("resident MB per server process, 1,000,000 cards", largest, AIM_MEMORY_MB,
+                  at_most=True)  # fmt: skip
+    alone = {size: run["connections"]["1"]["first_page"]["p50_ms"]
+             for size, run in runs.items() if "1" in run["connections"]}  # fmt: skip
+    if 10_000 in alone and 1_000_000 in alone:
+        growth = round(alone[1_000_000] / alone[10_000], 2)
+        judge("p50 alone at 1,000,000 cards over 10,000", growth, AIM_GROWTH, at_most=True)
+    return judged
 
 
 def report(results: dict[str, Any]) -> str:
@@ -670,6 +710,9 @@ def report(results: dict[str, Any]) -> str:
         for label, runs in by_server.items():
             for number, figures in enumerate(runs, 1):
                 lines += _report_run(label, number if len(runs) > 1 else None, figures)
+    for aim in results["aims"]:
+        verdict = "met" if aim["met"] else "NOT met"
+        lines.append(f"  aim {aim['aim']}: {aim['figure']:g} against {aim['bound']:g}: {verdict}")
     lines.append(f"  ({results['seed_and_run_seconds']} s in all)")
     return "\n".join(lines)
 

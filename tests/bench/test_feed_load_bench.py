@@ -32,6 +32,8 @@ def test_every_route_serves_pages_at_every_size_and_connection_count(database_ur
     for catalog in figures["catalogs"].values():
         [run] = catalog["plaza"]
         assert_figures(run, connections=["1", "2"])
+    # The aims a run of these sizes can judge: none at these sizes and connections.
+    assert figures["aims"] == []
     # Pages served while a refresh and a prune ran, at the largest catalog only.
     assert "during_refresh" not in figures["catalogs"]["300"]["plaza"][0]
     during = figures["catalogs"]["600"]["plaza"][0]["during_refresh"]
@@ -85,3 +87,28 @@ def test_without_options_it_prints_figures_for_people():
     assert "Feed under load on sqlite: 30 shoppers (4 signed in)" in text
     assert "200 cards:\n    plaza: first page" in text and "feed/trivial" in text
     assert "during a refresh of 100 items" in text
+
+
+def test_the_aims_are_judged_from_the_figures_of_the_sizes_they_name():
+    from bench.feed_load import aims
+
+    def run(p50_alone: float, ratio: float, p99: float, rss: list[float]):  # type: ignore[no-untyped-def]
+        first = {"p50_ms": p50_alone, "p99_ms": p99}
+        return [{"connections": {"1": {"first_page": first, "feed_over_trivial": 0.01},
+                                 "16": {"first_page": first, "feed_over_trivial": ratio}},
+                 "server_memory": {"process_rss_mb": rss}}]  # fmt: skip
+
+    judged = aims({"catalogs": {
+        "10000": {"plaza": run(20.0, 0.12, 80.0, [120.0])},
+        "100000": {"plaza": run(25.0, 0.05, 450.0, [150.0])},
+        "1000000": {"plaza": run(24.0, 0.11, 90.0, [118.0, 240.0])},
+    }})  # fmt: skip
+    verdicts = {aim["aim"]: (aim["figure"], aim["met"]) for aim in judged}
+    assert verdicts == {
+        "feed/trivial at 16 connections, 10,000 cards": (0.12, True),
+        "feed/trivial at 16 connections, 100,000 cards": (0.05, False),
+        "first page p99 at 16 connections, 100,000 cards (ms)": (450.0, False),
+        "feed/trivial at 16 connections, 1,000,000 cards": (0.11, True),
+        "resident MB per server process, 1,000,000 cards": (240.0, False),
+        "p50 alone at 1,000,000 cards over 10,000": (1.2, True),
+    }
