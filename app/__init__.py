@@ -16,7 +16,7 @@ from app.extensions import compress, csrf, htmx, login_manager
 from app.notifications import views as notifications_views
 from app.portal import access_views, home_views, join_views, provider_views, result_views
 from app.shopper import action_views, feed_views, interest_views, why_views
-from app.web import errors, health, static, templating
+from app.web import errors, health, security, static, templating
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # static files' caching after Flask-Login has looked at the session.
     compress.init_app(app)
     static.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
     catalog_store.init_app(app)

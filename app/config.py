@@ -55,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None,
             "signs sessions and feed cursors; **required** in production",
             "generated once into `instance/secret_key`"),
+    Setting("PROXY_COUNT", int, 0,
+            "proxies in front of Plaza whose `X-Forwarded-For`/`-Proto`/`-Host` are believed "
+            "(Fly.io: 1); 0 ignores those headers"),
+    Setting("HSTS_SECONDS", int, 63072000,
+            "`Strict-Transport-Security` max-age sent over HTTPS (not when debugging or "
+            "testing); 0 sends none"),
     # Fetching
     Setting("FETCH_ALLOW", str, "",
             "hosts or networks the fetcher may reach although private, "
