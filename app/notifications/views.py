@@ -30,7 +30,7 @@ from flask_login import current_user, login_required
 
 from app import db
 from app.extensions import csrf
-from app.models import Card, User, stored_id
+from app.models import User, stored_id
 from app.models.notifications import Notification
 from app.notifications import inbox, preferences, subscriptions
 from app.notifications.catalog import (
@@ -47,7 +47,7 @@ from app.notifications.policy import DIGEST_CATEGORY
 from app.notifications.timing import PAUSES, format_clock, known_timezones, zone
 from app.notifications.unsubscribe import read_token
 from app.notifications.vapid import application_server_key, vapid_for
-from app.shopper.display import card_views
+from app.shopper.display import card_views, shown_cards
 from app.web.htmx import fragment_or_back, is_htmx, redirect_back, render_page_or_fragment
 
 bp = Blueprint("notifications", __name__)
@@ -362,7 +362,8 @@ def digest(notification_id: int) -> str:
     for part in digest_parts(row):
         listed = [session.get(Notification, i) for i in part.item_ids]
         card_ids = [r.card_id for r in listed if r is not None and r.card_id]
-        cards = [c for c in (session.get(Card, i) for i in card_ids) if c and c.removed_at is None]
+        showable = shown_cards(session, card_ids, _now())
+        cards = [showable[i] for i in card_ids if i in showable]
         views = card_views(session, [(card, None) for card in cards], current_user.id)
         if views:
             shown.append((part.mode, views))
