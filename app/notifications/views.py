@@ -158,7 +158,8 @@ def save_settings() -> ResponseReturnValue:
     before = preferences.settings_for(session, current_user.id).timezone
     preferences.save(session, current_user.id, form, _now(), notify_config(current_app).digest_hour)
     session.commit()
-    detail = f"Time zone: {form.timezone}." if form.timezone and form.timezone != before else ""
+    changed = form.timezone is not preferences.KEEP and form.timezone != before
+    detail = f"Time zone: {form.timezone}." if changed and form.timezone else ""
     if is_htmx():
         return render_template("notifications/_status.html", saved=True, detail=detail)
     flash(f"Notification settings saved. {detail}".strip(), "success")

@@ -12,9 +12,8 @@ HOSTILE = 'Great;=HYPERLINK("http://evil.example","Click")'
 
 def test_a_semicolon_locale_cannot_split_a_cell_into_a_formula(app):
     with app.test_request_context():
-        body = csv_response("x.csv", ["title", "count"], [[HOSTILE, 3], ["=1+1", None], ["Nice;=1+1", 2]]).get_data(
-            as_text=True
-        )
+        rows = [[HOSTILE, 3], ["=1+1", None], ["Nice;=1+1", 2]]
+        body = csv_response("x.csv", ["title", "count"], rows).get_data(as_text=True)
     # Read as a spreadsheet in a semicolon locale reads it: no cell may start a formula.
     for row in csv.reader(io.StringIO(body), delimiter=";"):
         for cell in row:
