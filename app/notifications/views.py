@@ -48,6 +48,7 @@ from app.notifications.timing import PAUSES, format_clock, known_timezones, zone
 from app.notifications.unsubscribe import read_token
 from app.notifications.vapid import application_server_key, vapid_for
 from app.shopper.display import card_views, shown_cards
+from app.web.converters import parse_id
 from app.web.htmx import fragment_or_back, is_htmx, redirect_back, render_page_or_fragment
 
 bp = Blueprint("notifications", __name__)
@@ -265,7 +266,7 @@ def unsubscribe_push() -> ResponseReturnValue:
     return jsonify(status="removed" if removed else "unknown")
 
 
-@bp.post("/settings/notifications/devices/<int:subscription_id>/remove")
+@bp.post("/settings/notifications/devices/<id:subscription_id>/remove")
 @login_required
 def remove_device(subscription_id: int) -> ResponseReturnValue:
     session = db.session()
@@ -290,7 +291,7 @@ def service_worker() -> ResponseReturnValue:
 @bp.get("/notifications")
 @login_required
 def centre() -> ResponseReturnValue:
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     result = inbox.page(db.session(), current_user.id, before)
     return render_page_or_fragment(
         "notifications/centre.html", "notifications/_inbox_page.html", page=result
@@ -305,7 +306,7 @@ def bell() -> ResponseReturnValue:
     return response
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 @login_required
 def read_one(notification_id: int) -> ResponseReturnValue:
     session = db.session()
@@ -328,7 +329,7 @@ def read_all() -> ResponseReturnValue:
     return redirect(url_for("notifications.centre"), code=303)
 
 
-@bp.get("/notifications/<int:notification_id>/open", endpoint="open")
+@bp.get("/notifications/<id:notification_id>/open", endpoint="open")
 @login_required
 def open_notification(notification_id: int) -> ResponseReturnValue:
     """Where a notification leads (from the centre, a push or an email), marking it read."""
@@ -352,7 +353,7 @@ def _local_path(path: str) -> str:
     return path if local and not parts.scheme and not parts.netloc else "/"
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.get("/notifications/<id:notification_id>")
 @login_required
 def digest(notification_id: int) -> str:
     session = db.session()

@@ -47,7 +47,7 @@ bp = Blueprint("cards", __name__, url_prefix="/cards")
 YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
 
 
-@bp.get("/<int:card_id>/open")
+@bp.get("/<id:card_id>/open")
 def open_card(card_id: int) -> ResponseReturnValue:
     """Tracked click-through: count the open, then go to the retailer's page.
 
@@ -83,7 +83,7 @@ def from_plaza_page() -> bool:
     return referrer.scheme == request.scheme and referrer.netloc == request.host
 
 
-@bp.get("/<int:card_id>/player")
+@bp.get("/<id:card_id>/player")
 @login_required
 def player(card_id: int) -> str:
     """The video player, loaded only when the consumer taps the thumbnail."""
@@ -106,21 +106,21 @@ def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
     return card
 
 
-@bp.post("/<int:card_id>/save")
+@bp.post("/<id:card_id>/save")
 @login_required
 def save(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "saved_at", True, EventKind.SAVE)
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/unsave")
+@bp.post("/<id:card_id>/unsave")
 @login_required
 def unsave(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/dismiss")
+@bp.post("/<id:card_id>/dismiss")
 @login_required
 def dismiss(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "dismissed_at", True, EventKind.DISMISS)
@@ -134,7 +134,7 @@ def dismiss(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/undismiss")
+@bp.post("/<id:card_id>/undismiss")
 @login_required
 def undismiss(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -148,7 +148,7 @@ def undismiss(card_id: int) -> ResponseReturnValue:
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/not-interested")
+@bp.post("/<id:card_id>/not-interested")
 @login_required
 def not_interested(card_id: int) -> ResponseReturnValue:
     """Mute one of the card's interests: no card about it comes back, on any page."""
@@ -171,7 +171,7 @@ def not_interested(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/hide-provider")
+@bp.post("/<id:card_id>/hide-provider")
 @login_required
 def hide_provider(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -192,7 +192,7 @@ def hide_provider(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/unhide-provider")
+@bp.post("/<id:card_id>/unhide-provider")
 @login_required
 def unhide_provider(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -205,7 +205,7 @@ def unhide_provider(card_id: int) -> ResponseReturnValue:
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/answer")
+@bp.post("/<id:card_id>/answer")
 @login_required
 def answer(card_id: int) -> ResponseReturnValue:
     """Store a survey answer once; answering again is refused, never double counted."""
