@@ -81,10 +81,14 @@ SETTINGS: tuple[Setting, ...] = (
             "first page (`plaza serve` sets it)"),
     # Accounts
     Setting("LOGIN_MAX_FAILURES", int, 5,
-            "failed logins per email within the login window before a pause"),
+            "failed logins per email within the login window before attempts slow down "
+            "(each must wait twice as long as the last: 1 s, 2 s, 4 s...)"),
     Setting("LOGIN_MAX_FAILURES_PER_IP", int, 30,
-            "failed logins from one address within the login window before a pause"),
+            "failed logins from one address within the login window before attempts slow "
+            "down; a browser that signed in to the account before is not slowed"),
     Setting("LOGIN_WINDOW_SECONDS", int, 15 * 60, "the window failed logins are counted in"),
+    Setting("LOGIN_ATTEMPT_RETENTION_DAYS", int, 30,
+            "days login attempts are kept before the worker deletes them"),
     Setting("ARGON2_TIME_COST", int, 3, "Argon2id passes for password hashes"),
     Setting("ARGON2_MEMORY_COST", int, 65536, "Argon2id memory for password hashes, in KiB"),
     # The worker
