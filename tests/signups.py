@@ -41,3 +41,17 @@ def sign_up(
     finish = link_in(mailbox, email.strip().lower())
     token = csrf_token(client, finish)
     return client.post(finish, data={"password": password, "csrf_token": token})
+
+
+def sign_up_in_browser(
+    page: Any, base: str, mailbox: Any, email: str, password: str = "a long enough password"
+) -> None:
+    """The same in a real browser (Playwright's ``page``) against a live Plaza at ``base``."""
+    page.goto(f"{base}/signup")
+    page.fill("input[name=email]", email)
+    page.click("button[type=submit]")
+    page.get_by_role("heading", name="Check your inbox").wait_for()
+    page.goto(base + link_in(mailbox, email))
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/onboarding")
