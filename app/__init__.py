@@ -16,7 +16,8 @@ from app.extensions import compress, csrf, htmx, login_manager
 from app.notifications import views as notifications_views
 from app.portal import access_views, home_views, join_views, provider_views, result_views
 from app.shopper import action_views, feed_views, interest_views, why_views
-from app.web import errors, health, static, templating
+from app.web import errors, health, json_input, security, static, templating
+from app.web.converters import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
@@ -45,10 +46,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, test_config)
+    json_input.init_app(app)
     # after_request functions run last-registered first: compression after everything,
     # static files' caching after Flask-Login has looked at the session.
     compress.init_app(app)
     static.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
     catalog_store.init_app(app)
@@ -57,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    app.url_map.converters["id"] = IdConverter  # every page's row ids: <id:card_id>
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     csrf.exempt(api_views.bp)  # bearer tokens only, never the session cookie: app/api/guard.py

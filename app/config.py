@@ -55,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, None,
             "signs sessions and feed cursors; **required** in production",
             "generated once into `instance/secret_key`"),
+    Setting("PROXY_COUNT", int, 0,
+            "proxies in front of Plaza whose `X-Forwarded-For`/`-Proto`/`-Host` are believed "
+            "(Fly.io: 1); 0 ignores those headers"),
+    Setting("HSTS_SECONDS", int, 63072000,
+            "`Strict-Transport-Security` max-age sent over HTTPS (not when debugging or "
+            "testing); 0 sends none"),
     # Fetching
     Setting("FETCH_ALLOW", str, "",
             "hosts or networks the fetcher may reach although private, "
@@ -75,10 +81,14 @@ SETTINGS: tuple[Setting, ...] = (
             "first page (`plaza serve` sets it)"),
     # Accounts
     Setting("LOGIN_MAX_FAILURES", int, 5,
-            "failed logins per email within the login window before a pause"),
+            "failed logins per email within the login window before attempts slow down "
+            "(each must wait twice as long as the last: 1 s, 2 s, 4 s...)"),
     Setting("LOGIN_MAX_FAILURES_PER_IP", int, 30,
-            "failed logins from one address within the login window before a pause"),
+            "failed logins from one address within the login window before attempts slow "
+            "down; a browser that signed in to the account before is not slowed"),
     Setting("LOGIN_WINDOW_SECONDS", int, 15 * 60, "the window failed logins are counted in"),
+    Setting("LOGIN_ATTEMPT_RETENTION_DAYS", int, 30,
+            "days login attempts are kept before the worker deletes them"),
     Setting("ARGON2_TIME_COST", int, 3, "Argon2id passes for password hashes"),
     Setting("ARGON2_MEMORY_COST", int, 65536, "Argon2id memory for password hashes, in KiB"),
     # The worker

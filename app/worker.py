@@ -3,7 +3,8 @@
 Every job is a module-level function with an explicit id, as APScheduler's job
 stores expect; each one opens the app and a session and calls the area that
 does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
-cards (:mod:`app.ingest.retention`), rolling impressions and opens up into the
+cards (:mod:`app.ingest.retention`) and old login attempts
+(:mod:`app.accounts.throttle`), rolling impressions and opens up into the
 counts ranking reads (:mod:`app.ranking.rollup`), and the notification tick
 (:mod:`app.notifications.jobs`). Several workers may run at once: each job claims
 its work in the database.
@@ -20,6 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from app.accounts.throttle import prune as prune_attempts
 from app.db import engine
 from app.ingest.due import refresh_due
 from app.ingest.retention import prune_cards
@@ -52,6 +54,20 @@ def prune_old_cards() -> None:
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
         removed = prune_cards(db, datetime.now(UTC))
     log.info("pruned %d old cards", removed)
+
+
+def prune_login_attempts() -> None:
+    """Scheduled job: forget login attempts older than PLAZA_LOGIN_ATTEMPT_RETENTION_DAYS
+    (never those the login window still counts; see app.accounts.throttle)."""
+    app = _job_app()
+    keep = max(
+        timedelta(days=app.config["LOGIN_ATTEMPT_RETENTION_DAYS"]),
+        timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"]),
+    )
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        removed = prune_attempts(db, datetime.now(UTC), keep)
+        db.commit()
+    log.info("pruned %d old login attempts", removed)
 
 
 def roll_up_popularity() -> None:
@@ -95,6 +111,15 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         id="prune_old_cards",
         seconds=PRUNE_EVERY.total_seconds(),
         jitter=600,
+        **every,
+    )
+    scheduler.add_job(
+        prune_login_attempts,
+        "interval",
+        id="prune_login_attempts",
+        seconds=PRUNE_EVERY.total_seconds(),
+        jitter=600,
+        next_run_time=now,
         **every,
     )
     scheduler.add_job(

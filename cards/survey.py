@@ -7,6 +7,8 @@ survey never blocks the feed. The answer is validated here
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
@@ -68,7 +70,7 @@ class SurveyQuestion(BaseModel):
         labels = [c.strip() for c in choices]
         if any(not label or len(label) > 80 for label in labels):
             raise ValueError("Each choice needs between 1 and 80 characters.")
-        if len({label.casefold() for label in labels}) != len(labels):
+        if len({choice_id(label) for label in labels}) != len(labels):
             raise ValueError("Two choices have the same text.")
         return labels
 
@@ -150,10 +152,8 @@ class SurveyKind(CardKind[SurveyConfig]):
                     "question_id": question.id,
                     "position": position,
                     "type": question.type,
-                    # Choice ids follow position: c1 is the first choice as written.
                     "choices": [
-                        {"id": f"c{n}", "label": label}
-                        for n, label in enumerate(question.choices, start=1)
+                        {"id": choice_id(label), "label": label} for label in question.choices
                     ],
                     **DeliveryCaps.payload_of(config),
                 },
@@ -205,6 +205,18 @@ class SurveyKind(CardKind[SurveyConfig]):
         if card_payload["type"] == "single" and len(chosen) > 1:
             raise ActionError("Choose only one answer.")
         return {"choices": [c for c in known if c in chosen], "text": None}
+
+
+def choice_id(label: str) -> str:
+    """A choice's id, from its words: the same wherever the choice moves in the list, so
+    reordering a question's choices never moves the answers given to them. (Ids used to
+    follow position, ``c1`` for the first: reversing two choices swapped their answers.)
+
+    The words are compared as people read them (NFKC, case-folded, spaces collapsed),
+    so rewriting ``road`` as ``Road`` keeps its answers; new words make a new choice.
+    """
+    words = " ".join(unicodedata.normalize("NFKC", label).casefold().split())
+    return "c-" + hashlib.sha256(words.encode()).hexdigest()[:12]
 
 
 def _values(form: Mapping[str, Any], name: str) -> list[str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from glob import glob
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -320,6 +321,17 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1) or match.group(2)
 
 
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Any]:
+    """A real SMTP server on loopback that keeps what ``app`` sends it."""
+    from tests.notifications.receivers import MailReceiver
+
+    receiver = MailReceiver().start()
+    app.config["SMTP_URL"] = receiver.url
+    yield receiver
+    receiver.stop()
+
+
 @dataclass
 class World:
     """A small, realistic arrangement: one organisation, providers, cards, a consumer."""
@@ -354,7 +366,8 @@ class World:
             "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
         )
         assert response.status_code == 303, response.get_data(as_text=True)
-        return token
+        # A login starts a new session, with a CSRF token of its own.
+        return csrf_token(client, "/settings/notifications")
 
     def provider(self, name: str = "Northwind", kind: str = "product_feed", **fields):  # type: ignore[no-untyped-def]
         from sqlmodel import select

@@ -1,42 +1,58 @@
 """Sign up, log in, log out.
 
-Login attempts are counted in the database (not in process memory) so that
-the limit holds across every web process; a locked-out person is told how long
-to wait. Unknown emails cost the same Argon2 verification as known ones, so the
-response time does not reveal who has an account.
+Sign-up takes an address and answers "check your inbox" whoever owns it; the
+emailed link chooses the password (:mod:`app.accounts.signup`). Failed logins slow
+further attempts down (:mod:`app.accounts.throttle`), and every login starts a
+fresh session (:mod:`app.accounts.sessions`). Unknown emails cost the same Argon2
+verification as known ones, so the response time does not reveal who has an account.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func
-from sqlmodel import Session, select
 from wtforms import EmailField, Field, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
 
 from app import db
+from app.accounts.lookalikes import hidden_characters
 from app.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     hash_password,
     verify_password,
 )
-from app.accounts.users import AccountError, create_user, find_user
+from app.accounts.sessions import begin_session
+from app.accounts.signup import LinkInvalid, make_link_token, offer_account, read_link_token
+from app.accounts.throttle import (
+    describe_wait,
+    forget_device,
+    known_device,
+    remember_device,
+    wait_seconds,
+)
+from app.accounts.users import (
+    AccountError,
+    WeakPassword,
+    create_user,
+    find_user,
+    normalise_email,
+)
 from app.extensions import login_manager
 from app.models import LoginAttempt, Role, User, stored_id
 from app.notifications.config import notify_config
@@ -61,10 +77,33 @@ def known_timezone(form: FlaskForm, field: Field) -> None:
         )
 
 
+def visible_characters(form: FlaskForm, field: Field) -> None:
+    hidden = hidden_characters(field.data or "")
+    if hidden:
+        raise StopValidation(
+            "That email address contains invisible or direction-changing characters "
+            f"({', '.join(hidden[:3])}); type it again."
+        )
+
+
 class SignupForm(FlaskForm):
     email = EmailField(
-        "Email", validators=[DataRequired(), Email("Enter a valid email address."), Length(max=254)]
+        "Email",
+        validators=[
+            DataRequired(),
+            visible_characters,
+            Email("Enter a valid email address."),
+            Length(max=254),
+        ],
     )
+    # Filled by notifications.js from the browser, so quiet hours and digests follow the
+    # shopper's clock from the start; empty without JavaScript (UTC until they choose).
+    timezone = HiddenField(validators=[known_timezone])
+
+
+class PasswordForm(FlaskForm):
+    """The second step of signing up, from the emailed link."""
+
     password = PasswordField(
         "Password",
         validators=[
@@ -76,9 +115,6 @@ class SignupForm(FlaskForm):
             ),
         ],
     )
-    # Filled by notifications.js from the browser, so quiet hours and digests follow the
-    # shopper's clock from the start; empty without JavaScript (UTC until they choose).
-    timezone = HiddenField(validators=[known_timezone])
 
 
 def load_user(user_id: str) -> User | None:
@@ -111,30 +147,10 @@ def _home_for(user: User) -> str:
     return url_for("feed.home")
 
 
-def _form_page(template: str, form: FlaskForm) -> tuple[str, int]:
+def _form_page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
     """The empty form, or the form with its errors (400) after a bad submission."""
-    return render_template(template, form=form), 400 if request.method == "POST" else 200
-
-
-def _lockout_seconds(session: Session, email: str, ip: str, now: datetime) -> int:
-    config = current_app.config
-    window = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    since = now - window
-    for column, value, limit in (
-        (LoginAttempt.email, email, config["LOGIN_MAX_FAILURES"]),
-        (LoginAttempt.ip, ip, config["LOGIN_MAX_FAILURES_PER_IP"]),
-    ):
-        failures, oldest = session.exec(
-            select(func.count(), func.min(LoginAttempt.created_at)).where(
-                column == value,
-                LoginAttempt.succeeded == False,  # noqa: E712
-                LoginAttempt.created_at > since,
-            )
-        ).one()
-        if failures >= limit and oldest is not None:
-            oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
-            return max(1, math.ceil((oldest + window - now).total_seconds()))
-    return 0
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, **context), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -148,16 +164,14 @@ def login() -> ResponseReturnValue:
     email = (form.email.data or "").strip().lower()
     ip = request.remote_addr or "unknown"
     now = datetime.now(UTC)
-    wait = _lockout_seconds(session, email, ip, now)
+    user = find_user(session, email)
+    known = known_device(request, user.id if user else None)
+    wait = 0 if known else wait_seconds(session, email, ip, now)
     if wait:
-        minutes = math.ceil(wait / 60)
-        form.form_errors.append(
-            f"Too many failed attempts. Try again in {minutes} minute{'s' * (minutes != 1)}."
-        )
+        form.form_errors.append(f"Too many failed attempts. Try again in {describe_wait(wait)}.")
         response = Response(render_template("auth/login.html", form=form), status=429)
         response.headers["Retry-After"] = str(wait)
         return response
-    user = find_user(session, email)
     if user is None:
         hash_password(form.password.data or "")  # same cost as a real check
         ok = False
@@ -167,31 +181,64 @@ def login() -> ResponseReturnValue:
     session.commit()
     if not ok or user is None:
         form.form_errors.append("Wrong email or password.")
-        return render_template("auth/login.html", form=form), 401
-    login_user(user, remember=True)
-    return redirect(same_site_path(request.args.get("next")) or _home_for(user), code=303)
+        refused = make_response(render_template("auth/login.html", form=form), 401)
+        if known:
+            forget_device(refused)  # a stolen device cookie buys one unthrottled guess
+        return refused
+    begin_session(user)
+    signed_in = redirect(same_site_path(request.args.get("next")) or _home_for(user), code=303)
+    remember_device(signed_in, stored_id(user))
+    return signed_in
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup() -> ResponseReturnValue:
+    """The address first; the same answer whether or not it has an account (the email
+    differs: :mod:`app.accounts.signup`)."""
     if current_user.is_authenticated:
         return redirect(url_for("feed.home"))
     form = SignupForm()
     if not form.validate_on_submit():
         return _form_page("auth/signup.html", form)
-    session = db.session()
     try:
-        user = create_user(session, form.email.data or "", form.password.data or "")
+        address = normalise_email(form.email.data or "")
+    except AccountError as exc:
+        form.form_errors.append(str(exc))
+        return render_template("auth/signup.html", form=form), 400
+    token = make_link_token(address, tz=form.timezone.data or None)
+    offer_account(db.session(), address, url_for("auth.finish_signup", token=token))
+    return render_template("auth/check_inbox.html", email=address)
+
+
+@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
+def finish_signup(token: str) -> ResponseReturnValue:
+    """The emailed link: choose a password, and the account exists."""
+    try:
+        data = read_link_token(token)
+    except LinkInvalid as exc:
+        return render_template("auth/link_problem.html", problem=str(exc)), 410
+    session = db.session()
+    address = str(data["e"])
+    if find_user(session, address) is not None:
+        flash("Your account is ready: log in.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _form_page("auth/signup_finish.html", form, email=address)
+    try:
+        user = create_user(session, address, form.password.data or "")
     except AccountError as exc:
         session.rollback()
         form.form_errors.append(str(exc))
-        return render_template("auth/signup.html", form=form), 409
-    if form.timezone.data:
+        status = 400 if isinstance(exc, WeakPassword) else 409
+        return render_template("auth/signup_finish.html", form=form, email=address), status
+    timezone = data.get("tz")
+    if isinstance(timezone, str) and is_known_timezone(timezone):
         now = datetime.now(UTC)
         digest_hour = notify_config(current_app).digest_hour
-        detect_timezone(session, stored_id(user), form.timezone.data, now, digest_hour)
+        detect_timezone(session, stored_id(user), timezone, now, digest_hour)
     session.commit()
-    login_user(user, remember=True)
+    begin_session(user)
     flash("Welcome to Plaza! Pick a few interests to start your feed.", "info")
     return redirect(url_for("interests.onboarding"), code=303)
 

@@ -75,7 +75,7 @@ from app.partners.providers import (
 from app.partners.stats import RangeProblems, daily, parse_range, per_card, per_provider, total
 from app.partners.surveys import asks_questions, survey_results
 from app.taxonomy_store import taxonomy
-from app.web.converters import add_id_converter
+from app.web.converters import add_id_converter, parse_id
 from app.web.current import current_app_object
 from cards.registry import UnknownKind, all_kinds, get_kind
 
@@ -393,8 +393,8 @@ def stats() -> ResponseReturnValue:
                 .order_by(col(Provider.id))
             )
         )
-    elif re.fullmatch(r"[0-9]{1,10}", raw):
-        providers = [_provider(int(raw))]
+    elif (provider_id := parse_id(raw)) is not None:
+        providers = [_provider(provider_id)]
     else:
         raise ApiProblem(400, "Bad query.", [("provider", "Give a provider id.")])
     ids = [p.id for p in providers if p.id is not None]

@@ -36,6 +36,7 @@ from sqlalchemy import insert
 from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
+from app.accounts.lookalikes import skeleton
 from app.accounts.passwords import UNUSABLE_PASSWORD_HASH
 from app.models import Card, CardInterest, CardState, Event, EventKind, Role, SurveyAnswer, User
 from app.ranking.affinity import lineage
@@ -147,8 +148,8 @@ def seed_shoppers(
     start = now - timedelta(days=DAYS)
     joined = start - timedelta(days=1)
     shoppers = {
-        n: User(email=email, password_hash=UNUSABLE_PASSWORD_HASH, role=Role.CONSUMER,
-                active=False, created_at=joined)
+        n: User(email=email, email_skeleton=skeleton(email), role=Role.CONSUMER,
+                password_hash=UNUSABLE_PASSWORD_HASH, active=False, created_at=joined)
         for n, email in missing.items()
     }  # fmt: skip
     db.add_all(shoppers.values())

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.accounts.lookalikes import skeleton
 from app.accounts.users import create_user, find_user
 from app.demo.activity import seed_shoppers
 from app.ingest.refresh import refresh_provider
@@ -86,7 +87,8 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
 def _organization(db: Session, spec: dict[str, str], report: DemoReport) -> Organization:
     org = db.exec(select(Organization).where(Organization.slug == spec["slug"])).first()
     if org is None:
-        org = Organization(slug=spec["slug"], name=spec["name"], kind=spec.get("role", "retailer"))
+        org = Organization(slug=spec["slug"], name=spec["name"], kind=spec.get("role", "retailer"),
+                           name_skeleton=skeleton(spec["name"]))  # fmt: skip
         db.add(org)
         db.flush()
         report.created.append(f"organisation {org.name}")

@@ -20,6 +20,8 @@ class Role(StrEnum):
 class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(sa_column=Column(String(254), unique=True, nullable=False))
+    # What the address looks like (app.accounts.lookalikes): look-alikes are refused.
+    email_skeleton: str | None = Field(default=None, max_length=254, index=True)
     password_hash: str
     role: str = Field(default=Role.CONSUMER, max_length=20)
     organization_id: int | None = Field(default=None, foreign_key="organization.id", index=True)

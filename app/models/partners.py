@@ -22,6 +22,8 @@ class Organization(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     name: str = Field(max_length=200)
+    # What the name looks like (app.accounts.lookalikes): look-alikes are refused.
+    name_skeleton: str | None = Field(default=None, max_length=200, index=True)
     kind: str = Field(default="retailer", max_length=20)  # retailer | brand
     created_at: datetime = created_column()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -105,22 +106,29 @@ def _check_timezone(name: str) -> None:
 
 @dataclass(frozen=True)
 class SettingsForm:
-    """What the settings page sends, already checked."""
+    """What the settings page sent, already checked; :data:`KEEP` for what it did not."""
 
-    choices: Choices
+    choices: Mapping[tuple[Category, Channel], Frequency]
     timezone: str | None
     quiet_start: int | None
     quiet_end: int | None
     push_daily_cap: int
 
 
+KEEP: Any = object()  # a field the form did not send: its stored value stays
+
+
 def parse_form(form: Mapping[str, str]) -> SettingsForm:
     """Check every field of the settings form; raise on the first bad one.
 
-    Frequencies are named ``<category>.<channel>``; a missing one keeps the
-    default (an older page that does not show a newer category).
+    A field the form does not send keeps its stored value (:data:`KEEP`): a form
+    that sends only the push limit changes only the push limit. Frequencies are
+    named ``<category>.<channel>``; the time zone ``timezone`` (empty for UTC);
+    quiet hours ``quiet_start`` and ``quiet_end``, on when ``quiet_enabled`` is
+    ticked (the page sends both times either way, so times without the box mean
+    "off", and no times and no box mean "unchanged").
     """
-    choices = _defaults()
+    choices: dict[tuple[Category, Channel], Frequency] = {}
     for category in Category:
         for channel in Channel:
             raw = form.get(f"{category}.{channel}")
@@ -132,10 +140,13 @@ def parse_form(form: Mapping[str, str]) -> SettingsForm:
                 raise InvalidSettings(
                     f"{category}.{channel}", f"“{raw}” is not a frequency Plaza knows."
                 ) from None
-    timezone = (form.get("timezone") or "").strip() or None
-    if timezone is not None:
-        _check_timezone(timezone)
-    quiet_start = quiet_end = None
+    timezone: str | None = KEEP
+    if "timezone" in form:
+        timezone = (form.get("timezone") or "").strip() or None
+        if timezone is not None:
+            _check_timezone(timezone)
+    quiet_start: int | None = KEEP
+    quiet_end: int | None = KEEP
     if form.get("quiet_enabled"):
         try:
             quiet_start = parse_clock(form.get("quiet_start", ""))
@@ -146,30 +157,40 @@ def parse_form(form: Mapping[str, str]) -> SettingsForm:
             ) from None
         if quiet_start == quiet_end:
             raise InvalidSettings("quiet", "Quiet hours need different start and end times.")
-    raw_cap = (form.get("push_daily_cap") or "").strip()
-    if not raw_cap.isdigit() or not 1 <= int(raw_cap) <= MAX_PUSH_CAP:
-        raise InvalidSettings(
-            "push_daily_cap", f"The daily push limit is a number from 1 to {MAX_PUSH_CAP}."
-        )
-    return SettingsForm(choices, timezone, quiet_start, quiet_end, int(raw_cap))
+    elif "quiet_start" in form or "quiet_end" in form or "quiet_enabled" in form:
+        quiet_start = quiet_end = None
+    push_daily_cap: int = KEEP
+    if "push_daily_cap" in form:
+        raw_cap = (form.get("push_daily_cap") or "").strip()
+        if not raw_cap.isdigit() or not 1 <= int(raw_cap) <= MAX_PUSH_CAP:
+            raise InvalidSettings(
+                "push_daily_cap", f"The daily push limit is a number from 1 to {MAX_PUSH_CAP}."
+            )
+        push_daily_cap = int(raw_cap)
+    return SettingsForm(choices, timezone, quiet_start, quiet_end, push_daily_cap)
 
 
 def save(
     db: Session, user_id: int, form: SettingsForm, now: datetime, digest_hour: int
 ) -> NotificationSettings:
-    """Store ``form`` as the consumer's settings; the caller commits."""
+    """Store what ``form`` sent as the consumer's settings, keeping what it did not send;
+    the caller commits."""
+    choices = {**choices_for(db, [user_id])[user_id], **form.choices}
     db.exec(delete(NotificationPreference).where(col(NotificationPreference.user_id) == user_id))
     db.add_all(
         NotificationPreference(user_id=user_id, category=cat, channel=ch, frequency=frequency)
-        for (cat, ch), frequency in form.choices.items()
+        for (cat, ch), frequency in choices.items()
         if frequency != default_frequency(cat, ch)
     )
     settings = _editable(db, user_id, now, digest_hour)
-    settings.timezone = form.timezone
-    settings.timezone_chosen = True
-    settings.quiet_start = form.quiet_start
-    settings.quiet_end = form.quiet_end
-    settings.push_daily_cap = form.push_daily_cap
+    if form.timezone is not KEEP:
+        settings.timezone = form.timezone
+        settings.timezone_chosen = True
+    if form.quiet_start is not KEEP:
+        settings.quiet_start = form.quiet_start
+        settings.quiet_end = form.quiet_end
+    if form.push_daily_cap is not KEEP:
+        settings.push_daily_cap = form.push_daily_cap
     schedule_digests(settings, now, digest_hour)
     return settings
 

@@ -30,7 +30,7 @@ from flask_login import current_user, login_required
 
 from app import db
 from app.extensions import csrf
-from app.models import Card, User, stored_id
+from app.models import User, stored_id
 from app.models.notifications import Notification
 from app.notifications import inbox, preferences, subscriptions
 from app.notifications.catalog import (
@@ -47,7 +47,8 @@ from app.notifications.policy import DIGEST_CATEGORY
 from app.notifications.timing import PAUSES, format_clock, known_timezones, zone
 from app.notifications.unsubscribe import read_token
 from app.notifications.vapid import application_server_key, vapid_for
-from app.shopper.display import card_views
+from app.shopper.display import card_views, shown_cards
+from app.web.converters import parse_id
 from app.web.htmx import fragment_or_back, is_htmx, redirect_back, render_page_or_fragment
 
 bp = Blueprint("notifications", __name__)
@@ -158,7 +159,8 @@ def save_settings() -> ResponseReturnValue:
     before = preferences.settings_for(session, current_user.id).timezone
     preferences.save(session, current_user.id, form, _now(), notify_config(current_app).digest_hour)
     session.commit()
-    detail = f"Time zone: {form.timezone}." if form.timezone and form.timezone != before else ""
+    changed = form.timezone is not preferences.KEEP and form.timezone != before
+    detail = f"Time zone: {form.timezone}." if changed and form.timezone else ""
     if is_htmx():
         return render_template("notifications/_status.html", saved=True, detail=detail)
     flash(f"Notification settings saved. {detail}".strip(), "success")
@@ -264,7 +266,7 @@ def unsubscribe_push() -> ResponseReturnValue:
     return jsonify(status="removed" if removed else "unknown")
 
 
-@bp.post("/settings/notifications/devices/<int:subscription_id>/remove")
+@bp.post("/settings/notifications/devices/<id:subscription_id>/remove")
 @login_required
 def remove_device(subscription_id: int) -> ResponseReturnValue:
     session = db.session()
@@ -289,7 +291,7 @@ def service_worker() -> ResponseReturnValue:
 @bp.get("/notifications")
 @login_required
 def centre() -> ResponseReturnValue:
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     result = inbox.page(db.session(), current_user.id, before)
     return render_page_or_fragment(
         "notifications/centre.html", "notifications/_inbox_page.html", page=result
@@ -304,7 +306,7 @@ def bell() -> ResponseReturnValue:
     return response
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 @login_required
 def read_one(notification_id: int) -> ResponseReturnValue:
     session = db.session()
@@ -327,7 +329,7 @@ def read_all() -> ResponseReturnValue:
     return redirect(url_for("notifications.centre"), code=303)
 
 
-@bp.get("/notifications/<int:notification_id>/open", endpoint="open")
+@bp.get("/notifications/<id:notification_id>/open", endpoint="open")
 @login_required
 def open_notification(notification_id: int) -> ResponseReturnValue:
     """Where a notification leads (from the centre, a push or an email), marking it read."""
@@ -351,7 +353,7 @@ def _local_path(path: str) -> str:
     return path if local and not parts.scheme and not parts.netloc else "/"
 
 
-@bp.get("/notifications/<int:notification_id>")
+@bp.get("/notifications/<id:notification_id>")
 @login_required
 def digest(notification_id: int) -> str:
     session = db.session()
@@ -362,7 +364,8 @@ def digest(notification_id: int) -> str:
     for part in digest_parts(row):
         listed = [session.get(Notification, i) for i in part.item_ids]
         card_ids = [r.card_id for r in listed if r is not None and r.card_id]
-        cards = [c for c in (session.get(Card, i) for i in card_ids) if c and c.removed_at is None]
+        showable = shown_cards(session, card_ids, _now())
+        cards = [showable[i] for i in card_ids if i in showable]
         views = card_views(session, [(card, None) for card in cards], current_user.id)
         if views:
             shown.append((part.mode, views))

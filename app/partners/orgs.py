@@ -10,12 +10,14 @@ cannot both join.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
 
+from app.accounts.lookalikes import hidden_characters, skeleton
 from app.accounts.users import create_user
 from app.db import rows_changed
 from app.models import Organization, Role, User, stored_id
@@ -45,22 +47,39 @@ class InvitationInvalid(LookupError):
 
 def create_organization(db: Session, slug: str, name: str, kind: str = "retailer") -> Organization:
     """Validate and add an organisation (the caller commits); raises OrganizationProblems."""
-    slug, name = slug.strip().lower(), name.strip()
+    slug, name = slug.strip().lower(), " ".join(unicodedata.normalize("NFKC", name).split())
     problems = []
     if not (SLUG.fullmatch(slug) and len(slug) <= 64):
         problems.append(("slug", "Use 1 to 64 lower-case letters, digits and single dashes."))
     elif slug in RESERVED_SLUGS or organization_by_slug(db, slug) is not None:
         problems.append(("slug", f"The slug {slug!r} is taken; choose another."))
-    if not 1 <= len(name) <= 200:
+    hidden = hidden_characters(name)
+    if hidden:
+        problems.append(
+            ("name", f"The name contains invisible or direction-changing characters "
+                     f"({', '.join(hidden[:3])}); type it again.")
+        )  # fmt: skip
+    elif not 1 <= len(name) <= 200:
         problems.append(("name", "Give a name of 1 to 200 characters."))
+    elif (twin := lookalike_organization(db, name)) is not None:
+        problems.append(
+            ("name", f"“{name}” looks just like the organisation “{twin.name}”; choose a "
+                     "name people can tell apart.")
+        )  # fmt: skip
     if kind not in ORGANIZATION_KINDS:
         problems.append(("kind", f"Choose one of {', '.join(ORGANIZATION_KINDS)}."))
     if problems:
         raise OrganizationProblems(problems)
-    organization = Organization(slug=slug, name=name, kind=kind)
+    organization = Organization(slug=slug, name=name, kind=kind, name_skeleton=skeleton(name))
     db.add(organization)
     db.flush()
     return organization
+
+
+def lookalike_organization(db: Session, name: str) -> Organization | None:
+    """An organisation whose name looks like ``name``: the same once full-width forms,
+    case and look-alike letters from other scripts are set aside."""
+    return db.exec(select(Organization).where(Organization.name_skeleton == skeleton(name))).first()
 
 
 def organization_by_slug(db: Session, slug: str) -> Organization | None:

@@ -17,11 +17,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlmodel import Session
 
 from app import db
-from app.accounts.users import AccountError
+from app.accounts.sessions import begin_session
+from app.accounts.signup import LinkInvalid, make_link_token, offer_account, read_link_token
+from app.accounts.users import AccountError, find_user, normalise_email
+from app.accounts.views import PasswordForm
 from app.models import Organization
 from app.models.partners import Invitation
 from app.partners.membership import MembershipRefused, join_problem, join_with_account
@@ -46,15 +49,52 @@ def accept(secret: str) -> ResponseReturnValue:
     email = request.form.get("email", "").strip()
     if request.method == "GET":
         return render_template("portal/join.html", organization=organization, email=email)
+    # The same answer whether or not the address has an account: the email differs.
     try:
-        user = accept_invitation(session, invitation, email, request.form.get("password", ""), now)
-    except (AccountError, InvitationInvalid) as exc:
-        session.rollback()
+        address = normalise_email(email)
+    except AccountError as exc:
         return render_template(
             "portal/join.html", organization=organization, email=email, error=str(exc)
         ), 422
+    token = make_link_token(address, inv=invitation.id)
+    finish = url_for("portal_join.finish", secret=secret, token=token)
+    offer_account(session, address, finish, joining=organization.name)
+    return render_template("auth/check_inbox.html", email=address)
+
+
+@bp.route("/<secret>/finish/<token>", methods=["GET", "POST"])
+def finish(secret: str, token: str) -> ResponseReturnValue:
+    """The emailed link: choose a password; the account is created and joins."""
+    session = db.session()
+    now = datetime.now(UTC)
+    try:
+        invitation = open_invitation(session, secret, now)
+        data = read_link_token(token)
+    except (InvitationInvalid, LinkInvalid) as exc:
+        return render_template("portal/join.html", problem=str(exc)), 410
+    if data.get("inv") != invitation.id:
+        return render_template("portal/join.html", problem="This link is not valid."), 410
+    organization = session.get(Organization, invitation.organization_id)
+    address = str(data["e"])
+    if find_user(session, address) is not None:
+        flash("You already have an account: log in to join with it.", "info")
+        return see_other(url_for("auth.login", next=url_for("portal_join.accept", secret=secret)))
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template(
+            "auth/signup_finish.html", form=form, email=address, organization=organization
+        ), status
+    try:
+        user = accept_invitation(session, invitation, address, form.password.data or "", now)
+    except (AccountError, InvitationInvalid) as exc:
+        session.rollback()
+        form.form_errors.append(str(exc))
+        return render_template(
+            "auth/signup_finish.html", form=form, email=address, organization=organization
+        ), 422
     session.commit()
-    login_user(user, remember=True)
+    begin_session(user)
     return see_other(url_for("portal.index"))
 
 
@@ -79,5 +119,6 @@ def _join_as_current_user(
         session.rollback()
         return render_template("portal/join.html", problem=str(exc)), 410
     session.commit()
+    begin_session(current_user._get_current_object())  # new powers, new session
     flash(f"You joined {organization.name}. Welcome to its portal.", "info")
     return see_other(url_for("portal.index"))

@@ -30,6 +30,7 @@ from app.partners.surveys import asks_questions, survey_results
 from app.portal.access import org, partner_blueprint, provider_or_404
 from app.portal.charts import LineChart, bar_chart, line_chart
 from app.portal.csv_export import csv_response
+from app.web.converters import parse_id
 
 bp = partner_blueprint("portal_results", "/portal/<org>/results")
 
@@ -131,7 +132,8 @@ def _card_or_none(provider: Provider) -> Card | None:
     raw = request.args.get("card", "")
     if not raw:
         return None
-    card = db.session().get(Card, int(raw)) if raw.isdigit() else None
+    card_id = parse_id(raw)
+    card = db.session().get(Card, card_id) if card_id is not None else None
     if card is None or card.provider_id != provider.id:
         abort(404, description="This provider has no such card.")
     return card

@@ -10,6 +10,7 @@ fragment; without JavaScript the browser is sent back to the page it came from.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,7 +28,13 @@ from app.models import (
     SurveyAnswer,
     stored_id,
 )
-from app.shopper.card_actions import answer_tally, has_answered, record_event, set_mark
+from app.shopper.card_actions import (
+    answer_tally,
+    has_answered,
+    record_event,
+    set_mark,
+    was_shown,
+)
 from app.shopper.display import card_or_404, card_views, render_card
 from app.shopper.interests import set_interest_state
 from app.taxonomy_store import taxonomy
@@ -40,20 +47,43 @@ bp = Blueprint("cards", __name__, url_prefix="/cards")
 YOUTUBE_EMBED = "https://www.youtube-nocookie.com/embed/"
 
 
-@bp.get("/<int:card_id>/open")
+@bp.get("/<id:card_id>/open")
 def open_card(card_id: int) -> ResponseReturnValue:
-    """Tracked click-through: count the open, then go to the retailer's page."""
+    """Tracked click-through: count the open, then go to the retailer's page.
+
+    Only a shopper's tap on one of Plaza's own pages counts: another site could link
+    here (or load it in an image) to add opens to a card, so a request the browser says
+    came from elsewhere goes to the retailer uncounted. A signed-out visitor (a shared
+    link, a search engine) is not sent on at all: Plaza's address would lend its name to
+    whatever the card links to, so they get the sign-in page, which comes back here.
+    """
     card = card_or_404(card_id)
     if not card.url:
         abort(404, description="This card has no page to open.")
-    if current_user.is_authenticated:
+    if not current_user.is_authenticated:
+        here = url_for("cards.open_card", card_id=card.id)
+        return redirect(url_for("auth.login", next=here), code=303)
+    if from_plaza_page():
         session = db.session()
         record_event(session, current_user.id, card, EventKind.OPEN)
         session.commit()
     return redirect(card.url, code=303)
 
 
-@bp.get("/<int:card_id>/player")
+def from_plaza_page() -> bool:
+    """Whether the browser says this navigation started on one of Plaza's pages.
+
+    ``Sec-Fetch-Site`` cannot be set by a page; every current browser sends it. A
+    browser too old to send it is believed when its ``Referer`` is a Plaza page.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    referrer = urlsplit(request.referrer or "")
+    return referrer.scheme == request.scheme and referrer.netloc == request.host
+
+
+@bp.get("/<id:card_id>/player")
 @login_required
 def player(card_id: int) -> str:
     """The video player, loaded only when the consumer taps the thumbnail."""
@@ -76,21 +106,21 @@ def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
     return card
 
 
-@bp.post("/<int:card_id>/save")
+@bp.post("/<id:card_id>/save")
 @login_required
 def save(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "saved_at", True, EventKind.SAVE)
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/unsave")
+@bp.post("/<id:card_id>/unsave")
 @login_required
 def unsave(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/dismiss")
+@bp.post("/<id:card_id>/dismiss")
 @login_required
 def dismiss(card_id: int) -> ResponseReturnValue:
     card = _mark(card_id, "dismissed_at", True, EventKind.DISMISS)
@@ -104,7 +134,7 @@ def dismiss(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/undismiss")
+@bp.post("/<id:card_id>/undismiss")
 @login_required
 def undismiss(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -118,7 +148,7 @@ def undismiss(card_id: int) -> ResponseReturnValue:
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/not-interested")
+@bp.post("/<id:card_id>/not-interested")
 @login_required
 def not_interested(card_id: int) -> ResponseReturnValue:
     """Mute one of the card's interests: no card about it comes back, on any page."""
@@ -141,7 +171,7 @@ def not_interested(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/hide-provider")
+@bp.post("/<id:card_id>/hide-provider")
 @login_required
 def hide_provider(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -162,7 +192,7 @@ def hide_provider(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/unhide-provider")
+@bp.post("/<id:card_id>/unhide-provider")
 @login_required
 def unhide_provider(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -175,7 +205,7 @@ def unhide_provider(card_id: int) -> ResponseReturnValue:
     return fragment_or_back(lambda: render_card(card))
 
 
-@bp.post("/<int:card_id>/answer")
+@bp.post("/<id:card_id>/answer")
 @login_required
 def answer(card_id: int) -> ResponseReturnValue:
     """Store a survey answer once; answering again is refused, never double counted."""
@@ -185,6 +215,10 @@ def answer(card_id: int) -> ResponseReturnValue:
     except UnknownKind:
         abort(404, description="This card cannot be answered.")
     session = db.session()
+    if not was_shown(session, current_user.id, card):
+        # Survey stuffing: an answer counts only from a shopper the question was served to
+        # (which also means one who finished onboarding), while it runs (card_or_404).
+        abort(404, description="This question was not asked of you.")
     if has_answered(session, current_user.id, card):
         abort(409, description="You already answered this question.")
     form = {key: request.form.getlist(key) for key in request.form if key != "csrf_token"}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from app.models import Card, CardState, Event, EventKind, SurveyAnswer, stored_id
+from app.models.notifications import Notification
 
 
 def record_event(db: Session, user_id: int, card: Card, kind: EventKind, **detail: Any) -> None:
@@ -62,6 +63,20 @@ def has_answered(db: Session, user_id: int, card: Card) -> bool:
             )
         ).first()
         is not None
+    )
+
+
+def was_shown(db: Session, user_id: int, card: Card) -> bool:
+    """Whether ``card`` was served to ``user_id``: on a page of their feed, or in one of
+    their notifications. Only those may answer a survey's question."""
+    impression = select(Event.id).where(
+        Event.user_id == user_id, Event.card_id == card.id, Event.kind == EventKind.IMPRESSION
+    )
+    notified = select(Notification.id).where(
+        Notification.user_id == user_id, Notification.card_id == card.id
+    )
+    return db.exec(impression.limit(1)).first() is not None or (
+        db.exec(notified.limit(1)).first() is not None
     )
 
 

@@ -22,9 +22,9 @@ from werkzeug.exceptions import BadRequest
 
 from app import db
 from app.catalog_store import catalog, feed_plans
-from app.models import Card, CardState, Event, EventKind
+from app.models import Card, CardState, Event, EventKind, Provider
 from app.ranking.candidates import build_page
-from app.shopper.display import CardView, card_frames, card_views
+from app.shopper.display import CardView, card_frames, card_views, shown_now
 from app.taxonomy_store import taxonomy
 from app.web.csrf import masked_csrf_token
 from app.web.htmx import render_page_or_fragment
@@ -172,10 +172,11 @@ def saved() -> ResponseReturnValue:
     cards = session.exec(
         select(Card)
         .join(CardState, col(CardState.card_id) == Card.id)
+        .join(Provider, col(Provider.id) == col(Card.provider_id))
         .where(
             CardState.user_id == current_user.id,
             col(CardState.saved_at).is_not(None),
-            col(Card.removed_at).is_(None),
+            *shown_now(datetime.now(UTC)),
         )
         .order_by(col(CardState.saved_at).desc())
     ).all()

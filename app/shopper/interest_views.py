@@ -21,6 +21,7 @@ from app.models import InterestState
 from app.shopper.display import card_or_404, render_card
 from app.shopper.interests import clear_interest, interest_states, set_interest_state
 from app.taxonomy_store import taxonomy
+from app.web.converters import parse_id
 from app.web.htmx import fragment_or_back, render_page_or_fragment
 from cards.taxonomy import Interest
 
@@ -202,9 +203,11 @@ def mute(slug: str) -> ResponseReturnValue:
 @login_required
 def unmute(slug: str) -> ResponseReturnValue:
     """Undo a mute; from a card's "not interested" note, bring the card back."""
-    card_id = request.args.get("card_id", type=int)
-    if card_id is None:
+    if "card_id" not in request.args:
         return _change(slug, "clear")
+    card_id = parse_id(request.args["card_id"])
+    if card_id is None:
+        abort(404, description="This card does not exist or was removed.")
     _known_slug(slug)
     session = db.session()
     clear_interest(session, current_user.id, slug)

@@ -27,7 +27,7 @@ from app.web.htmx import fragment_or_back, render_page_or_fragment
 bp = Blueprint("why", __name__, url_prefix="/cards")
 
 
-@bp.get("/<int:card_id>/why")
+@bp.get("/<id:card_id>/why")
 @login_required
 def why(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
@@ -54,7 +54,7 @@ def why(card_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<int:card_id>/less")
+@bp.post("/<id:card_id>/less")
 @login_required
 def show_less(card_id: int) -> ResponseReturnValue:
     """Turn the card's topics, kind and source down a notch, and say so."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.blueprints import BlueprintSetupState
@@ -9,6 +10,15 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import BaseConverter
 
 MAX_ID = 2**31 - 1
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A row id from a query string, or None for anything else: a number too large for
+    the database (an OverflowError on SQLite, an error on PostgreSQL) is no id."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,18}", raw):
+        return None
+    number = int(raw)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def add_id_converter(state: BlueprintSetupState) -> None:

@@ -13,6 +13,7 @@ from app.ingest.sources import context_for, read_sample
 from app.models import Card, EventKind, Provider
 from app.models.partners import ApiRateWindow, ApiToken
 from app.partners.secrets import digest
+from cards.survey import choice_id
 
 FEED = "https://feeds.acme.example/products.xml"
 
@@ -321,7 +322,8 @@ def test_survey_results_count_choices_and_list_written_answers(app, api, partner
     cards = {
         c.external_id: c.id for c in db.exec(select(Card).where(Card.provider_id == survey.id))
     }
-    for n, choice in enumerate(["c1", "c1", "c2"]):
+    daily, weekly = choice_id("Daily"), choice_id("Weekly")
+    for n, choice in enumerate([daily, daily, weekly]):
         shopper = world.consumer(f"s{n}@example.com")
         partners.answer(shopper, cards["often"], {"choices": [choice], "text": None})
         partners.answer(shopper, cards["why"], {"choices": [], "text": f"Because {n}"})

@@ -60,7 +60,7 @@ def test_a_channel_registered_with_a_token_fills_feeds_and_reports_results(
     feed = shopper.get("/").get_data(as_text=True)
     assert all(f'data-card-id="{c["id"]}"' in feed for c in cards)
     opened = cards[0]
-    video = shopper.get(f"/cards/{opened['id']}/open")
+    video = shopper.get(f"/cards/{opened['id']}/open", headers={"Sec-Fetch-Site": "same-origin"})
     assert video.status_code == 303
     assert video.headers["Location"] == opened["url"]
 

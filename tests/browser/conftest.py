@@ -30,6 +30,7 @@ from app.migrate import upgrade
 from app.models import InterestState, Role, User
 from app.partners.orgs import create_organization
 from app.shopper.interests import set_interest_state
+from tests.notifications.receivers import MailReceiver
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -70,8 +71,16 @@ def serving(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = plaza_app(tmp_path_factory.mktemp("live") / "plaza.sqlite3")
+def live_mail() -> Iterator[MailReceiver]:
+    """The live Plaza's mail server: sign-up links arrive here."""
+    receiver = MailReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, live_mail: MailReceiver) -> Iterator[str]:
+    app = plaza_app(tmp_path_factory.mktemp("live") / "plaza.sqlite3", SMTP_URL=live_mail.url)
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     with serving(app) as url:

@@ -7,20 +7,18 @@ import itertools
 
 import pytest
 
+from tests.signups import sign_up_in_browser
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 _emails = itertools.count()
 
 
-def sign_up(context, base: str) -> tuple[object, str]:  # type: ignore[no-untyped-def]
+def sign_up(context, base: str, mail) -> tuple[object, str]:  # type: ignore[no-untyped-def]
     page = context.new_page()
     email = f"joiner{next(_emails)}@example.com"
-    page.goto(f"{base}/signup")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "a long enough password")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/onboarding")
+    sign_up_in_browser(page, base, mail, email)
     return page, email
 
 
@@ -35,7 +33,7 @@ def fits_a_phone(page) -> None:  # type: ignore[no-untyped-def]
     assert small == []
 
 
-def test_join_remove_and_leave_on_a_phone(live_server, chromium, output_dir):
+def test_join_remove_and_leave_on_a_phone(live_server, live_mail, chromium, output_dir):
     retailer_context = chromium.new_context(viewport=PHONE, is_mobile=True)
     retailer = retailer_context.new_page()
     retailer.goto(f"{live_server}/login")
@@ -53,7 +51,7 @@ def test_join_remove_and_leave_on_a_phone(live_server, chromium, output_dir):
 
     # A shopper with JavaScript joins with the account they have, in one tap.
     joiner_context = chromium.new_context(viewport=PHONE, is_mobile=True)
-    joiner, email = sign_up(joiner_context, live_server)
+    joiner, email = sign_up(joiner_context, live_server, live_mail)
     joiner.goto(new_link())
     heading = joiner.get_by_role("heading", level=1).inner_text()
     assert heading.startswith("Join ") and heading.endswith(f" as {email}")
@@ -78,7 +76,7 @@ def test_join_remove_and_leave_on_a_phone(live_server, chromium, output_dir):
 
     # Without JavaScript, Leave opens a confirmation page first.
     quiet_context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
-    quiet, quiet_email = sign_up(quiet_context, live_server)
+    quiet, quiet_email = sign_up(quiet_context, live_server, live_mail)
     quiet.goto(new_link())
     quiet.get_by_role("button", name="Join ").click()
     quiet.get_by_role("link", name="Members").click()

@@ -7,6 +7,8 @@ import itertools
 
 import pytest
 
+from tests.signups import sign_up_in_browser
+
 pytestmark = pytest.mark.browser
 
 CARDS = "article.card[data-card-id]:not(.card--note)"
@@ -80,14 +82,10 @@ def test_dark_mode_follows_the_system(live_server, chromium, output_dir):
     assert colors["light"] != colors["dark"]
 
 
-def test_sign_up_and_pick_interests_by_searching(live_server, chromium, output_dir):
+def test_sign_up_and_pick_interests_by_searching(live_server, live_mail, chromium, output_dir):
     context = chromium.new_context(viewport=PHONE, is_mobile=True)
     page = context.new_page()
-    page.goto(f"{live_server}/signup")
-    page.fill("input[name=email]", f"searcher{next(_emails)}@example.com")
-    page.fill("input[name=password]", "a long enough password")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/onboarding")
+    sign_up_in_browser(page, live_server, live_mail, f"searcher{next(_emails)}@example.com")
     page.fill("input[type=search]", "trail run")
     chip = page.get_by_role("button", name="Follow Trail running shoes")
     chip.wait_for()
@@ -101,14 +99,10 @@ def test_sign_up_and_pick_interests_by_searching(live_server, chromium, output_d
     context.close()
 
 
-def test_the_feed_works_without_javascript(live_server, chromium, output_dir):
+def test_the_feed_works_without_javascript(live_server, live_mail, chromium, output_dir):
     context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{live_server}/signup")
-    page.fill("input[name=email]", f"nojs{next(_emails)}@example.com")
-    page.fill("input[name=password]", "a long enough password")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/onboarding")
+    sign_up_in_browser(page, live_server, live_mail, f"nojs{next(_emails)}@example.com")
     page.get_by_role("button", name="Follow Camping", exact=True).first.click()
     page.get_by_role("button", name="Show my feed").click()
     page.wait_for_selector(CARDS)

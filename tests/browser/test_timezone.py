@@ -7,6 +7,8 @@ import itertools
 
 import pytest
 
+from tests.signups import sign_up_in_browser
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
@@ -14,13 +16,9 @@ PASSWORD = "a long enough password"
 _emails = itertools.count()
 
 
-def sign_up(page, base: str) -> str:  # type: ignore[no-untyped-def]
+def sign_up(page, base: str, mail) -> str:  # type: ignore[no-untyped-def]
     email = f"zone{next(_emails)}@example.com"
-    page.goto(f"{base}/signup")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/onboarding")
+    sign_up_in_browser(page, base, mail, email, PASSWORD)
     return email
 
 
@@ -30,12 +28,12 @@ def zone_setting(page, base: str) -> tuple[str, str]:  # type: ignore[no-untyped
     return page.input_value("#timezone"), page.inner_text("#timezone-hint")
 
 
-def test_sign_up_takes_the_zone_of_the_browser(live_server, chromium):
+def test_sign_up_takes_the_zone_of_the_browser(live_server, live_mail, chromium):
     context = chromium.new_context(viewport=PHONE, is_mobile=True, timezone_id="Australia/Sydney")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    sign_up(page, live_server)
+    sign_up(page, live_server, live_mail)
     zone, hint = zone_setting(page, live_server)
     assert zone == "Australia/Sydney"
     assert "Plaza took it from your browser" in hint
@@ -43,11 +41,13 @@ def test_sign_up_takes_the_zone_of_the_browser(live_server, chromium):
     context.close()
 
 
-def test_without_javascript_utc_until_the_feed_reports_the_zone_once(live_server, chromium):
+def test_without_javascript_utc_until_the_feed_reports_the_zone_once(
+    live_server, live_mail, chromium
+):
     quiet = chromium.new_context(viewport=PHONE, java_script_enabled=False,
                                  timezone_id="Asia/Tokyo")  # fmt: skip
     page = quiet.new_page()
-    email = sign_up(page, live_server)
+    email = sign_up(page, live_server, live_mail)
     assert zone_setting(page, live_server) == ("", "Quiet hours and digests follow this zone. "
                                                    "Until you set it, Plaza uses UTC.")  # fmt: skip
     page.goto(f"{live_server}/onboarding")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from cards.errors import ActionError, ActionNotSupported
 from cards.promotion import PromotionConfig, PromotionKind
 from cards.spec import DeliveryCaps
-from cards.survey import SurveyConfig, SurveyKind
+from cards.survey import SurveyConfig, SurveyKind, choice_id
 
 PROMOTION = {
     "headline": "Summer sale: 30% off trail shoes",
@@ -135,9 +136,9 @@ def test_survey_yields_one_draft_per_question(drafts):
         "position": 0,
         "type": "single",
         "choices": [
-            {"id": "c1", "label": "Road"},
-            {"id": "c2", "label": "Trail"},
-            {"id": "c3", "label": "Track"},
+            {"id": choice_id("Road"), "label": "Road"},
+            {"id": choice_id("Trail"), "label": "Trail"},
+            {"id": choice_id("Track"), "label": "Track"},
         ],
         "daily_impression_cap": 10000,  # the defaults: this survey sets no caps
         "per_consumer_cap": 3,
@@ -226,7 +227,22 @@ def test_survey_json_schema_generates():
         assert all(field.get("description") for field in model["properties"].values())
 
 
+def positional(drafts, question: str, value):
+    """``c2`` as the question's second choice's id, to write the cases below briefly."""
+    choices = drafts[question].payload["choices"]
+    if isinstance(value, list):
+        return [positional(drafts, question, v) for v in value]
+    match = re.fullmatch(r"c([1-9])", value) if isinstance(value, str) else None
+    if match and int(match[1]) <= len(choices):
+        return choices[int(match[1]) - 1]["id"]
+    return value
+
+
 def answer(drafts, question: str, form):
+    if isinstance(form, MultiDict):
+        form = MultiDict([(k, positional(drafts, question, v)) for k, v in form.items(multi=True)])
+    else:
+        form = {k: positional(drafts, question, v) for k, v in form.items()}
     return SurveyKind().handle_action(drafts[question].payload, "answer", form)
 
 
@@ -252,6 +268,7 @@ def answer(drafts, question: str, form):
     ],
 )
 def test_answers_that_are_accepted(drafts, question, form, expected):
+    expected = {**expected, "choices": positional(drafts, question, expected["choices"])}
     assert answer(drafts, question, form) == expected
 
 

@@ -165,3 +165,33 @@ def test_pause_for_a_while_and_resume(world, db):
         "/settings/notifications/pause", data={"csrf_token": token, "for": "forever"}
     )
     assert bad.status_code == 400
+
+
+def test_a_partial_post_changes_only_what_it_sends(world, db):
+    """Attacker finding: a POST with one field answered "saved" and reset the time zone,
+    quiet hours and every preference. Absent fields keep their values."""
+    user = world.consumer()
+    token = world.login()
+    full = form(token, quiet_start="21:30", quiet_end="06:45", push_daily_cap="7")
+    full["products.email"] = "off"
+    assert world.client.post("/settings/notifications", data=full, headers=HTMX).status_code == 200
+    before = stored(db, user)
+    kept = (before.timezone, before.quiet_start, before.quiet_end, before.timezone_chosen)
+    prefs = {(p.category, p.channel, p.frequency) for p in db.exec(select(NotificationPreference))}
+    assert prefs == {("products", "email", "off")}
+
+    for only in ({"push_daily_cap": "3"}, {"products.push": "off"}, {}):
+        response = world.client.post(
+            "/settings/notifications", data={"csrf_token": token, **only}, headers=HTMX
+        )
+        assert response.status_code == 200, only
+    after = stored(db, user)
+    assert (after.timezone, after.quiet_start, after.quiet_end, after.timezone_chosen) == kept
+    assert after.push_daily_cap == 3
+    now = {(p.category, p.channel, p.frequency) for p in db.exec(select(NotificationPreference))}
+    assert now == prefs | {("products", "push", "off")}
+
+    # The page's own form, with the quiet-hours box unticked, still turns them off.
+    off = {k: v for k, v in form(token).items() if k != "quiet_enabled"}
+    world.client.post("/settings/notifications", data=off, headers=HTMX)
+    assert stored(db, user).quiet_start is None

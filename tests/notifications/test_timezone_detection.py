@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app.models import User
 from app.models.notifications import NotificationSettings
+from tests.signups import csrf_token, link_in
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 DETECT = "/settings/notifications/timezone"
@@ -31,9 +32,15 @@ def stored(db, user_id: int) -> NotificationSettings | None:
     return db.get(NotificationSettings, user_id)
 
 
-def sign_up(client, csrf: str, **fields: str):  # type: ignore[no-untyped-def]
-    data = {"email": "new@example.com", "password": "a long enough password", **fields}
-    return client.post("/signup", data={"csrf_token": csrf, **data})
+def sign_up(client, csrf: str, mailbox=None, **fields: str):  # type: ignore[no-untyped-def]
+    """The sign-up form; with ``mailbox``, on through the emailed link to the password."""
+    data = {"email": "new@example.com", **fields}
+    first = client.post("/signup", data={"csrf_token": csrf, **data})
+    if mailbox is None or first.status_code != 200:
+        return first
+    finish = link_in(mailbox, "new@example.com")
+    password = {"password": "a long enough password", "csrf_token": csrf_token(client, finish)}
+    return client.post(finish, data=password)
 
 
 def detect(client, token: str, body: object):  # type: ignore[no-untyped-def]
@@ -43,10 +50,10 @@ def detect(client, token: str, body: object):  # type: ignore[no-untyped-def]
 # --- Sign-up ---------------------------------------------------------------------------
 
 
-def test_sign_up_stores_the_browsers_zone_with_digests_at_its_morning(world, db):
+def test_sign_up_stores_the_browsers_zone_with_digests_at_its_morning(world, db, mailbox):
     signup_page = world.client.get("/signup").get_data(as_text=True)
     assert 'name="timezone"' in signup_page and "data-browser-timezone" in signup_page
-    response = sign_up(world.client, world.csrf("/signup"), timezone="Australia/Sydney")
+    response = sign_up(world.client, world.csrf("/signup"), mailbox, timezone="Australia/Sydney")
     assert response.status_code == 303
     user = db.exec(select(User).where(User.email == "new@example.com")).one()
     settings = stored(db, user.id)
@@ -60,8 +67,8 @@ def test_sign_up_stores_the_browsers_zone_with_digests_at_its_morning(world, db)
     assert REPORTER not in page
 
 
-def test_sign_up_without_javascript_keeps_utc_until_a_zone_is_known(world, db):
-    assert sign_up(world.client, world.csrf("/signup")).status_code == 303
+def test_sign_up_without_javascript_keeps_utc_until_a_zone_is_known(world, db, mailbox):
+    assert sign_up(world.client, world.csrf("/signup"), mailbox).status_code == 303
     user = db.exec(select(User).where(User.email == "new@example.com")).one()
     assert stored(db, user.id) is None  # UTC, as for every account Plaza knows no zone for
     page = world.client.get("/settings/notifications").get_data(as_text=True)
@@ -174,7 +181,8 @@ def test_a_sydney_shopper_who_never_opened_settings_gets_the_digest_at_their_mor
     world, notify, db
 ):
     client = world.client
-    sign_up(client, world.csrf("/signup"), timezone="Australia/Sydney")
+    world.app.config["SMTP_URL"] = notify.mail.url
+    sign_up(client, world.csrf("/signup"), notify.mail, timezone="Australia/Sydney")
     user = db.exec(select(User.id).where(User.email == "new@example.com")).one()
     token = world.csrf("/onboarding")
     client.post("/interests/shoes/running/follow", data={"csrf_token": token})

@@ -10,6 +10,7 @@ from sqlmodel import select
 from app.models import Organization, Role, User
 from app.models.partners import ApiToken, Invitation
 from app.partners.secrets import digest
+from tests.signups import csrf_token, link_in
 
 
 def new_link(partners, client) -> str:  # type: ignore[no-untyped-def]
@@ -24,7 +25,7 @@ def new_link(partners, client) -> str:  # type: ignore[no-untyped-def]
     return match.group(1).removeprefix("http://localhost")
 
 
-def test_a_member_invites_another_with_a_single_use_link(app, client, db, partners, acme):
+def test_a_member_invites_another_with_a_single_use_link(app, client, db, partners, acme, mailbox):
     link = new_link(partners, client)
     invitation = db.exec(select(Invitation)).one()
     assert invitation.token_hash == digest(link.rsplit("/", 1)[1])  # only the digest is stored
@@ -34,18 +35,18 @@ def test_a_member_invites_another_with_a_single_use_link(app, client, db, partne
     page = newcomer.get(link).get_data(as_text=True)
     assert "Join Acme Outfitters" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    weak = newcomer.post(
-        link, data={"csrf_token": token, "email": "new@acme.example", "password": "short"}
-    )
-    assert weak.status_code == 422 and "too weak" in weak.get_data(as_text=True)
-    joined = newcomer.post(
-        link,
-        data={
-            "csrf_token": token,
-            "email": "new@acme.example",
-            "password": "a long enough password",
-        },
-    )
+    sent = newcomer.post(link, data={"csrf_token": token, "email": "new@acme.example"})
+    assert sent.status_code == 200 and "Check your inbox" in sent.get_data(as_text=True)
+    assert db.exec(select(User).where(User.email == "new@acme.example")).first() is None
+    finish = link_in(mailbox, "new@acme.example")
+    assert finish.startswith(link + "/finish/")
+    token = csrf_token(newcomer, finish)
+    weak = newcomer.post(finish, data={"csrf_token": token, "password": "short"})
+    assert weak.status_code == 400 and "at least 12 characters" in weak.get_data(as_text=True)
+    guessable = newcomer.post(finish, data={"csrf_token": token, "password": "aaaaaaaaaaaa"})
+    assert guessable.status_code == 422
+    assert "too easy to guess" in guessable.get_data(as_text=True)
+    joined = newcomer.post(finish, data={"csrf_token": token, "password": "a long enough password"})
     assert joined.status_code == 303 and joined.headers["Location"] == "/portal/"
     user = db.exec(select(User).where(User.email == "new@acme.example")).one()
     assert user.role == Role.RETAILER and user.organization_id == acme.id

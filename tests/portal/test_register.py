@@ -381,7 +381,12 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
     card_ids = [c.id for c in db.exec(select(Card).where(Card.provider_id == provider.id))]
     shown = [cid for cid in card_ids if f'data-card-id="{cid}"' in feed]
     assert shown
-    assert shopper.get(f"/cards/{shown[0]}/open").status_code == 303
+    assert (
+        shopper.get(
+            f"/cards/{shown[0]}/open", headers={"Sec-Fetch-Site": "same-origin"}
+        ).status_code
+        == 303
+    )
 
     health = client.get("/portal/acme/", headers=phone).get_data(as_text=True)
     assert "Acme on YouTube" in health and "Working" in health

@@ -14,6 +14,7 @@ from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
 from app.models import Card, EventKind
 from app.portal.charts import bar_chart, line_chart, nice_step
+from cards.survey import choice_id
 
 
 @pytest.fixture
@@ -105,8 +106,9 @@ def test_survey_answers_as_bar_charts_text_and_safe_csv(app, client, db, partner
     cards = {
         c.external_id: c.id for c in db.exec(select(Card).where(Card.provider_id == survey.id))
     }
+    road, trail = choice_id("Road"), choice_id("Trail")
     for n, (choices, text) in enumerate(
-        [(["c1", "c2"], '=HYPERLINK("http://x")'), (["c2"], "Fresh air")]
+        [([road, trail], '=HYPERLINK("http://x")'), ([trail], "Fresh air")]
     ):
         shopper = world.consumer(f"s{n}@example.com")
         partners.answer(shopper, cards["where"], {"choices": choices, "text": None})

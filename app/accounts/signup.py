@@ -1,0 +1,88 @@
+"""Sign-up that does not tell who has an account.
+
+Anyone may type any address into the sign-up form (or an invitation's), so the
+answer must be the same whether or not the address has an account: "check your
+inbox". What differs is the email, which only the address's owner reads:
+
+* a new address gets a link (signed, for :data:`LINK_LIFETIME`) to choose a
+  password, and the account is created then, by whoever holds the mailbox (so
+  nobody can create an account in another person's name and password);
+* an address that has an account, or looks just like one that has
+  (:mod:`app.accounts.lookalikes`), gets a notice saying so, with the way to log
+  in or reset the password instead.
+
+The same applies to the signed-out form of an invitation link.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlmodel import Session
+
+from app.accounts.mail import absolute_url, send_account_email
+from app.accounts.users import find_user, lookalike_user
+
+LINK_LIFETIME = timedelta(hours=24)
+
+
+class LinkInvalid(ValueError):
+    """The link cannot be used; the message says why, for the person holding it."""
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="plaza.signup-link")
+
+
+def make_link_token(email: str, **extra: Any) -> str:
+    return _serializer().dumps({"e": email, **extra})
+
+
+def read_link_token(token: str) -> dict[str, Any]:
+    """What a sign-up link carries; raises LinkInvalid saying why it cannot be used."""
+    try:
+        data = _serializer().loads(token, max_age=int(LINK_LIFETIME.total_seconds()))
+    except SignatureExpired:
+        raise LinkInvalid("This link has expired; sign up again for a new one.") from None
+    except BadSignature:
+        raise LinkInvalid("This link is not valid. Check that you copied all of it.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        raise LinkInvalid("This link is not valid. Check that you copied all of it.")
+    return data
+
+
+def offer_account(db: Session, address: str, finish_path: str, joining: str | None = None) -> None:
+    """Email ``address`` what happens next: a link to ``finish_path`` (to choose a
+    password) when it has no account yet, a notice when it has one or looks like one.
+    ``joining`` names the organisation of an invitation."""
+    what = f"join {joining} on Plaza" if joining else "create a Plaza account"
+    if find_user(db, address) is not None:
+        login = absolute_url(url_for("auth.login"))
+        send_account_email(
+            address,
+            "You already have a Plaza account",
+            f"Someone (perhaps you) asked to {what} with this address, which already has "
+            f"an account. Nothing was changed.\n\nTo sign in, go to {login}"
+            + ("\nthen open the invitation link again." if joining else ".")
+            + "\n\nIf it was not you, you can ignore this email.\n",
+        )
+        return
+    if lookalike_user(db, address) is not None:
+        send_account_email(
+            address,
+            "This address cannot be used on Plaza",
+            f"Someone (perhaps you) asked to {what} with this address. It looks just like "
+            "the address of an existing account, so Plaza cannot tell them apart on a "
+            "screen and does not use it. Please use another address.\n",
+        )
+        return
+    send_account_email(
+        address,
+        "Finish creating your Plaza account" if not joining else f"Join {joining} on Plaza",
+        f"To {what}, choose your password here within 24 hours:\n\n"
+        f"{absolute_url(finish_path)}\n\nIf you did not ask for this, ignore this email: "
+        "no account is created without it.\n",
+    )

@@ -1,0 +1,108 @@
+"""Login throttling that slows guessing down without locking anyone out.
+
+Failed logins are counted in the database (so the limit holds across every web
+process), per email and per client address, within ``PLAZA_LOGIN_WINDOW_SECONDS``.
+Past ``PLAZA_LOGIN_MAX_FAILURES`` for an email (``..._PER_IP`` for an address) each
+further attempt must wait twice as long after the latest failure as the one before
+(1 s, 2 s, 4 s, ... never more than the window): a guesser gets a handful of
+tries an hour, and the account's owner waits seconds, not the whole window.
+
+The client address is ``request.remote_addr``: behind a proxy every shopper shares
+the proxy's, so Plaza believes ``X-Forwarded-For`` only as far as
+``PLAZA_PROXY_COUNT`` says (:mod:`app.web.security`). Even so, many people share
+one address (an office, a phone carrier's NAT); someone signing in from a browser
+that signed in to the same account before carries a **known-device** cookie
+(signed, set at each successful login), and their right password goes through
+whatever strangers on their address, or guessers of their email, have done. A
+wrong password from a known device forgets the device, so a stolen cookie buys
+one unthrottled guess.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from flask import Request, current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+from werkzeug.wrappers import Response
+
+from app.db import rows_changed
+from app.models import LoginAttempt
+
+DEVICE_COOKIE = "plaza_device"
+DEVICE_LIFETIME = timedelta(days=365)
+FIRST_DELAY_SECONDS = 1
+
+
+def wait_seconds(db: Session, email: str, ip: str, now: datetime) -> int:
+    """How long this attempt must wait (0: go ahead), the longer of the email's and the
+    address's slow-downs."""
+    config = current_app.config
+    window = config["LOGIN_WINDOW_SECONDS"]
+    since = now - timedelta(seconds=window)
+    waits = [0]
+    for column, value, limit in (
+        (LoginAttempt.email, email, config["LOGIN_MAX_FAILURES"]),
+        (LoginAttempt.ip, ip, config["LOGIN_MAX_FAILURES_PER_IP"]),
+    ):
+        failures, latest = db.exec(
+            select(func.count(), func.max(LoginAttempt.created_at)).where(
+                column == value,
+                LoginAttempt.succeeded == False,  # noqa: E712
+                LoginAttempt.created_at > since,
+            )
+        ).one()
+        if failures < limit or latest is None:
+            continue
+        latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+        delay = min(window, FIRST_DELAY_SECONDS * 2 ** min(failures - limit, 32))
+        waits.append(math.ceil((latest + timedelta(seconds=delay) - now).total_seconds()))
+    return max(waits)
+
+
+def describe_wait(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' * (seconds != 1)}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' * (minutes != 1)}"
+
+
+def prune(db: Session, now: datetime, keep: timedelta) -> int:
+    """Delete login attempts older than ``keep`` (the caller commits); how many went."""
+    return rows_changed(
+        db.execute(delete(LoginAttempt).where(col(LoginAttempt.created_at) < now - keep))
+    )
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="plaza.known-device")
+
+
+def known_device(request: Request, user_id: int | None) -> bool:
+    """Whether the browser signed in to account ``user_id`` before (its device cookie)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or user_id is None:
+        return False
+    try:
+        data = _serializer().loads(raw, max_age=int(DEVICE_LIFETIME.total_seconds()))
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("u") == user_id
+
+
+def remember_device(response: Response, user_id: int) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _serializer().dumps({"u": user_id}),
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+
+
+def forget_device(response: Response) -> None:
+    response.delete_cookie(DEVICE_COOKIE)

@@ -1,0 +1,189 @@
+"""The Content-Security-Policy holds in a real Chromium on every page of the shopper's,
+the retailer's and the staff's journeys: no page, fragment or script Plaza serves
+does anything the policy forbids (an inline script or style, a style attribute,
+``eval``, a frame or form pointing elsewhere).
+
+Each journey signs in and walks every page it can reach by following Plaza's own
+links (up to a bound), then does what people do on them with htmx: save, dismiss and
+undo, "Why?", answer a survey, play a video, follow an interest. Any
+``securitypolicyviolation`` event, or Chromium's console report of one, fails it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import deque
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from tests.signups import sign_up_in_browser
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "plaza-demo-pass"
+CARDS = "article.card[data-card-id]:not(.card--note)"
+MAX_PAGES = 80
+# Links that leave Plaza (a retailer's page, through the tracked redirect) or end the
+# session; every other same-origin link is walked.
+SKIP = re.compile(r"/cards/\d+/open|/notifications/\d+/open|/logout|\.csv(?:\?|$)|/static/|/sw\.js")
+_emails = itertools.count()
+
+LISTEN = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+  `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`
+  + ` (${(e.sample || '').slice(0, 60)})`));
+"""
+
+
+class Watch:
+    """Collects every policy violation a page reports, through both channels."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console: list[str] = []
+        page.add_init_script(LISTEN)
+        page.on(
+            "console",
+            lambda message: (
+                self.console.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    def violations(self, where: str) -> list[str]:
+        try:
+            seen = self.page.evaluate("window.__violations || []")
+        except Exception:  # navigating: the console still has them
+            seen = []
+        return [f"{where}: {v}" for v in [*seen, *self.console]]
+
+
+def kind(path: str) -> str:
+    """Pages of one kind differ in ids and queries, not in template: one of each is
+    enough (``/portal/acme/providers/3`` stands for every provider's page)."""
+    return re.sub(r"\d+", "N", path.split("?")[0])
+
+
+def walk(page: Any, base: str, start: list[str], watch: Watch) -> tuple[set[str], list[str]]:
+    """Visit ``start`` and every same-origin page linked from them; the pages seen and
+    the violations met."""
+    queue = deque(start)
+    seen: set[str] = set()
+    kinds: set[str] = set()
+    problems: list[str] = []
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.popleft()
+        if path in seen or (kind(path) in kinds and path not in start):
+            continue
+        seen.add(path)
+        kinds.add(kind(path))
+        watch.console.clear()
+        page.goto(base + path)
+        page.wait_for_load_state("networkidle")
+        problems += watch.violations(path)
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            parts = urlsplit(urljoin(base + path, href))
+            if f"{parts.scheme}://{parts.netloc}" != base:
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if SKIP.search(target) or target in seen or kind(target) in kinds:
+                continue
+            queue.append(target)
+    return seen, problems
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def shopper_actions(page: Any, base: str, watch: Watch) -> list[str]:
+    """What a shopper does on the feed, each with htmx swapping a fragment in."""
+    problems: list[str] = []
+    page.goto(base + "/")
+    page.wait_for_selector(CARDS)
+    for _ in range(4):  # the next pages load as the shopper scrolls
+        page.mouse.wheel(0, 6000)
+        page.wait_for_load_state("networkidle")
+    first = page.locator(CARDS).first
+    title = first.locator(".card__title").inner_text()
+    first.get_by_role("button", name=f"Save: {title}").click()
+    page.wait_for_load_state("networkidle")
+    survey = page.locator("article.card--survey form").first
+    if survey.count():
+        survey.locator("input[type=radio], input[type=checkbox]").first.check()
+        survey.locator("button[type=submit]").click()
+        page.wait_for_selector(".results")
+    player = page.locator("[data-card-kind=youtube] .card__media, [hx-get*='/player']").first
+    if player.count():
+        player.click()
+        page.wait_for_load_state("networkidle")
+    why = page.locator("a[href*='/why']").first
+    if why.count():
+        why.click()
+        page.wait_for_load_state("networkidle")
+    problems += watch.violations("feed actions")
+    return problems
+
+
+def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mail, chromium):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    watch = Watch(page)
+    # Signed out: the landing page, the forms, an error page.
+    seen, problems = walk(page, live_server, ["/", "/login", "/signup", "/no-such-page"], watch)
+    # A new shopper: the emailed link, the password, onboarding.
+    sign_up_in_browser(page, live_server, live_mail, f"csp{next(_emails)}@example.com")
+    problems += watch.violations("sign-up")
+    page.fill("input[type=search]", "run")
+    page.wait_for_load_state("networkidle")
+    page.locator("button[aria-pressed=false]").first.click()
+    page.wait_for_load_state("networkidle")
+    problems += watch.violations("onboarding")
+    context.clear_cookies()
+    # The demo shopper, with a history: every page they can reach, then the actions.
+    log_in(page, live_server, "demo@example.com")
+    more, found = walk(
+        page,
+        live_server,
+        ["/", "/saved", "/interests", "/interests/search?q=shoes", "/notifications",
+         "/settings/notifications", "/onboarding"],
+        watch,
+    )  # fmt: skip
+    seen |= more
+    problems += found + shopper_actions(page, live_server, watch)
+    context.close()
+    assert problems == []
+    assert {"/saved", "/interests", "/settings/notifications"} <= seen
+    assert any("/why" in path for path in seen)
+
+
+@pytest.mark.parametrize(
+    ("email", "start"),
+    [
+        ("retailer@example.com", ["/portal/"]),
+        ("staff@example.com", ["/portal/", "/portal/orgs"]),
+    ],
+    ids=["retailer", "staff"],
+)
+def test_no_page_of_the_partner_journeys_breaks_the_policy(live_server, chromium, email, start):
+    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    watch = Watch(page)
+    log_in(page, live_server, email)
+    seen, problems = walk(page, live_server, start, watch)
+    context.close()
+    assert problems == []
+    portal_pages = {p for p in seen if p.startswith("/portal/")}
+    assert len(portal_pages) >= 8, portal_pages
+    assert any("/results/" in p for p in portal_pages)
+    assert any("/providers/new" in p for p in portal_pages)
