@@ -26,7 +26,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 from sqlmodel import Session, select
-from wtforms import EmailField, Field, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, Field, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app import db
@@ -36,6 +36,7 @@ from app.accounts.passwords import (
     hash_password,
     verify_password,
 )
+from app.accounts.sessions import user_for_cookie
 from app.accounts.users import AccountError, create_user, find_user
 from app.extensions import login_manager
 from app.models import LoginAttempt, Role, User, stored_id
@@ -51,6 +52,8 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    # Opt-in: a remember-me cookie outlives the browser session (until logout).
+    remember = BooleanField("Keep me signed in on this device")
 
 
 def known_timezone(form: FlaskForm, field: Field) -> None:
@@ -81,11 +84,8 @@ class SignupForm(FlaskForm):
     timezone = HiddenField(validators=[known_timezone])
 
 
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db.session().get(User, int(user_id))
-    return user if user and user.active else None
+def load_user(cookie_id: str) -> User | None:
+    return user_for_cookie(db.session(), cookie_id)
 
 
 login_manager.user_loader(load_user)
@@ -168,7 +168,7 @@ def login() -> ResponseReturnValue:
     if not ok or user is None:
         form.form_errors.append("Wrong email or password.")
         return render_template("auth/login.html", form=form), 401
-    login_user(user, remember=True)
+    login_user(user, remember=bool(form.remember.data))
     return redirect(same_site_path(request.args.get("next")) or _home_for(user), code=303)
 
 
@@ -191,7 +191,7 @@ def signup() -> ResponseReturnValue:
         digest_hour = notify_config(current_app).digest_hour
         detect_timezone(session, stored_id(user), form.timezone.data, now, digest_hour)
     session.commit()
-    login_user(user, remember=True)
+    login_user(user)
     flash("Welcome to Plaza! Pick a few interests to start your feed.", "info")
     return redirect(url_for("interests.onboarding"), code=303)
 
@@ -199,6 +199,12 @@ def signup() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
+    """Ends every session of the account: the token its cookies carry is replaced, so a
+    copy of this session's cookie or of its remember-me cookie no longer signs in."""
+    user = db.session().get(User, current_user.id)
+    if user is not None:
+        user.end_sessions()
+        db.session().commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), code=303)

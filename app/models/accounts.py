@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -27,6 +28,9 @@ class User(SQLModel, table=True):
     active: bool = True
     onboarded_at: datetime | None = time_column()
     created_at: datetime = created_column()
+    # Part of every session and remember-me cookie (Flask-Login's alternative id, see
+    # get_id): replacing it ends every session of the account at its next request.
+    session_token: str = Field(default_factory=lambda: new_session_token(), max_length=64)
 
     # Flask-Login's user protocol.
     @property
@@ -42,7 +46,17 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session and the remember-me cookie carry: the id and the current
+        session token, so that a cookie outlives neither a logout nor a password change."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie of the account stops working."""
+        self.session_token = new_session_token()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -54,7 +54,7 @@ def accept(secret: str) -> ResponseReturnValue:
             "portal/join.html", organization=organization, email=email, error=str(exc)
         ), 422
     session.commit()
-    login_user(user, remember=True)
+    login_user(user)  # remember-me is opt-in, at the login form
     return see_other(url_for("portal.index"))
 
 

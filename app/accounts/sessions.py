@@ -1,0 +1,45 @@
+"""Sessions that can be ended: each cookie names the account and its session token.
+
+Flask-Login stores :meth:`User.get_id` (``"<id>:<session token>"``, its "alternative
+id") in the session cookie and, when the person asked to be remembered, in the
+remember-me cookie. A cookie is honoured only while the token it carries is the
+account's current one, so replacing the token (at logout, at a password change, with
+"sign out everywhere") makes every copy of every earlier cookie worthless at its next
+request, on whatever device it was kept, and without a list of sessions to keep.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import current_app, request
+from flask_login import login_user
+from sqlmodel import Session
+
+from app.models import User
+
+
+def user_for_cookie(db: Session, value: str) -> User | None:
+    """The active account a session or remember-me cookie names, if its token is current."""
+    user_id, _, token = value.partition(":")
+    if not user_id.isdigit() or not token or len(user_id) > 18:
+        return None
+    user = db.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def remembered() -> bool:
+    """Whether this browser sent a remember-me cookie (its session was remembered)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
+def end_other_sessions(db: Session, user: User) -> None:
+    """Every other session and remember-me cookie of ``user`` stops working; this one
+    goes on with the new token (and stays remembered if it was)."""
+    user.end_sessions()
+    db.commit()
+    login_user(user, remember=remembered())
