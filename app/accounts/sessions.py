@@ -34,7 +34,7 @@ def user_for_cookie(db: Session, value: str) -> User | None:
 
 def remembered() -> bool:
     """Whether this browser sent a remember-me cookie (its session was remembered)."""
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
 
 
 def end_other_sessions(db: Session, user: User) -> None:

@@ -1,8 +1,10 @@
-"""accounts: revocable sessions
+"""accounts: revocable sessions, emailed links, two-factor authentication
 
 Every session and remember-me cookie carries the account's session token (Flask-Login's
 alternative id); a new token ends them all. Existing accounts get a token each, so the
 cookies issued before (which carry only the account's id) stop working once.
+Password-reset and email-confirmation links (account_token) and recovery codes are
+stored as digests; account_throttle counts attempts for rate limits.
 
 Revision ID: 0008
 Revises: 0007
@@ -13,6 +15,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from app.models.columns import UTCDateTime
 
 revision: str = '0008'
 down_revision: str | None = '0007'
@@ -31,8 +35,52 @@ def upgrade() -> None:
         )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.alter_column('session_token', existing_type=sa.String(length=64), nullable=False)
+        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column('totp_enabled_at', UTCDateTime(timezone=True), nullable=True)
+        )
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+    op.create_table(
+        'account_token',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('purpose', sa.String(length=20), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('new_email', sa.String(length=254), nullable=True),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('used_at', UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('token_hash'),
+    )
+    op.create_index('ix_account_token_user_id', 'account_token', ['user_id'])
+    op.create_table(
+        'recovery_code',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('code_hash', sa.String(length=64), nullable=False),
+        sa.Column('used_at', UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['user.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_recovery_code_user_id', 'recovery_code', ['user_id'])
+    op.create_table(
+        'account_throttle',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('key', sa.String(length=100), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_account_throttle_key_time', 'account_throttle', ['key', 'created_at'])
 
 
 def downgrade() -> None:
+    op.drop_table('account_throttle')
+    op.drop_table('recovery_code')
+    op.drop_table('account_token')
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('totp_last_step')
+        batch_op.drop_column('totp_enabled_at')
+        batch_op.drop_column('totp_secret')
         batch_op.drop_column('session_token')

@@ -1,0 +1,225 @@
+"""The account page (``/account``) and the links emailed from it: name, address,
+password, signing out everywhere, and a forgotten password.
+
+Every refusal re-renders the page with the reason next to the form it concerns (400,
+or 403 for a wrong current password) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length
+
+from app import db
+from app.accounts import throttle
+from app.accounts.changes import (
+    WRONG_PASSWORD,
+    change_password,
+    confirm_email_change,
+    request_email_change,
+    request_reset,
+    reset_password,
+    set_display_name,
+)
+from app.accounts.links import LinkInvalid, find_link
+from app.accounts.passwords import MAX_PASSWORD_LENGTH
+from app.accounts.sessions import end_other_sessions, remembered
+from app.accounts.users import AccountError
+from app.models import TokenPurpose, User
+
+bp = Blueprint("account", __name__)
+
+RESET_WINDOW = timedelta(hours=1)
+RESETS_PER_ADDRESS = 3  # emails to one address an hour: enough for a lost one, no flood
+RESETS_PER_IP = 20
+
+
+class NameForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Length(max=100)])
+
+
+class EmailChangeForm(FlaskForm):
+    new_email = EmailField(
+        "New email", validators=[DataRequired(), Email("Enter a valid email address."),
+                                 Length(max=254)]
+    )  # fmt: skip
+    password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _me() -> User:
+    user = db.session().get(User, current_user.id)
+    assert user is not None  # login_required loaded it this request
+    return user
+
+
+def _page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
+    user = _me()
+    context = {
+        "name_form": NameForm(prefix="name", display_name=user.display_name),
+        "email_form": EmailChangeForm(prefix="email"),
+        "password_form": PasswordChangeForm(prefix="password"),
+        **forms,
+    }
+    return render_template("account/index.html", user=user, **context), status
+
+
+@bp.get("/account")
+@login_required
+def index() -> ResponseReturnValue:
+    return _page()
+
+
+@bp.post("/account/name")
+@login_required
+def change_name() -> ResponseReturnValue:
+    form = NameForm(prefix="name")
+    if not form.validate_on_submit():
+        return _page(400, name_form=form)
+    try:
+        set_display_name(db.session(), _me(), form.display_name.data or "")
+    except AccountError as exc:
+        form.display_name.errors = [str(exc)]
+        return _page(400, name_form=form)
+    flash("Your name is saved.", "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.post("/account/email")
+@login_required
+def change_email() -> ResponseReturnValue:
+    form = EmailChangeForm(prefix="email")
+    if not form.validate_on_submit():
+        return _page(400, email_form=form)
+    session = db.session()
+    try:
+        message = request_email_change(
+            session, _me(), form.new_email.data or "", form.password.data or "", _now()
+        )
+    except AccountError as exc:
+        session.rollback()
+        form.form_errors.append(str(exc))
+        return _page(403 if str(exc) == WRONG_PASSWORD else 400, email_form=form)
+    flash(message, "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str) -> ResponseReturnValue:
+    """The link sent to a new address: a button to confirm (a link preview that follows
+    the GET changes nothing)."""
+    session = db.session()
+    form = FlaskForm()
+    try:
+        if not form.validate_on_submit():
+            link = find_link(session, token, TokenPurpose.CONFIRM_EMAIL, _now())
+            return render_template("account/confirm_email.html", form=form, new=link.new_email)
+        user = confirm_email_change(session, token, _now())
+    except (LinkInvalid, AccountError) as exc:
+        return render_template("account/link_problem.html", message=str(exc)), 400
+    flash(f"Your address is now {user.email}.", "info")
+    return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"),
+                    code=303)  # fmt: skip
+
+
+@bp.post("/account/password", endpoint="change_password")
+@login_required
+def change_password_view() -> ResponseReturnValue:
+    form = PasswordChangeForm(prefix="password")
+    if not form.validate_on_submit():
+        return _page(400, password_form=form)
+    session = db.session()
+    user = _me()
+    keep = remembered()
+    try:
+        change_password(session, user, form.current.data or "", form.new.data or "", _now())
+    except AccountError as exc:
+        session.rollback()
+        form.form_errors.append(str(exc))
+        return _page(403 if str(exc) == WRONG_PASSWORD else 400, password_form=form)
+    login_user(user, remember=keep)  # this device goes on; every other one is signed out
+    flash("Your password is changed, and every other device is signed out.", "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def sign_out_everywhere() -> ResponseReturnValue:
+    end_other_sessions(db.session(), _me())
+    flash("Every other device and browser is signed out.", "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("account/forgot.html", form=form), status
+    session = db.session()
+    now = _now()
+    email = (form.email.data or "").strip().lower()
+    keys = (
+        (throttle.address_key("reset-email", email), RESETS_PER_ADDRESS),
+        (f"reset-ip:{request.remote_addr or 'unknown'}"[:100], RESETS_PER_IP),
+    )
+    if any(throttle.attempts(session, key, RESET_WINDOW, now) >= limit for key, limit in keys):
+        form.form_errors.append(
+            "Several reset emails were asked for already. Look for them in your inbox "
+            "(and spam folder), or try again in an hour."
+        )
+        response = Response(render_template("account/forgot.html", form=form), status=429)
+        response.headers["Retry-After"] = str(int(RESET_WINDOW.total_seconds()))
+        return response
+    for key, _limit in keys:
+        throttle.count(session, key, now)
+    session.commit()
+    request_reset(session, email, now)
+    return render_template("account/forgot_sent.html", email=email)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_view(token: str) -> ResponseReturnValue:
+    session = db.session()
+    form = ResetForm()
+    try:
+        if not form.validate_on_submit():
+            find_link(session, token, TokenPurpose.RESET_PASSWORD, _now())
+            status = 400 if request.method == "POST" else 200
+            return render_template("account/reset.html", form=form, token=token), status
+        reset_password(session, token, form.new.data or "", _now())
+    except LinkInvalid as exc:
+        return render_template("account/link_problem.html", message=str(exc), reset=True), 400
+    except AccountError as exc:
+        form.new.errors = [str(exc)]
+        return render_template("account/reset.html", form=form, token=token), 400
+    if current_user.is_authenticated:
+        logout_user()
+    flash("Your password is changed. Log in with it.", "info")
+    return redirect(url_for("auth.login"), code=303)
