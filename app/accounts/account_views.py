@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -27,11 +36,13 @@ from app.accounts.changes import (
     reset_password,
     set_display_name,
 )
+from app.accounts.export import export_account
 from app.accounts.links import LinkInvalid, find_link
 from app.accounts.passwords import MAX_PASSWORD_LENGTH
 from app.accounts.sessions import end_other_sessions, remembered
 from app.accounts.users import AccountError
 from app.models import TokenPurpose, User
+from app.taxonomy_store import taxonomy
 
 bp = Blueprint("account", __name__)
 
@@ -174,6 +185,21 @@ def sign_out_everywhere() -> ResponseReturnValue:
     end_other_sessions(db.session(), _me())
     flash("Every other device and browser is signed out.", "info")
     return redirect(url_for("account.index"), code=303)
+
+
+@bp.get("/account/export")
+@login_required
+def export() -> ResponseReturnValue:
+    """Everything Plaza holds about the signed-in account (only theirs: no id is taken
+    from the request), as a JSON download streamed while it is read."""
+    now = _now()
+    chunks = export_account(db.engine(), current_user.id, taxonomy(), now)
+    response = Response(stream_with_context(chunks), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="plaza-account-{now.date().isoformat()}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
