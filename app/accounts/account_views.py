@@ -22,7 +22,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
 from wtforms.validators import DataRequired, Email, Length
 
 from app import db
@@ -36,9 +37,10 @@ from app.accounts.changes import (
     reset_password,
     set_display_name,
 )
+from app.accounts.deletion import delete_account
 from app.accounts.export import export_account
 from app.accounts.links import LinkInvalid, find_link
-from app.accounts.passwords import MAX_PASSWORD_LENGTH
+from app.accounts.passwords import MAX_PASSWORD_LENGTH, verify_password
 from app.accounts.sessions import end_other_sessions, remembered
 from app.accounts.users import AccountError
 from app.models import TokenPurpose, User
@@ -67,6 +69,19 @@ class PasswordChangeForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(
         "New password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class DeleteForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    writing = RadioField(
+        "What you wrote in survey answers",
+        choices=[
+            SelectChoice("remove", "Remove it"),
+            SelectChoice("keep", "Leave it, with nothing that says it was mine"),
+        ],
+        default="remove",
+        validators=[DataRequired()],
     )
 
 
@@ -200,6 +215,24 @@ def export() -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete() -> ResponseReturnValue:
+    """A confirmation page, then the deletion (only of the signed-in account)."""
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("account/delete.html", form=form), status
+    user = _me()
+    if not verify_password(user.password_hash, form.password.data or ""):
+        form.password.errors = [WRONG_PASSWORD + " Nothing was deleted."]
+        return render_template("account/delete.html", form=form), 403
+    delete_account(db.session(), user, keep_writing=form.writing.data == "keep")
+    logout_user()
+    flash("Your account and your data are deleted. Thank you for trying Plaza.", "info")
+    return redirect(url_for("feed.home"), code=303)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ Every session and remember-me cookie carries the account's session token (Flask-
 alternative id); a new token ends them all. Existing accounts get a token each, so the
 cookies issued before (which carry only the account's id) stop working once.
 Password-reset and email-confirmation links (account_token) and recovery codes are
-stored as digests; account_throttle counts attempts for rate limits.
+stored as digests; account_throttle counts attempts for rate limits. Events and survey
+answers may belong to no account: a deleted one's, which partners' counts keep.
 
 Revision ID: 0008
 Revises: 0007
@@ -73,9 +74,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_account_throttle_key_time', 'account_throttle', ['key', 'created_at'])
+    # A deleted account's events and survey answers that partners' counts include stay,
+    # without the account.
+    _user_optional(True)
+
+
+def _user_optional(nullable: bool) -> None:
+    """SQLite rebuilds the tables; ``event`` keeps AUTOINCREMENT (see 0004), which a
+    rebuild from the reflected table would drop."""
+    for table, kwargs in (('event', {'sqlite_autoincrement': True}), ('survey_answer', {})):
+        with op.batch_alter_table(table, schema=None, table_kwargs=kwargs) as batch_op:
+            batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=nullable)
 
 
 def downgrade() -> None:
+    for table in ('event', 'survey_answer'):
+        op.execute(f'DELETE FROM {table} WHERE user_id IS NULL')  # noqa: S608 (two names)
+    _user_optional(False)
     op.drop_table('account_throttle')
     op.drop_table('recovery_code')
     op.drop_table('account_token')
