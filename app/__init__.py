@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app import catalog_store, db, taxonomy_store
-from app.accounts import account_views
+from app.accounts import account_views, privacy_views
 from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
@@ -27,6 +27,7 @@ BLUEPRINTS = (
     action_views,
     interest_views,
     health,
+    privacy_views,
     why_views,
     home_views,
     provider_views,

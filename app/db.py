@@ -177,14 +177,16 @@ def outage() -> Outage:
     return cast(Outage, current_app.extensions["plaza.outage"])
 
 
-def checkpoint_sqlite() -> bool:
+def checkpoint_sqlite(db: Session) -> bool:
     """On SQLite, copy the write-ahead log into the database file and empty it, so that
     what was deleted is in neither file. True when done (or not SQLite); False when a
     reader held it back, after a few tries. PostgreSQL has no such file to clear."""
-    if engine().dialect.name != "sqlite":
+    bind = cast(Engine, db.get_bind())
+    if bind.dialect.name != "sqlite":
         return True
+    db.commit()  # this session holds no snapshot that would keep the log
     for attempt in range(CHECKPOINT_TRIES):
-        with engine().connect() as connection:
+        with bind.connect() as connection:
             busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
         if not busy:
             return True

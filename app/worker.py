@@ -3,7 +3,8 @@
 Every job is a module-level function with an explicit id, as APScheduler's job
 stores expect; each one opens the app and a session and calls the area that
 does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
-cards (:mod:`app.ingest.retention`), rolling impressions and opens up into the
+cards (:mod:`app.ingest.retention`) and personal data past its retention
+(:mod:`app.accounts.retention`), rolling impressions and opens up into the
 counts ranking reads (:mod:`app.ranking.rollup`), and the notification tick
 (:mod:`app.notifications.jobs`). Several workers may run at once: each job claims
 its work in the database.
@@ -20,6 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from app.accounts.retention import prune_personal_data
 from app.db import engine
 from app.ingest.due import refresh_due
 from app.ingest.retention import prune_cards
@@ -52,6 +54,20 @@ def prune_old_cards() -> None:
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
         removed = prune_cards(db, datetime.now(UTC))
     log.info("pruned %d old cards", removed)
+
+
+def prune_old_personal_data() -> None:
+    """Scheduled job: raw events, finished notifications, old rate-limit counts and
+    links past their retention (see app.accounts.retention)."""
+    app = _job_app()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        pruned = prune_personal_data(
+            db,
+            datetime.now(UTC),
+            event_days=app.config["EVENT_RETENTION_DAYS"],
+            notification_days=app.config["NOTIFICATION_RETENTION_DAYS"],
+        )
+    log.info("retention: deleted %d events, %d notifications", pruned.events, pruned.notifications)
 
 
 def roll_up_popularity() -> None:
@@ -93,6 +109,14 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         prune_old_cards,
         "interval",
         id="prune_old_cards",
+        seconds=PRUNE_EVERY.total_seconds(),
+        jitter=600,
+        **every,
+    )
+    scheduler.add_job(
+        prune_old_personal_data,
+        "interval",
+        id="prune_old_personal_data",
         seconds=PRUNE_EVERY.total_seconds(),
         jitter=600,
         **every,

@@ -66,6 +66,6 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
     )
     db.delete(user)
     db.commit()
-    if not checkpoint_sqlite():
+    if not checkpoint_sqlite(db):
         log.warning("an account was deleted; the write-ahead log could not be emptied yet")
     log.info("an account was deleted")
