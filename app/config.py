@@ -79,6 +79,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_MAX_FAILURES_PER_IP", int, 30,
             "failed logins from one address within the login window before a pause"),
     Setting("LOGIN_WINDOW_SECONDS", int, 15 * 60, "the window failed logins are counted in"),
+    Setting("STAFF_TWO_FACTOR", bool, False,
+            "staff must set up two-factor authentication before anything else (set it in "
+            "production)"),
     Setting("ARGON2_TIME_COST", int, 3, "Argon2id passes for password hashes"),
     Setting("ARGON2_MEMORY_COST", int, 65536, "Argon2id memory for password hashes, in KiB"),
     # Personal data

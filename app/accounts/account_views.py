@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +28,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import DataRequired, Email, Length
 
 from app import db
-from app.accounts import throttle
+from app.accounts import throttle, two_factor
 from app.accounts.changes import (
     WRONG_PASSWORD,
     change_password,
@@ -43,7 +44,7 @@ from app.accounts.links import LinkInvalid, find_link
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, verify_password
 from app.accounts.sessions import end_other_sessions, remembered
 from app.accounts.users import AccountError
-from app.models import TokenPurpose, User
+from app.models import Role, TokenPurpose, User
 from app.taxonomy_store import taxonomy
 
 bp = Blueprint("account", __name__)
@@ -59,9 +60,9 @@ class NameForm(FlaskForm):
 
 class EmailChangeForm(FlaskForm):
     new_email = EmailField(
-        "New email", validators=[DataRequired(), Email("Enter a valid email address."),
-                                 Length(max=254)]
-    )  # fmt: skip
+        "New email",
+        validators=[DataRequired(), Email("Enter a valid email address."), Length(max=254)],
+    )
     password = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
 
 
@@ -74,6 +75,9 @@ class PasswordChangeForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    code = StringField(
+        "Code from your app, or a recovery code", validators=[Length(max=20)]
+    )  # asked only of accounts with two-factor authentication
     writing = RadioField(
         "What you wrote in survey answers",
         choices=[
@@ -82,6 +86,17 @@ class DeleteForm(FlaskForm):
         ],
         default="remove",
         validators=[DataRequired()],
+    )
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your app", validators=[DataRequired(), Length(max=20)])
+
+
+class TurnOffForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=1024)])
+    code = StringField(
+        "Code from your app, or a recovery code", validators=[DataRequired(), Length(max=20)]
     )
 
 
@@ -111,9 +126,17 @@ def _page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
         "name_form": NameForm(prefix="name", display_name=user.display_name),
         "email_form": EmailChangeForm(prefix="email"),
         "password_form": PasswordChangeForm(prefix="password"),
+        "off_form": TurnOffForm(prefix="off"),
+        "codes_form": CodeForm(prefix="codes"),
         **forms,
     }
-    return render_template("account/index.html", user=user, **context), status
+    return render_template(
+        "account/index.html",
+        user=user,
+        two_factor_on=two_factor.enabled(user),
+        recovery_left=two_factor.recovery_codes_left(db.session(), user),
+        **context,
+    ), status
 
 
 @bp.get("/account")
@@ -170,8 +193,9 @@ def confirm_email(token: str) -> ResponseReturnValue:
     except (LinkInvalid, AccountError) as exc:
         return render_template("account/link_problem.html", message=str(exc)), 400
     flash(f"Your address is now {user.email}.", "info")
-    return redirect(url_for("account.index" if current_user.is_authenticated else "auth.login"),
-                    code=303)  # fmt: skip
+    return redirect(
+        url_for("account.index" if current_user.is_authenticated else "auth.login"), code=303
+    )
 
 
 @bp.post("/account/password", endpoint="change_password")
@@ -202,6 +226,146 @@ def sign_out_everywhere() -> ResponseReturnValue:
     return redirect(url_for("account.index"), code=303)
 
 
+# --- Two-factor authentication ----------------------------------------------------
+
+# What staff without a second factor may still reach, when it is required.
+SET_UP_FIRST_ALLOWS = {
+    "account.two_factor",
+    "account.two_factor_qr",
+    "account.two_factor_restart",
+    "auth.logout",
+    "auth.login",
+    "pages.privacy",
+    "static",
+    "health.healthz",
+    "health.readyz",
+}
+
+
+def _staff_must_set_up(user: User) -> bool:
+    return _staff_required() and user.role == Role.STAFF and not two_factor.enabled(user)
+
+
+@bp.before_app_request
+def staff_set_up_two_factor_first() -> ResponseReturnValue | None:
+    """Where the deployment requires it, staff reach nothing before their second factor
+    is set up (their powers are worth more than a password)."""
+    if not _staff_required() or request.endpoint in SET_UP_FIRST_ALLOWS:
+        return None
+    if not current_user.is_authenticated or not _staff_must_set_up(current_user):
+        return None
+    flash("Staff accounts need two-factor authentication. Set it up to go on.", "info")
+    return redirect(url_for("account.two_factor"), code=303)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@login_required
+def two_factor_view() -> ResponseReturnValue:
+    """Set-up: a QR code of a pending secret, and the first code to turn it on."""
+    session = db.session()
+    user = _me()
+    if two_factor.enabled(user):
+        return redirect(url_for("account.index"), code=303)
+    if user.totp_secret is None:
+        two_factor.start_setup(session, user)
+        session.commit()
+    form = CodeForm(prefix="setup")
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return _setup_page(user, form, status)
+    try:
+        codes = two_factor.finish_setup(session, user, form.code.data or "", _now())
+    except two_factor.CodeRefused as exc:
+        form.code.errors = [str(exc)]
+        return _setup_page(user, form, 401)
+    end_other_sessions(session, user)  # a session that gave no second factor ends
+    return _recovery_page(codes)
+
+
+def _setup_page(user: User, form: FlaskForm, status: int) -> ResponseReturnValue:
+    return render_template(
+        "account/two_factor.html",
+        form=form,
+        secret=user.totp_secret,
+        required=_staff_must_set_up(user),
+    ), status
+
+
+def _recovery_page(codes: list[str]) -> ResponseReturnValue:
+    response = Response(render_template("account/recovery_codes.html", codes=codes))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/account/two-factor/qr.svg")
+@login_required
+def two_factor_qr() -> ResponseReturnValue:
+    """The pending secret as a QR code; once two-factor is on, the secret is not shown."""
+    user = _me()
+    if user.totp_secret is None or two_factor.enabled(user):
+        return Response("No set-up is under way.", status=404)
+    svg = two_factor.qr_svg(two_factor.provisioning_uri(user))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/account/two-factor/restart")
+@login_required
+def two_factor_restart() -> ResponseReturnValue:
+    user = _me()
+    if not two_factor.enabled(user):
+        two_factor.start_setup(db.session(), user)
+        db.session().commit()
+    return redirect(url_for("account.two_factor"), code=303)
+
+
+@bp.post("/account/two-factor/off")
+@login_required
+def two_factor_off() -> ResponseReturnValue:
+    form = TurnOffForm(prefix="off")
+    if not form.validate_on_submit():
+        return _page(400, off_form=form)
+    session = db.session()
+    user = _me()
+    if user.role == Role.STAFF and _staff_required():
+        form.form_errors.append("Staff accounts keep two-factor authentication on.")
+        return _page(403, off_form=form)
+    if not verify_password(user.password_hash, form.password.data or ""):
+        form.form_errors.append(WRONG_PASSWORD)
+        return _page(403, off_form=form)
+    try:
+        two_factor.check_code(session, user, form.code.data or "", _now())
+    except two_factor.CodeRefused as exc:
+        form.form_errors.append(str(exc))
+        return _page(401, off_form=form)
+    two_factor.turn_off(session, user)
+    flash("Two-factor authentication is off. Signing in needs only your password now.", "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+def _staff_required() -> bool:
+    return bool(current_app.config["STAFF_TWO_FACTOR"])
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def new_recovery_codes() -> ResponseReturnValue:
+    form = CodeForm(prefix="codes")
+    if not form.validate_on_submit():
+        return _page(400, codes_form=form)
+    session = db.session()
+    user = _me()
+    try:
+        two_factor.check_code(session, user, form.code.data or "", _now())
+    except two_factor.CodeRefused as exc:
+        form.form_errors.append(str(exc))
+        return _page(401, codes_form=form)
+    codes = two_factor.new_recovery_codes(session, user)
+    session.commit()
+    return _recovery_page(codes)
+
+
 @bp.get("/account/export")
 @login_required
 def export() -> ResponseReturnValue:
@@ -224,11 +388,17 @@ def delete() -> ResponseReturnValue:
     form = DeleteForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("account/delete.html", form=form), status
+        return render_template("account/delete.html", form=form, user=_me()), status
     user = _me()
     if not verify_password(user.password_hash, form.password.data or ""):
         form.password.errors = [WRONG_PASSWORD + " Nothing was deleted."]
-        return render_template("account/delete.html", form=form), 403
+        return render_template("account/delete.html", form=form, user=user), 403
+    if two_factor.enabled(user):
+        try:
+            two_factor.check_code(db.session(), user, form.code.data or "", _now())
+        except two_factor.CodeRefused as exc:
+            form.code.errors = [f"{exc} Nothing was deleted."]
+            return render_template("account/delete.html", form=form, user=user), 403
     delete_account(db.session(), user, keep_writing=form.writing.data == "keep")
     logout_user()
     flash("Your account and your data are deleted. Thank you for trying Plaza.", "info")

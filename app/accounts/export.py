@@ -23,6 +23,7 @@ from sqlalchemy import Engine, tuple_
 from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, SQLModel, col, select
 
+from app.accounts.two_factor import recovery_codes_left
 from app.models import (
     Card,
     CardState,
@@ -37,7 +38,6 @@ from app.models import (
     Provider,
     ProviderBlock,
     PushSubscription,
-    RecoveryCode,
     SurveyAnswer,
     User,
     stored_id,
@@ -99,13 +99,7 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
             "created_at": user.created_at,
             "onboarded_at": user.onboarded_at,
             "two_factor_since": user.totp_enabled_at,
-            "recovery_codes_left": len(
-                db.exec(
-                    select(RecoveryCode.id).where(
-                        RecoveryCode.user_id == user_id, col(RecoveryCode.used_at).is_(None)
-                    )
-                ).all()
-            ),
+            "recovery_codes_left": recovery_codes_left(db, user),
         },
     )
     yield (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -21,15 +22,17 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func
 from sqlmodel import Session, select
-from wtforms import BooleanField, EmailField, Field, HiddenField, PasswordField
+from wtforms import BooleanField, EmailField, Field, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app import db
+from app.accounts import two_factor
 from app.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -168,8 +171,65 @@ def login() -> ResponseReturnValue:
     if not ok or user is None:
         form.form_errors.append("Wrong email or password.")
         return render_template("auth/login.html", form=form), 401
+    if two_factor.enabled(user):  # the password was right; the second factor comes next
+        cookie_session[PENDING] = {
+            "account": user.get_id(),
+            "remember": bool(form.remember.data),
+            "next": same_site_path(request.args.get("next")),
+            "since": now.timestamp(),
+        }
+        return redirect(url_for("auth.second_factor"), code=303)
     login_user(user, remember=bool(form.remember.data))
     return redirect(same_site_path(request.args.get("next")) or _home_for(user), code=303)
+
+
+PENDING = "second_factor"
+PENDING_FOR = timedelta(minutes=10)
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your app, or a recovery code", validators=[DataRequired(), Length(max=20)]
+    )
+
+
+def _pending_user(now: datetime) -> tuple[User, dict[str, Any]] | None:
+    """The account whose password was just given, while its second factor is awaited."""
+    pending = cookie_session.get(PENDING)
+    if not isinstance(pending, dict) or now.timestamp() - pending.get("since", 0) > (
+        PENDING_FOR.total_seconds()
+    ):
+        return None
+    user = user_for_cookie(db.session(), str(pending.get("account", "")))
+    return (user, pending) if user is not None and two_factor.enabled(user) else None
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    now = datetime.now(UTC)
+    found = _pending_user(now)
+    if found is None:
+        cookie_session.pop(PENDING, None)
+        flash("Log in again: the time for the second step ran out.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    user, pending = found
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        return _form_page("auth/two_factor.html", form)
+    try:
+        used = two_factor.check_code(db.session(), user, form.code.data or "", now)
+    except two_factor.CodeRefused as exc:
+        form.code.errors = [str(exc)]
+        return render_template("auth/two_factor.html", form=form), 401
+    cookie_session.pop(PENDING, None)
+    login_user(user, remember=bool(pending.get("remember")))
+    if used == "recovery":
+        left = two_factor.recovery_codes_left(db.session(), user)
+        flash(
+            f"You used a recovery code; {left} left. You can make new ones on your account page.",
+            "info",
+        )
+    return redirect(pending.get("next") or _home_for(user), code=303)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
