@@ -6,11 +6,12 @@ nothing changes on a refusal. Emails about a change go out through :mod:`.mail`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from sqlmodel import Session
 
+from app.accounts import throttle
 from app.accounts.links import issue_link, spend_links, use_link
 from app.accounts.mail import send_account_mail
 from app.accounts.passwords import hash_password, password_problem, verify_password
@@ -19,6 +20,8 @@ from app.models import TokenPurpose, User, stored_id
 from app.notifications.config import notify_config
 
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
+EMAIL_CHANGES = 5  # confirmation emails an account may send to new addresses an hour
+EMAIL_CHANGE_WINDOW = timedelta(hours=1)
 
 
 def _link(endpoint: str, secret: str) -> str:
@@ -48,9 +51,17 @@ def request_email_change(
     person asking sees the same answer either way: whether someone else uses an
     address is not theirs to learn from this form (the confirmation link says it).
     """
+    key = throttle.user_key("email-change", stored_id(user))
+    if throttle.attempts(db, key, EMAIL_CHANGE_WINDOW, now) >= EMAIL_CHANGES:
+        raise AccountError(
+            "You asked for several address changes in the last hour. Follow the link "
+            "in the latest email, or try again in an hour."
+        )
     if not verify_password(user.password_hash, password):
         raise AccountError(WRONG_PASSWORD)
     address = normalise_email(new_email)
+    throttle.count(db, key, now)
+    db.commit()
     if address == user.email:
         raise AccountError("That is already your address.")
     if find_user(db, address) is None:

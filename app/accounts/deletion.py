@@ -59,9 +59,7 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
     db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
     db.exec(
         delete(AccountThrottle).where(
-            col(AccountThrottle.key).in_(
-                [throttle.address_key("reset-email", email), f"two-factor:{user_id}"]
-            )
+            col(AccountThrottle.key).in_(throttle.account_keys(user_id, email))
         )
     )
     db.delete(user)

@@ -18,6 +18,21 @@ def address_key(prefix: str, email: str) -> str:
     return f"{prefix}:{hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]}"
 
 
+def user_key(prefix: str, user_id: int) -> str:
+    return f"{prefix}:{user_id}"
+
+
+# Every key an account's own actions are counted under, for its deletion.
+USER_PREFIXES = ("two-factor", "email-change")
+ADDRESS_PREFIXES = ("reset-email",)
+
+
+def account_keys(user_id: int, email: str) -> list[str]:
+    return [user_key(p, user_id) for p in USER_PREFIXES] + [
+        address_key(p, email) for p in ADDRESS_PREFIXES
+    ]
+
+
 def attempts(db: Session, key: str, window: timedelta, now: datetime) -> int:
     return db.exec(
         select(func.count()).where(

@@ -82,7 +82,7 @@ def new_recovery_codes(db: Session, user: User) -> list[str]:
 
 
 def _failure_key(user: User) -> str:
-    return f"two-factor:{stored_id(user)}"
+    return throttle.user_key("two-factor", stored_id(user))
 
 
 def check_code(db: Session, user: User, code: str, now: datetime, *, pending: bool = False) -> str:

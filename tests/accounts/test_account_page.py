@@ -53,9 +53,12 @@ def test_change_email_confirmed_by_a_link_with_a_notice_to_the_old_address(world
     token = world.login()
     response = world.client.post(
         "/account/email",
-        data={"email-new_email": "New@Example.com", "email-password": PASSWORD,
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "email-new_email": "New@Example.com",
+            "email-password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
     assert user(world.db).email == "shopper@example.com"  # not until the link is followed
     notice = inbox.to("shopper@example.com")[0]
@@ -79,9 +82,12 @@ def test_change_email_to_an_address_in_use_tells_its_owner_not_the_asker(world, 
     token = world.login()
     response = world.client.post(
         "/account/email",
-        data={"email-new_email": "taken@example.com", "email-password": PASSWORD,
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "email-new_email": "taken@example.com",
+            "email-password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
     page = world.client.get("/account").get_data(as_text=True)
     assert "We sent a link to taken@example.com" in page  # as for a free address
@@ -96,9 +102,12 @@ def test_an_address_taken_before_the_link_is_followed_changes_nothing(world, inb
     token = world.login()
     world.client.post(
         "/account/email",
-        data={"email-new_email": "later@example.com", "email-password": PASSWORD,
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "email-new_email": "later@example.com",
+            "email-password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     link = inbox.link(inbox.to("later@example.com")[0], "/account/email/confirm/")
     world.consumer("later@example.com")
     answer = world.client.post(link, data={"csrf_token": token})
@@ -112,9 +121,12 @@ def test_change_email_needs_the_current_password(world, inbox):
     token = world.login()
     response = world.client.post(
         "/account/email",
-        data={"email-new_email": "new@example.com", "email-password": "not my password",
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "email-new_email": "new@example.com",
+            "email-password": "not my password",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 403
     assert "That is not your current password." in response.get_data(as_text=True)
     assert inbox.settle() == 0
@@ -126,9 +138,12 @@ def test_an_expired_confirmation_link_changes_nothing(world, inbox):
     token = world.login()
     world.client.post(
         "/account/email",
-        data={"email-new_email": "new@example.com", "email-password": PASSWORD,
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "email-new_email": "new@example.com",
+            "email-password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     link = inbox.link(inbox.to("new@example.com")[0], "/account/email/confirm/")
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=25)):
         answer = world.client.post(link, data={"csrf_token": token})
@@ -146,9 +161,12 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(world, app, inbo
     token = log_in(world.client, remember=True)
     wrong = world.client.post(
         "/account/password",
-        data={"password-current": "not my password", "password-new": NEW_PASSWORD,
-              "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "password-current": "not my password",
+            "password-new": NEW_PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 403
     assert signed_in(other)
     response = world.client.post(
@@ -275,3 +293,30 @@ def test_reset_emails_are_rate_limited_per_address(world, inbox):
         forgot(world.app.test_client(), "nobody@example.com")
     assert forgot(world.app.test_client(), "nobody@example.com").status_code == 429
     assert inbox.settle() == 3
+
+
+def test_address_changes_are_rate_limited(world, inbox):
+    world.consumer()
+    token = world.login()
+    for n in range(5):
+        response = world.client.post(
+            "/account/email",
+            data={
+                "email-new_email": f"new{n}@example.com",
+                "email-password": PASSWORD,
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 303
+    limited = world.client.post(
+        "/account/email",
+        data={
+            "email-new_email": "new9@example.com",
+            "email-password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
+    assert limited.status_code == 400
+    assert "try again in an hour" in limited.get_data(as_text=True)
+    inbox.to("new4@example.com")
+    assert not [m for m in inbox.receiver.messages if m["To"] == "new9@example.com"]
