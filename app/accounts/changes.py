@@ -9,14 +9,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col
 
 from app.accounts import throttle
 from app.accounts.links import issue_link, spend_links, use_link
 from app.accounts.mail import send_account_mail
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.accounts.users import AccountError, find_user, normalise_email
-from app.models import TokenPurpose, User, stored_id
+from app.models import LoginAttempt, TokenPurpose, User, stored_id
 from app.notifications.config import notify_config
 
 WRONG_PASSWORD = "That is not your current password."  # noqa: S105 (a message)
@@ -98,6 +99,8 @@ def confirm_email_change(db: Session, secret: str, now: datetime) -> User:
             f"{token.new_email} now belongs to another Plaza account, so your address "
             "stays as it was."
         )
+    # The old address's login attempts would outlive the account's deletion otherwise.
+    db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == user.email))
     user.email = token.new_email
     db.commit()
     return user

@@ -9,7 +9,7 @@ import time_machine
 from sqlmodel import select
 
 from app.accounts.passwords import verify_password
-from app.models import AccountToken, User
+from app.models import AccountToken, LoginAttempt, User
 from tests.accounts.test_sessions import REMEMBER, browser_with, cookie, log_in, signed_in
 from tests.conftest import PASSWORD
 
@@ -71,6 +71,9 @@ def test_change_email_confirmed_by_a_link_with_a_notice_to_the_old_address(world
     answer = world.client.post(link, data={"csrf_token": world.csrf(link)})
     assert answer.status_code == 303
     assert user(world.db, "new@example.com").id
+    # nothing is kept under the old address (the login above was recorded under it)
+    old_attempts = select(LoginAttempt).where(LoginAttempt.email == "shopper@example.com")
+    assert world.db.exec(old_attempts).all() == []
     again = world.client.post(link, data={"csrf_token": world.csrf("/account")})
     assert again.status_code == 400
     assert "already used" in again.get_data(as_text=True)
