@@ -26,6 +26,13 @@ def password_is(world, password: str) -> bool:  # type: ignore[no-untyped-def]
         return verify_password(user(world.db).password_hash, password)
 
 
+def ask_email_change(world, token: str, address: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return world.client.post(
+        "/account/email",
+        data={"email-new_email": address, "email-password": password, "csrf_token": token},
+    )
+
+
 def test_the_account_page_needs_a_login(client):
     response = client.get("/account")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -51,14 +58,7 @@ def test_change_display_name(world):
 def test_change_email_confirmed_by_a_link_with_a_notice_to_the_old_address(world, inbox):
     world.consumer()
     token = world.login()
-    response = world.client.post(
-        "/account/email",
-        data={
-            "email-new_email": "New@Example.com",
-            "email-password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    response = ask_email_change(world, token, "New@Example.com")
     assert response.status_code == 303
     assert user(world.db).email == "shopper@example.com"  # not until the link is followed
     notice = inbox.to("shopper@example.com")[0]
@@ -83,14 +83,7 @@ def test_change_email_to_an_address_in_use_tells_its_owner_not_the_asker(world, 
     world.consumer()
     world.consumer("taken@example.com")
     token = world.login()
-    response = world.client.post(
-        "/account/email",
-        data={
-            "email-new_email": "taken@example.com",
-            "email-password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    response = ask_email_change(world, token, "taken@example.com")
     assert response.status_code == 303
     page = world.client.get("/account").get_data(as_text=True)
     assert "We sent a link to taken@example.com" in page  # as for a free address
@@ -103,14 +96,7 @@ def test_change_email_to_an_address_in_use_tells_its_owner_not_the_asker(world, 
 def test_an_address_taken_before_the_link_is_followed_changes_nothing(world, inbox):
     world.consumer()
     token = world.login()
-    world.client.post(
-        "/account/email",
-        data={
-            "email-new_email": "later@example.com",
-            "email-password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    ask_email_change(world, token, "later@example.com")
     link = inbox.link(inbox.to("later@example.com")[0], "/account/email/confirm/")
     world.consumer("later@example.com")
     answer = world.client.post(link, data={"csrf_token": token})
@@ -122,14 +108,7 @@ def test_an_address_taken_before_the_link_is_followed_changes_nothing(world, inb
 def test_change_email_needs_the_current_password(world, inbox):
     world.consumer()
     token = world.login()
-    response = world.client.post(
-        "/account/email",
-        data={
-            "email-new_email": "new@example.com",
-            "email-password": "not my password",
-            "csrf_token": token,
-        },
-    )
+    response = ask_email_change(world, token, "new@example.com", "not my password")
     assert response.status_code == 403
     assert "That is not your current password." in response.get_data(as_text=True)
     assert inbox.settle() == 0
@@ -139,14 +118,7 @@ def test_change_email_needs_the_current_password(world, inbox):
 def test_an_expired_confirmation_link_changes_nothing(world, inbox):
     world.consumer()
     token = world.login()
-    world.client.post(
-        "/account/email",
-        data={
-            "email-new_email": "new@example.com",
-            "email-password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    ask_email_change(world, token, "new@example.com")
     link = inbox.link(inbox.to("new@example.com")[0], "/account/email/confirm/")
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=25)):
         answer = world.client.post(link, data={"csrf_token": token})
@@ -302,23 +274,9 @@ def test_address_changes_are_rate_limited(world, inbox):
     world.consumer()
     token = world.login()
     for n in range(5):
-        response = world.client.post(
-            "/account/email",
-            data={
-                "email-new_email": f"new{n}@example.com",
-                "email-password": PASSWORD,
-                "csrf_token": token,
-            },
-        )
+        response = ask_email_change(world, token, f"new{n}@example.com")
         assert response.status_code == 303
-    limited = world.client.post(
-        "/account/email",
-        data={
-            "email-new_email": "new9@example.com",
-            "email-password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    limited = ask_email_change(world, token, "new9@example.com")
     assert limited.status_code == 400
     assert "try again in an hour" in limited.get_data(as_text=True)
     inbox.to("new4@example.com")
