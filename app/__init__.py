@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from app import catalog_store, db, taxonomy_store
+from app.accounts import account_views, privacy_views
 from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
@@ -22,10 +23,12 @@ from app.web.converters import IdConverter
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = (
     accounts_views,
+    account_views,
     feed_views,
     action_views,
     interest_views,
     health,
+    privacy_views,
     why_views,
     home_views,
     provider_views,

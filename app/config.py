@@ -89,8 +89,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_WINDOW_SECONDS", int, 15 * 60, "the window failed logins are counted in"),
     Setting("LOGIN_ATTEMPT_RETENTION_DAYS", int, 30,
             "days login attempts are kept before the worker deletes them"),
+    Setting("STAFF_TWO_FACTOR", bool, False,
+            "staff must set up two-factor authentication before anything else (set it in "
+            "production)"),
     Setting("ARGON2_TIME_COST", int, 3, "Argon2id passes for password hashes"),
     Setting("ARGON2_MEMORY_COST", int, 65536, "Argon2id memory for password hashes, in KiB"),
+    # Personal data
+    Setting("EVENT_RETENTION_DAYS", int, 180,
+            "days raw events (what a shopper was shown and did) are kept; the counts made "
+            "from them keep their own window"),
+    Setting("NOTIFICATION_RETENTION_DAYS", int, 90,
+            "days a notification is kept once delivered, folded into a digest, skipped or failed"),
     # The worker
     Setting("WORKER_CONCURRENCY", int, 4, "providers refreshed at once by a worker"),
     Setting("WORKER_TICK_SECONDS", int, 30, "how often a worker looks for due providers"),
@@ -143,9 +152,11 @@ BY_NAME = {setting.name: setting for setting in SETTINGS}
 FRAMEWORK: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_NAME": "remember_token",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "REMEMBER_COOKIE_DURATION": timedelta(days=30),  # "keep me signed in" (the privacy page)
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Flask-Compress (app/web/compression.py): Brotli, else gzip, for text of 500 bytes or

@@ -3,8 +3,9 @@
 Every job is a module-level function with an explicit id, as APScheduler's job
 stores expect; each one opens the app and a session and calls the area that
 does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
-cards (:mod:`app.ingest.retention`) and old login attempts
-(:mod:`app.accounts.throttle`), rolling impressions and opens up into the
+cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.throttle`)
+and personal data past its retention (:mod:`app.accounts.retention`), rolling
+impressions and opens up into the
 counts ranking reads (:mod:`app.ranking.rollup`), and the notification tick
 (:mod:`app.notifications.jobs`). Several workers may run at once: each job claims
 its work in the database.
@@ -21,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from app.accounts.retention import prune_personal_data
 from app.accounts.throttle import prune as prune_attempts
 from app.db import engine
 from app.ingest.due import refresh_due
@@ -68,6 +70,20 @@ def prune_login_attempts() -> None:
         removed = prune_attempts(db, datetime.now(UTC), keep)
         db.commit()
     log.info("pruned %d old login attempts", removed)
+
+
+def prune_old_personal_data() -> None:
+    """Scheduled job: raw events, finished notifications, old rate-limit counts and
+    links past their retention (see app.accounts.retention)."""
+    app = _job_app()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        pruned = prune_personal_data(
+            db,
+            datetime.now(UTC),
+            event_days=app.config["EVENT_RETENTION_DAYS"],
+            notification_days=app.config["NOTIFICATION_RETENTION_DAYS"],
+        )
+    log.info("retention: deleted %d events, %d notifications", pruned.events, pruned.notifications)
 
 
 def roll_up_popularity() -> None:
@@ -120,6 +136,14 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         seconds=PRUNE_EVERY.total_seconds(),
         jitter=600,
         next_run_time=now,
+        **every,
+    )
+    scheduler.add_job(
+        prune_old_personal_data,
+        "interval",
+        id="prune_old_personal_data",
+        seconds=PRUNE_EVERY.total_seconds(),
+        jitter=600,
         **every,
     )
     scheduler.add_job(

@@ -314,8 +314,9 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|"X-CSRFToken": "([^"]
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The CSRF token of the client's session, read from a page as a browser would."""
-    html = client.get(path).get_data(as_text=True)
+    """The CSRF token of the client's session, read from a page as a browser would
+    (following redirects: staff may be sent to set up two-factor authentication first)."""
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = _CSRF.search(html)
     assert match, f"no CSRF token on {path}"
     return match.group(1) or match.group(2)

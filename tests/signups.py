@@ -4,6 +4,7 @@ password. ``mailbox`` is the ``mailbox`` fixture's receiver (tests/conftest.py).
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,7 +20,23 @@ def csrf_token(client: Any, path: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def emails_to(mailbox: Any, address: str) -> list[Any]:
+def emails_to(mailbox: Any, address: str, timeout: float = 10.0) -> list[Any]:
+    """The emails to ``address``, once the first arrived (account email goes out from a
+    background thread), and a moment more for any other on its way."""
+    ends = time.monotonic() + timeout
+    while not _to(mailbox, address) and time.monotonic() < ends:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    return _to(mailbox, address)
+
+
+def arrived(mailbox: Any, seconds: float = 0.3) -> list[Any]:
+    """Every email received, once nothing more is on its way."""
+    time.sleep(seconds)
+    return list(mailbox.messages)
+
+
+def _to(mailbox: Any, address: str) -> list[Any]:
     return [m for m in mailbox.messages if m["To"] == address]
 
 

@@ -23,7 +23,7 @@ from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session
 
-from app.accounts.mail import absolute_url, send_account_email
+from app.accounts.mail import absolute_url, send_account_mail
 from app.accounts.users import find_user, lookalike_user
 
 LINK_LIFETIME = timedelta(hours=24)
@@ -61,28 +61,27 @@ def offer_account(db: Session, address: str, finish_path: str, joining: str | No
     what = f"join {joining} on Plaza" if joining else "create a Plaza account"
     if find_user(db, address) is not None:
         login = absolute_url(url_for("auth.login"))
-        send_account_email(
+        send_account_mail(
             address,
             "You already have a Plaza account",
-            f"Someone (perhaps you) asked to {what} with this address, which already has "
-            f"an account. Nothing was changed.\n\nTo sign in, go to {login}"
-            + ("\nthen open the invitation link again." if joining else ".")
-            + "\n\nIf it was not you, you can ignore this email.\n",
+            "signup_taken",
+            what=what,
+            login=login,
+            joining=joining,
         )
         return
     if lookalike_user(db, address) is not None:
-        send_account_email(
+        send_account_mail(
             address,
             "This address cannot be used on Plaza",
-            f"Someone (perhaps you) asked to {what} with this address. It looks just like "
-            "the address of an existing account, so Plaza cannot tell them apart on a "
-            "screen and does not use it. Please use another address.\n",
+            "signup_lookalike",
+            what=f"{what} with this address",
         )
         return
-    send_account_email(
+    send_account_mail(
         address,
         "Finish creating your Plaza account" if not joining else f"Join {joining} on Plaza",
-        f"To {what}, choose your password here within 24 hours:\n\n"
-        f"{absolute_url(finish_path)}\n\nIf you did not ask for this, ignore this email: "
-        "no account is created without it.\n",
+        "signup_link",
+        what=what,
+        link=absolute_url(finish_path),
     )

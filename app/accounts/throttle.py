@@ -1,8 +1,10 @@
-"""Login throttling that slows guessing down without locking anyone out.
+"""Throttling of account actions, counted in the database so that every limit holds
+across every web process: login attempts that slow down, and rate limits on the
+actions that send email or check a second factor.
 
-Failed logins are counted in the database (so the limit holds across every web
-process), per email and per client address, within ``PLAZA_LOGIN_WINDOW_SECONDS``.
-Past ``PLAZA_LOGIN_MAX_FAILURES`` for an email (``..._PER_IP`` for an address) each
+**Logins** slow guessing down without locking anyone out. Failed logins are counted
+per email and per client address, within ``PLAZA_LOGIN_WINDOW_SECONDS``. Past
+``PLAZA_LOGIN_MAX_FAILURES`` for an email (``..._PER_IP`` for an address) each
 further attempt must wait twice as long after the latest failure as the one before
 (1 s, 2 s, 4 s, ... never more than the window): a guesser gets a handful of
 tries an hour, and the account's owner waits seconds, not the whole window.
@@ -16,10 +18,16 @@ that signed in to the same account before carries a **known-device** cookie
 whatever strangers on their address, or guessers of their email, have done. A
 wrong password from a known device forgets the device, so a stolen cookie buys
 one unthrottled guess.
+
+**Other account actions** (reset emails asked for, address changes, wrong second
+factors) are counted as :class:`AccountThrottle` rows under a key such as
+``reset-ip:<address>``; the caller refuses once :func:`attempts` within its window
+reaches its limit. Keys of an email address keep a digest, never the address.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -30,11 +38,14 @@ from sqlmodel import Session, col, select
 from werkzeug.wrappers import Response
 
 from app.db import rows_changed
-from app.models import LoginAttempt
+from app.models import AccountThrottle, LoginAttempt
 
 DEVICE_COOKIE = "plaza_device"
 DEVICE_LIFETIME = timedelta(days=365)
 FIRST_DELAY_SECONDS = 1
+
+
+# --- Logins ---------------------------------------------------------------------------
 
 
 def wait_seconds(db: Session, email: str, ip: str, now: datetime) -> int:
@@ -106,3 +117,52 @@ def remember_device(response: Response, user_id: int) -> None:
 
 def forget_device(response: Response) -> None:
     response.delete_cookie(DEVICE_COOKIE)
+
+
+# --- Rate limits of other account actions ---------------------------------------------
+
+
+def address_key(prefix: str, email: str) -> str:
+    """A key for an email address that does not keep the address itself."""
+    return f"{prefix}:{hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]}"
+
+
+def user_key(prefix: str, user_id: int) -> str:
+    return f"{prefix}:{user_id}"
+
+
+# Every key an account's own actions are counted under, for its deletion.
+USER_PREFIXES = ("two-factor", "email-change")
+ADDRESS_PREFIXES = ("reset-email",)
+
+
+def account_keys(user_id: int, email: str) -> list[str]:
+    return [user_key(p, user_id) for p in USER_PREFIXES] + [
+        address_key(p, email) for p in ADDRESS_PREFIXES
+    ]
+
+
+def attempts(db: Session, key: str, window: timedelta, now: datetime) -> int:
+    """How many attempts ``key`` made within ``window`` before ``now``."""
+    return db.exec(
+        select(func.count()).where(
+            AccountThrottle.key == key, col(AccountThrottle.created_at) > now - window
+        )
+    ).one()
+
+
+def count(db: Session, key: str, now: datetime) -> None:
+    """Count one attempt under ``key`` (the caller commits)."""
+    db.add(AccountThrottle(key=key, created_at=now))
+
+
+def forget(db: Session, key: str) -> None:
+    db.exec(delete(AccountThrottle).where(col(AccountThrottle.key) == key))
+
+
+def prune_throttle(db: Session, before: datetime) -> int:
+    """Drop counted attempts older than ``before``, past every window (the caller
+    commits; the retention job does); how many went."""
+    return rows_changed(
+        db.execute(delete(AccountThrottle).where(col(AccountThrottle.created_at) < before))
+    )

@@ -1,15 +1,17 @@
-"""Sign up, log in, log out.
+"""Sign up, log in (with a second factor where one is set up), log out.
 
 Sign-up takes an address and answers "check your inbox" whoever owns it; the
 emailed link chooses the password (:mod:`app.accounts.signup`). Failed logins slow
-further attempts down (:mod:`app.accounts.throttle`), and every login starts a
-fresh session (:mod:`app.accounts.sessions`). Unknown emails cost the same Argon2
+further attempts down (:mod:`app.accounts.throttle`); a right password leads to the
+second factor (:mod:`app.accounts.two_factor`) when the account has one, and only
+then does the login start a fresh session, remembered if the person asked
+(:mod:`app.accounts.sessions`). Unknown emails cost the same Argon2
 verification as known ones, so the response time does not reveal who has an account.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -23,13 +25,16 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Field, HiddenField, PasswordField
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import BooleanField, EmailField, Field, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, StopValidation, ValidationError
 
 from app import db
+from app.accounts import two_factor
 from app.accounts.lookalikes import hidden_characters
 from app.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -37,7 +42,7 @@ from app.accounts.passwords import (
     hash_password,
     verify_password,
 )
-from app.accounts.sessions import begin_session
+from app.accounts.sessions import begin_session, user_for_cookie
 from app.accounts.signup import LinkInvalid, make_link_token, offer_account, read_link_token
 from app.accounts.throttle import (
     describe_wait,
@@ -67,6 +72,8 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    # Opt-in: a remember-me cookie outlives the browser session (until logout).
+    remember = BooleanField("Keep me signed in on this device")
 
 
 def known_timezone(form: FlaskForm, field: Field) -> None:
@@ -117,11 +124,8 @@ class PasswordForm(FlaskForm):
     )
 
 
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    user = db.session().get(User, int(user_id))
-    return user if user and user.active else None
+def load_user(cookie_id: str) -> User | None:
+    return user_for_cookie(db.session(), cookie_id)
 
 
 login_manager.user_loader(load_user)
@@ -185,9 +189,71 @@ def login() -> ResponseReturnValue:
         if known:
             forget_device(refused)  # a stolen device cookie buys one unthrottled guess
         return refused
-    begin_session(user)
-    signed_in = redirect(same_site_path(request.args.get("next")) or _home_for(user), code=303)
+    if two_factor.enabled(user):  # the password was right; the second factor comes next
+        cookie_session[PENDING] = {
+            "account": user.get_id(),
+            "remember": bool(form.remember.data),
+            "next": same_site_path(request.args.get("next")),
+            "since": now.timestamp(),
+        }
+        return redirect(url_for("auth.second_factor"), code=303)
+    return _signed_in(user, bool(form.remember.data), same_site_path(request.args.get("next")))
+
+
+def _signed_in(user: User, remember: bool, next_path: str | None) -> BaseResponse:
+    """Sign ``user`` in on a fresh session, as they chose about remembering it, and mark
+    this browser as a device that signed in to the account (see app.accounts.throttle)."""
+    begin_session(user, remember=remember)
+    signed_in = redirect(next_path or _home_for(user), code=303)
     remember_device(signed_in, stored_id(user))
+    return signed_in
+
+
+PENDING = "second_factor"
+PENDING_FOR = timedelta(minutes=10)
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your app, or a recovery code", validators=[DataRequired(), Length(max=20)]
+    )
+
+
+def _pending_user(now: datetime) -> tuple[User, dict[str, Any]] | None:
+    """The account whose password was just given, while its second factor is awaited."""
+    pending = cookie_session.get(PENDING)
+    if not isinstance(pending, dict) or now.timestamp() - pending.get("since", 0) > (
+        PENDING_FOR.total_seconds()
+    ):
+        return None
+    user = user_for_cookie(db.session(), str(pending.get("account", "")))
+    return (user, pending) if user is not None and two_factor.enabled(user) else None
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    now = datetime.now(UTC)
+    found = _pending_user(now)
+    if found is None:
+        cookie_session.pop(PENDING, None)
+        flash("Log in again: the time for the second step ran out.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    user, pending = found
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        return _form_page("auth/two_factor.html", form)
+    try:
+        used = two_factor.check_code(db.session(), user, form.code.data or "", now)
+    except two_factor.CodeRefused as exc:
+        form.code.errors = [str(exc)]
+        return render_template("auth/two_factor.html", form=form), 401
+    signed_in = _signed_in(user, bool(pending.get("remember")), pending.get("next"))
+    if used == "recovery":
+        left = two_factor.recovery_codes_left(db.session(), user)
+        flash(
+            f"You used a recovery code; {left} left. You can make new ones on your account page.",
+            "info",
+        )
     return signed_in
 
 
@@ -238,7 +304,7 @@ def finish_signup(token: str) -> ResponseReturnValue:
         digest_hour = notify_config(current_app).digest_hour
         detect_timezone(session, stored_id(user), timezone, now, digest_hour)
     session.commit()
-    begin_session(user)
+    begin_session(user, remember=False)  # remember-me is opt-in, at the login form
     flash("Welcome to Plaza! Pick a few interests to start your feed.", "info")
     return redirect(url_for("interests.onboarding"), code=303)
 
@@ -246,6 +312,12 @@ def finish_signup(token: str) -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
+    """Ends every session of the account: the token its cookies carry is replaced, so a
+    copy of this session's cookie or of its remember-me cookie no longer signs in."""
+    user = db.session().get(User, current_user.id)
+    if user is not None:
+        user.end_sessions()
+        db.session().commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), code=303)

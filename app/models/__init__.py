@@ -6,7 +6,15 @@ modules import only :mod:`.columns` and refer to each other's tables by name in
 foreign keys, so none of them imports another and there is no cycle.
 """
 
-from app.models.accounts import LoginAttempt, Role, User
+from app.models.accounts import (
+    AccountThrottle,
+    AccountToken,
+    LoginAttempt,
+    RecoveryCode,
+    Role,
+    TokenPurpose,
+    User,
+)
 from app.models.catalog import Card, CardInterest, Provider, ProviderStatus
 from app.models.columns import (
     UTCDateTime,
@@ -45,6 +53,8 @@ from app.models.shopper import (
 )
 
 __all__ = [
+    "AccountThrottle",
+    "AccountToken",
     "ApiRateWindow",
     "ApiToken",
     "Card",
@@ -71,10 +81,12 @@ __all__ = [
     "ProviderPopularityDay",
     "ProviderStatus",
     "PushSubscription",
+    "RecoveryCode",
     "Role",
     "RollupProgress",
     "State",
     "SurveyAnswer",
+    "TokenPurpose",
     "TokenScope",
     "UTCDateTime",
     "User",

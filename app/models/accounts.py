@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, String
 from sqlmodel import Field, SQLModel
 
-from app.models.columns import created_column, time_column
+from app.models.columns import UTCDateTime, created_column, time_column
 
 
 class Role(StrEnum):
@@ -29,6 +30,14 @@ class User(SQLModel, table=True):
     active: bool = True
     onboarded_at: datetime | None = time_column()
     created_at: datetime = created_column()
+    # Part of every session and remember-me cookie (Flask-Login's alternative id, see
+    # get_id): replacing it ends every session of the account at its next request.
+    session_token: str = Field(default_factory=lambda: new_session_token(), max_length=64)
+    # Two-factor authentication (app.accounts.two_factor): the TOTP secret once set up,
+    # and the last time step a code was accepted for, so no code works twice.
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled_at: datetime | None = time_column()
+    totp_last_step: int | None = None
 
     # Flask-Login's user protocol.
     @property
@@ -44,7 +53,17 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session and the remember-me cookie carry: the id and the current
+        session token, so that a cookie outlives neither a logout nor a password change."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie of the account stops working."""
+        self.session_token = new_session_token()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -59,4 +78,45 @@ class LoginAttempt(SQLModel, table=True):
     email: str = Field(max_length=254)
     ip: str = Field(max_length=64)
     succeeded: bool = False
+    created_at: datetime = created_column()
+
+
+class TokenPurpose(StrEnum):
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a name, not a password)
+    CONFIRM_EMAIL = "confirm_email"
+
+
+class AccountToken(SQLModel, table=True):
+    """A link sent by email (a password reset, a new address to confirm): stored only as
+    a SHA-256 digest, used once, valid until ``expires_at``."""
+
+    __tablename__ = "account_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=20)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    new_email: str | None = Field(default=None, max_length=254)  # the address to confirm
+    created_at: datetime = created_column()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = time_column()
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A one-time code that stands in for the second factor, stored as a digest."""
+
+    __tablename__ = "recovery_code"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = time_column()
+
+
+class AccountThrottle(SQLModel, table=True):
+    """One counted attempt (a reset email asked for, a wrong second factor) under a key
+    such as ``reset-ip:<address>``: rate limits that hold across web processes."""
+
+    __tablename__ = "account_throttle"
+    __table_args__ = (Index("ix_account_throttle_key_time", "key", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100)
     created_at: datetime = created_column()

@@ -70,7 +70,9 @@ class Event(SQLModel, table=True):
         {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    # None once the consumer's account was deleted: the impressions, opens, saves and
+    # dismisses that partners' results count stay, belonging to no one (app.accounts.deletion).
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="CASCADE")
     card_id: int | None = Field(default=None, foreign_key="card.id", ondelete="CASCADE")
     provider_id: int | None = Field(default=None, foreign_key="provider.id", ondelete="CASCADE")
     kind: str = Field(max_length=20)
@@ -87,7 +89,8 @@ class SurveyAnswer(SQLModel, table=True):
     __tablename__ = "survey_answer"
     __table_args__ = (UniqueConstraint("user_id", "card_id", name="uq_survey_answer_user_card"),)
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    # None once the consumer's account was deleted: survey results still count the answer.
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="CASCADE")
     card_id: int = Field(foreign_key="card.id", index=True, ondelete="CASCADE")
     answer: dict[str, Any] = json_column(dict)
     created_at: datetime = created_column()

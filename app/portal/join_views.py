@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from app import db
-from app.accounts.sessions import begin_session
+from app.accounts.sessions import begin_session, remembered
 from app.accounts.signup import LinkInvalid, make_link_token, offer_account, read_link_token
 from app.accounts.users import AccountError, find_user, normalise_email
 from app.accounts.views import PasswordForm
@@ -94,7 +94,7 @@ def finish(secret: str, token: str) -> ResponseReturnValue:
             "auth/signup_finish.html", form=form, email=address, organization=organization
         ), 422
     session.commit()
-    begin_session(user)
+    begin_session(user, remember=False)  # remember-me is opt-in, at the login form
     return see_other(url_for("portal.index"))
 
 
@@ -119,6 +119,7 @@ def _join_as_current_user(
         session.rollback()
         return render_template("portal/join.html", problem=str(exc)), 410
     session.commit()
-    begin_session(current_user._get_current_object())  # new powers, new session
+    # New powers, new session; remembered as long as it was.
+    begin_session(current_user._get_current_object(), remember=remembered())
     flash(f"You joined {organization.name}. Welcome to its portal.", "info")
     return see_other(url_for("portal.index"))

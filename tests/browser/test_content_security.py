@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections import deque
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -29,7 +30,10 @@ CARDS = "article.card[data-card-id]:not(.card--note)"
 MAX_PAGES = 80
 # Links that leave Plaza (a retailer's page, through the tracked redirect) or end the
 # session; every other same-origin link is walked.
-SKIP = re.compile(r"/cards/\d+/open|/notifications/\d+/open|/logout|\.csv(?:\?|$)|/static/|/sw\.js")
+SKIP = re.compile(
+    r"/cards/\d+/open|/notifications/\d+/open|/logout|\.csv(?:\?|$)|/static/|/sw\.js"
+    r"|/account/export$"  # a JSON download, not a page
+)
 _emails = itertools.count()
 
 LISTEN = """
@@ -140,7 +144,12 @@ def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mai
     page = context.new_page()
     watch = Watch(page)
     # Signed out: the landing page, the forms, an error page.
-    seen, problems = walk(page, live_server, ["/", "/login", "/signup", "/no-such-page"], watch)
+    seen, problems = walk(
+        page,
+        live_server,
+        ["/", "/login", "/signup", "/no-such-page", "/privacy", "/password/forgot"],
+        watch,
+    )
     # A new shopper: the emailed link, the password, onboarding.
     sign_up_in_browser(page, live_server, live_mail, f"csp{next(_emails)}@example.com")
     problems += watch.violations("sign-up")
@@ -187,3 +196,64 @@ def test_no_page_of_the_partner_journeys_breaks_the_policy(live_server, chromium
     assert len(portal_pages) >= 8, portal_pages
     assert any("/results/" in p for p in portal_pages)
     assert any("/providers/new" in p for p in portal_pages)
+
+
+def emailed_link(mailbox: Any, address: str, path: str, timeout: float = 10.0) -> str:
+    """The link to ``path...`` in an email to ``address``, once it arrived (account
+    email goes out from a background thread)."""
+    ends = time.monotonic() + timeout
+    while time.monotonic() < ends:
+        for message in reversed(mailbox.messages):
+            found = re.search(rf"https?://[^/\s]+({re.escape(path)}\S+)", message.get_content())
+            if message["To"] == address and found:
+                return found.group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"no link to {path} in an email to {address}")
+
+
+def test_no_page_of_the_account_journey_breaks_the_policy(live_server, live_mail, chromium):
+    """The account page and what it leads to: two-factor set-up with its QR code, the
+    deletion page, the emailed links (a new address to confirm, a forgotten password),
+    and the data download."""
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, accept_downloads=True)
+    page = context.new_page()
+    watch = Watch(page)
+    email, password = f"csp{next(_emails)}@example.com", "a long enough password"
+    sign_up_in_browser(page, live_server, live_mail, email, password)
+    start = ["/account", "/account/two-factor", "/account/delete", "/privacy"]
+    seen, problems = walk(page, live_server, start, watch)
+    assert set(start) <= seen
+    page.goto(f"{live_server}/account/two-factor")
+    qr = page.locator("img.qr")
+    qr.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
+    problems += watch.violations("two-factor set-up")
+    page.goto(f"{live_server}/account")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download your data (JSON)").click()
+    assert download.value.suggested_filename.endswith(".json")
+    problems += watch.violations("export")
+    # A new address: the link sent there opens a page to confirm it.
+    new_address = f"csp{next(_emails)}@example.com"
+    change = page.locator("form[action$='/account/email']")
+    change.locator("input[type=email]").fill(new_address)
+    change.locator("input[type=password]").fill(password)
+    change.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    watch.console.clear()
+    page.goto(live_server + emailed_link(live_mail, new_address, "/account/email/confirm/"))
+    page.wait_for_load_state("networkidle")
+    problems += watch.violations("confirm the new address")
+    # Signed out: a forgotten password, the emailed link, the page to choose a new one.
+    context.clear_cookies()
+    page.goto(f"{live_server}/password/forgot")
+    page.fill("input[name=email]", email)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    problems += watch.violations("forgot password")
+    watch.console.clear()
+    page.goto(live_server + emailed_link(live_mail, email, "/password/reset/"))
+    page.wait_for_load_state("networkidle")
+    problems += watch.violations("reset password")
+    context.close()
+    assert problems == []

@@ -40,6 +40,15 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("health.readyz", "GET"): "the platform's readiness check",
     ("cards.open_card", "GET"): "a shared card link: signed out, it leads to sign-in",
     ("api.openapi", "GET"): "the API's own description",
+    ("auth.second_factor", "GET"): "login's second step: the password was just given",
+    ("auth.second_factor", "POST"): "login's second step: the password was just given",
+    ("pages.privacy", "GET"): "what Plaza keeps, why and for how long, linked at sign-up",
+    ("account.forgot_password", "GET"): "a forgotten password: signed out by nature",
+    ("account.forgot_password", "POST"): "a forgotten password: signed out by nature",
+    ("account.reset_password", "GET"): "the emailed reset link (its token is the credential)",
+    ("account.reset_password", "POST"): "the emailed reset link (its token is the credential)",
+    ("account.confirm_email", "GET"): "the link sent to a new address (a one-time token)",
+    ("account.confirm_email", "POST"): "the link sent to a new address (a one-time token)",
 }
 # (endpoint, method) that change state without the session's CSRF token, and why.
 CSRF_EXEMPT: dict[tuple[str, str], str] = {

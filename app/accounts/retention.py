@@ -1,0 +1,89 @@
+"""Personal data kept only as long as configured, by a worker job.
+
+* Raw events go after ``PLAZA_EVENT_RETENTION_DAYS``. Only events the popularity rollup
+  has counted (up to its watermark) are deleted, so its counts, which keep their own
+  window (:data:`app.ranking.rollup.WINDOW_DAYS`), lose nothing even when the worker
+  was stopped for a while.
+* Notifications that are done (sent, folded into a digest, skipped, failed) go after
+  ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay.
+* Rate-limit counts and emailed links go once no limit or link can need them.
+
+Deletes run in batches of ids, each its own transaction, so that web requests writing
+at the same time wait for a batch at most. Afterwards SQLite's write-ahead log is
+emptied (:func:`app.db.checkpoint_sqlite`), as after an account deletion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.accounts.throttle import prune_throttle
+from app.db import checkpoint_sqlite, rows_changed
+from app.models import AccountToken, Event, Notification, RollupProgress, State
+from app.ranking.rollup import PROGRESS
+
+BATCH = 5000
+DONE = (State.SENT, State.DIGESTED, State.SKIPPED, State.FAILED)
+THROTTLE_KEEP = timedelta(days=1)  # longer than any rate limit's window
+LINK_KEEP = timedelta(days=1)  # past expiry: a link's page can still say "expired"
+
+
+@dataclass(frozen=True)
+class Pruned:
+    events: int
+    notifications: int
+
+
+def prune_personal_data(
+    db: Session, now: datetime, *, event_days: int, notification_days: int
+) -> Pruned:
+    """Delete what is past its retention (commits)."""
+    progress = db.get(RollupProgress, PROGRESS)
+    counted = progress.last_event_id if progress else 0
+    events = _in_batches(
+        db,
+        select(Event.id)
+        .where(col(Event.id) <= counted, col(Event.created_at) < now - timedelta(days=event_days))
+        .order_by(col(Event.id)),
+        Event,
+    )
+    notifications = _in_batches(
+        db,
+        select(Notification.id).where(
+            col(Notification.state).in_(DONE),
+            col(Notification.created_at) < now - timedelta(days=notification_days),
+        ),
+        Notification,
+    )
+    prune_throttle(db, now - THROTTLE_KEEP)
+    db.exec(
+        delete(AccountToken).where(
+            or_(
+                col(AccountToken.expires_at) < now - LINK_KEEP,
+                col(AccountToken.used_at) < now - LINK_KEEP,
+            )
+        )
+    )
+    db.commit()
+    checkpoint_sqlite(db)
+    return Pruned(events, notifications)
+
+
+def _in_batches(
+    db: Session, ids: SelectOfScalar[Any], table: type[Event] | type[Notification]
+) -> int:
+    removed = 0
+    while True:
+        batch = list(db.exec(ids.limit(BATCH)).all())
+        if not batch:
+            return removed
+        removed += rows_changed(db.exec(delete(table).where(col(table.id).in_(batch))))
+        db.commit()
+        if len(batch) < BATCH:
+            return removed

@@ -1,0 +1,56 @@
+"""Account tests send real email: an SMTP server (aiosmtpd) on loopback receives it."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+
+from tests.notifications.receivers import MailReceiver
+
+
+class Inbox:
+    """What the loopback SMTP server received, read as a person reads their inbox."""
+
+    def __init__(self, receiver: MailReceiver) -> None:
+        self.receiver = receiver
+
+    def wait(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
+        """The first ``count`` messages, once they arrived (account email goes out from a
+        background thread)."""
+        ends = time.monotonic() + timeout
+        while len(self.receiver.messages) < count and time.monotonic() < ends:
+            time.sleep(0.02)
+        assert len(self.receiver.messages) >= count, f"{self.receiver.messages!r}"
+        return self.receiver.messages[:count]
+
+    def to(self, address: str, count: int = 1) -> list[EmailMessage]:
+        ends = time.monotonic() + 10
+        while time.monotonic() < ends:
+            found = [m for m in self.receiver.messages if m["To"] == address]
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"no email to {address}: {[m['To'] for m in self.receiver.messages]}")
+
+    def settle(self, seconds: float = 0.3) -> int:
+        """How many messages arrived once nothing more is on its way."""
+        time.sleep(seconds)
+        return len(self.receiver.messages)
+
+    def link(self, message: EmailMessage, path: str) -> str:
+        body = message.get_content()
+        match = re.search(rf"http://127\.0\.0\.1:8000({re.escape(path)}[^\s]+)", body)
+        assert match, body
+        return match.group(1)
+
+
+@pytest.fixture
+def inbox(app) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
+    receiver = MailReceiver().start()
+    app.config["SMTP_URL"] = receiver.url
+    yield Inbox(receiver)
+    receiver.stop()

@@ -1,0 +1,138 @@
+"""Retention: raw events and finished notifications go after the configured days, by the
+worker's job; the popularity counts keep their window; /privacy says so with the numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from app import worker
+from app.accounts.retention import prune_personal_data
+from app.models import (
+    AccountThrottle,
+    CardPopularity,
+    Event,
+    Notification,
+    State,
+)
+from app.ranking.rollup import roll_up
+
+
+def event(user_id: int, card: int, provider: int, days: float, kind: str = "impression"):  # type: ignore[no-untyped-def]
+    return Event(
+        user_id=user_id,
+        card_id=card,
+        provider_id=provider,
+        kind=kind,
+        created_at=datetime.now(UTC) - timedelta(days=days),
+    )
+
+
+def note(user_id: int, n: int, state: str, days: float) -> Notification:
+    moment = datetime.now(UTC) - timedelta(days=days)
+    return Notification(
+        user_id=user_id,
+        channel="push",
+        category="news",
+        subject=f"s{n}",
+        mode="instant",
+        state=state,
+        due_at=moment,
+        created_at=moment,
+    )
+
+
+def counts(world) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    world.db.expire_all()
+    return {
+        "events": world.db.exec(select(func.count()).select_from(Event)).one(),
+        "notifications": world.db.exec(select(func.count()).select_from(Notification)).one(),
+    }
+
+
+def test_old_events_and_finished_notifications_go_after_their_days(world):
+    provider = world.provider()
+    (card,) = world.cards(provider, 1)
+    user_id = world.consumer()
+    for days in (200, 181, 179, 10, 0.1):
+        world.db.add(event(user_id, card, provider.id, days))
+        world.db.add(event(user_id, card, provider.id, days, "open"))
+    for n, (state, days) in enumerate(
+        [
+            (State.SENT, 100),
+            (State.FAILED, 91),
+            (State.DIGESTED, 95),
+            (State.SKIPPED, 120),
+            (State.SENT, 89),
+            (State.WAITING, 100),
+            (State.PENDING, 100),
+        ]
+    ):
+        world.db.add(note(user_id, n, state, days))
+    world.db.add(AccountThrottle(key="reset-ip:1", created_at=datetime.now(UTC) - timedelta(2)))
+    world.db.commit()
+    now = datetime.now(UTC)
+    roll_up(world.db, now)
+    popularity = world.db.exec(select(CardPopularity)).one().model_dump()
+    pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
+    assert (pruned.events, pruned.notifications) == (4, 4)
+    assert counts(world) == {"events": 6, "notifications": 3}
+    kept = world.db.exec(select(Notification.state).order_by(Notification.id)).all()
+    assert kept == [State.SENT, State.WAITING, State.PENDING]
+    assert world.db.exec(select(AccountThrottle)).all() == []
+    # the popularity counts keep their window, whatever went from the log
+    roll_up(world.db, now)
+    world.db.expire_all()
+    assert world.db.exec(select(CardPopularity)).one().model_dump() == popularity
+
+
+def test_events_the_rollup_has_not_counted_yet_wait_for_it(world):
+    provider = world.provider()
+    (card,) = world.cards(provider, 1)
+    user_id = world.consumer()
+    world.db.add(event(user_id, card, provider.id, 400))
+    world.db.commit()
+    now = datetime.now(UTC)
+    assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 0
+    roll_up(world.db, now)
+    assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 1
+
+
+def test_the_worker_job_uses_the_configured_days(world, make_app, database_url, monkeypatch):
+    monkeypatch.setenv("PLAZA_EVENT_RETENTION_DAYS", "30")
+    monkeypatch.setenv("PLAZA_NOTIFICATION_RETENTION_DAYS", "7")
+    app = make_app(database_url)
+    assert app.config["EVENT_RETENTION_DAYS"] == 30
+    provider = world.provider()
+    (card,) = world.cards(provider, 1)
+    user_id = world.consumer()
+    world.db.add(event(user_id, card, provider.id, 31))
+    world.db.add(event(user_id, card, provider.id, 29))
+    world.db.add(note(user_id, 1, State.SENT, 8))
+    world.db.commit()
+    roll_up(world.db, datetime.now(UTC))
+    scheduler = worker.build_scheduler(app, blocking=False)
+    assert scheduler.get_job("prune_old_personal_data") is not None
+    worker.prune_old_personal_data()
+    assert counts(world) == {"events": 1, "notifications": 0}
+
+
+def test_the_privacy_page_says_what_is_kept_with_the_configured_numbers(
+    make_app, database_url, monkeypatch
+):
+    monkeypatch.setenv("PLAZA_EVENT_RETENTION_DAYS", "120")
+    monkeypatch.setenv("PLAZA_NOTIFICATION_RETENTION_DAYS", "45")
+    client = make_app(database_url).test_client()
+    page = client.get("/privacy")
+    assert page.status_code == 200
+    text = " ".join(page.get_data(as_text=True).split())
+    assert "<strong>How long:</strong> 120 days, then deleted." in text
+    assert "45 days after they were sent" in text
+    assert "Password-reset links work for 1 hour" in text
+    assert "style=" not in text and "<script>" not in text
+    # linked from every page's footer and from sign-up
+    assert 'href="/privacy"' in client.get("/login").get_data(as_text=True)
+    signup = client.get("/signup").get_data(as_text=True)
+    assert signup.count('href="/privacy"') == 2
