@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -21,10 +21,33 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``. On SQLite, with foreign keys off while the migrations run:
+    SQLite changes a column by copying its table and dropping the old one, and dropping
+    ``user`` with foreign keys on deletes, by cascade, every row that points at it
+    (survey answers, events, saved cards). The migrations must then not leave a row
+    pointing nowhere that was not so before."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # outside a transaction: SQLite ignores it inside one
+            enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                before = _dangling(connection) if sqlite else 0
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and _dangling(connection) > before:
+                    raise RuntimeError("the migration left rows pointing at deleted ones")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA foreign_keys={1 if enforced else 0}")
+                connection.commit()
+
+
+def _dangling(connection: Connection) -> int:
+    return len(connection.exec_driver_sql("PRAGMA foreign_key_check").all())
 
 
 def current_revision(engine: Engine) -> str | None:

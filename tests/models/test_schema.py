@@ -26,3 +26,40 @@ def test_readyz_reports_an_unreachable_database():
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
+
+
+def test_upgrading_a_sqlite_database_keeps_every_row_that_points_at_its_accounts(tmp_path):
+    """SQLite changes a column by copying the table and dropping the old one: with
+    foreign keys on, dropping ``user`` deleted, by cascade, everything of its accounts."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path}/plaza.db")  # foreign keys on, as Plaza runs
+    upgrade(engine, "0009")
+    tables = ("user", "organization", "provider", "card", "card_state", "event")
+    with engine.begin() as db:
+        for statement in (
+            "INSERT INTO user (id, email, password_hash, role, display_name, active, created_at)"
+            " VALUES (1, 'a@example.com', '!', 'consumer', '', 1, '2026-01-01')",
+            "INSERT INTO organization (id, slug, name, kind, created_at)"
+            " VALUES (1, 'acme', 'Acme', 'retailer', '2026-01-01')",
+            "INSERT INTO provider (id, organization_id, kind, name, config, interests, status,"
+            " interval_seconds, consecutive_errors, card_count, created_at) VALUES"
+            " (1, 1, 'product_feed', 'Shop', '{}', '[]', 'active', 3600, 0, 1, '2026-01-01')",
+            "INSERT INTO card (id, provider_id, kind, external_id, title, summary, payload,"
+            " published_at, first_seen_at, updated_at) VALUES (1, 1, 'product_feed', 'x',"
+            " 'X', '', '{}', '2026-01-01', '2026-01-01', '2026-01-01')",
+            "INSERT INTO card_state (user_id, card_id, saved_at) VALUES (1, 1, '2026-01-02')",
+            "INSERT INTO event (user_id, card_id, provider_id, kind, detail, created_at)"
+            " VALUES (1, 1, 1, 'save', '{}', '2026-01-02')",
+        ):
+            db.execute(text(statement))
+    upgrade(engine)
+    with engine.connect() as db:
+        counts = {t: db.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in tables}
+        enforced = db.execute(text("PRAGMA foreign_keys")).scalar()
+    engine.dispose()
+    assert counts == dict.fromkeys(tables, 1)
+    assert enforced == 1  # the connection enforces them again
