@@ -416,9 +416,9 @@ def forgot_password() -> ResponseReturnValue:
     email = (form.email.data or "").strip().lower()
     keys = (
         (throttle.address_key("reset-email", email), RESETS_PER_ADDRESS),
-        (f"reset-ip:{request.remote_addr or 'unknown'}"[:100], RESETS_PER_IP),
+        (f"reset-ip:{throttle.client_ip()}"[:100], RESETS_PER_IP),
     )
-    if any(throttle.attempts(session, key, RESET_WINDOW, now) >= limit for key, limit in keys):
+    if not throttle.within_limits(session, keys, RESET_WINDOW, now):
         form.form_errors.append(
             "Several reset emails were asked for already. Look for them in your inbox "
             "(and spam folder), or try again in an hour."
@@ -426,8 +426,6 @@ def forgot_password() -> ResponseReturnValue:
         response = Response(render_template("account/forgot.html", form=form), status=429)
         response.headers["Retry-After"] = str(int(RESET_WINDOW.total_seconds()))
         return response
-    for key, _limit in keys:
-        throttle.count(session, key, now)
     session.commit()
     request_reset(session, email, now)
     return render_template("account/forgot_sent.html", email=email)

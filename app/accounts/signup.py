@@ -16,17 +16,34 @@ The same applies to the signed-out form of an invitation link.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session
 
+from app.accounts import throttle
 from app.accounts.mail import absolute_url, send_account_mail
 from app.accounts.users import find_user, lookalike_user
 
 LINK_LIFETIME = timedelta(hours=24)
+# Emails the forms may send: anyone can type anyone's address, and a form that mails on
+# every submit would let them fill that inbox. The same for every address, account or
+# not, so the limit tells nothing either.
+EMAIL_WINDOW = timedelta(hours=1)
+EMAILS_PER_ADDRESS = 3
+EMAILS_PER_IP = 20
+
+
+class TooManyEmails(Exception):
+    """The form asked for more emails than :data:`EMAIL_WINDOW` allows."""
+
+    message = (
+        "Several emails were sent to this address already. Look for them in your inbox "
+        "(and spam folder), or try again in an hour."
+    )
+    retry_after = int(EMAIL_WINDOW.total_seconds())
 
 
 class LinkInvalid(ValueError):
@@ -54,10 +71,26 @@ def read_link_token(token: str) -> dict[str, Any]:
     return data
 
 
-def offer_account(db: Session, address: str, finish_path: str, joining: str | None = None) -> None:
+def offer_account(
+    db: Session,
+    address: str,
+    finish_path: str,
+    *,
+    ip: str,
+    now: datetime,
+    joining: str | None = None,
+) -> None:
     """Email ``address`` what happens next: a link to ``finish_path`` (to choose a
     password) when it has no account yet, a notice when it has one or looks like one.
-    ``joining`` names the organisation of an invitation."""
+    ``joining`` names the organisation of an invitation. Raises TooManyEmails past the
+    limits of the address and of the asking ``ip``."""
+    limits = (
+        (throttle.address_key("signup-email", address), EMAILS_PER_ADDRESS),
+        (f"signup-ip:{ip}"[:100], EMAILS_PER_IP),
+    )
+    if not throttle.within_limits(db, limits, EMAIL_WINDOW, now):
+        raise TooManyEmails
+    db.commit()
     what = f"join {joining} on Plaza" if joining else "create a Plaza account"
     if find_user(db, address) is not None:
         login = absolute_url(url_for("auth.login"))

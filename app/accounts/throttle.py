@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from flask import Request, current_app
+from flask import Request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -122,6 +123,11 @@ def forget_device(response: Response) -> None:
 # --- Rate limits of other account actions ---------------------------------------------
 
 
+def client_ip() -> str:
+    """The asking client's address (ProxyFix has corrected it behind trusted proxies)."""
+    return request.remote_addr or "unknown"
+
+
 def address_key(prefix: str, email: str) -> str:
     """A key for an email address that does not keep the address itself."""
     return f"{prefix}:{hashlib.sha256(email.strip().lower().encode()).hexdigest()[:40]}"
@@ -133,7 +139,7 @@ def user_key(prefix: str, user_id: int) -> str:
 
 # Every key an account's own actions are counted under, for its deletion.
 USER_PREFIXES = ("two-factor", "email-change")
-ADDRESS_PREFIXES = ("reset-email",)
+ADDRESS_PREFIXES = ("reset-email", "signup-email")
 
 
 def account_keys(user_id: int, email: str) -> list[str]:
@@ -154,6 +160,18 @@ def attempts(db: Session, key: str, window: timedelta, now: datetime) -> int:
 def count(db: Session, key: str, now: datetime) -> None:
     """Count one attempt under ``key`` (the caller commits)."""
     db.add(AccountThrottle(key=key, created_at=now))
+
+
+def within_limits(
+    db: Session, limits: Sequence[tuple[str, int]], window: timedelta, now: datetime
+) -> bool:
+    """Whether each (key, limit) of ``limits`` made fewer than its limit of attempts within
+    ``window``; if so, this attempt is counted under each key (the caller commits)."""
+    if any(attempts(db, key, window, now) >= limit for key, limit in limits):
+        return False
+    for key, _limit in limits:
+        count(db, key, now)
+    return True
 
 
 def forget(db: Session, key: str) -> None:

@@ -43,8 +43,15 @@ from app.accounts.passwords import (
     verify_password,
 )
 from app.accounts.sessions import begin_session, user_for_cookie
-from app.accounts.signup import LinkInvalid, make_link_token, offer_account, read_link_token
+from app.accounts.signup import (
+    LinkInvalid,
+    TooManyEmails,
+    make_link_token,
+    offer_account,
+    read_link_token,
+)
 from app.accounts.throttle import (
+    client_ip,
     describe_wait,
     forget_device,
     known_device,
@@ -166,7 +173,7 @@ def login() -> ResponseReturnValue:
         return _form_page("auth/login.html", form)
     session = db.session()
     email = (form.email.data or "").strip().lower()
-    ip = request.remote_addr or "unknown"
+    ip = client_ip()
     now = datetime.now(UTC)
     user = find_user(session, email)
     known = known_device(request, user.id if user else None)
@@ -272,7 +279,13 @@ def signup() -> ResponseReturnValue:
         form.form_errors.append(str(exc))
         return render_template("auth/signup.html", form=form), 400
     token = make_link_token(address, tz=form.timezone.data or None)
-    offer_account(db.session(), address, url_for("auth.finish_signup", token=token))
+    finish = url_for("auth.finish_signup", token=token)
+    try:
+        offer_account(db.session(), address, finish, ip=client_ip(), now=datetime.now(UTC))
+    except TooManyEmails as exc:
+        form.form_errors.append(exc.message)
+        page = render_template("auth/signup.html", form=form)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     return render_template("auth/check_inbox.html", email=address)
 
 

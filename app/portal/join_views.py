@@ -22,7 +22,14 @@ from sqlmodel import Session
 
 from app import db
 from app.accounts.sessions import begin_session, remembered
-from app.accounts.signup import LinkInvalid, make_link_token, offer_account, read_link_token
+from app.accounts.signup import (
+    LinkInvalid,
+    TooManyEmails,
+    make_link_token,
+    offer_account,
+    read_link_token,
+)
+from app.accounts.throttle import client_ip
 from app.accounts.users import AccountError, find_user, normalise_email
 from app.accounts.views import PasswordForm
 from app.models import Organization
@@ -58,7 +65,14 @@ def accept(secret: str) -> ResponseReturnValue:
         ), 422
     token = make_link_token(address, inv=invitation.id)
     finish = url_for("portal_join.finish", secret=secret, token=token)
-    offer_account(session, address, finish, joining=organization.name)
+    try:
+        offer_account(session, address, finish, ip=client_ip(), now=now,
+                      joining=organization.name)  # fmt: skip
+    except TooManyEmails as exc:
+        page = render_template(
+            "portal/join.html", organization=organization, email=email, error=exc.message
+        )
+        return page, 429, {"Retry-After": str(exc.retry_after)}
     return render_template("auth/check_inbox.html", email=address)
 
 

@@ -52,6 +52,25 @@ def test_signup_answers_the_same_whether_or_not_the_address_has_an_account(world
     assert len(db.exec(select(User)).all()) == 1
 
 
+def test_sign_up_mails_an_address_three_times_an_hour_whether_or_not_it_has_an_account(
+    world, db, mailbox
+):
+    """Anyone can type anyone's address: the form must not fill an inbox, and its limit
+    must be the same for an address with an account, or it would tell."""
+    world.consumer("taken@example.com")
+    answers = {}
+    for address in ("fresh@example.com", "taken@example.com"):
+        answers[address] = [post_signup(world.app.test_client(), address) for _ in range(4)]
+        assert [a.status_code for a in answers[address]] == [200, 200, 200, 429]
+        assert "try again in an hour" in answers[address][3].get_data(as_text=True)
+        assert answers[address][3].headers["Retry-After"] == "3600"
+        emails_to(mailbox, address)  # the first has arrived; the others are on their way
+        assert len([m for m in arrived(mailbox, 1.5) if m["To"] == address]) == 3
+    refused = [visible(answers[a][3]).replace(a, "") for a in answers]
+    assert refused[0] == refused[1]
+    assert db.exec(select(User)).all()[0].email == "taken@example.com"  # nothing created
+
+
 def test_only_the_mailbox_owner_chooses_the_password(world, db, mailbox):
     """The account is created at the emailed link: typing someone's address into the
     form creates nothing in their name."""
