@@ -47,7 +47,8 @@ from app.notifications.policy import DIGEST_CATEGORY
 from app.notifications.timing import PAUSES, format_clock, known_timezones, zone
 from app.notifications.unsubscribe import read_token
 from app.notifications.vapid import application_server_key, vapid_for
-from app.shopper.display import card_views, shown_cards
+from app.ranking.candidates import shown_cards
+from app.shopper.display import card_views
 from app.web.converters import parse_id
 from app.web.htmx import fragment_or_back, is_htmx, redirect_back, render_page_or_fragment
 

@@ -10,12 +10,12 @@ for the next refresh, and no card is served twice or skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -29,8 +29,14 @@ from app.models import (
     ProviderBlock,
     ProviderStatus,
     SurveyAnswer,
+    stored_id,
 )
-from app.ranking.affinity import NO_AFFINITIES, EventRecord, affinities_from_events
+from app.ranking.affinity import (
+    NO_AFFINITIES,
+    Affinities,
+    EventRecord,
+    affinities_from_events,
+)
 from app.ranking.candidate import Candidate
 from app.ranking.catalog import Catalog, interests_of, with_deliveries
 from app.ranking.plans import PAGES_AHEAD, FeedPlans, Plan, Planned
@@ -217,8 +223,8 @@ def build_page(
             )
         )
     )
-    planning = plans is not None and bool(served)
-    plan = plans.get(user_id, feed_session) if plans is not None and planning else None
+    planning = plans if served else None  # a visit's first page plans nothing
+    plan = planning.get(user_id, feed_session) if planning is not None else None
     if plan is not None:
         planned = _page_from_plan(db, plan, served, user_id, taxonomy, now, page_size)
         if planned is not None:
@@ -236,11 +242,11 @@ def build_page(
         listings, lambda provider_ids: delivered_today(db, provider_ids, user_id, now)
     )
     # One card more than is laid out tells whether there is a next page.
-    limit = page_size * (PAGES_AHEAD if planning else 1) + 1
+    limit = page_size * (PAGES_AHEAD if planning is not None else 1) + 1
     for _ in range(MAX_RECHECKS):
         ranked = rank(profile, candidates, now, taxonomy, limit=limit, page_size=page_size)
         page = ranked[:page_size]
-        cards = _shown_cards(db, [r.candidate.card_id for r in page])
+        cards = shown_cards(db, [r.candidate.card_id for r in page], now)
         gone = {r.candidate.card_id for r in page} - cards.keys()
         if not gone:
             break
@@ -253,17 +259,11 @@ def build_page(
             if c.card_id not in gone and (c.provider_id not in closed or c.card_id in cards)
         ]
     page = [r for r in page if r.candidate.card_id in cards]
-    if planning and plans is not None:
+    if planning is not None:
         ahead = tuple(Planned(r.candidate, r.score, r.reasons) for r in ranked[page_size:])
-        plan = Plan(
-            ahead,
-            complete=len(ranked) < limit,
-            affinities=profile.affinities,
-            viewer_rate=profile.affinities.usual_open_rate,
-        )
-        plans.put(user_id, feed_session, plan)
-    return _feed_page(page, cards, has_more=len(ranked) > page_size,
-                      viewer_rate=profile.affinities.usual_open_rate)  # fmt: skip
+        plan = Plan(ahead, complete=len(ranked) < limit, affinities=profile.affinities)
+        planning.put(user_id, feed_session, plan)
+    return _feed_page(page, cards, profile.affinities, has_more=len(ranked) > page_size)
 
 
 def _page_from_plan(
@@ -285,21 +285,21 @@ def _page_from_plan(
     if len(left) <= page_size and not plan.complete:
         return None
     page = [Ranked(p.candidate, p.score, p.reasons) for p in left[:page_size]]
-    cards = _shown_cards(db, [r.candidate.card_id for r in page])
+    cards = shown_cards(db, [r.candidate.card_id for r in page], now)
     if len(cards) < len(page):
         return None
-    return _feed_page(page, cards, has_more=len(left) > page_size, viewer_rate=plan.viewer_rate)
+    return _feed_page(page, cards, plan.affinities, has_more=len(left) > page_size)
 
 
 def _feed_page(
-    page: list[Ranked], cards: dict[int, Card], *, has_more: bool, viewer_rate: float
+    page: list[Ranked], cards: dict[int, Card], affinities: Affinities, *, has_more: bool
 ) -> FeedPage:
     return FeedPage(
         ranked=page,
         cards=cards,
         interests={r.candidate.card_id: list(r.candidate.interests) for r in page},
         has_more=has_more,
-        viewer_rate=viewer_rate,
+        viewer_rate=affinities.usual_open_rate,
     )
 
 
@@ -313,17 +313,26 @@ def _closed_providers(db: Session, provider_ids: set[int]) -> set[int]:
     return provider_ids - set(open_)
 
 
-def _shown_cards(db: Session, card_ids: list[int]) -> dict[int, Card]:
-    """The cards of ``card_ids`` that can still be shown, by id."""
+def shown_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The feed's rules for a card anyone may see at ``now`` (with ``Provider`` joined):
+    not removed, released (``starts_at``), not ended (``ends_at``), and its provider not
+    suspended. A provider that was removed took its cards with it."""
+    return (
+        col(Card.removed_at).is_(None),
+        or_(col(Card.starts_at).is_(None), col(Card.starts_at) <= now),
+        or_(col(Card.ends_at).is_(None), col(Card.ends_at) > now),
+        col(Provider.status) != ProviderStatus.SUSPENDED,
+    )
+
+
+def shown_cards(db: Session, card_ids: Sequence[int], now: datetime) -> dict[int, Card]:
+    """Those of ``card_ids`` that the feed may show at ``now``, by id: a feed page's, a
+    card page's, a digest's."""
     if not card_ids:
         return {}
     found = db.exec(
         select(Card)
-        .join(Provider, col(Provider.id) == Card.provider_id)
-        .where(
-            col(Card.id).in_(card_ids),
-            col(Card.removed_at).is_(None),
-            Provider.status != ProviderStatus.SUSPENDED,
-        )
-    ).all()
-    return {card.id or 0: card for card in found}
+        .join(Provider, col(Provider.id) == col(Card.provider_id))
+        .where(col(Card.id).in_(list(card_ids)), *shown_now(now))
+    )
+    return {stored_id(card): card for card in found}

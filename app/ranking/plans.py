@@ -52,7 +52,6 @@ class Plan:
     cards: tuple[Planned, ...]
     complete: bool  # the ranking ran out of cards: nothing comes after these
     affinities: Affinities  # the shopper's tastes the plan was ranked with
-    viewer_rate: float
 
 
 class FeedPlans:

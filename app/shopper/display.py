@@ -14,12 +14,11 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 from markupsafe import Markup, escape
-from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from app import db
-from app.models import Card, CardState, Organization, Provider, ProviderStatus, stored_id
-from app.ranking.candidates import as_candidate, load_profile
+from app.models import Card, CardState, Organization, Provider
+from app.ranking.candidates import as_candidate, load_profile, shown_cards
 from app.ranking.catalog import interests_of
 from app.ranking.rank import Profile, Reason, explain
 from app.taxonomy_store import taxonomy
@@ -213,30 +212,6 @@ def card_views(
             )
         )
     return views
-
-
-def shown_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """The feed's rules for a card anyone may see at ``now`` (with ``Provider`` joined):
-    not removed, released (``starts_at``), not ended (``ends_at``), and its provider not
-    suspended. A provider that was removed took its cards with it."""
-    return (
-        col(Card.removed_at).is_(None),
-        or_(col(Card.starts_at).is_(None), col(Card.starts_at) <= now),
-        or_(col(Card.ends_at).is_(None), col(Card.ends_at) > now),
-        col(Provider.status) != ProviderStatus.SUSPENDED,
-    )
-
-
-def shown_cards(db: Session, card_ids: Sequence[int], now: datetime) -> dict[int, Card]:
-    """Those of ``card_ids`` that the feed may show at ``now``, by id."""
-    if not card_ids:
-        return {}
-    found = db.exec(
-        select(Card)
-        .join(Provider, col(Provider.id) == col(Card.provider_id))
-        .where(col(Card.id).in_(list(card_ids)), *shown_now(now))
-    )
-    return {stored_id(card): card for card in found}
 
 
 def card_or_404(card_id: int, now: datetime | None = None) -> Card:

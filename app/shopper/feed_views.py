@@ -23,8 +23,8 @@ from werkzeug.exceptions import BadRequest
 from app import db
 from app.catalog_store import catalog, feed_plans
 from app.models import Card, CardState, Event, EventKind, Provider
-from app.ranking.candidates import build_page
-from app.shopper.display import CardView, card_frames, card_views, shown_now
+from app.ranking.candidates import build_page, shown_now
+from app.shopper.display import CardView, card_frames, card_views
 from app.taxonomy_store import taxonomy
 from app.web.csrf import masked_csrf_token
 from app.web.htmx import render_page_or_fragment
