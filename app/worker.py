@@ -14,6 +14,7 @@ its work in the database.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -111,57 +112,26 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         else BackgroundScheduler(timezone=UTC, daemon=True)
     )
     now = datetime.now(UTC)
-    every = {"max_instances": 1, "coalesce": True, "replace_existing": True}
-    scheduler.add_job(
-        refresh_due_providers,
-        "interval",
-        id="refresh_due_providers",
-        seconds=app.config["WORKER_TICK_SECONDS"],
-        jitter=5,
-        next_run_time=now,
-        **every,
+    # (job, seconds between runs, jitter, whether it runs at start); at most one of each
+    # at a time, and runs missed while the worker was busy fold into one.
+    jobs: tuple[tuple[Callable[[], None], float, int, bool], ...] = (
+        (refresh_due_providers, app.config["WORKER_TICK_SECONDS"], 5, True),
+        (prune_old_cards, PRUNE_EVERY.total_seconds(), 600, False),
+        (prune_login_attempts, PRUNE_EVERY.total_seconds(), 600, True),
+        (prune_old_personal_data, PRUNE_EVERY.total_seconds(), 600, False),
+        (roll_up_popularity, POPULARITY_EVERY.total_seconds(), 30, True),
+        (notify_tick, notify_config(app).tick_seconds, 2, True),
     )
-    scheduler.add_job(
-        prune_old_cards,
-        "interval",
-        id="prune_old_cards",
-        seconds=PRUNE_EVERY.total_seconds(),
-        jitter=600,
-        **every,
-    )
-    scheduler.add_job(
-        prune_login_attempts,
-        "interval",
-        id="prune_login_attempts",
-        seconds=PRUNE_EVERY.total_seconds(),
-        jitter=600,
-        next_run_time=now,
-        **every,
-    )
-    scheduler.add_job(
-        prune_old_personal_data,
-        "interval",
-        id="prune_old_personal_data",
-        seconds=PRUNE_EVERY.total_seconds(),
-        jitter=600,
-        **every,
-    )
-    scheduler.add_job(
-        roll_up_popularity,
-        "interval",
-        id="roll_up_popularity",
-        seconds=POPULARITY_EVERY.total_seconds(),
-        jitter=30,
-        next_run_time=now,
-        **every,
-    )
-    scheduler.add_job(
-        notify_tick,
-        "interval",
-        id="notify_tick",
-        seconds=notify_config(app).tick_seconds,
-        jitter=2,
-        next_run_time=now,
-        **every,
-    )
+    for job, seconds, jitter, at_start in jobs:
+        scheduler.add_job(
+            job,
+            "interval",
+            id=job.__name__,
+            seconds=seconds,
+            jitter=jitter,
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            **({"next_run_time": now} if at_start else {}),
+        )
     return scheduler
