@@ -74,8 +74,8 @@ def prune_login_attempts() -> None:
 
 
 def prune_old_personal_data() -> None:
-    """Scheduled job: raw events, finished notifications, old rate-limit counts and
-    links past their retention (see app.accounts.retention)."""
+    """Scheduled job: raw events, finished notifications, old rate-limit counts,
+    links and expired sessions past their retention (see app.accounts.retention)."""
     app = _job_app()
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
         pruned = prune_personal_data(
@@ -84,7 +84,12 @@ def prune_old_personal_data() -> None:
             event_days=app.config["EVENT_RETENTION_DAYS"],
             notification_days=app.config["NOTIFICATION_RETENTION_DAYS"],
         )
-    log.info("retention: deleted %d events, %d notifications", pruned.events, pruned.notifications)
+    log.info(
+        "retention: deleted %d events, %d notifications, %d expired sessions",
+        pruned.events,
+        pruned.notifications,
+        pruned.sessions,
+    )
 
 
 def roll_up_popularity() -> None:

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
@@ -42,9 +42,14 @@ from app.accounts.deletion import delete_account
 from app.accounts.export import export_account
 from app.accounts.links import LinkInvalid, find_link
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, verify_password
-from app.accounts.sessions import end_other_sessions, remembered
+from app.accounts.sessions import (
+    current_session_id,
+    end_other_sessions,
+    end_session,
+    signed_in_browsers,
+)
 from app.accounts.users import AccountError
-from app.models import Role, TokenPurpose, User
+from app.models import Role, TokenPurpose, User, stored_id
 from app.taxonomy_store import taxonomy
 
 bp = Blueprint("account", __name__)
@@ -135,6 +140,7 @@ def _page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
         user=user,
         two_factor_on=two_factor.enabled(user),
         recovery_left=two_factor.recovery_codes_left(db.session(), user),
+        browsers=signed_in_browsers(db.session(), stored_id(user), _now()),
         **context,
     ), status
 
@@ -206,14 +212,15 @@ def change_password_view() -> ResponseReturnValue:
         return _page(400, password_form=form)
     session = db.session()
     user = _me()
-    keep = remembered()
-    try:
-        change_password(session, user, form.current.data or "", form.new.data or "", _now())
+    new = form.new.data or ""
+    try:  # this browser goes on; every other one is signed out
+        change_password(
+            session, user, form.current.data or "", new, _now(), keep_session=current_session_id()
+        )
     except AccountError as exc:
         session.rollback()
         form.form_errors.append(str(exc))
         return _page(403 if str(exc) == WRONG_PASSWORD else 400, password_form=form)
-    login_user(user, remember=keep)  # this device goes on; every other one is signed out
     flash("Your password is changed, and every other device is signed out.", "info")
     return redirect(url_for("account.index"), code=303)
 
@@ -223,6 +230,23 @@ def change_password_view() -> ResponseReturnValue:
 def sign_out_everywhere() -> ResponseReturnValue:
     end_other_sessions(db.session(), _me())
     flash("Every other device and browser is signed out.", "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def sign_out_device(session_id: int) -> ResponseReturnValue:
+    """Sign out one of the account's browsers, listed on the account page. This
+    browser's own is a logout; another account's session, or one already gone, is a 404
+    that changes nothing."""
+    if not end_session(db.session(), current_user.id, session_id):
+        flash("That device is already signed out, or is not one of yours.", "error")
+        return _page(404)
+    if session_id == current_session_id():
+        logout_user()
+        flash("You are logged out.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    flash("That device is signed out.", "info")
     return redirect(url_for("account.index"), code=303)
 
 

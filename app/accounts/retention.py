@@ -6,7 +6,8 @@
   was stopped for a while.
 * Notifications that are done (sent, folded into a digest, skipped, failed) go after
   ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay.
-* Rate-limit counts and emailed links go once no limit or link can need them.
+* Rate-limit counts and emailed links go once no limit or link can need them, and
+  signed-in browsers once their session expired (:mod:`app.accounts.sessions`).
 
 Deletes run in batches of ids, each its own transaction, so that web requests writing
 at the same time wait for a batch at most. Afterwards SQLite's write-ahead log is
@@ -23,6 +24,7 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.accounts.sessions import prune_sessions
 from app.accounts.throttle import prune_throttle
 from app.db import checkpoint_sqlite, rows_changed
 from app.models import AccountToken, Event, Notification, RollupProgress, State
@@ -38,6 +40,7 @@ LINK_KEEP = timedelta(days=1)  # past expiry: a link's page can still say "expir
 class Pruned:
     events: int
     notifications: int
+    sessions: int
 
 
 def prune_personal_data(
@@ -61,6 +64,7 @@ def prune_personal_data(
         ),
         Notification,
     )
+    sessions = prune_sessions(db, now)
     prune_throttle(db, now - THROTTLE_KEEP)
     db.exec(
         delete(AccountToken).where(
@@ -72,7 +76,7 @@ def prune_personal_data(
     )
     db.commit()
     checkpoint_sqlite(db)
-    return Pruned(events, notifications)
+    return Pruned(events, notifications, sessions)
 
 
 def _in_batches(

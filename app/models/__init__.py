@@ -9,6 +9,7 @@ foreign keys, so none of them imports another and there is no cycle.
 from app.models.accounts import (
     AccountThrottle,
     AccountToken,
+    BrowserSession,
     LoginAttempt,
     RecoveryCode,
     Role,
@@ -57,6 +58,7 @@ __all__ = [
     "AccountToken",
     "ApiRateWindow",
     "ApiToken",
+    "BrowserSession",
     "Card",
     "CardInterest",
     "CardPopularity",
