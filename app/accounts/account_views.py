@@ -51,12 +51,19 @@ from app.accounts.sessions import (
 from app.accounts.users import AccountError
 from app.models import Role, TokenPurpose, User, stored_id
 from app.taxonomy_store import taxonomy
+from app.web.emailed_links import forget_secret, stash_secret, stashed_secret
 
 bp = Blueprint("account", __name__)
 
 RESET_WINDOW = timedelta(hours=1)
 RESETS_PER_ADDRESS = 3  # emails to one address an hour: enough for a lost one, no flood
 RESETS_PER_IP = 20
+# Where the emailed links' secrets wait in the session (app.web.emailed_links).
+RESET, CONFIRM = "reset_password", "confirm_email"
+NO_LINK = (
+    "This page needs the link from your email. Open the link again; if it was used, "
+    "ask for a new one."
+)
 
 
 class NameForm(FlaskForm):
@@ -185,19 +192,30 @@ def change_email() -> ResponseReturnValue:
     return redirect(url_for("account.index"), code=303)
 
 
-@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
-def confirm_email(token: str) -> ResponseReturnValue:
-    """The link sent to a new address: a button to confirm (a link preview that follows
-    the GET changes nothing)."""
+@bp.get("/account/email/confirm/<token>")
+def confirm_email_link(token: str) -> ResponseReturnValue:
+    """The link sent to a new address: its secret goes into the session, and the
+    browser to the confirmation page, whose address does not hold it."""
+    return stash_secret(CONFIRM, token, url_for("account.confirm_email"))
+
+
+@bp.route("/account/email/confirm", methods=["GET", "POST"])
+def confirm_email() -> ResponseReturnValue:
+    """A button to confirm (a link preview that follows the GET changes nothing)."""
     session = db.session()
     form = FlaskForm()
+    token = stashed_secret(CONFIRM)
     try:
+        if not token:
+            raise LinkInvalid(NO_LINK)
         if not form.validate_on_submit():
             link = find_link(session, token, TokenPurpose.CONFIRM_EMAIL, _now())
             return render_template("account/confirm_email.html", form=form, new=link.new_email)
         user = confirm_email_change(session, token, _now())
     except (LinkInvalid, AccountError) as exc:
+        forget_secret(CONFIRM)
         return render_template("account/link_problem.html", message=str(exc)), 400
+    forget_secret(CONFIRM)
     flash(f"Your address is now {user.email}.", "info")
     return redirect(
         url_for("account.index" if current_user.is_authenticated else "auth.login"), code=303
@@ -455,21 +473,33 @@ def forgot_password() -> ResponseReturnValue:
     return render_template("account/forgot_sent.html", email=email)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
-def reset_password_view(token: str) -> ResponseReturnValue:
+@bp.get("/password/reset/<token>")
+def reset_password_link(token: str) -> ResponseReturnValue:
+    """The emailed reset link: its secret goes into the session, and the browser to the
+    reset page, whose address does not hold it."""
+    return stash_secret(RESET, token, url_for("account.reset_password"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_view() -> ResponseReturnValue:
     session = db.session()
     form = ResetForm()
+    token = stashed_secret(RESET)
     try:
+        if not token:
+            raise LinkInvalid(NO_LINK)
         if not form.validate_on_submit():
             find_link(session, token, TokenPurpose.RESET_PASSWORD, _now())
             status = 400 if request.method == "POST" else 200
-            return render_template("account/reset.html", form=form, token=token), status
+            return render_template("account/reset.html", form=form), status
         reset_password(session, token, form.new.data or "", _now())
     except LinkInvalid as exc:
+        forget_secret(RESET)
         return render_template("account/link_problem.html", message=str(exc), reset=True), 400
-    except AccountError as exc:
+    except AccountError as exc:  # a weak password: the link still works for another
         form.new.errors = [str(exc)]
-        return render_template("account/reset.html", form=form, token=token), 400
+        return render_template("account/reset.html", form=form), 400
+    forget_secret(RESET)
     if current_user.is_authenticated:
         logout_user()
     flash("Your password is changed. Log in with it.", "info")

@@ -83,7 +83,7 @@ def request_email_change(
             address,
             "Confirm your new Plaza address",
             "confirm_email",
-            link=_link("account.confirm_email", secret),
+            link=_link("account.confirm_email_link", secret),
         )
     else:
         send_account_mail(address, "Your address and Plaza", "email_in_use")
@@ -163,7 +163,7 @@ def request_reset(db: Session, email: str, now: datetime) -> None:
         user.email,
         "Choose a new Plaza password",
         "reset_password",
-        link=_link("account.reset_password", secret),
+        link=_link("account.reset_password_link", secret),
     )
 
 

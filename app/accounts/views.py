@@ -70,10 +70,12 @@ from app.models import LoginAttempt, Role, User, stored_id
 from app.notifications.config import notify_config
 from app.notifications.preferences import detect_timezone
 from app.notifications.timing import is_known_timezone
+from app.web.emailed_links import forget_secret, stash_secret, stashed_secret
 from app.web.htmx import is_htmx
 from app.web.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
+SIGNUP = "signup"  # where the emailed link's token waits in the session (app.web.emailed_links)
 
 
 class LoginForm(FlaskForm):
@@ -282,7 +284,7 @@ def signup() -> ResponseReturnValue:
         form.form_errors.append(str(exc))
         return render_template("auth/signup.html", form=form), 400
     token = make_link_token(address, tz=form.timezone.data or None)
-    finish = url_for("auth.finish_signup", token=token)
+    finish = url_for("auth.finish_signup_link", token=token)
     try:
         offer_account(db.session(), address, finish, ip=client_ip(), now=datetime.now(UTC))
     except TooManyEmails as exc:
@@ -292,16 +294,25 @@ def signup() -> ResponseReturnValue:
     return render_template("auth/check_inbox.html", email=address)
 
 
-@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
-def finish_signup(token: str) -> ResponseReturnValue:
-    """The emailed link: choose a password, and the account exists."""
+@bp.get("/signup/finish/<token>")
+def finish_signup_link(token: str) -> ResponseReturnValue:
+    """The emailed link: its token goes into the session, and the browser to the page
+    that finishes signing up, whose address does not hold it."""
+    return stash_secret(SIGNUP, token, url_for("auth.finish_signup"))
+
+
+@bp.route("/signup/finish", methods=["GET", "POST"])
+def finish_signup() -> ResponseReturnValue:
+    """Choose a password, and the account exists."""
     try:
-        data = read_link_token(token)
+        data = read_link_token(stashed_secret(SIGNUP))
     except LinkInvalid as exc:
+        forget_secret(SIGNUP)
         return render_template("auth/link_problem.html", problem=str(exc)), 410
     session = db.session()
     address = str(data["e"])
     if find_user(session, address) is not None:
+        forget_secret(SIGNUP)
         flash("Your account is ready: log in.", "info")
         return redirect(url_for("auth.login"), code=303)
     form = PasswordForm()

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.models import User
 from app.models.notifications import NotificationSettings
-from tests.signups import csrf_token, link_in
+from tests.signups import csrf_token, follow_link, link_in
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 DETECT = "/settings/notifications/timezone"
@@ -38,7 +38,7 @@ def sign_up(client, csrf: str, mailbox=None, **fields: str):  # type: ignore[no-
     first = client.post("/signup", data={"csrf_token": csrf, **data})
     if mailbox is None or first.status_code != 200:
         return first
-    finish = link_in(mailbox, "new@example.com")
+    finish = follow_link(client, link_in(mailbox, "new@example.com"))
     password = {"password": "a long enough password", "csrf_token": csrf_token(client, finish)}
     return client.post(finish, data=password)
 
