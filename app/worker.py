@@ -6,9 +6,9 @@ does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
 cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.throttle`)
 and personal data past its retention (:mod:`app.accounts.retention`), rolling
 impressions and opens up into the
-counts ranking reads (:mod:`app.ranking.rollup`), and the notification tick
-(:mod:`app.notifications.jobs`). Several workers may run at once: each job claims
-its work in the database.
+counts ranking reads (:mod:`app.ranking.rollup`), the notification tick
+(:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
+Several workers may run at once: each job claims its work in the database.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from app.accounts.mail import send_queued
 from app.accounts.retention import prune_personal_data
 from app.accounts.throttle import prune as prune_attempts
 from app.db import engine
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 POPULARITY_EVERY = timedelta(minutes=5)
 PRUNE_EVERY = timedelta(hours=6)
+ACCOUNT_MAIL_EVERY = timedelta(seconds=5)  # a person waits for a reset link
 _app: Flask | None = None
 
 
@@ -108,6 +110,13 @@ def notify_tick() -> None:
         log.info("notifications: %s", dict(+totals))
 
 
+def send_account_emails() -> None:
+    """Scheduled job: send the queued account emails (links, notices); see app.accounts.mail."""
+    totals = send_queued(_job_app())
+    if +totals:
+        log.info("account emails: %s", dict(+totals))
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     global _app
     _app = app
@@ -126,6 +135,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         (prune_old_personal_data, PRUNE_EVERY.total_seconds(), 600, False),
         (roll_up_popularity, POPULARITY_EVERY.total_seconds(), 30, True),
         (notify_tick, notify_config(app).tick_seconds, 2, True),
+        (send_account_emails, ACCOUNT_MAIL_EVERY.total_seconds(), 1, True),
     )
     for job, seconds, jitter, at_start in jobs:
         scheduler.add_job(

@@ -21,8 +21,8 @@ def csrf_token(client: Any, path: str) -> str:
 
 
 def emails_to(mailbox: Any, address: str, timeout: float = 10.0) -> list[Any]:
-    """The emails to ``address``, once the first arrived (account email goes out from a
-    background thread), and a moment more for any other on its way."""
+    """The emails to ``address``, once the first arrived (the worker sends account email
+    from its outbox), and a moment more for any other on its way."""
     ends = time.monotonic() + timeout
     while not _to(mailbox, address) and time.monotonic() < ends:
         time.sleep(0.02)

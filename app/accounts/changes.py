@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from app.accounts import throttle
 from app.accounts.links import issue_link, spend_links, use_link
 from app.accounts.lookalikes import skeleton
-from app.accounts.mail import send_account_mail
+from app.accounts.mail import queue_account_mail
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.accounts.sessions import end_sessions
 from app.accounts.users import AccountError, find_user, lookalike_user, normalise_email
@@ -70,25 +70,34 @@ def request_email_change(
     lookalike = lookalike_user(db, address)
     if lookalike is not None and lookalike.id != user.id and find_user(db, address) is None:
         # It cannot be told apart on a screen from another account's address.
-        send_account_mail(
+        queue_account_mail(
+            db,
             address,
             "This address cannot be used on Plaza",
             "signup_lookalike",
+            now,
             what="move a Plaza account to this address",
         )
     elif find_user(db, address) is None:
         secret = issue_link(db, user, TokenPurpose.CONFIRM_EMAIL, now, new_email=address)
         db.commit()
-        send_account_mail(
+        queue_account_mail(
+            db,
             address,
             "Confirm your new Plaza address",
             "confirm_email",
+            now,
             link=_link("account.confirm_email_link", secret),
         )
     else:
-        send_account_mail(address, "Your address and Plaza", "email_in_use")
-    send_account_mail(
-        user.email, "Your Plaza address is changing", "email_change_notice", new=masked(address)
+        queue_account_mail(db, address, "Your address and Plaza", "email_in_use", now)
+    queue_account_mail(
+        db,
+        user.email,
+        "Your Plaza address is changing",
+        "email_change_notice",
+        now,
+        new=masked(address),
     )
     return (
         f"We sent a link to {address}. Your address changes when you follow it "
@@ -132,7 +141,7 @@ def _set_password(
     end_sessions(db, stored_id(user), keep=keep_session)
     spend_links(db, stored_id(user), TokenPurpose.RESET_PASSWORD, now)
     db.commit()
-    send_account_mail(user.email, "Your Plaza password was changed", "password_changed")
+    queue_account_mail(db, user.email, "Your Plaza password was changed", "password_changed", now)
 
 
 def change_password(
@@ -159,10 +168,12 @@ def request_reset(db: Session, email: str, now: datetime) -> None:
         return
     secret = issue_link(db, user, TokenPurpose.RESET_PASSWORD, now)
     db.commit()
-    send_account_mail(
+    queue_account_mail(
+        db,
         user.email,
         "Choose a new Plaza password",
         "reset_password",
+        now,
         link=_link("account.reset_password_link", secret),
     )
 

@@ -5,7 +5,8 @@
   window (:data:`app.ranking.rollup.WINDOW_DAYS`), lose nothing even when the worker
   was stopped for a while.
 * Notifications that are done (sent, folded into a digest, skipped, failed) go after
-  ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay.
+  ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay. So do the
+  rows of account emails sent or given up (already blanked, :mod:`app.accounts.mail`).
 * Rate-limit counts and emailed links go once no limit or link can need them, and
   signed-in browsers once their session expired (:mod:`app.accounts.sessions`).
 
@@ -27,7 +28,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.accounts.sessions import prune_sessions
 from app.accounts.throttle import prune_throttle
 from app.db import checkpoint_sqlite, rows_changed
-from app.models import AccountToken, Event, Notification, RollupProgress, State
+from app.models import AccountMail, AccountToken, Event, Notification, RollupProgress, State
 from app.ranking.rollup import PROGRESS
 
 BATCH = 5000
@@ -64,6 +65,14 @@ def prune_personal_data(
         ),
         Notification,
     )
+    _in_batches(
+        db,
+        select(AccountMail.id).where(
+            col(AccountMail.state).in_(DONE),
+            col(AccountMail.created_at) < now - timedelta(days=notification_days),
+        ),
+        AccountMail,
+    )
     sessions = prune_sessions(db, now)
     prune_throttle(db, now - THROTTLE_KEEP)
     db.exec(
@@ -80,7 +89,9 @@ def prune_personal_data(
 
 
 def _in_batches(
-    db: Session, ids: SelectOfScalar[Any], table: type[Event] | type[Notification]
+    db: Session,
+    ids: SelectOfScalar[Any],
+    table: type[Event] | type[Notification] | type[AccountMail],
 ) -> int:
     removed = 0
     while True:

@@ -7,6 +7,7 @@ foreign keys, so none of them imports another and there is no cycle.
 """
 
 from app.models.accounts import (
+    AccountMail,
     AccountThrottle,
     AccountToken,
     BrowserSession,
@@ -54,6 +55,7 @@ from app.models.shopper import (
 )
 
 __all__ = [
+    "AccountMail",
     "AccountThrottle",
     "AccountToken",
     "ApiRateWindow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import UTCDateTime, created_column, time_column
@@ -127,3 +127,24 @@ class AccountThrottle(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=100)
     created_at: datetime = created_column()
+
+
+class AccountMail(SQLModel, table=True):
+    """An account email waiting for the worker (app.accounts.mail): rendered when it was
+    asked for, sent with retries. Once sent (or given up), the recipient and the text,
+    which may hold a link's secret, are blanked; the row stays until retention prunes it."""
+
+    __tablename__ = "account_mail"
+    __table_args__ = (Index("ix_account_mail_due", "state", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(default="", max_length=254, index=True)
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    template: str = Field(max_length=40)  # which email, for the log (never who or what)
+    state: str = Field(max_length=10)  # a notifications State: pending, sending, sent, failed
+    due_at: datetime = created_column()
+    lease_until: datetime | None = time_column()
+    attempts: int = 0
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = created_column()
+    sent_at: datetime | None = time_column()

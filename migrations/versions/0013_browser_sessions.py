@@ -1,9 +1,10 @@
-"""browser sessions
+"""browser sessions and an outbox for account emails
 
 Each signed-in browser gets a row (browser_session) whose key its cookies carry, so a
 logout ends that browser only and the account page can list and end the others. The
 account-wide session token this replaces is dropped: every browser signed in before is
-signed out once.
+signed out once. Account emails (reset and sign-up links, confirmations, notices) wait
+in account_mail until the worker sends them.
 
 Revision ID: 0013
 Revises: 0010
@@ -40,6 +41,24 @@ def upgrade() -> None:
     )
     op.create_index('ix_browser_session_user_id', 'browser_session', ['user_id'])
     op.create_index('ix_browser_session_expires_at', 'browser_session', ['expires_at'])
+    op.create_table(
+        'account_mail',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('to_address', sa.String(length=254), nullable=False),
+        sa.Column('subject', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('template', sa.String(length=40), nullable=False),
+        sa.Column('state', sa.String(length=10), nullable=False),
+        sa.Column('due_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('lease_until', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=True),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+        sa.Column('sent_at', UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_account_mail_due', 'account_mail', ['state', 'due_at'])
+    op.create_index('ix_account_mail_to_address', 'account_mail', ['to_address'])
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('session_token')
 
@@ -55,4 +74,5 @@ def downgrade() -> None:
         )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.alter_column('session_token', existing_type=sa.String(length=64), nullable=False)
+    op.drop_table('account_mail')
     op.drop_table('browser_session')
