@@ -80,7 +80,6 @@ def request_email_change(
         )
     elif find_user(db, address) is None:
         secret = issue_link(db, user, TokenPurpose.CONFIRM_EMAIL, now, new_email=address)
-        db.commit()
         queue_account_mail(
             db,
             address,
@@ -167,7 +166,6 @@ def request_reset(db: Session, email: str, now: datetime) -> None:
     if user is None or not user.active:
         return
     secret = issue_link(db, user, TokenPurpose.RESET_PASSWORD, now)
-    db.commit()
     queue_account_mail(
         db,
         user.email,

@@ -50,7 +50,8 @@ BLANK = {"to_address": "", "body": ""}  # what a row forgets once it is done wit
 def queue_account_mail(
     db: Session, to: str, subject: str, template: str, now: datetime, **context: object
 ) -> None:
-    """Queue ``templates/account/email/<template>.txt`` for ``to`` (commits)."""
+    """Queue ``templates/account/email/<template>.txt`` for ``to``; commits, with
+    whatever the caller added (a link's digest and its email are stored together)."""
     context = {"base_url": notify_config(current_app).base_url, **context}
     db.add(
         AccountMail(
