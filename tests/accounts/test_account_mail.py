@@ -119,3 +119,21 @@ def test_sent_emails_rows_go_with_the_notifications_retention(world, app):
         world.db, START + timedelta(days=days + 1), event_days=180, notification_days=days
     )
     assert mail_rows(world) == []
+
+
+def test_the_worker_sends_account_emails_every_few_seconds(world, app):
+    from app import worker
+
+    world.consumer()
+    server = MailReceiver().start()
+    app.config["SMTP_URL"] = server.url
+    try:
+        scheduler = worker.build_scheduler(app, blocking=False)
+        job = scheduler.get_job("send_account_emails")
+        assert job is not None and job.trigger.interval <= timedelta(seconds=10)
+        forgot(world.client, "shopper@example.com")
+        assert server.messages == []  # the page only queued it
+        worker.send_account_emails()
+        assert [m["To"] for m in server.messages] == ["shopper@example.com"]
+    finally:
+        server.stop()
