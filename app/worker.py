@@ -6,9 +6,9 @@ does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
 cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.throttle`)
 and personal data past its retention (:mod:`app.accounts.retention`), rolling
 impressions and opens up into the
-counts ranking reads (:mod:`app.ranking.rollup`), and the notification tick
-(:mod:`app.notifications.jobs`). Several workers may run at once: each job claims
-its work in the database.
+counts ranking reads (:mod:`app.ranking.rollup`), the notification tick
+(:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
+Several workers may run at once: each job claims its work in the database.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from app.accounts.mail import send_queued
 from app.accounts.retention import prune_personal_data
 from app.accounts.throttle import prune as prune_attempts
 from app.db import engine
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 POPULARITY_EVERY = timedelta(minutes=5)
 PRUNE_EVERY = timedelta(hours=6)
+ACCOUNT_MAIL_EVERY = timedelta(seconds=5)  # a person waits for a reset link
 _app: Flask | None = None
 
 
@@ -74,8 +76,8 @@ def prune_login_attempts() -> None:
 
 
 def prune_old_personal_data() -> None:
-    """Scheduled job: raw events, finished notifications, old rate-limit counts and
-    links past their retention (see app.accounts.retention)."""
+    """Scheduled job: raw events, finished notifications, old rate-limit counts,
+    links and expired sessions past their retention (see app.accounts.retention)."""
     app = _job_app()
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
         pruned = prune_personal_data(
@@ -84,7 +86,12 @@ def prune_old_personal_data() -> None:
             event_days=app.config["EVENT_RETENTION_DAYS"],
             notification_days=app.config["NOTIFICATION_RETENTION_DAYS"],
         )
-    log.info("retention: deleted %d events, %d notifications", pruned.events, pruned.notifications)
+    log.info(
+        "retention: deleted %d events, %d notifications, %d expired sessions",
+        pruned.events,
+        pruned.notifications,
+        pruned.sessions,
+    )
 
 
 def roll_up_popularity() -> None:
@@ -101,6 +108,13 @@ def notify_tick() -> None:
     totals = notifications.run(_job_app())
     if +totals:
         log.info("notifications: %s", dict(+totals))
+
+
+def send_account_emails() -> None:
+    """Scheduled job: send the queued account emails (links, notices); see app.accounts.mail."""
+    totals = send_queued(_job_app())
+    if +totals:
+        log.info("account emails: %s", dict(+totals))
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
@@ -121,6 +135,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         (prune_old_personal_data, PRUNE_EVERY.total_seconds(), 600, False),
         (roll_up_popularity, POPULARITY_EVERY.total_seconds(), 30, True),
         (notify_tick, notify_config(app).tick_seconds, 2, True),
+        (send_account_emails, ACCOUNT_MAIL_EVERY.total_seconds(), 1, True),
     )
     for job, seconds, jitter, at_start in jobs:
         scheduler.add_job(

@@ -10,13 +10,16 @@ tests isolated and fast. In CI a skipped test counts as a failure.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from glob import glob
@@ -322,14 +325,40 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1) or match.group(2)
 
 
+@contextmanager
+def account_mail_worker(app: Flask, every: float = 0.05) -> Iterator[None]:
+    """The worker's account-email job (app.accounts.mail), running beside the test as the
+    worker process runs beside the web: emails queued by a page go out a moment later."""
+    from app.accounts.mail import send_queued
+
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                send_queued(app)
+            except Exception:
+                logging.getLogger(__name__).exception("the account-email job failed")
+
+    thread = threading.Thread(target=run, name="account-mail-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 @pytest.fixture
 def mailbox(app: Flask) -> Iterator[Any]:
-    """A real SMTP server on loopback that keeps what ``app`` sends it."""
+    """A real SMTP server on loopback that keeps what ``app`` sends it (the worker's
+    account-email job runs meanwhile)."""
     from tests.notifications.receivers import MailReceiver
 
     receiver = MailReceiver().start()
     app.config["SMTP_URL"] = receiver.url
-    yield receiver
+    with account_mail_worker(app):
+        yield receiver
     receiver.stop()
 
 

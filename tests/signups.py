@@ -21,8 +21,8 @@ def csrf_token(client: Any, path: str) -> str:
 
 
 def emails_to(mailbox: Any, address: str, timeout: float = 10.0) -> list[Any]:
-    """The emails to ``address``, once the first arrived (account email goes out from a
-    background thread), and a moment more for any other on its way."""
+    """The emails to ``address``, once the first arrived (the worker sends account email
+    from its outbox), and a moment more for any other on its way."""
     ends = time.monotonic() + timeout
     while not _to(mailbox, address) and time.monotonic() < ends:
         time.sleep(0.02)
@@ -40,6 +40,12 @@ def _to(mailbox: Any, address: str) -> list[Any]:
     return [m for m in mailbox.messages if m["To"] == address]
 
 
+def follow_link(client: Any, link: str) -> str:
+    """Open an emailed link as a browser does; the path of the page it lands on (the
+    link's secret moves out of the address)."""
+    return str(client.get(link, follow_redirects=True).request.path)
+
+
 def link_in(mailbox: Any, address: str) -> str:
     """The path of the link in the latest email to ``address``."""
     (*_, message) = emails_to(mailbox, address)
@@ -55,7 +61,7 @@ def sign_up(
     token = csrf_token(client, "/signup")
     sent = client.post("/signup", data={"email": email, "timezone": timezone, "csrf_token": token})
     assert sent.status_code == 200, sent.get_data(as_text=True)
-    finish = link_in(mailbox, email.strip().lower())
+    finish = follow_link(client, link_in(mailbox, email.strip().lower()))
     token = csrf_token(client, finish)
     return client.post(finish, data={"password": password, "csrf_token": token})
 

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
@@ -42,16 +42,28 @@ from app.accounts.deletion import delete_account
 from app.accounts.export import export_account
 from app.accounts.links import LinkInvalid, find_link
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, verify_password
-from app.accounts.sessions import end_other_sessions, remembered
+from app.accounts.sessions import (
+    current_session_id,
+    end_other_sessions,
+    end_session,
+    signed_in_browsers,
+)
 from app.accounts.users import AccountError
-from app.models import Role, TokenPurpose, User
+from app.models import Role, TokenPurpose, User, stored_id
 from app.taxonomy_store import taxonomy
+from app.web.emailed_links import forget_secret, stash_secret, stashed_secret
 
 bp = Blueprint("account", __name__)
 
 RESET_WINDOW = timedelta(hours=1)
 RESETS_PER_ADDRESS = 3  # emails to one address an hour: enough for a lost one, no flood
 RESETS_PER_IP = 20
+# Where the emailed links' secrets wait in the session (app.web.emailed_links).
+RESET, CONFIRM = "reset_password", "confirm_email"
+NO_LINK = (
+    "This page needs the link from your email. Open the link again; if it was used, "
+    "ask for a new one."
+)
 
 
 class NameForm(FlaskForm):
@@ -135,6 +147,7 @@ def _page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
         user=user,
         two_factor_on=two_factor.enabled(user),
         recovery_left=two_factor.recovery_codes_left(db.session(), user),
+        browsers=signed_in_browsers(db.session(), stored_id(user), _now()),
         **context,
     ), status
 
@@ -179,19 +192,30 @@ def change_email() -> ResponseReturnValue:
     return redirect(url_for("account.index"), code=303)
 
 
-@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
-def confirm_email(token: str) -> ResponseReturnValue:
-    """The link sent to a new address: a button to confirm (a link preview that follows
-    the GET changes nothing)."""
+@bp.get("/account/email/confirm/<token>")
+def confirm_email_link(token: str) -> ResponseReturnValue:
+    """The link sent to a new address: its secret goes into the session, and the
+    browser to the confirmation page, whose address does not hold it."""
+    return stash_secret(CONFIRM, token, url_for("account.confirm_email"))
+
+
+@bp.route("/account/email/confirm", methods=["GET", "POST"])
+def confirm_email() -> ResponseReturnValue:
+    """A button to confirm (a link preview that follows the GET changes nothing)."""
     session = db.session()
     form = FlaskForm()
+    token = stashed_secret(CONFIRM)
     try:
+        if not token:
+            raise LinkInvalid(NO_LINK)
         if not form.validate_on_submit():
             link = find_link(session, token, TokenPurpose.CONFIRM_EMAIL, _now())
             return render_template("account/confirm_email.html", form=form, new=link.new_email)
         user = confirm_email_change(session, token, _now())
     except (LinkInvalid, AccountError) as exc:
+        forget_secret(CONFIRM)
         return render_template("account/link_problem.html", message=str(exc)), 400
+    forget_secret(CONFIRM)
     flash(f"Your address is now {user.email}.", "info")
     return redirect(
         url_for("account.index" if current_user.is_authenticated else "auth.login"), code=303
@@ -206,14 +230,15 @@ def change_password_view() -> ResponseReturnValue:
         return _page(400, password_form=form)
     session = db.session()
     user = _me()
-    keep = remembered()
-    try:
-        change_password(session, user, form.current.data or "", form.new.data or "", _now())
+    new = form.new.data or ""
+    try:  # this browser goes on; every other one is signed out
+        change_password(
+            session, user, form.current.data or "", new, _now(), keep_session=current_session_id()
+        )
     except AccountError as exc:
         session.rollback()
         form.form_errors.append(str(exc))
         return _page(403 if str(exc) == WRONG_PASSWORD else 400, password_form=form)
-    login_user(user, remember=keep)  # this device goes on; every other one is signed out
     flash("Your password is changed, and every other device is signed out.", "info")
     return redirect(url_for("account.index"), code=303)
 
@@ -223,6 +248,23 @@ def change_password_view() -> ResponseReturnValue:
 def sign_out_everywhere() -> ResponseReturnValue:
     end_other_sessions(db.session(), _me())
     flash("Every other device and browser is signed out.", "info")
+    return redirect(url_for("account.index"), code=303)
+
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def sign_out_device(session_id: int) -> ResponseReturnValue:
+    """Sign out one of the account's browsers, listed on the account page. This
+    browser's own is a logout; another account's session, or one already gone, is a 404
+    that changes nothing."""
+    if not end_session(db.session(), current_user.id, session_id):
+        flash("That device is already signed out, or is not one of yours.", "error")
+        return _page(404)
+    if session_id == current_session_id():
+        logout_user()
+        flash("You are logged out.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    flash("That device is signed out.", "info")
     return redirect(url_for("account.index"), code=303)
 
 
@@ -431,21 +473,33 @@ def forgot_password() -> ResponseReturnValue:
     return render_template("account/forgot_sent.html", email=email)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
-def reset_password_view(token: str) -> ResponseReturnValue:
+@bp.get("/password/reset/<token>")
+def reset_password_link(token: str) -> ResponseReturnValue:
+    """The emailed reset link: its secret goes into the session, and the browser to the
+    reset page, whose address does not hold it."""
+    return stash_secret(RESET, token, url_for("account.reset_password"))
+
+
+@bp.route("/password/reset", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_view() -> ResponseReturnValue:
     session = db.session()
     form = ResetForm()
+    token = stashed_secret(RESET)
     try:
+        if not token:
+            raise LinkInvalid(NO_LINK)
         if not form.validate_on_submit():
             find_link(session, token, TokenPurpose.RESET_PASSWORD, _now())
             status = 400 if request.method == "POST" else 200
-            return render_template("account/reset.html", form=form, token=token), status
+            return render_template("account/reset.html", form=form), status
         reset_password(session, token, form.new.data or "", _now())
     except LinkInvalid as exc:
+        forget_secret(RESET)
         return render_template("account/link_problem.html", message=str(exc), reset=True), 400
-    except AccountError as exc:
+    except AccountError as exc:  # a weak password: the link still works for another
         form.new.errors = [str(exc)]
-        return render_template("account/reset.html", form=form, token=token), 400
+        return render_template("account/reset.html", form=form), 400
+    forget_secret(RESET)
     if current_user.is_authenticated:
         logout_user()
     flash("Your password is changed. Log in with it.", "info")

@@ -15,8 +15,9 @@ from sqlmodel import Session, col
 from app.accounts import throttle
 from app.accounts.links import issue_link, spend_links, use_link
 from app.accounts.lookalikes import skeleton
-from app.accounts.mail import send_account_mail
+from app.accounts.mail import queue_account_mail
 from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.sessions import end_sessions
 from app.accounts.users import AccountError, find_user, lookalike_user, normalise_email
 from app.models import LoginAttempt, TokenPurpose, User, stored_id
 from app.notifications.config import notify_config
@@ -69,25 +70,33 @@ def request_email_change(
     lookalike = lookalike_user(db, address)
     if lookalike is not None and lookalike.id != user.id and find_user(db, address) is None:
         # It cannot be told apart on a screen from another account's address.
-        send_account_mail(
+        queue_account_mail(
+            db,
             address,
             "This address cannot be used on Plaza",
             "signup_lookalike",
+            now,
             what="move a Plaza account to this address",
         )
     elif find_user(db, address) is None:
         secret = issue_link(db, user, TokenPurpose.CONFIRM_EMAIL, now, new_email=address)
-        db.commit()
-        send_account_mail(
+        queue_account_mail(
+            db,
             address,
             "Confirm your new Plaza address",
             "confirm_email",
-            link=_link("account.confirm_email", secret),
+            now,
+            link=_link("account.confirm_email_link", secret),
         )
     else:
-        send_account_mail(address, "Your address and Plaza", "email_in_use")
-    send_account_mail(
-        user.email, "Your Plaza address is changing", "email_change_notice", new=masked(address)
+        queue_account_mail(db, address, "Your address and Plaza", "email_in_use", now)
+    queue_account_mail(
+        db,
+        user.email,
+        "Your Plaza address is changing",
+        "email_change_notice",
+        now,
+        new=masked(address),
     )
     return (
         f"We sent a link to {address}. Your address changes when you follow it "
@@ -119,25 +128,35 @@ def confirm_email_change(db: Session, secret: str, now: datetime) -> User:
     return user
 
 
-def _set_password(db: Session, user: User, new_password: str, now: datetime) -> None:
+def _set_password(
+    db: Session, user: User, new_password: str, now: datetime, *, keep_session: int | None
+) -> None:
+    """Set the password; every browser signed in to the account but ``keep_session``
+    is signed out (whoever learned the old password may be one of them)."""
     problem = password_problem(new_password)
     if problem:
         raise AccountError(f"The new password is too weak. {problem}")
     user.password_hash = hash_password(new_password)
-    user.end_sessions()
+    end_sessions(db, stored_id(user), keep=keep_session)
     spend_links(db, stored_id(user), TokenPurpose.RESET_PASSWORD, now)
     db.commit()
-    send_account_mail(user.email, "Your Plaza password was changed", "password_changed")
+    queue_account_mail(db, user.email, "Your Plaza password was changed", "password_changed", now)
 
 
 def change_password(
-    db: Session, user: User, current: str, new_password: str, now: datetime
+    db: Session,
+    user: User,
+    current: str,
+    new_password: str,
+    now: datetime,
+    *,
+    keep_session: int | None,
 ) -> None:
-    """Replace the password; every session of the account ends (the caller signs this
-    one in again)."""
+    """Replace the password; every other browser of the account is signed out, the one
+    that changed it (``keep_session``) goes on."""
     if not verify_password(user.password_hash, current):
         raise AccountError(WRONG_PASSWORD)
-    _set_password(db, user, new_password, now)
+    _set_password(db, user, new_password, now, keep_session=keep_session)
 
 
 def request_reset(db: Session, email: str, now: datetime) -> None:
@@ -147,12 +166,13 @@ def request_reset(db: Session, email: str, now: datetime) -> None:
     if user is None or not user.active:
         return
     secret = issue_link(db, user, TokenPurpose.RESET_PASSWORD, now)
-    db.commit()
-    send_account_mail(
+    queue_account_mail(
+        db,
         user.email,
         "Choose a new Plaza password",
         "reset_password",
-        link=_link("account.reset_password", secret),
+        now,
+        link=_link("account.reset_password_link", secret),
     )
 
 
@@ -166,5 +186,5 @@ def reset_password(db: Session, secret: str, new_password: str, now: datetime) -
     if user is None:
         db.rollback()
         raise AccountError("This account no longer exists.")
-    _set_password(db, user, new_password, now)
+    _set_password(db, user, new_password, now, keep_session=None)
     return user

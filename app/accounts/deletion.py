@@ -12,10 +12,11 @@ without the account:
 * survey answers, which survey results count: their ``user_id`` is cleared, and what
   the person wrote is removed unless they chose to leave it, anonymously.
 
-What is kept elsewhere under the address goes too: login attempts, and rate-limit
-counts. On SQLite, ``secure_delete`` (:func:`app.db._sqlite_pragmas`) overwrites the
-deleted rows and a ``TRUNCATE`` checkpoint empties the write-ahead log, so the
-address is in neither file afterwards. Nothing about the person is logged.
+What is kept elsewhere under the address goes too: login attempts, rate-limit counts,
+and account emails to it not sent yet. On SQLite, ``secure_delete``
+(:func:`app.db._sqlite_pragmas`) overwrites the deleted rows and a ``TRUNCATE``
+checkpoint empties the write-ahead log, so the address is in neither file afterwards.
+Nothing about the person is logged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlmodel import Session, col, select
 from app.accounts import throttle
 from app.db import checkpoint_sqlite
 from app.models import (
+    AccountMail,
     AccountThrottle,
     Event,
     EventKind,
@@ -57,6 +59,7 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
         if not keep_writing and answer.answer.get("text"):
             answer.answer = {**answer.answer, "text": None}
     db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
+    db.exec(delete(AccountMail).where(col(AccountMail.to_address) == email))
     db.exec(
         delete(AccountThrottle).where(
             col(AccountThrottle.key).in_(throttle.account_keys(user_id, email))

@@ -1,9 +1,9 @@
 """Everything Plaza holds about one account, as one JSON document, written piece by piece.
 
 The export is a generator of text chunks: the small parts (profile, interests, what
-ranking learned, saved cards, answers, settings, devices) are read at once, and the
-event log, which can be long, is read a chunk at a time in the order of its index
-(``ix_event_user_time``: user, time, and id after them), so an account with 50,000
+ranking learned, saved cards, answers, settings, devices, signed-in browsers) are read
+at once, and the event log, which can be long, is read a chunk at a time in the order of
+its index (``ix_event_user_time``: user, time, and id after them), so an account with 50,000
 events streams in constant memory. Its own database session, since a streamed
 response outlives the request's.
 
@@ -25,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.accounts.two_factor import recovery_codes_left
 from app.models import (
+    BrowserSession,
     Card,
     CardState,
     ConsumerInterest,
@@ -187,6 +188,17 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
             _row(device, "user_id", "endpoint_hash")
             for device in db.exec(
                 select(PushSubscription).where(PushSubscription.user_id == user_id)
+            )
+        ],
+    )
+    yield (
+        "signed_in_browsers",
+        [
+            _row(browser, "user_id", "token_hash")
+            for browser in db.exec(
+                select(BrowserSession)
+                .where(BrowserSession.user_id == user_id)
+                .order_by(col(BrowserSession.id))
             )
         ],
     )

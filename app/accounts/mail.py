@@ -1,55 +1,70 @@
 """Emails about an account (a sign-up link, a reset link, an address to confirm, a
-notice of a change), sent at once through the SMTP server of ``PLAZA_SMTP_URL``, as
-notifications are. Every one is rendered from ``templates/account/email/``.
+notice of a change), queued in their own outbox and sent by the worker through the SMTP
+server of ``PLAZA_SMTP_URL``, with retries as notifications have. Every one is rendered
+from ``templates/account/email/`` when it is asked for.
 
-They are not queued in the notification outbox: a link carries a secret that must not
-be stored, and a confirmation goes to an address no account has yet. They are sent
-from a background thread so that a request takes as long whether or not an email goes
-out (a sign-up or a reset asked for an address with an account answers as fast as for
-one without). Nothing about the recipient is logged.
+Why an outbox of their own (:class:`AccountMail`) and not the notifications': a sign-up
+link goes to an address no account has yet, and these emails ignore every notification
+setting. Why an outbox at all: an email only handed to a thread of the web process was
+lost with that process; a row waits for a server that is down, and is sent when it is
+back (:func:`deliver_account_mail`, claimed and retried as :mod:`app.notifications.outbox`
+does it).
 
-Without an SMTP server (development), nothing can be sent: the message is written to
-the log instead, so a developer can still follow a link; in production only the fact
+A link's secret is in the row's text until it is sent: then the text and the recipient
+are blanked (also when sending is given up), so the table keeps a link no longer than it
+must. Queueing is one insert, so a page answers as fast whether or not it sends one (a
+reset asked for an address with an account, or without). Nothing about the recipient is
+logged.
+
+Without an SMTP server (development), nothing can be sent: the worker writes the message
+to the log instead, so a developer can still follow a link; in production only the fact
 that it could not be sent is logged, never the link.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
+from sqlmodel import Session
 
-from app.notifications.config import notify_config
+from app.db import engine
+from app.models import AccountMail, State
+from app.notifications import outbox
+from app.notifications.config import NotifyConfig, notify_config
 from app.notifications.outcome import Outcome
 from app.notifications.smtp import SmtpSender, SmtpServer, SmtpUrlError
 
 log = logging.getLogger(__name__)
-_sending = ThreadPoolExecutor(max_workers=2, thread_name_prefix="account-mail")
+
+BATCH = 50  # emails claimed at a time; each is recorded as soon as the server answers
+NOT_SET_UP = "Email is not set up on this server (PLAZA_SMTP_URL)."
+BLANK = {"to_address": "", "body": ""}  # what a row forgets once it is done with
 
 
-def send_account_mail(to: str, subject: str, template: str, **context: object) -> None:
-    """Send ``templates/account/email/<template>.txt`` to ``to`` in the background."""
-    cfg = notify_config(current_app)
-    context = {"base_url": cfg.base_url, **context}
-    message = EmailMessage()
-    message["From"] = cfg.mail_from
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(render_template(f"account/email/{template}.txt", **context))
-    if not cfg.smtp_url:
-        if current_app.config["ENV_NAME"] == "production":
-            log.error("PLAZA_SMTP_URL is not set: an account email (%s) was not sent", template)
-        else:
-            log.warning("No PLAZA_SMTP_URL; this email was not sent:\n%s", message)
-        return
-    try:
-        sender = SmtpSender(SmtpServer.from_url(cfg.smtp_url), cfg.smtp_timeout)
-    except SmtpUrlError:
-        log.exception("an account email (%s) was not sent", template)
-        return
-    _sending.submit(_send, sender, message, template)
+def queue_account_mail(
+    db: Session, to: str, subject: str, template: str, now: datetime, **context: object
+) -> None:
+    """Queue ``templates/account/email/<template>.txt`` for ``to``; commits, with
+    whatever the caller added (a link's digest and its email are stored together)."""
+    context = {"base_url": notify_config(current_app).base_url, **context}
+    db.add(
+        AccountMail(
+            to_address=to,
+            subject=subject,
+            body=render_template(f"account/email/{template}.txt", **context),
+            template=template,
+            state=State.PENDING,
+            due_at=now,
+            created_at=now,
+        )
+    )
+    db.commit()
 
 
 def absolute_url(path: str) -> str:
@@ -57,13 +72,105 @@ def absolute_url(path: str) -> str:
     return notify_config(current_app).base_url + path
 
 
-def _send(sender: SmtpSender, message: EmailMessage, template: str) -> None:
-    def report(_row: int, outcome: Outcome) -> None:
-        if not outcome.ok:  # a refusal may echo the address: that stays out of the log
-            reason = "the server refused it" if "@" in outcome.reason else outcome.reason
-            log.error("an account email (%s) was not sent: %s", template, reason)
+def send_queued(app: Flask, clock: Callable[[], datetime] | None = None) -> Counter[str]:
+    """Send every account email that is due, a batch at a time (the worker's job)."""
+    cfg = notify_config(app)
+    production = app.config["ENV_NAME"] == "production"
+    total: Counter[str] = Counter()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        while tally := deliver_account_mail(db, cfg, clock or _utcnow, production=production):
+            total.update(tally)
+    return total
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def deliver_account_mail(
+    db: Session, cfg: NotifyConfig, clock: Callable[[], datetime], *, production: bool
+) -> Counter[str]:
+    """Claim one batch of due account emails and send it; returns what became of them."""
+    rows = outbox.claim(db, clock(), BATCH, cfg.lease, AccountMail)
+    tally: Counter[str] = Counter()
+    if not rows:
+        return tally
+    sender = _sender(cfg)
+    if sender is None:
+        for row in rows:
+            if production:
+                log.error(
+                    "PLAZA_SMTP_URL is not set: an account email (%s) was not sent", row.template
+                )
+            else:
+                log.warning("No PLAZA_SMTP_URL; this email was not sent:\n%s", _message(row, cfg))
+            outbox.finish(db, row, state=State.FAILED, reason=NOT_SET_UP, **BLANK)
+            tally["failed"] += 1
+        db.commit()
+        return tally
+    by_id = {row.id or 0: row for row in rows}
+    unreported = set(by_id)
+
+    def record(row_id: int, result: Outcome) -> None:
+        unreported.discard(row_id)
+        tally[_record(db, by_id[row_id], result, clock(), cfg)] += 1
+        db.commit()
 
     try:
-        sender.send_all([(0, message)], report)
-    except Exception:  # a thread's exception would otherwise vanish unseen
-        log.exception("an account email (%s) was not sent", template)
+        sender.send_all([(row.id or 0, _message(row, cfg)) for row in rows], record)
+    except Exception:
+        log.exception("sending account email failed")
+    for row_id in sorted(unreported):
+        record(row_id, Outcome(False, "Plaza hit an internal error sending email.", retry=True))
+    return tally
+
+
+def _sender(cfg: NotifyConfig) -> SmtpSender | None:
+    if not cfg.smtp_url:
+        return None
+    try:
+        return SmtpSender(SmtpServer.from_url(cfg.smtp_url), cfg.smtp_timeout)
+    except SmtpUrlError:
+        log.exception("account email is switched off")
+        return None
+
+
+def _message(row: AccountMail, cfg: NotifyConfig) -> EmailMessage:
+    """The email of ``row``; the same Message-ID at every attempt, so a retry after a
+    crash is recognisably the same message."""
+    message = EmailMessage()
+    message["From"] = cfg.mail_from
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(cfg.mail_from)[1].rpartition("@")[2] or "plaza.invalid"
+    message["Message-ID"] = f"<account.{row.id}@{domain}>"
+    message.set_content(row.body)
+    return message
+
+
+def _record(
+    db: Session, row: AccountMail, result: Outcome, now: datetime, cfg: NotifyConfig
+) -> str:
+    if result.ok:
+        written = outbox.finish(db, row, state=State.SENT, sent_at=now, reason=None, **BLANK)
+        return "sent" if written else "lost_lease"
+    # A refusal may echo the address: that stays out of the row and the log.
+    reason = "The mail server refused it." if "@" in result.reason else result.reason
+    final = not result.retry or row.attempts >= cfg.max_attempts
+    if final:
+        log.error("an account email (%s) was not sent: %s", row.template, reason)
+    written = outbox.failed(
+        db,
+        row,
+        reason,
+        now,
+        retry=result.retry,
+        max_attempts=cfg.max_attempts,
+        retry_base=cfg.retry_base,
+        to_address="",
+        body="",
+    )
+    if not written:
+        return "lost_lease"
+    return "failed" if final else "retry"

@@ -5,8 +5,10 @@
   window (:data:`app.ranking.rollup.WINDOW_DAYS`), lose nothing even when the worker
   was stopped for a while.
 * Notifications that are done (sent, folded into a digest, skipped, failed) go after
-  ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay.
-* Rate-limit counts and emailed links go once no limit or link can need them.
+  ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay. So do the
+  rows of account emails sent or given up (already blanked, :mod:`app.accounts.mail`).
+* Rate-limit counts and emailed links go once no limit or link can need them, and
+  signed-in browsers once their session expired (:mod:`app.accounts.sessions`).
 
 Deletes run in batches of ids, each its own transaction, so that web requests writing
 at the same time wait for a batch at most. Afterwards SQLite's write-ahead log is
@@ -23,9 +25,10 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from app.accounts.sessions import prune_sessions
 from app.accounts.throttle import prune_throttle
 from app.db import checkpoint_sqlite, rows_changed
-from app.models import AccountToken, Event, Notification, RollupProgress, State
+from app.models import AccountMail, AccountToken, Event, Notification, RollupProgress, State
 from app.ranking.rollup import PROGRESS
 
 BATCH = 5000
@@ -38,6 +41,7 @@ LINK_KEEP = timedelta(days=1)  # past expiry: a link's page can still say "expir
 class Pruned:
     events: int
     notifications: int
+    sessions: int
 
 
 def prune_personal_data(
@@ -61,6 +65,15 @@ def prune_personal_data(
         ),
         Notification,
     )
+    _in_batches(
+        db,
+        select(AccountMail.id).where(
+            col(AccountMail.state).in_(DONE),
+            col(AccountMail.created_at) < now - timedelta(days=notification_days),
+        ),
+        AccountMail,
+    )
+    sessions = prune_sessions(db, now)
     prune_throttle(db, now - THROTTLE_KEEP)
     db.exec(
         delete(AccountToken).where(
@@ -72,11 +85,13 @@ def prune_personal_data(
     )
     db.commit()
     checkpoint_sqlite(db)
-    return Pruned(events, notifications)
+    return Pruned(events, notifications, sessions)
 
 
 def _in_batches(
-    db: Session, ids: SelectOfScalar[Any], table: type[Event] | type[Notification]
+    db: Session,
+    ids: SelectOfScalar[Any],
+    table: type[Event] | type[Notification] | type[AccountMail],
 ) -> int:
     removed = 0
     while True:

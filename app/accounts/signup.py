@@ -24,7 +24,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session
 
 from app.accounts import throttle
-from app.accounts.mail import absolute_url, send_account_mail
+from app.accounts.mail import absolute_url, queue_account_mail
 from app.accounts.users import find_user, lookalike_user
 
 LINK_LIFETIME = timedelta(hours=24)
@@ -94,27 +94,33 @@ def offer_account(
     what = f"join {joining} on Plaza" if joining else "create a Plaza account"
     if find_user(db, address) is not None:
         login = absolute_url(url_for("auth.login"))
-        send_account_mail(
+        queue_account_mail(
+            db,
             address,
             "You already have a Plaza account",
             "signup_taken",
+            now,
             what=what,
             login=login,
             joining=joining,
         )
         return
     if lookalike_user(db, address) is not None:
-        send_account_mail(
+        queue_account_mail(
+            db,
             address,
             "This address cannot be used on Plaza",
             "signup_lookalike",
+            now,
             what=f"{what} with this address",
         )
         return
-    send_account_mail(
+    queue_account_mail(
+        db,
         address,
         "Finish creating your Plaza account" if not joining else f"Join {joining} on Plaza",
         "signup_link",
+        now,
         what=what,
         link=absolute_url(finish_path),
     )

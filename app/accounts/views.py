@@ -5,7 +5,7 @@ emailed link chooses the password (:mod:`app.accounts.signup`). Failed logins sl
 further attempts down (:mod:`app.accounts.throttle`); a right password leads to the
 second factor (:mod:`app.accounts.two_factor`) when the account has one, and only
 then does the login start a fresh session, remembered if the person asked
-(:mod:`app.accounts.sessions`). Unknown emails cost the same Argon2
+(:mod:`app.accounts.sessions`), one per browser. Unknown emails cost the same Argon2
 verification as known ones, so the response time does not reveal who has an account.
 """
 
@@ -42,7 +42,7 @@ from app.accounts.passwords import (
     hash_password,
     verify_password,
 )
-from app.accounts.sessions import begin_session, user_for_cookie
+from app.accounts.sessions import begin_session, current_session_id, end_session, user_for_cookie
 from app.accounts.signup import (
     LinkInvalid,
     TooManyEmails,
@@ -70,10 +70,12 @@ from app.models import LoginAttempt, Role, User, stored_id
 from app.notifications.config import notify_config
 from app.notifications.preferences import detect_timezone
 from app.notifications.timing import is_known_timezone
+from app.web.emailed_links import forget_secret, stash_secret, stashed_secret
 from app.web.htmx import is_htmx
 from app.web.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
+SIGNUP = "signup"  # where the emailed link's token waits in the session (app.web.emailed_links)
 
 
 class LoginForm(FlaskForm):
@@ -132,7 +134,7 @@ class PasswordForm(FlaskForm):
 
 
 def load_user(cookie_id: str) -> User | None:
-    return user_for_cookie(db.session(), cookie_id)
+    return user_for_cookie(db.session(), cookie_id, datetime.now(UTC))
 
 
 login_manager.user_loader(load_user)
@@ -198,7 +200,7 @@ def login() -> ResponseReturnValue:
         return refused
     if two_factor.enabled(user):  # the password was right; the second factor comes next
         cookie_session[PENDING] = {
-            "account": user.get_id(),
+            "account": user.id,
             "remember": bool(form.remember.data),
             "next": same_site_path(request.args.get("next")),
             "since": now.timestamp(),
@@ -210,7 +212,7 @@ def login() -> ResponseReturnValue:
 def _signed_in(user: User, remember: bool, next_path: str | None) -> BaseResponse:
     """Sign ``user`` in on a fresh session, as they chose about remembering it, and mark
     this browser as a device that signed in to the account (see app.accounts.throttle)."""
-    begin_session(user, remember=remember)
+    begin_session(db.session(), user, remember=remember, now=datetime.now(UTC))
     signed_in = redirect(next_path or _home_for(user), code=303)
     remember_device(signed_in, stored_id(user))
     return signed_in
@@ -233,8 +235,11 @@ def _pending_user(now: datetime) -> tuple[User, dict[str, Any]] | None:
         PENDING_FOR.total_seconds()
     ):
         return None
-    user = user_for_cookie(db.session(), str(pending.get("account", "")))
-    return (user, pending) if user is not None and two_factor.enabled(user) else None
+    account = pending.get("account")
+    user = db.session().get(User, account) if isinstance(account, int) else None
+    if user is None or not user.active or not two_factor.enabled(user):
+        return None
+    return user, pending
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
@@ -279,7 +284,7 @@ def signup() -> ResponseReturnValue:
         form.form_errors.append(str(exc))
         return render_template("auth/signup.html", form=form), 400
     token = make_link_token(address, tz=form.timezone.data or None)
-    finish = url_for("auth.finish_signup", token=token)
+    finish = url_for("auth.finish_signup_link", token=token)
     try:
         offer_account(db.session(), address, finish, ip=client_ip(), now=datetime.now(UTC))
     except TooManyEmails as exc:
@@ -289,16 +294,25 @@ def signup() -> ResponseReturnValue:
     return render_template("auth/check_inbox.html", email=address)
 
 
-@bp.route("/signup/finish/<token>", methods=["GET", "POST"])
-def finish_signup(token: str) -> ResponseReturnValue:
-    """The emailed link: choose a password, and the account exists."""
+@bp.get("/signup/finish/<token>")
+def finish_signup_link(token: str) -> ResponseReturnValue:
+    """The emailed link: its token goes into the session, and the browser to the page
+    that finishes signing up, whose address does not hold it."""
+    return stash_secret(SIGNUP, token, url_for("auth.finish_signup"))
+
+
+@bp.route("/signup/finish", methods=["GET", "POST"])
+def finish_signup() -> ResponseReturnValue:
+    """Choose a password, and the account exists."""
     try:
-        data = read_link_token(token)
+        data = read_link_token(stashed_secret(SIGNUP))
     except LinkInvalid as exc:
+        forget_secret(SIGNUP)
         return render_template("auth/link_problem.html", problem=str(exc)), 410
     session = db.session()
     address = str(data["e"])
     if find_user(session, address) is not None:
+        forget_secret(SIGNUP)
         flash("Your account is ready: log in.", "info")
         return redirect(url_for("auth.login"), code=303)
     form = PasswordForm()
@@ -317,7 +331,8 @@ def finish_signup(token: str) -> ResponseReturnValue:
         digest_hour = notify_config(current_app).digest_hour
         detect_timezone(session, stored_id(user), timezone, now, digest_hour)
     session.commit()
-    begin_session(user, remember=False)  # remember-me is opt-in, at the login form
+    # remember-me is opt-in, at the login form
+    begin_session(session, user, remember=False, now=datetime.now(UTC))
     flash("Welcome to Plaza! Pick a few interests to start your feed.", "info")
     return redirect(url_for("interests.onboarding"), code=303)
 
@@ -325,12 +340,11 @@ def finish_signup(token: str) -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    """Ends every session of the account: the token its cookies carry is replaced, so a
-    copy of this session's cookie or of its remember-me cookie no longer signs in."""
-    user = db.session().get(User, current_user.id)
-    if user is not None:
-        user.end_sessions()
-        db.session().commit()
+    """Ends this browser's session: its row goes, so a copy of its session cookie or of
+    its remember-me cookie no longer signs in. The account's other browsers go on."""
+    session_id = current_session_id()
+    if session_id is not None:
+        end_session(db.session(), current_user.id, session_id)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), code=303)

@@ -7,8 +7,10 @@ foreign keys, so none of them imports another and there is no cycle.
 """
 
 from app.models.accounts import (
+    AccountMail,
     AccountThrottle,
     AccountToken,
+    BrowserSession,
     LoginAttempt,
     RecoveryCode,
     Role,
@@ -53,10 +55,12 @@ from app.models.shopper import (
 )
 
 __all__ = [
+    "AccountMail",
     "AccountThrottle",
     "AccountToken",
     "ApiRateWindow",
     "ApiToken",
+    "BrowserSession",
     "Card",
     "CardInterest",
     "CardPopularity",

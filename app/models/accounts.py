@@ -1,12 +1,11 @@
-"""People: accounts and the login attempts that guard them."""
+"""People: accounts, their signed-in browsers, and the login attempts that guard them."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import UTCDateTime, created_column, time_column
@@ -30,9 +29,6 @@ class User(SQLModel, table=True):
     active: bool = True
     onboarded_at: datetime | None = time_column()
     created_at: datetime = created_column()
-    # Part of every session and remember-me cookie (Flask-Login's alternative id, see
-    # get_id): replacing it ends every session of the account at its next request.
-    session_token: str = Field(default_factory=lambda: new_session_token(), max_length=64)
     # Two-factor authentication (app.accounts.two_factor): the TOTP secret once set up,
     # and the last time step a code was accepted for, so no code works twice.
     totp_secret: str | None = Field(default=None, max_length=64)
@@ -53,17 +49,28 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        """What the session and the remember-me cookie carry: the id and the current
-        session token, so that a cookie outlives neither a logout nor a password change."""
-        return f"{self.id}:{self.session_token}"
-
-    def end_sessions(self) -> None:
-        """Every session and remember-me cookie of the account stops working."""
-        self.session_token = new_session_token()
+        """The account's id. The session and remember-me cookies never carry it alone:
+        :func:`app.accounts.sessions.begin_session` puts the browser session's key there
+        instead, so that a cookie outlives neither its logout nor its row."""
+        return str(self.id)
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
+class BrowserSession(SQLModel, table=True):
+    """One signed-in browser: its cookies carry ``"<id>:<secret>"`` and only a SHA-256
+    digest of the secret is stored. Deleting the row signs that browser out, whichever
+    of its cookies (session or remember-me) comes back."""
+
+    __tablename__ = "browser_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64)
+    created_at: datetime = created_column()
+    # Written at most every few minutes (app.accounts.sessions.TOUCH_EVERY), not per request.
+    last_seen_at: datetime = created_column()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    remembered: bool = False
+    device: str = Field(default="", max_length=100)  # "Chrome on Android"
+    network: str = Field(default="", max_length=64)  # the client's address, coarsened
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -120,3 +127,24 @@ class AccountThrottle(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=100)
     created_at: datetime = created_column()
+
+
+class AccountMail(SQLModel, table=True):
+    """An account email waiting for the worker (app.accounts.mail): rendered when it was
+    asked for, sent with retries. Once sent (or given up), the recipient and the text,
+    which may hold a link's secret, are blanked; the row stays until retention prunes it."""
+
+    __tablename__ = "account_mail"
+    __table_args__ = (Index("ix_account_mail_due", "state", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    to_address: str = Field(default="", max_length=254, index=True)
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    template: str = Field(max_length=40)  # which email, for the log (never who or what)
+    state: str = Field(max_length=10)  # a notifications State: pending, sending, sent, failed
+    due_at: datetime = created_column()
+    lease_until: datetime | None = time_column()
+    attempts: int = 0
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = created_column()
+    sent_at: datetime | None = time_column()

@@ -140,7 +140,7 @@ def deliver_batch(
 ) -> Counter[str]:
     """Claim and deliver one batch; returns what became of its rows."""
     now = clock()
-    rows = outbox.claim(db, now, cfg.batch, cfg.lease)
+    rows = outbox.claim(db, now, cfg.batch, cfg.lease, Notification)
     tally: Counter[str] = Counter()
     if not rows:
         return tally

@@ -9,6 +9,10 @@ so a worker whose lease ran out can never overwrite the row's new owner. A
 worker killed mid-batch leaves its rows leased; they are claimed again when
 the lease ends, and go out with the same idempotency key (Message-ID, push
 topic and tag) as the attempt that may already have reached the server.
+
+Claiming and recording work alike for the account emails' outbox
+(:class:`app.models.AccountMail`, sent by :mod:`app.accounts.mail`), which has the
+same state, due time, lease and attempts.
 """
 
 from __future__ import annotations
@@ -16,18 +20,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, and_, inspect, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from app.db import dialect_insert
+from app.models.accounts import AccountMail
 from app.models.notifications import Notification, NotificationSettings, State
 from app.notifications.catalog import Category, Channel, Frequency
 from app.notifications.preferences import Choices
 
 INSERT_CHUNK = 500
 MAX_BACKOFF = timedelta(hours=6)
+Row = TypeVar("Row", Notification, AccountMail)  # an outbox's row: notification or email
 
 
 def insert_new(db: Session, model: type[SQLModel], rows: Sequence[dict[str, Any]]) -> None:
@@ -163,22 +169,23 @@ def new_row(
 # --- Claiming and recording ------------------------------------------------------------
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(model: type[Row], now: datetime) -> Any:
     return and_(
-        col(Notification.due_at) <= now,
+        col(model.due_at) <= now,
         or_(
-            col(Notification.state) == State.PENDING,
-            and_(col(Notification.state) == State.SENDING, col(Notification.lease_until) < now),
+            col(model.state) == State.PENDING,
+            and_(col(model.state) == State.SENDING, col(model.lease_until) < now),
         ),
     )
 
 
-def claim(db: Session, now: datetime, limit: int, lease: timedelta) -> list[Notification]:
-    """Lease up to ``limit`` due rows to this worker and return them; commits."""
+def claim(db: Session, now: datetime, limit: int, lease: timedelta, model: type[Row]) -> list[Row]:
+    """Lease up to ``limit`` due rows of ``model``'s outbox to this worker and return
+    them; commits."""
     ids = db.exec(
-        select(Notification.id)
-        .where(_claimable(now))
-        .order_by(col(Notification.due_at))
+        select(model.id)
+        .where(_claimable(model, now))
+        .order_by(col(model.due_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
@@ -189,41 +196,42 @@ def claim(db: Session, now: datetime, limit: int, lease: timedelta) -> list[Noti
         db.commit()  # SQLite has no row locks: end the read, then compare-and-set below
     lease_until = now + lease
     db.exec(
-        update(Notification)
-        .where(col(Notification.id).in_(ids), _claimable(now))
+        update(model)
+        .where(col(model.id).in_(ids), _claimable(model, now))
         .values(
             state=State.SENDING,
             lease_until=lease_until,
-            attempts=col(Notification.attempts) + 1,
+            attempts=col(model.attempts) + 1,
         )
         .execution_options(synchronize_session=False)
     )
     db.commit()
     return list(
         db.exec(
-            select(Notification)
+            select(model)
             .where(
-                col(Notification.id).in_(ids),
-                col(Notification.state) == State.SENDING,
-                col(Notification.lease_until) == lease_until,
+                col(model.id).in_(ids),
+                col(model.state) == State.SENDING,
+                col(model.lease_until) == lease_until,
             )
-            .order_by(col(Notification.id))
+            .order_by(col(model.id))
         ).all()
     )
 
 
-def finish(db: Session, row: Notification, **values: Any) -> bool:
+def finish(db: Session, row: Notification | AccountMail, **values: Any) -> bool:
     """Write a claimed row's outcome unless its lease was lost; the caller commits.
 
     The worker's session holds every row it claimed: matching them in memory
     (SQLAlchemy's default) would cost a scan of them all per result, so it is off.
     """
+    model = type(row)
     result = db.exec(
-        update(Notification)
+        update(model)
         .where(
-            col(Notification.id) == row.id,
-            col(Notification.state) == State.SENDING,
-            col(Notification.lease_until) == row.lease_until,
+            col(model.id) == row.id,
+            col(model.state) == State.SENDING,
+            col(model.lease_until) == row.lease_until,
         )
         .values(lease_until=None, **values)
         .execution_options(synchronize_session=False)
@@ -252,7 +260,7 @@ def skipped(db: Session, row: Notification, reason: str) -> bool:
 
 def failed(
     db: Session,
-    row: Notification,
+    row: Notification | AccountMail,
     reason: str,
     now: datetime,
     *,
@@ -260,13 +268,15 @@ def failed(
     max_attempts: int,
     retry_base: timedelta,
     retry_after: datetime | None = None,
+    **final: Any,
 ) -> bool:
-    """Retry later with exponential backoff, or give up with the reason."""
+    """Retry later with exponential backoff, or give up with the reason (writing the
+    ``final`` values too then)."""
     if not retry or row.attempts >= max_attempts:
         if retry:
             tries = "1 attempt" if row.attempts == 1 else f"{row.attempts} attempts"
             reason = f"Gave up after {tries}: {reason}"
-        return finish(db, row, state=State.FAILED, reason=reason)
+        return finish(db, row, state=State.FAILED, reason=reason, **final)
     backoff = min(retry_base * 2 ** (row.attempts - 1), MAX_BACKOFF)
     due = max(now + backoff, retry_after or now)
     return finish(db, row, state=State.PENDING, due_at=due, reason=reason)

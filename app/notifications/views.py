@@ -74,31 +74,6 @@ def _lazy_state() -> dict[str, Any]:
     return {"notification_unread": notification_unread, "timezone_unknown": timezone_unknown}
 
 
-@bp.app_template_filter("device_name")
-def device_name(user_agent: str) -> str:
-    """ "Firefox on Android" from a User-Agent, so a consumer can tell devices apart."""
-    browser = next((name for key, name in _BROWSERS if key in user_agent), "A browser")
-    system = next((name for key, name in _SYSTEMS if key in user_agent), "")
-    return f"{browser} on {system}" if system else browser
-
-
-_BROWSERS = (
-    ("Edg/", "Edge"),
-    ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
-    ("Safari/", "Safari"),
-)
-_SYSTEMS = (
-    ("Android", "Android"),
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Windows", "Windows"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 

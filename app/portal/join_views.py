@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from app import db
-from app.accounts.sessions import begin_session, remembered
+from app.accounts.sessions import begin_session, end_other_sessions, remembered
 from app.accounts.signup import (
     LinkInvalid,
     TooManyEmails,
@@ -108,7 +108,7 @@ def finish(secret: str, token: str) -> ResponseReturnValue:
             "auth/signup_finish.html", form=form, email=address, organization=organization
         ), 422
     session.commit()
-    begin_session(user, remember=False)  # remember-me is opt-in, at the login form
+    begin_session(session, user, remember=False, now=now)  # remember-me is opt-in
     return see_other(url_for("portal.index"))
 
 
@@ -133,7 +133,10 @@ def _join_as_current_user(
         session.rollback()
         return render_template("portal/join.html", problem=str(exc)), 410
     session.commit()
-    # New powers, new session; remembered as long as it was.
-    begin_session(current_user._get_current_object(), remember=remembered())
+    # New powers, new session, remembered as long as it was; the account's other
+    # browsers, which never saw these powers granted, sign in again.
+    user = current_user._get_current_object()
+    begin_session(session, user, remember=remembered(), now=now)
+    end_other_sessions(session, user)
     flash(f"You joined {organization.name}. Welcome to its portal.", "info")
     return see_other(url_for("portal.index"))

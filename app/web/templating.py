@@ -13,6 +13,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from app.web.devices import device_name
 from cards.registry import all_kinds
 from feeds.sanitize import sanitize_html
 
@@ -104,7 +105,7 @@ def plugin_template_folders() -> list[str]:
 
 
 # Plaza's own filters, there for card-kind templates as well; docs/plugins.md lists each.
-FILTERS = (money, duration, compact_number, ago, rich_text)
+FILTERS = (money, duration, compact_number, ago, rich_text, device_name)
 
 
 def init_app(app: Flask) -> None:

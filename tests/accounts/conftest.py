@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from tests.conftest import account_mail_worker
 from tests.notifications.receivers import MailReceiver
 
 
@@ -19,8 +20,8 @@ class Inbox:
         self.receiver = receiver
 
     def wait(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
-        """The first ``count`` messages, once they arrived (account email goes out from a
-        background thread)."""
+        """The first ``count`` messages, once they arrived (the worker sends account email
+        from its outbox)."""
         ends = time.monotonic() + timeout
         while len(self.receiver.messages) < count and time.monotonic() < ends:
             time.sleep(0.02)
@@ -52,5 +53,6 @@ class Inbox:
 def inbox(app) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
     receiver = MailReceiver().start()
     app.config["SMTP_URL"] = receiver.url
-    yield Inbox(receiver)
+    with account_mail_worker(app):
+        yield Inbox(receiver)
     receiver.stop()

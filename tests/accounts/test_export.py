@@ -109,6 +109,9 @@ def test_export_holds_the_account_and_what_plaza_learned_in_numbers_and_words(wo
     assert "Running shoes cards" in learned["shoes/running"]["in_words"]
     assert data["notification_settings"] == {"settings": None, "choices": []}
     assert data["devices"] == [] and data["organisation_memberships"] == []
+    (browser,) = data["signed_in_browsers"]  # this one, without its secret's digest
+    assert browser["device"] == "A browser" and browser["last_seen_at"]
+    assert "token_hash" not in browser
 
 
 def test_export_ignores_any_account_named_in_the_request(world):

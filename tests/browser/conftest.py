@@ -30,6 +30,7 @@ from app.migrate import upgrade
 from app.models import InterestState, Role, User
 from app.partners.orgs import create_organization
 from app.shopper.interests import set_interest_state
+from tests.conftest import account_mail_worker
 from tests.notifications.receivers import MailReceiver
 
 CHROMIUM_FLAGS = [
@@ -83,7 +84,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, live_mail: MailReceive
     app = plaza_app(tmp_path_factory.mktemp("live") / "plaza.sqlite3", SMTP_URL=live_mail.url)
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    with serving(app) as url:
+    with serving(app) as url, account_mail_worker(app):
         yield url
 
 

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from app.models import User
 from app.models.notifications import NotificationSettings
-from tests.signups import csrf_token, link_in
+from tests.conftest import account_mail_worker
+from tests.signups import csrf_token, follow_link, link_in
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 DETECT = "/settings/notifications/timezone"
@@ -38,7 +39,7 @@ def sign_up(client, csrf: str, mailbox=None, **fields: str):  # type: ignore[no-
     first = client.post("/signup", data={"csrf_token": csrf, **data})
     if mailbox is None or first.status_code != 200:
         return first
-    finish = link_in(mailbox, "new@example.com")
+    finish = follow_link(client, link_in(mailbox, "new@example.com"))
     password = {"password": "a long enough password", "csrf_token": csrf_token(client, finish)}
     return client.post(finish, data=password)
 
@@ -182,7 +183,8 @@ def test_a_sydney_shopper_who_never_opened_settings_gets_the_digest_at_their_mor
 ):
     client = world.client
     world.app.config["SMTP_URL"] = notify.mail.url
-    sign_up(client, world.csrf("/signup"), notify.mail, timezone="Australia/Sydney")
+    with account_mail_worker(world.app):
+        sign_up(client, world.csrf("/signup"), notify.mail, timezone="Australia/Sydney")
     user = db.exec(select(User.id).where(User.email == "new@example.com")).one()
     token = world.csrf("/onboarding")
     client.post("/interests/shoes/running/follow", data={"csrf_token": token})

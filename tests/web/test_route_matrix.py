@@ -26,8 +26,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("auth.login", "POST"): "signing in",
     ("auth.signup", "GET"): "signing up",
     ("auth.signup", "POST"): "signing up",
-    ("auth.finish_signup", "GET"): "the emailed sign-up link (a signed token)",
-    ("auth.finish_signup", "POST"): "the emailed sign-up link (a signed token)",
+    ("auth.finish_signup_link", "GET"): "the emailed sign-up link: its token moves into the "
+    "session",
+    ("auth.finish_signup", "GET"): "finishing a sign-up (the emailed signed token)",
+    ("auth.finish_signup", "POST"): "finishing a sign-up (the emailed signed token)",
     ("portal_join.accept", "GET"): "an invitation link (its secret is the credential)",
     ("portal_join.accept", "POST"): "an invitation link (its secret is the credential)",
     ("portal_join.finish", "GET"): "the emailed link of an invitation (secret and token)",
@@ -45,10 +47,14 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("pages.privacy", "GET"): "what Plaza keeps, why and for how long, linked at sign-up",
     ("account.forgot_password", "GET"): "a forgotten password: signed out by nature",
     ("account.forgot_password", "POST"): "a forgotten password: signed out by nature",
-    ("account.reset_password", "GET"): "the emailed reset link (its token is the credential)",
-    ("account.reset_password", "POST"): "the emailed reset link (its token is the credential)",
-    ("account.confirm_email", "GET"): "the link sent to a new address (a one-time token)",
-    ("account.confirm_email", "POST"): "the link sent to a new address (a one-time token)",
+    ("account.reset_password_link", "GET"): "the emailed reset link: its token moves into "
+    "the session",
+    ("account.reset_password", "GET"): "the reset page (the emailed token is the credential)",
+    ("account.reset_password", "POST"): "the reset page (the emailed token is the credential)",
+    ("account.confirm_email_link", "GET"): "the link sent to a new address: its token moves "
+    "into the session",
+    ("account.confirm_email", "GET"): "confirming a new address (a one-time emailed token)",
+    ("account.confirm_email", "POST"): "confirming a new address (a one-time emailed token)",
 }
 # (endpoint, method) that change state without the session's CSRF token, and why.
 CSRF_EXEMPT: dict[tuple[str, str], str] = {
