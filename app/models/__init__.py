@@ -42,6 +42,7 @@ from app.models.popularity import (
     ProviderPopularityDay,
     RollupProgress,
 )
+from app.models.results import CardResultsDay
 from app.models.shopper import (
     CardState,
     ConsumerInterest,
@@ -61,6 +62,7 @@ __all__ = [
     "CardInterest",
     "CardPopularity",
     "CardPopularityDay",
+    "CardResultsDay",
     "CardState",
     "ConsumerInterest",
     "Event",

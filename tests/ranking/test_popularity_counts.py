@@ -101,7 +101,9 @@ def window_events(db) -> tuple[Counter, Counter]:
 
 def watermark(db) -> int:
     db.expire_all()
-    return db.exec(select(RollupProgress.last_event_id)).one()
+    return db.exec(
+        select(RollupProgress.last_event_id).where(RollupProgress.name == "popularity")
+    ).one()
 
 
 def test_day_totals_equal_the_events_and_each_event_counts_once(world):
@@ -165,15 +167,18 @@ open(done, "w").close()
 print(json.dumps(40 * len(cards)))
 """
 
+# A worker that runs a rollup (``module:function``, popularity's or results') until the
+# inserters are done.
 ROLLING_WORKER = """
-import json, os, sys
+import importlib, json, os, sys
 from datetime import UTC, datetime
 from sqlmodel import Session
 from app.db import make_engine
-from app.ranking.rollup import roll_up
 
-engine = make_engine(sys.argv[1])
-done = sys.argv[2:]
+module, function = sys.argv[1].split(":")
+roll_up = getattr(importlib.import_module(module), function)
+engine = make_engine(sys.argv[2])
+done = sys.argv[3:]
 counted = 0
 print("ready", flush=True)
 sys.stdin.readline()
@@ -223,7 +228,7 @@ def test_two_workers_count_every_event_exactly_once_while_events_keep_coming(
     done = [str(tmp_path / f"inserter-{n}-done") for n in range(2)]
     *inserters, first, second = start_together(
         [(CROWD_INSERTER, [database_url, json.dumps([shopper, cards, path])]) for path in done]
-        + [(ROLLING_WORKER, [database_url, *done])] * 2
+        + [(ROLLING_WORKER, ["app.ranking.rollup:roll_up", database_url, *done])] * 2
     )
     inserted = sum(finished(inserter) for inserter in inserters)
     counted = [finished(first), finished(second)]
