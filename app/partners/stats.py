@@ -204,6 +204,7 @@ def per_provider(db: Session, provider_ids: Sequence[int], period: DateRange) ->
 class CardCounts(Counts):
     card_id: int = 0
     title: str = ""
+    stored: bool = True  # False once housekeeping pruned the card: its counts stay
 
 
 def per_card(db: Session, provider_id: int, period: DateRange) -> list[CardCounts]:
@@ -220,7 +221,7 @@ def per_card(db: Session, provider_id: int, period: DateRange) -> list[CardCount
         )
     }
     for card_id, counts in by_card.items():
-        counts.title = titles.get(card_id, "")
+        counts.title, counts.stored = titles.get(card_id, ""), card_id in titles
     return sorted(by_card.values(), key=lambda c: (-c.impressions, -c.opens, c.card_id))
 
 

@@ -252,3 +252,27 @@ def test_a_provider_deleted_takes_its_results_along(world):
     delete_provider(world.db, provider)
     world.db.commit()
     assert world.db.exec(select(func.count()).select_from(CardResultsDay)).one() == 0
+
+
+def test_the_worker_and_operators_keep_the_results(app, world, runner):
+    from app.worker import build_scheduler, roll_up_partner_results
+
+    shopper = world.consumer()
+    provider = world.provider("North")
+    card_ids = world.cards(provider, 2)
+    add_events(
+        world.db, shopper, card_ids, ["impression", "open", "hide_provider"], datetime.now(UTC)
+    )
+    scheduler = build_scheduler(app, blocking=False)
+    assert scheduler.get_job("roll_up_partner_results") is not None
+    roll_up_partner_results()
+    assert results_mark(world.db) == world.db.exec(select(func.max(Event.id))).one()
+    assert world.db.exec(select(func.sum(CardResultsDay.opens))).one() == 2
+
+    add_events(world.db, shopper, card_ids[:1], ["save"], datetime.now(UTC))
+    first = runner.invoke(args=["results", "rollup"])
+    assert first.exit_code == 0, first.output
+    assert "Counted 1 events into the results" in first.output
+    kept_since = datetime.now(UTC).date() - timedelta(days=app.config["RESULTS_RETENTION_DAYS"] - 1)
+    assert f"Results keep the days since {kept_since}" in first.output
+    assert "Counted 0 events" in runner.invoke(args=["results", "rollup"]).output
