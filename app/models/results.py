@@ -22,8 +22,13 @@ class CardResultsDay(SQLModel, table=True):
     """A card's counts on one day, as the results pages show them."""
 
     __tablename__ = "card_results_day"
-    # One card over time (a card's results page).
-    __table_args__ = (Index("ix_card_results_day_card", "card_id", "day"),)
+    __table_args__ = (
+        # One card over time (a card's results page).
+        Index("ix_card_results_day_card", "card_id", "day"),
+        # SQLite keeps the rows in primary-key order, so a provider's days are read from
+        # the key itself, not looked up row by row.
+        {"sqlite_with_rowid": False},
+    )
     provider_id: int = Field(foreign_key="provider.id", primary_key=True, ondelete="CASCADE")
     day: date = Field(primary_key=True)
     card_id: int = Field(primary_key=True)

@@ -34,7 +34,8 @@ def upgrade() -> None:
     sa.Column('saves', sa.Integer(), nullable=False),
     sa.Column('dismisses', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('provider_id', 'day', 'card_id')
+    sa.PrimaryKeyConstraint('provider_id', 'day', 'card_id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('card_results_day', schema=None) as batch_op:
         batch_op.create_index('ix_card_results_day_card', ['card_id', 'day'], unique=False)
