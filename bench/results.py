@@ -36,10 +36,8 @@ Checked: both ways give the same figures.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
-import tempfile
 import time as clock
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -58,6 +56,7 @@ from app.migrate import upgrade  # noqa: E402
 from app.models import Card, Event, EventKind, Organization, Provider  # noqa: E402
 from app.partners import stats  # noqa: E402
 from app.partners.rollup import roll_up_results  # noqa: E402
+from bench import database  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TAIL = timedelta(minutes=4)  # events the rollup has not counted yet: its last minutes
@@ -133,12 +132,6 @@ def add_events(
                 ),
                 {**params, "since": since.strftime("%Y-%m-%d %H:%M:%S")},
             )
-
-
-def vacuumed_as_autovacuum_would(engine: Engine) -> None:
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
 
 
 def raw_counts(db: Session, provider_ids: Sequence[int], period: stats.DateRange, by: Any) -> Any:
@@ -264,7 +257,7 @@ def benchmark(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         if args.tail:
             add_events(engine, provider_id, first_card, args.cards, args.tail,
                        NOW - TAIL, NOW)  # fmt: skip
-        vacuumed_as_autovacuum_would(engine)
+        database.vacuumed_as_autovacuum_would(engine)
         with Session(engine) as db:
             ids = [provider_id]
             today = NOW.date()
@@ -329,18 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365, help="days of events (365)")
     parser.add_argument("--tail", type=int, default=500, help="events after the mark (500)")
     parser.add_argument("--repeat", type=int, default=15, help="timings of each way (15)")
-    parser.add_argument(
-        "--database-url", help="a throw-away database to use instead of a fresh SQLite file"
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    database.add_options(parser)
     args = parser.parse_args(argv)
     if min(args.events, args.cards, args.days, args.repeat) < 1 or args.tail < 0:
         parser.error("every number must be at least 1 (--tail at least 0)")
-    with tempfile.TemporaryDirectory(prefix="plaza-bench-") as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        figures = benchmark(args, url)
-    print(json.dumps(figures) if args.json else report(figures))
-    return 0
+    return database.run(args, lambda url: benchmark(args, url), report)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from functools import partial
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy.exc import OperationalError
 
-from app import db
-from app.cli.schema import require_schema
+from app.cli.popularity import run_rollup
 from app.partners.rollup import roll_up_results
 
 
@@ -24,15 +22,8 @@ def results_group() -> None:
 )
 @with_appcontext
 def results_rollup() -> None:
-    require_schema()
-    session = db.session()
-    try:
-        report = roll_up_results(
-            session, datetime.now(UTC), keep_days=current_app.config["RESULTS_RETENTION_DAYS"]
-        )
-    except OperationalError as exc:
-        session.rollback()
-        raise click.ClickException(f"Could not count events: {exc.orig}") from exc
+    keep_days = current_app.config["RESULTS_RETENTION_DAYS"]
+    report = run_rollup(partial(roll_up_results, keep_days=keep_days))
     click.echo(
         f"Counted {report.counted} events into the results; every event up to id "
         f"{report.watermark} is in."
