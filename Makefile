@@ -35,6 +35,7 @@ bench: $(STAMP_TEST) system-deps
 	$(BIN)/python bench/ranking_eval.py --quick
 	$(BIN)/python bench/notify.py --consumers 2000
 	$(BIN)/python bench/popularity.py
+	$(BIN)/python bench/results.py
 	$(BIN)/python bench/page_weight.py
 
 lint: $(STAMP_TEST)

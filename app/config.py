@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EVENT_RETENTION_DAYS", int, 180,
             "days raw events (what a shopper was shown and did) are kept; the counts made "
             "from them keep their own window"),
+    Setting("RESULTS_RETENTION_DAYS", int, 400,
+            "days partners' results (counts per card and day, no person in them) are kept, "
+            "whatever happens to the raw events they were counted from"),
     Setting("NOTIFICATION_RETENTION_DAYS", int, 90,
             "days a notification is kept once delivered, folded into a digest, skipped or failed"),
     # The worker

@@ -5,8 +5,8 @@ stores expect; each one opens the app and a session and calls the area that
 does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
 cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.throttle`)
 and personal data past its retention (:mod:`app.accounts.retention`), rolling
-impressions and opens up into the
-counts ranking reads (:mod:`app.ranking.rollup`), the notification tick
+the event log up into the counts ranking reads (:mod:`app.ranking.rollup`) and the
+results partners read (:mod:`app.partners.rollup`), the notification tick
 (:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
 Several workers may run at once: each job claims its work in the database.
 """
@@ -31,11 +31,12 @@ from app.ingest.due import refresh_due
 from app.ingest.retention import prune_cards
 from app.notifications import jobs as notifications
 from app.notifications.config import notify_config
+from app.partners.rollup import roll_up_results
 from app.ranking.rollup import roll_up
 
 log = logging.getLogger(__name__)
 
-POPULARITY_EVERY = timedelta(minutes=5)
+ROLLUP_EVERY = timedelta(minutes=5)
 PRUNE_EVERY = timedelta(hours=6)
 ACCOUNT_MAIL_EVERY = timedelta(seconds=5)  # a person waits for a reset link
 _app: Flask | None = None
@@ -102,6 +103,17 @@ def roll_up_popularity() -> None:
     log.info("popularity: counted %d events, forgot %d days", report.counted, report.forgotten)
 
 
+def roll_up_partner_results() -> None:
+    """Scheduled job: count new events into partners' results and forget the days older
+    than PLAZA_RESULTS_RETENTION_DAYS (see app.partners.rollup)."""
+    app = _job_app()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        report = roll_up_results(
+            db, datetime.now(UTC), keep_days=app.config["RESULTS_RETENTION_DAYS"]
+        )
+    log.info("results: counted %d events, forgot %d card days", report.counted, report.forgotten)
+
+
 def notify_tick() -> None:
     """Scheduled job: new cards become notifications, due digests are folded, the outbox
     is delivered (see app.notifications.jobs)."""
@@ -133,7 +145,8 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         (prune_old_cards, PRUNE_EVERY.total_seconds(), 600, False),
         (prune_login_attempts, PRUNE_EVERY.total_seconds(), 600, True),
         (prune_old_personal_data, PRUNE_EVERY.total_seconds(), 600, False),
-        (roll_up_popularity, POPULARITY_EVERY.total_seconds(), 30, True),
+        (roll_up_popularity, ROLLUP_EVERY.total_seconds(), 30, True),
+        (roll_up_partner_results, ROLLUP_EVERY.total_seconds(), 30, True),
         (notify_tick, notify_config(app).tick_seconds, 2, True),
         (send_account_emails, ACCOUNT_MAIL_EVERY.total_seconds(), 1, True),
     )

@@ -31,11 +31,9 @@ Checked: after the runs the rollup's totals equal the events' counts.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
-import tempfile
 import time as clock
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -43,7 +41,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, text
+from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +53,7 @@ from app.models import Card, Event, EventKind, Organization, Provider, User  # n
 from app.models.popularity import CardPopularity, ProviderPopularity  # noqa: E402
 from app.ranking.popularity import CardCounts, popularity_lifts, provider_totals  # noqa: E402
 from app.ranking.rollup import WINDOW_DAYS, recent_counts, roll_up, window_start  # noqa: E402
+from bench import database  # noqa: E402
 
 NOW = datetime.now(UTC)
 CONSUMERS = 1_000
@@ -122,15 +121,6 @@ def add_events(engine: Engine, card_ids: Sequence[int], count: int, days: int, s
                 ],
             )  # fmt: skip
             db.commit()
-
-
-def vacuumed_as_autovacuum_would(engine: Engine) -> None:
-    """After bulk changes like these, autovacuum gathers PostgreSQL's planner statistics
-    and its visibility map (which index-only scans need); doing it now keeps both ways
-    from being timed on guesses, or while autovacuum runs beside them."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
 
 
 def old_popularity(db: Session, cards: Sequence[Card]) -> dict[int, float]:
@@ -244,7 +234,7 @@ def benchmark(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         later = max(1, args.events // 100)
         add_events(engine, card_ids, later, 1, SEED + 1)
         incremental = job_run(engine, later)
-        vacuumed_as_autovacuum_would(engine)
+        database.vacuumed_as_autovacuum_would(engine)
         with Session(engine) as db:
             candidates = list(
                 db.exec(select(Card).where(col(Card.id).in_(card_ids[: args.candidates]))).all()
@@ -308,20 +298,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--providers", type=int, default=100, help="providers (100)")
     parser.add_argument("--days", type=int, default=WINDOW_DAYS - 1, help="days of events (27)")
     parser.add_argument("--repeat", type=int, default=15, help="timings of each way (15)")
-    parser.add_argument(
-        "--database-url", help="a throw-away database to use instead of a fresh SQLite file"
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    database.add_options(parser)
     args = parser.parse_args(argv)
     if min(args.events, args.cards, args.candidates, args.providers, args.days, args.repeat) < 1:
         parser.error("every number must be at least 1")
     if args.candidates > args.cards:
         parser.error("--candidates cannot exceed --cards")
-    with tempfile.TemporaryDirectory(prefix="plaza-bench-") as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        figures = benchmark(args, url)
-    print(json.dumps(figures) if args.json else report(figures))
-    return 0
+    return database.run(args, lambda url: benchmark(args, url), report)
 
 
 if __name__ == "__main__":

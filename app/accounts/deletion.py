@@ -6,9 +6,10 @@ links, recovery codes). Two kinds of rows also feed anonymous counts, and stay
 without the account:
 
 * the impressions, opens, saves and dismisses that partners' results count
-  (:mod:`app.partners.stats`, read from the event log) and the popularity rollup
-  counts: their ``user_id`` is cleared with everything that could tie them together
-  (the feed session, the details); every other event goes;
+  (:mod:`app.partners.stats`: the results rollup, which holds no account, plus the
+  events not rolled up yet) and the popularity rollup counts: their ``user_id`` is
+  cleared with everything that could tie them together (the feed session, the
+  details); every other event goes;
 * survey answers, which survey results count: their ``user_id`` is cleared, and what
   the person wrote is removed unless they chose to leave it, anonymously.
 

@@ -24,6 +24,7 @@ def privacy() -> ResponseReturnValue:
         "notification_days": config["NOTIFICATION_RETENTION_DAYS"],
         "learning_days": EVENT_HORIZON.days,
         "popularity_days": WINDOW_DAYS,
+        "results_days": config["RESULTS_RETENTION_DAYS"],
         "card_days": MAX_AGE.days,
         "session_days": config["PERMANENT_SESSION_LIFETIME"].days,
         "remember_days": config["REMEMBER_COOKIE_DURATION"].days,

@@ -1,9 +1,10 @@
 """Personal data kept only as long as configured, by a worker job.
 
-* Raw events go after ``PLAZA_EVENT_RETENTION_DAYS``. Only events the popularity rollup
-  has counted (up to its watermark) are deleted, so its counts, which keep their own
-  window (:data:`app.ranking.rollup.WINDOW_DAYS`), lose nothing even when the worker
-  was stopped for a while.
+* Raw events go after ``PLAZA_EVENT_RETENTION_DAYS``. Only events every rollup has
+  counted (up to the lowest of their watermarks, :mod:`app.event_rollup`) are deleted,
+  so popularity, which keeps its own window, and partners' results, kept for
+  ``PLAZA_RESULTS_RETENTION_DAYS``, lose nothing even when the worker was stopped for
+  a while.
 * Notifications that are done (sent, folded into a digest, skipped, failed) go after
   ``PLAZA_NOTIFICATION_RETENTION_DAYS``; those still waiting or due stay. So do the
   rows of account emails sent or given up (already blanked, :mod:`app.accounts.mail`).
@@ -28,8 +29,8 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.accounts.sessions import prune_sessions
 from app.accounts.throttle import prune_throttle
 from app.db import checkpoint_sqlite, rows_changed
-from app.models import AccountMail, AccountToken, Event, Notification, RollupProgress, State
-from app.ranking.rollup import PROGRESS
+from app.event_rollup import counted_by_every_rollup
+from app.models import AccountMail, AccountToken, Event, Notification, State
 
 BATCH = 5000
 DONE = (State.SENT, State.DIGESTED, State.SKIPPED, State.FAILED)
@@ -48,8 +49,7 @@ def prune_personal_data(
     db: Session, now: datetime, *, event_days: int, notification_days: int
 ) -> Pruned:
     """Delete what is past its retention (commits)."""
-    progress = db.get(RollupProgress, PROGRESS)
-    counted = progress.last_event_id if progress else 0
+    counted = counted_by_every_rollup(db)
     events = _in_batches(
         db,
         select(Event.id)

@@ -19,6 +19,7 @@ from app.cli.notify import notify_group
 from app.cli.orgs import orgs_group
 from app.cli.popularity import popularity_group
 from app.cli.providers import providers_group
+from app.cli.results import results_group
 from app.cli.serve import serve_command, worker_command
 from app.cli.settings import settings_command
 from app.cli.tokens import tokens_group
@@ -34,6 +35,7 @@ COMMANDS: tuple[click.Command, ...] = (
     orgs_group,
     tokens_group,
     popularity_group,
+    results_group,
     notify_group,
     settings_command,
 )

@@ -25,6 +25,7 @@ from app.demo.activity import seed_shoppers
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import SampleContext, read_sample, sample_shift, shift_dates
 from app.models import Organization, Provider, Role, stored_id
+from app.partners.rollup import roll_up_results
 from app.ranking.rollup import roll_up
 from app.shopper.interests import onboard
 from cards.registry import get_kind
@@ -81,6 +82,7 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
             f"({crowd.events} events, {crowd.answers} survey answers)"
         )
     roll_up(db, now)  # ranking reads popularity from the rollup, as the worker keeps it
+    roll_up_results(db, now)  # and the results pages their past days
     return report
 
 

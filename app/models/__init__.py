@@ -44,6 +44,7 @@ from app.models.popularity import (
     ProviderPopularityDay,
     RollupProgress,
 )
+from app.models.results import CardResultsDay
 from app.models.shopper import (
     CardState,
     ConsumerInterest,
@@ -65,6 +66,7 @@ __all__ = [
     "CardInterest",
     "CardPopularity",
     "CardPopularityDay",
+    "CardResultsDay",
     "CardState",
     "ConsumerInterest",
     "Event",

@@ -2,22 +2,23 @@
 
 The worker already records everything (status, last success, last error in
 plain words, next run, card count); this turns it into short phrases and a
-tone for the status badge, and adds opens of the last seven days.
+tone for the status badge, and adds opens of the last seven UTC days (today's so far
+included), as the results count them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
 from app.models import Provider, ProviderStatus
-from app.partners.stats import opens_since
+from app.partners.stats import DateRange, per_provider
 from cards.registry import UnknownKind, get_kind
 
-OPENS_WINDOW = timedelta(days=7)
+OPENS_DAYS = 7
 
 
 @dataclass
@@ -57,8 +58,10 @@ def describe_health(provider: Provider, opens_7d: int, now: datetime) -> Health:
 
 
 def health_of(db: Session, providers: Sequence[Provider], now: datetime) -> list[Health]:
-    opens = opens_since(db, [p.id for p in providers if p.id is not None], now - OPENS_WINDOW)
-    return [describe_health(p, opens.get(p.id or 0, 0), now) for p in providers]
+    today = now.astimezone(UTC).date()
+    week = DateRange(today - timedelta(days=OPENS_DAYS - 1), today)
+    totals = per_provider(db, [p.id for p in providers if p.id is not None], week)
+    return [describe_health(p, totals[p.id].opens if p.id else 0, now) for p in providers]
 
 
 def _status(provider: Provider) -> tuple[str, str]:

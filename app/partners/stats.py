@@ -1,8 +1,13 @@
 """Results: impressions, opens, saves and dismisses per day, provider and card.
 
-Every number comes from the ``event`` table through one grouped query per
-view, served by ``ix_event_provider_time`` (provider, time, kind). Days are
-UTC days. Shared by the portal's results pages and ``GET /api/v1/stats``.
+Every number is the results rollup's (:mod:`app.partners.rollup`: a row per card and
+day, read through its primary key or its card index) plus the events written since
+the rollup's mark (``ix_event_provider_time``: provider, time, kind), the way
+:func:`app.ranking.rollup.delivered_today` reads caps. The rows and the mark are read
+in one statement, so the figures are exact at any moment, before, between and after
+the worker's runs, and they outlive the raw events, which go after their retention
+only once counted. Days are UTC days. Shared by the portal's results pages, their CSV,
+the provider list's health and ``GET /api/v1/stats``.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, null, union_all
+from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
 from app.db import as_date, utc_day
-from app.models import Card, Event, EventKind
+from app.event_rollup import RESULTS, mark_of, tail_start
+from app.models import Card, CardResultsDay, Event, EventKind
 
 METRICS = {
     EventKind.IMPRESSION: "impressions",
@@ -122,16 +129,56 @@ def parse_range(start: str | None, end: str | None, today: date) -> DateRange:
     return DateRange(first, last)
 
 
-def _filtered(
-    query: Any, provider_ids: Sequence[int], period: DateRange, card_id: int | None
-) -> Any:
-    query = query.where(
-        col(Event.provider_id).in_(provider_ids),
-        col(Event.created_at) >= period.since,
-        col(Event.created_at) < period.until,
-        col(Event.kind).in_(list(METRICS)),
+def _counts(
+    db: Session, provider_ids: Sequence[int], period: DateRange, by: str, card_id: int | None
+) -> dict[Any, Counts]:
+    """The counts of the providers' (or one card's) events in ``period``, grouped ``by``
+    ``day``, ``provider_id`` or ``card_id``; groups without any are left out."""
+    found: dict[Any, Counts] = defaultdict(Counts)
+    if not provider_ids:
+        return found
+    rolled = [
+        col(CardResultsDay.provider_id).in_(provider_ids),
+        col(CardResultsDay.day) >= period.start,
+        col(CardResultsDay.day) <= period.end,
+    ]
+    if card_id is not None:
+        rolled.append(col(CardResultsDay.card_id) == card_id)
+    mark, mark_at = mark_of(RESULTS)
+    metrics = list(METRICS.values())
+    rows = union_all(
+        sqlalchemy_select(mark, mark_at, null(), *(null() for _ in metrics)),
+        sqlalchemy_select(
+            null(),
+            null(),
+            getattr(CardResultsDay, by),
+            *(func.sum(getattr(CardResultsDay, metric)) for metric in metrics),
+        )
+        .where(*rolled)
+        .group_by(getattr(CardResultsDay, by)),
     )
-    return query if card_id is None else query.where(Event.card_id == card_id)
+    (last_counted, counted_at, *_), *rollup = db.execute(rows).all()
+    for _, _, key, *sums in rollup:
+        for metric, count in zip(metrics, sums, strict=True):
+            found[key].add(metric, int(count))
+    key = utc_day(db, Event.created_at) if by == "day" else getattr(Event, by)
+    tail = (
+        sqlalchemy_select(key, col(Event.kind), func.count())
+        .where(
+            col(Event.provider_id).in_(provider_ids),
+            col(Event.created_at) >= tail_start(period.since, counted_at),
+            col(Event.created_at) < period.until,
+            col(Event.kind).in_(list(METRICS)),
+            col(Event.card_id).is_not(None),
+            col(Event.id) > (last_counted or 0),
+        )
+        .group_by(key, col(Event.kind))
+    )
+    if card_id is not None:
+        tail = tail.where(col(Event.card_id) == card_id)
+    for owner, kind, count in db.execute(tail):
+        found[owner].add(METRICS[EventKind(kind)], count)
+    return found
 
 
 def daily(
@@ -139,44 +186,34 @@ def daily(
 ) -> list[DayCounts]:
     """One row per day of the range (days without events are zeros)."""
     rows = {day: DayCounts(day=day) for day in period.days}
-    if provider_ids:
-        day = utc_day(db, Event.created_at).label("day")
-        query = select(day, Event.kind, func.count()).group_by(day, col(Event.kind))
-        for when, kind, count in db.exec(_filtered(query, provider_ids, period, card_id)):
-            row = rows.get(as_date(when))
-            if row is not None:
-                row.add(METRICS[EventKind(kind)], count)
+    for when, counts in _counts(db, provider_ids, period, "day", card_id).items():
+        row = rows.get(as_date(when))
+        if row is not None:
+            for metric in METRICS.values():
+                row.add(metric, getattr(counts, metric))
     return list(rows.values())
 
 
 def per_provider(db: Session, provider_ids: Sequence[int], period: DateRange) -> dict[int, Counts]:
     """Totals over the range for each provider (every id present, zeros included)."""
-    totals = {pid: Counts() for pid in provider_ids}
-    if provider_ids:
-        query = select(Event.provider_id, Event.kind, func.count()).group_by(
-            col(Event.provider_id), col(Event.kind)
-        )
-        for provider_id, kind, count in db.exec(_filtered(query, provider_ids, period, None)):
-            totals[provider_id].add(METRICS[EventKind(kind)], count)
-    return totals
+    found = _counts(db, provider_ids, period, "provider_id", None)
+    return {pid: found.get(pid, Counts()) for pid in provider_ids}
 
 
 @dataclass
 class CardCounts(Counts):
     card_id: int = 0
     title: str = ""
+    stored: bool = True  # False once housekeeping pruned the card: its counts stay
 
 
 def per_card(db: Session, provider_id: int, period: DateRange) -> list[CardCounts]:
-    """Totals over the range for each card that had any event, most shown first."""
-    query = (
-        select(Event.card_id, Event.kind, func.count())
-        .where(col(Event.card_id).is_not(None))
-        .group_by(col(Event.card_id), col(Event.kind))
-    )
-    by_card: dict[int, CardCounts] = defaultdict(CardCounts)
-    for card_id, kind, count in db.exec(_filtered(query, [provider_id], period, None)):
-        by_card[card_id].add(METRICS[EventKind(kind)], count)
+    """Totals over the range for each card that had any event, most shown first (a card
+    no longer stored keeps its counts, without a title)."""
+    by_card = {
+        card_id: CardCounts(**vars(counts), card_id=card_id)
+        for card_id, counts in _counts(db, [provider_id], period, "card_id", None).items()
+    }
     titles = {
         card_id: title
         for card_id, title in db.exec(
@@ -184,24 +221,8 @@ def per_card(db: Session, provider_id: int, period: DateRange) -> list[CardCount
         )
     }
     for card_id, counts in by_card.items():
-        counts.card_id, counts.title = card_id, titles.get(card_id, "")
+        counts.title, counts.stored = titles.get(card_id, ""), card_id in titles
     return sorted(by_card.values(), key=lambda c: (-c.impressions, -c.opens, c.card_id))
-
-
-def opens_since(db: Session, provider_ids: Sequence[int], since: datetime) -> dict[int, int]:
-    """Opens per provider since a moment (the provider list's "opens in 7 days")."""
-    if not provider_ids:
-        return {}
-    rows = db.exec(
-        select(Event.provider_id, func.count())
-        .where(
-            col(Event.provider_id).in_(provider_ids),
-            col(Event.created_at) >= since,
-            Event.kind == EventKind.OPEN,
-        )
-        .group_by(col(Event.provider_id))
-    )
-    return {provider_id or 0: count for provider_id, count in rows}
 
 
 def total(rows: Iterable[Counts]) -> Counts:

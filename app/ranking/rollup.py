@@ -15,25 +15,9 @@ provider, one row per day and one with the sum over the last
 :data:`WINDOW_DAYS` days, which is all a feed page reads (:func:`recent_counts`).
 
 :func:`roll_up` adds the events it has not counted yet, batch by batch, then
-forgets the days that left the window, and is exact however it is run:
-
-* A batch and the watermark that says it is counted (``rollup_progress``)
-  change in one transaction: a job that dies midway leaves both as they were,
-  and the next run counts that batch again, once. Forgetting a day takes it
-  off the sums and deletes it in one transaction too.
-* Both move their mark in ``rollup_progress`` by compare-and-set, as
-  :func:`app.worker.claim_due` leases providers: of two workers that read the
-  same mark, one moves it and does the work, the other finds it moved and
-  reads it again. The mark's row lock also keeps a batch and a forgetting from
-  running at once, which could subtract a day as it was being added to.
-* A batch never goes past an event that is still being written. PostgreSQL
-  hands out ids as rows are inserted, not as they commit, so a higher id can
-  be visible before a lower one: counting up to the newest visible id could
-  step over an event for good. A ``SHARE`` lock on ``event`` waits for the
-  transactions writing events to end, and holds new ones back only while the
-  newest id is read. SQLite lets one writer in at a time, so its newest
-  visible id is such a bound already, and ``event`` is AUTOINCREMENT there
-  so that an id is never handed out twice.
+forgets the days that left the window, and is exact however it is run, with any
+number of workers: how is :mod:`app.event_rollup`'s, which it shares with partners'
+results. Forgetting a day takes it off the sums and deletes it in one transaction.
 
 A stopped worker freezes popularity as it was: the sums keep their days until
 a run forgets them.
@@ -44,14 +28,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import case, delete, func, null, text, union_all, update
-from sqlalchemy import inspect as sqlalchemy_inspect
+from sqlalchemy import case, delete, func, null, union_all, update
 from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
-from app.db import dialect_insert, rows_changed, utc_day
+from app.db import rows_changed, utc_day
+from app.event_rollup import (
+    BATCH_EVENTS,
+    POPULARITY,
+    add_counts,
+    count_new_events,
+    forget_days_before,
+    mark_of,
+    progress,
+    tail_start,
+)
 from app.models import Event, EventKind
 from app.models.popularity import (
     CardPopularity,
@@ -59,14 +53,11 @@ from app.models.popularity import (
     PopularityCounts,
     ProviderPopularity,
     ProviderPopularityDay,
-    RollupProgress,
 )
 from app.ranking.popularity import VIEWER_PRIOR_RATE, CardCounts, Tally
 
 WINDOW_DAYS = 28
-BATCH_EVENTS = 20_000  # event ids per transaction: short enough not to hold writers back
-PROGRESS = "popularity"  # this rollup's row in rollup_progress
-LOCK_WAIT = "2s"  # PostgreSQL: give up on a busy event table and try at the next run
+PROGRESS = POPULARITY  # this rollup's row in rollup_progress
 # (the event column counted by, its window sums, its days)
 DayTable = type[CardPopularityDay] | type[ProviderPopularityDay]
 SCOPES: tuple[tuple[str, type[PopularityCounts], DayTable], ...] = (
@@ -92,15 +83,11 @@ def roll_up(db: Session, now: datetime, *, batch: int = BATCH_EVENTS) -> RollupR
     """Count every event not counted yet, then forget days before the window (commits).
 
     Events that arrive while it runs wait for the next run."""
-    _start_progress(db)
-    newest = _newest_settled_event(db)
-    counted = 0
-    while (added := _count_next_batch(db, now, newest, batch)) is not None:
-        counted += added
+    counted = count_new_events(db, PROGRESS, partial(_count, now=now), batch)
     return RollupReport(
         counted=counted,
-        watermark=_progress(db).last_event_id,
-        forgotten=_forget_old_days(db, window_start(now)),
+        watermark=progress(db, PROGRESS).last_event_id,
+        forgotten=forget_days_before(db, PROGRESS, window_start(now), _forget_old_days),
         window_start=window_start(now),
     )
 
@@ -131,11 +118,6 @@ def provider_counts(db: Session) -> dict[int, Tally]:
     return {provider: Tally(shown, opened, expected) for provider, shown, opened, expected in rows}
 
 
-# An event's time is taken before its id is handed out, so across processes ids and
-# times may disagree a little: the walk after the rollup's mark starts this much earlier.
-WRITE_SKEW = timedelta(minutes=1)
-
-
 def delivered_today(
     db: Session, provider_ids: Sequence[int], user_id: int, now: datetime
 ) -> dict[int, tuple[int, int]]:
@@ -153,12 +135,7 @@ def delivered_today(
         return {}
     ids = sorted(set(provider_ids))
     midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    mark = (
-        select(col(RollupProgress.last_event_id))
-        .where(col(RollupProgress.name) == PROGRESS)
-        .scalar_subquery()
-    )
-    mark_at = select(col(Event.created_at)).where(col(Event.id) == mark).scalar_subquery()
+    mark, mark_at = mark_of(PROGRESS)
     today = col(ProviderPopularityDay.day) == midnight.date()
     counted = union_all(
         sqlalchemy_select(mark, mark_at, null(), null()),
@@ -171,9 +148,7 @@ def delivered_today(
     )
     (last_counted, counted_at, _, _), *days = db.execute(counted).all()
     everyone: dict[int, int] = {provider: shown for _, _, provider, shown in days}
-    since = midnight
-    if counted_at is not None:
-        since = max(midnight, counted_at - WRITE_SKEW)
+    since = tail_start(midnight, counted_at)
     impressions = (
         col(Event.provider_id).in_(ids),
         col(Event.kind) == EventKind.IMPRESSION,
@@ -215,59 +190,9 @@ def _sums(
     return found
 
 
-def _start_progress(db: Session) -> None:
-    """The rollup's row, made at the first run (two first runs make one)."""
-    insert = dialect_insert(db)(RollupProgress)
-    db.execute(insert.values(name=PROGRESS, last_event_id=0).on_conflict_do_nothing())
-    db.commit()
-
-
-def _progress(db: Session) -> Any:
-    """The marks as they are now (plain columns: an ORM object could be a cached copy)."""
-    progress = db.execute(
-        select(col(RollupProgress.last_event_id), col(RollupProgress.forgotten_before)).where(
-            col(RollupProgress.name) == PROGRESS
-        )
-    ).one()
-    db.commit()  # no read transaction left open: SQLite could not write after it
-    return progress
-
-
-def _move_mark(db: Session, mark: str, seen: Any, to: Any) -> bool:
-    """Compare-and-set one of the rollup's marks; True when this transaction moved it
-    (and so holds its row until commit)."""
-    moved = db.execute(
-        update(RollupProgress)
-        .where(col(RollupProgress.name) == PROGRESS, getattr(RollupProgress, mark) == seen)
-        .values({mark: to})
-    )
-    return rows_changed(moved) == 1
-
-
-def _newest_settled_event(db: Session) -> int:
-    """An id no event still being written is below (see the module docstring)."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
-        db.execute(text("LOCK TABLE event IN SHARE MODE"))
-    newest = db.exec(select(func.coalesce(func.max(Event.id), 0))).one()
-    db.commit()
-    return int(newest or 0)
-
-
-def _count_next_batch(db: Session, now: datetime, newest: int, batch: int) -> int | None:
-    """Count the events after the watermark, at most ``batch`` ids and none after
-    ``newest``, in one transaction.
-
-    Returns how many were counted, 0 if another worker took this batch first, or
-    None when there is nothing left to count.
-    """
-    start = _progress(db).last_event_id
-    end = min(newest, start + batch)
-    if end <= start:
-        return None
-    if not _move_mark(db, "last_event_id", start, end):
-        db.rollback()
-        return 0
+def _count(db: Session, start: int, end: int, *, now: datetime) -> int:
+    """Count the impressions and opens with ids in (``start``, ``end``] that are inside
+    the window at ``now``; the others are passed over for good."""
     in_batch = (
         col(Event.id) > start,
         col(Event.id) <= end,
@@ -279,9 +204,7 @@ def _count_next_batch(db: Session, now: datetime, newest: int, batch: int) -> in
     for key, sums, days in SCOPES:
         _add(db, days, (getattr(Event, key), utc_day(db, Event.created_at)), in_batch)
         _add(db, sums, (getattr(Event, key),), in_batch)
-    counted = db.exec(select(func.count()).where(*in_batch)).one()
-    db.commit()
-    return counted
+    return db.exec(select(func.count()).where(*in_batch)).one()
 
 
 def _add(db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events: Any) -> None:
@@ -290,33 +213,13 @@ def _add(db: Session, table: type[PopularityCounts], by: tuple[Any, ...], events
     opens = func.sum(case((col(Event.kind) == EventKind.OPEN, 1), else_=0))
     usual = func.coalesce(Event.viewer_rate, VIEWER_PRIOR_RATE)  # not recorded: average
     expected = func.sum(case((col(Event.kind) == EventKind.IMPRESSION, usual), else_=0.0))
-    counts = sqlalchemy_select(*by, func.count() - opens, opens, expected)
-    counts = counts.where(*events).group_by(*by)
-    key = [column.name for column in sqlalchemy_inspect(table).primary_key]
-    insert = dialect_insert(db)(table).from_select(
-        [*key, "impressions", "opens", "expected_opens"], counts
-    )
-    db.execute(
-        insert.on_conflict_do_update(
-            index_elements=key,
-            set_={
-                "impressions": table.impressions + insert.excluded.impressions,
-                "opens": table.opens + insert.excluded.opens,
-                "expected_opens": table.expected_opens + insert.excluded.expected_opens,
-            },
-        )
-    )
+    values = {"impressions": func.count() - opens, "opens": opens, "expected_opens": expected}
+    add_counts(db, table, by, values, events)
 
 
 def _forget_old_days(db: Session, since: date) -> int:
-    """Take the days before ``since`` off the sums and delete them (commits); returns
-    how many day rows went."""
-    done = _progress(db).forgotten_before
-    if done is not None and done >= since:
-        return 0
-    if not _move_mark(db, "forgotten_before", done, since):
-        db.rollback()  # another worker is forgetting them
-        return 0
+    """Take the days before ``since`` off the sums and delete them; returns how many day
+    rows went."""
     forgotten = 0
     for key, sums, days in SCOPES:
         old = (
@@ -342,5 +245,4 @@ def _forget_old_days(db: Session, since: date) -> int:
         gone = db.execute(delete(days).where(col(days.day) < since))
         forgotten += rows_changed(gone)
         db.execute(delete(sums).where(col(sums.impressions) == 0, col(sums.opens) == 0))
-    db.commit()
     return forgotten

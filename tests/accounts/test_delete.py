@@ -13,6 +13,7 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, select
 
+from app.accounts.retention import prune_personal_data
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
 from app.models import (
@@ -27,11 +28,13 @@ from app.models import (
     User,
 )
 from app.partners import stats
+from app.partners.rollup import roll_up_results
 from app.partners.surveys import survey_results
 from app.ranking.rollup import roll_up
 from tests.conftest import PASSWORD, csrf_token
 
 VICTIM = "leaving.person@example.com"
+OLD_DAY = 200  # days ago: past raw events' retention (180 days), within the results'
 QUESTIONS = [
     {
         "id": "where",
@@ -65,7 +68,7 @@ def arrange(world) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     victim = world.consumer(VICTIM)
     stayer = world.consumer("stayer@example.com")
     for n, user_id in enumerate((victim, stayer)):
-        for day in (3, 1, 0):
+        for day in (OLD_DAY, 3, 1, 0):
             for card in cards:
                 kinds = ["impression", "open"] if (card + day + n) % 2 else ["impression"]
                 for kind in kinds:
@@ -117,6 +120,7 @@ def arrange(world) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         )
     world.db.commit()
     roll_up(world.db, now)
+    roll_up_results(world.db, now)
     # Events after the last rollup are counted later, with or without their account.
     world.db.add(
         Event(
@@ -137,11 +141,17 @@ def aggregates(world, arranged) -> dict[str, Any]:  # type: ignore[no-untyped-de
     db.expire_all()
     provider, survey = arranged["provider"], arranged["survey"]
     today = datetime.now(UTC).date()
-    period = stats.DateRange(today - timedelta(days=30), today)
+    period = stats.DateRange(today - timedelta(days=365), today)
     roll_up(db, datetime.now(UTC))
+    roll_up_results(db, datetime.now(UTC))
     popularity = {
         table: sorted(tuple(row) for row in db.execute(text(f"SELECT * FROM {table}")).all())
-        for table in ("card_popularity", "provider_popularity", "card_popularity_day")
+        for table in (
+            "card_popularity",
+            "provider_popularity",
+            "card_popularity_day",
+            "card_results_day",
+        )
     }
     return {
         "daily": [(d.day, d.as_dict()) for d in stats.daily(db, [provider.id], period)],
@@ -149,7 +159,6 @@ def aggregates(world, arranged) -> dict[str, Any]:  # type: ignore[no-untyped-de
             k: v.as_dict() for k, v in stats.per_provider(db, [provider.id], period).items()
         },
         "per_card": [(c.card_id, c.as_dict()) for c in stats.per_card(db, provider.id, period)],
-        "opens_since": stats.opens_since(db, [provider.id], datetime.now(UTC) - timedelta(7)),
         "survey": [
             (q.question_id, q.answers, [(c.id, c.count) for c in q.choices])
             for q in survey_results(db, survey)
@@ -246,6 +255,25 @@ def test_deletion_removes_the_account_for_good_and_keeps_every_count(world, capl
         ).status_code
         == 401
     )
+
+
+def test_results_stay_the_same_for_days_inside_and_outside_raw_event_retention(world):
+    """Days whose raw events were deleted after their retention are read from the results
+    rollup alone, recent days from it and the events: an account deleted changes neither."""
+    arranged = arrange(world)
+    now = datetime.now(UTC)
+    pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
+    assert pruned.events > 0
+    old = (now - timedelta(days=OLD_DAY)).date()
+    before = aggregates(world, arranged)
+    old_day = dict(before["daily"])[old]
+    assert old_day["impressions"] == 8 and old_day["opens"] > 0  # 4 cards, 2 shoppers
+    assert dict(before["daily"])[now.date()]["impressions"] > 0
+
+    world.login(VICTIM)
+    assert delete_me(world.client, writing="remove").status_code == 303
+    assert world.db.get(User, arranged["victim"]) is None
+    assert aggregates(world, arranged) == before
 
 
 def test_what_was_written_may_stay_anonymously(world):

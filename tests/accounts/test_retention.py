@@ -1,5 +1,6 @@
 """Retention: raw events and finished notifications go after the configured days, by the
-worker's job; the popularity counts keep their window; /privacy says so with the numbers."""
+worker's job, raw events only once every rollup counted them; the popularity counts keep
+their window and partners' results theirs; /privacy says so with the numbers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from app.models import (
     Notification,
     State,
 )
+from app.partners.rollup import roll_up_results
 from app.ranking.rollup import roll_up
+
+
+def roll_up_both(db, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """What the worker's two rollup jobs do every five minutes."""
+    roll_up(db, now)
+    roll_up_results(db, now)
 
 
 def event(user_id: int, card: int, provider: int, days: float, kind: str = "impression"):  # type: ignore[no-untyped-def]
@@ -74,7 +82,7 @@ def test_old_events_and_finished_notifications_go_after_their_days(world):
     world.db.add(AccountThrottle(key="reset-ip:1", created_at=datetime.now(UTC) - timedelta(2)))
     world.db.commit()
     now = datetime.now(UTC)
-    roll_up(world.db, now)
+    roll_up_both(world.db, now)
     popularity = world.db.exec(select(CardPopularity)).one().model_dump()
     pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
     assert (pruned.events, pruned.notifications) == (4, 4)
@@ -88,15 +96,17 @@ def test_old_events_and_finished_notifications_go_after_their_days(world):
     assert world.db.exec(select(CardPopularity)).one().model_dump() == popularity
 
 
-def test_events_the_rollup_has_not_counted_yet_wait_for_it(world):
+def test_events_a_rollup_has_not_counted_yet_wait_for_it(world):
     provider = world.provider()
     (card,) = world.cards(provider, 1)
     user_id = world.consumer()
-    world.db.add(event(user_id, card, provider.id, 400))
+    world.db.add(event(user_id, card, provider.id, 200))
     world.db.commit()
     now = datetime.now(UTC)
     assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 0
-    roll_up(world.db, now)
+    roll_up(world.db, now)  # popularity has passed it, the results have not counted it yet
+    assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 0
+    roll_up_results(world.db, now)
     assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 1
 
 
@@ -112,7 +122,7 @@ def test_the_worker_job_uses_the_configured_days(world, make_app, database_url, 
     world.db.add(event(user_id, card, provider.id, 29))
     world.db.add(note(user_id, 1, State.SENT, 8))
     world.db.commit()
-    roll_up(world.db, datetime.now(UTC))
+    roll_up_both(world.db, datetime.now(UTC))
     scheduler = worker.build_scheduler(app, blocking=False)
     assert scheduler.get_job("prune_old_personal_data") is not None
     worker.prune_old_personal_data()
@@ -124,12 +134,14 @@ def test_the_privacy_page_says_what_is_kept_with_the_configured_numbers(
 ):
     monkeypatch.setenv("PLAZA_EVENT_RETENTION_DAYS", "120")
     monkeypatch.setenv("PLAZA_NOTIFICATION_RETENTION_DAYS", "45")
+    monkeypatch.setenv("PLAZA_RESULTS_RETENTION_DAYS", "500")
     client = make_app(database_url).test_client()
     page = client.get("/privacy")
     assert page.status_code == 200
     text = " ".join(page.get_data(as_text=True).split())
     assert "<strong>How long:</strong> 120 days, then deleted." in text
     assert "45 days after they were sent" in text
+    assert "500 days for shops' results" in text
     assert "Password-reset links work for 1 hour" in text
     assert "style=" not in text and "<script>" not in text
     # linked from every page's footer and from sign-up

@@ -10,10 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
+from app.accounts.retention import prune_personal_data
 from app.ingest.refresh import refresh_provider
+from app.ingest.retention import MAX_AGE, prune_cards
 from app.ingest.sources import context_for
 from app.models import Card, EventKind
+from app.partners.rollup import roll_up_results
 from app.portal.charts import bar_chart, line_chart, nice_step
+from app.ranking.rollup import roll_up
 from cards.survey import choice_id
 
 
@@ -153,3 +157,63 @@ def test_chart_geometry():
     bars = bar_chart("q", [("A" * 80, 3, 0.75), ("B", 0, 0.0)])
     assert bars.bars[0].label.endswith("…") and len(bars.bars[0].label) == 46
     assert bars.bars[1].width == 0 and bars.height == 92
+
+
+def test_results_of_days_past_raw_event_retention_survive_pruning(
+    app, client, partners, world, acme
+):
+    """Once the worker rolled them up, a year of results reads the same on the pages, in
+    the CSV and from the API after raw events past their retention are deleted, and after
+    housekeeping pruned an old card."""
+    provider = partners.provider(acme, "Feed")
+    (kept,) = world.cards(provider, 1)
+    (stale,) = world.cards(provider, 1, start=9, age_hours=MAX_AGE.total_seconds() / 3600 + 24)
+    shopper = world.consumer()
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=250), now - timedelta(days=2)
+    partners.events(shopper, kept, provider.id, EventKind.IMPRESSION, 5, old)
+    partners.events(shopper, kept, provider.id, EventKind.OPEN, 2, old)
+    partners.events(shopper, stale, provider.id, EventKind.IMPRESSION, 3, old)
+    partners.events(shopper, stale, provider.id, EventKind.DISMISS, 1, old)
+    partners.events(shopper, kept, provider.id, EventKind.IMPRESSION, 4, recent)
+    partners.events(shopper, kept, provider.id, EventKind.SAVE, 1, recent)
+    today = now.date()
+    year = {"from": (today - timedelta(days=365)).isoformat(), "to": today.isoformat()}
+    base = f"/portal/acme/results/providers/{provider.id}"
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {partners.token(acme, 'read')}"}
+
+    def table(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+        return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+    def everything() -> dict[str, object]:
+        stats = api.get("/api/v1/stats", query_string={**year, "provider": provider.id},
+                        headers=bearer).json  # fmt: skip
+        return {
+            "overview": numbers(client.get("/portal/acme/results/", query_string=year).text),
+            "provider": numbers(client.get(base, query_string=year).text),
+            "card": numbers(client.get(base, query_string={**year, "card": kept}).text),
+            "daily_csv": table(client.get(f"{base}/daily.csv", query_string=year)),
+            "cards_csv": [{**row, "title": None} for row in
+                          table(client.get(f"{base}/cards.csv", query_string=year))],
+            "api": {**stats, "cards": [{**c, "title": None} for c in stats["cards"]]},
+        }  # fmt: skip
+
+    before = everything()  # straight from the events
+    assert before["provider"]["Shown"] == "12" and before["provider"]["Dismisses"] == "1"
+    assert before["card"]["Shown"] == "9" and before["api"]["totals"]["opens"] == 2
+    assert {row["date"]: row["impressions"] for row in before["daily_csv"]}[
+        old.date().isoformat()
+    ] == "8"
+
+    roll_up(world.db, now)
+    roll_up_results(world.db, now)
+    pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
+    assert pruned.events == 11  # every event of that old day
+    assert prune_cards(world.db, now) == 1
+    assert world.db.get(Card, stale) is None
+
+    assert everything() == before
+    page = client.get(base, query_string=year).text
+    assert f"Card {stale} (no longer in the catalog)" in page
+    assert f"card={stale}" not in page  # no link to a card that is gone

@@ -101,7 +101,9 @@ def window_events(db) -> tuple[Counter, Counter]:
 
 def watermark(db) -> int:
     db.expire_all()
-    return db.exec(select(RollupProgress.last_event_id)).one()
+    return db.exec(
+        select(RollupProgress.last_event_id).where(RollupProgress.name == "popularity")
+    ).one()
 
 
 def test_day_totals_equal_the_events_and_each_event_counts_once(world):
@@ -165,15 +167,18 @@ open(done, "w").close()
 print(json.dumps(40 * len(cards)))
 """
 
+# A worker that runs a rollup (``module:function``, popularity's or results') until the
+# inserters are done.
 ROLLING_WORKER = """
-import json, os, sys
+import importlib, json, os, sys
 from datetime import UTC, datetime
 from sqlmodel import Session
 from app.db import make_engine
-from app.ranking.rollup import roll_up
 
-engine = make_engine(sys.argv[1])
-done = sys.argv[2:]
+module, function = sys.argv[1].split(":")
+roll_up = getattr(importlib.import_module(module), function)
+engine = make_engine(sys.argv[2])
+done = sys.argv[3:]
 counted = 0
 print("ready", flush=True)
 sys.stdin.readline()
@@ -213,26 +218,32 @@ def finished(process: subprocess.Popen) -> int:
     return json.loads(out)
 
 
+def race(world, database_url: str, tmp_path, rollup: str, shopper: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Two inserters writing events of every card and two workers running ``rollup``
+    (``module:function``) at once; returns (events inserted, events the workers counted)."""
+    cards = [[c.id, c.provider_id] for c in world.db.exec(select(Card))]
+    done = [str(tmp_path / f"inserter-{n}-done") for n in range(2)]
+    *inserters, first, second = start_together(
+        [(CROWD_INSERTER, [database_url, json.dumps([shopper, cards, path])]) for path in done]
+        + [(ROLLING_WORKER, [rollup, database_url, *done])] * 2
+    )
+    inserted = sum(finished(inserter) for inserter in inserters)
+    counted = [finished(first), finished(second)]
+    if database_url.startswith("postgresql"):
+        # Both really raced. SQLite lets one writer in at a time, and one worker may
+        # then win every round: only the exact total is guaranteed there.
+        assert all(counted), f"both workers must have counted some batches: {counted}"
+    return inserted, sum(counted)
+
+
 def test_two_workers_count_every_event_exactly_once_while_events_keep_coming(
     world, database_url, tmp_path
 ):
     shopper = world.consumer()
     ids = world.cards(world.provider("North"), 10) + world.cards(world.provider("South"), 10)
     add_events(world.db, shopper, ids, ["impression", "open", "save"] * 3)  # 120 to count
-    cards = [[c.id, c.provider_id] for c in world.db.exec(select(Card))]
-    done = [str(tmp_path / f"inserter-{n}-done") for n in range(2)]
-    *inserters, first, second = start_together(
-        [(CROWD_INSERTER, [database_url, json.dumps([shopper, cards, path])]) for path in done]
-        + [(ROLLING_WORKER, [database_url, *done])] * 2
-    )
-    inserted = sum(finished(inserter) for inserter in inserters)
-    counted = [finished(first), finished(second)]
-
-    if database_url.startswith("postgresql"):
-        # Both really raced. SQLite lets one writer in at a time, and one worker may
-        # then win every round: only the exact total below is guaranteed there.
-        assert all(counted), f"both workers must have counted some batches: {counted}"
-    assert sum(counted) == 120 + inserted  # no batch counted twice, none lost
+    inserted, counted = race(world, database_url, tmp_path, "app.ranking.rollup:roll_up", shopper)
+    assert counted == 120 + inserted  # no batch counted twice, none lost
     assert from_rollup(world.db) == window_events(world.db)
     assert roll_up(world.db, NOW).counted == 0
 
