@@ -11,6 +11,8 @@ request, on whatever device it was kept, and without a list of sessions to keep.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
+from datetime import datetime
 
 from flask import current_app, request, session
 from flask_login import login_user
@@ -58,3 +60,24 @@ def end_other_sessions(db: Session, user: User) -> None:
     user.end_sessions()
     db.commit()
     login_user(user, remember=remembered())
+
+
+# Reasons an account with the right password still gets no session (a suspension, a
+# ban): each area that can keep people out registers a check, so accounts needs to
+# know none of them. A check returns the message to show, or None.
+LoginRefusal = Callable[[Session, User, datetime], str | None]
+LOGIN_REFUSALS: list[LoginRefusal] = []
+
+
+def refuse_login_when(check: LoginRefusal) -> LoginRefusal:
+    LOGIN_REFUSALS.append(check)
+    return check
+
+
+def login_refusal(db: Session, user: User, now: datetime) -> str | None:
+    """Why ``user`` may not sign in now, if some area says so."""
+    for check in LOGIN_REFUSALS:
+        message = check(db, user, now)
+        if message is not None:
+            return message
+    return None

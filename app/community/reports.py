@@ -1,0 +1,227 @@
+"""Reports: a signed-in person says that something breaks the rules; staff decide.
+
+What can be reported is a registry, :data:`REPORTABLES`, of :class:`Reportable` kinds
+("card" here, "user" in :mod:`app.staff.sanctions`; questions, answers and suggestions
+register themselves the same way). A kind knows how to load one of its things as a
+:class:`Target` (what staff are shown, and what the audit log keeps a snapshot of), and
+how to remove and restore it. Reports, the staff queue and the audit log speak only of
+``(kind, id)``, so a new kind needs no change to them.
+
+A person has at most one open report per thing (the database enforces it too):
+reporting again says so and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.models import Card, Organization, Provider, Report, ReportReason, Resolution
+
+TEXT_MAX = 1000
+ALREADY = "You already reported this; Plaza's staff will look at it."
+REASON_LABELS = {
+    ReportReason.SPAM: "Spam",
+    ReportReason.OFFENSIVE: "Offensive",
+    ReportReason.MISLEADING: "Misleading",
+    ReportReason.OTHER: "Something else",
+}
+
+
+class ReportProblem(ValueError):
+    """A report that cannot be taken; the message says why, ``status`` is the HTTP one."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Target:
+    """One reportable thing as staff see it, whatever its kind."""
+
+    kind: str
+    id: int
+    title: str
+    text: str
+    where: str  # where it appeared: "a card from Northwind (Acme Outfitters)"
+    url: str | None
+    removed: bool
+    author_id: int | None = None  # the participant who wrote it, if one did
+    provider_id: int | None = None
+    organization_id: int | None = None
+    snapshot: str = ""  # what the audit log keeps; the title when empty
+
+    @property
+    def record(self) -> str:
+        return self.snapshot or f"{self.title} — {self.text}".strip(" —")
+
+
+class Reportable(Protocol):
+    """A kind of thing people may report."""
+
+    kind: str
+    label: str  # "card", "participant": how messages name it
+
+    def load(self, db: Session, target_id: int) -> Target | None: ...
+
+    def remove(self, db: Session, target_id: int, now: datetime) -> None: ...
+
+    def restore(self, db: Session, target_id: int, now: datetime) -> None: ...
+
+
+REPORTABLES: dict[str, Reportable] = {}
+
+
+def register(reportable: Reportable) -> Reportable:
+    REPORTABLES[reportable.kind] = reportable
+    return reportable
+
+
+def reportable(kind: str) -> Reportable:
+    try:
+        return REPORTABLES[kind]
+    except KeyError:
+        raise ReportProblem("There is nothing of that kind to report.", 404) from None
+
+
+def load_target(db: Session, kind: str, target_id: int) -> Target | None:
+    found = REPORTABLES.get(kind)
+    return found.load(db, target_id) if found else None
+
+
+class CardReportable:
+    """A card; removing it is the card's own removal (``removed_at``), which every feed,
+    card page and digest already honours, and which restoring undoes."""
+
+    kind = "card"
+    label = "card"
+
+    def load(self, db: Session, target_id: int) -> Target | None:
+        card = db.get(Card, target_id)
+        if card is None:
+            return None
+        provider = db.get(Provider, card.provider_id)
+        organization = db.get(Organization, provider.organization_id) if provider else None
+        where = f"a card from {provider.name if provider else 'a removed provider'}"
+        if organization is not None:
+            where += f" ({organization.name})"
+        return Target(
+            kind=self.kind,
+            id=target_id,
+            title=card.title,
+            text=card.summary,
+            where=where,
+            url=card.url,
+            removed=card.removed_at is not None,
+            provider_id=card.provider_id,
+            organization_id=organization.id if organization else None,
+            snapshot=card.title,
+        )
+
+    def remove(self, db: Session, target_id: int, now: datetime) -> None:
+        # updated_at tells every process's catalog snapshot (app.ranking.catalog) at once.
+        db.exec(
+            update(Card).where(col(Card.id) == target_id).values(removed_at=now, updated_at=now)
+        )
+
+    def restore(self, db: Session, target_id: int, now: datetime) -> None:
+        db.exec(
+            update(Card).where(col(Card.id) == target_id).values(removed_at=None, updated_at=now)
+        )
+
+
+register(CardReportable())
+
+
+def clean_text(raw: str | None) -> str:
+    """The optional words of a report, as plain text: trimmed, at most :data:`TEXT_MAX`."""
+    text = (raw or "").strip()
+    if len(text) > TEXT_MAX:
+        raise ReportProblem(f"Keep it to {TEXT_MAX} characters (this is {len(text)}).")
+    return text
+
+
+def file_report(
+    db: Session,
+    reporter_id: int,
+    kind: str,
+    target_id: int,
+    reason: str,
+    text: str | None,
+    now: datetime,
+) -> Report:
+    """Take a report (the caller commits); raises ReportProblem with a clear message."""
+    try:
+        chosen = ReportReason(reason)
+    except ValueError:
+        raise ReportProblem("Choose why you are reporting this.") from None
+    words = clean_text(text)
+    target = load_target(db, kind, target_id)
+    if target is None:
+        raise ReportProblem("There is no such thing to report.", 404)
+    if kind == "user" and target_id == reporter_id:
+        raise ReportProblem("You cannot report yourself.")
+    if target.removed:
+        raise ReportProblem(f"This {reportable(kind).label} was already removed.", 409)
+    if already_reported(db, reporter_id, kind, target_id):
+        raise ReportProblem(ALREADY, 409)
+    report = Report(
+        reporter_id=reporter_id,
+        target_kind=kind,
+        target_id=target_id,
+        reason=chosen,
+        text=words,
+        created_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(report)
+    except IntegrityError:  # the same report, sent twice at once
+        raise ReportProblem(ALREADY, 409) from None
+    return report
+
+
+def already_reported(db: Session, reporter_id: int, kind: str, target_id: int) -> bool:
+    return (
+        db.exec(
+            select(Report.id).where(
+                Report.reporter_id == reporter_id,
+                Report.target_kind == kind,
+                Report.target_id == target_id,
+                col(Report.resolved_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def open_reports(db: Session, kind: str, target_id: int) -> Sequence[Report]:
+    return db.exec(
+        select(Report)
+        .where(
+            Report.target_kind == kind,
+            Report.target_id == target_id,
+            col(Report.resolved_at).is_(None),
+        )
+        .order_by(col(Report.created_at))
+    ).all()
+
+
+def resolve_reports(
+    db: Session, kind: str, target_id: int, resolution: Resolution, by: int, now: datetime
+) -> int:
+    """Close every open report about the thing; returns how many there were."""
+    reports = open_reports(db, kind, target_id)
+    for report in reports:
+        report.resolved_at = now
+        report.resolution = resolution
+        report.resolved_by_id = by
+        db.add(report)
+    return len(reports)
