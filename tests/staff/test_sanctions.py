@@ -143,3 +143,24 @@ def test_nobody_appeals_someone_elses_decision(mod):
     )
     assert response.status_code == 404
     assert mod.world.db.exec(select(Appeal)).all() == []
+
+
+def test_the_persons_data_export_holds_their_reports_and_the_decisions_about_them(mod):
+    import json
+
+    client, token = mod.client("other@example.com")
+    mod.report(client, token, reason="spam", text="Spam again")
+    staff, staff_token = mod.client("staff@example.com")
+    mod.act(staff, staff_token, "warn", kind="user", target=mod.other_id, reason="Tone")
+    (decision,) = mod.world.db.exec(select(Decision)).all()
+    client.post(f"/decisions/{decision.id}/appeal", data={"text": "Sorry", "csrf_token": token})
+    data = json.loads(client.get("/account/export").get_data(as_text=True))
+    (report,) = data["reports"]
+    assert (report["target_kind"], report["reason"], report["text"]) == (
+        "card",
+        "spam",
+        "Spam again",
+    )
+    (exported,) = data["moderation_decisions"]
+    assert (exported["action"], exported["reason"]) == ("warn", "Tone")
+    assert exported["appeal"]["text"] == "Sorry"
