@@ -18,8 +18,8 @@ from app.community.reports import (
     TEXT_MAX,
     ReportProblem,
     file_report,
-    load_target,
     reportable,
+    target_for_people,
 )
 from app.web.converters import add_id_converter
 from app.web.htmx import is_htmx, render_page_or_fragment
@@ -30,9 +30,11 @@ bp.record_once(add_id_converter)
 
 def _form(kind: str, target_id: int, status: int = 200, **context: object) -> ResponseReturnValue:
     label = reportable(kind).label
-    target = load_target(db.session(), kind, target_id)
+    target = target_for_people(db.session(), kind, target_id, _now())
     if target is None:
         abort(404, description=f"There is no such {label} to report.")
+    if target.removed:
+        abort(409, description=f"This {label} was already removed.")
     response = render_page_or_fragment(
         "reports/page.html",
         "reports/_form.html",

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.models import Card, Organization, Provider, Report, ReportReason, Resolution
+from app.ranking.candidates import shown_cards
 
 TEXT_MAX = 1000
 ALREADY = "You already reported this; Plaza's staff will look at it."
@@ -71,6 +72,11 @@ class Reportable(Protocol):
 
     def load(self, db: Session, target_id: int) -> Target | None: ...
 
+    def visible(self, db: Session, target_id: int, now: datetime) -> bool:
+        """Whether people may see it now (so may report it); removed things count as
+        seen, so that reporting one says it was removed."""
+        ...
+
     def remove(self, db: Session, target_id: int, now: datetime) -> None: ...
 
     def restore(self, db: Session, target_id: int, now: datetime) -> None: ...
@@ -94,6 +100,15 @@ def reportable(kind: str) -> Reportable:
 def load_target(db: Session, kind: str, target_id: int) -> Target | None:
     found = REPORTABLES.get(kind)
     return found.load(db, target_id) if found else None
+
+
+def target_for_people(db: Session, kind: str, target_id: int, now: datetime) -> Target | None:
+    """The thing as a person about to report it may know of it: None when it does not
+    exist for them."""
+    found = reportable(kind)
+    if not found.visible(db, target_id, now):
+        return None
+    return found.load(db, target_id)
 
 
 class CardReportable:
@@ -123,6 +138,15 @@ class CardReportable:
             provider_id=card.provider_id,
             organization_id=organization.id if organization else None,
             snapshot=card.title,
+        )
+
+    def visible(self, db: Session, target_id: int, now: datetime) -> bool:
+        """A card the feed could show now, or one removed. Any other (not started yet,
+        ended, its provider suspended) is "no such card", as on its page: ids are
+        sequential, and a different answer would tell what is scheduled."""
+        card = db.get(Card, target_id)
+        return card is not None and (
+            card.removed_at is not None or bool(shown_cards(db, [target_id], now))
         )
 
     def remove(self, db: Session, target_id: int, now: datetime) -> None:
@@ -163,7 +187,7 @@ def file_report(
     except ValueError:
         raise ReportProblem("Choose why you are reporting this.") from None
     words = clean_text(text)
-    target = load_target(db, kind, target_id)
+    target = target_for_people(db, kind, target_id, now)
     if target is None:
         raise ReportProblem("There is no such thing to report.", 404)
     if kind == "user" and target_id == reporter_id:

@@ -85,6 +85,9 @@ class ParticipantReportable:
             snapshot=participant_snapshot(target_id),  # the log keeps no personal data
         )
 
+    def visible(self, db: Session, target_id: int, now: datetime) -> bool:
+        return db.get(User, target_id) is not None
+
     def remove(self, db: Session, target_id: int, now: datetime) -> None:
         raise ReportProblem("A participant is warned, suspended or banned, not removed.")
 

@@ -3,7 +3,7 @@ clear messages for everything that cannot be taken, and nothing changed by them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -58,6 +58,22 @@ def test_a_removed_card_cannot_be_reported_and_the_message_says_why(mod):
     response = mod.report(client, token)
     assert response.status_code == 409
     assert "already removed" in response.get_data(as_text=True)
+    form = client.get(f"/report/card/{mod.card_id}")
+    assert form.status_code == 409 and "already removed" in form.get_data(as_text=True)
+    assert reports(mod) == []
+
+
+def test_a_card_the_feed_does_not_show_is_no_such_card(mod):
+    """Not started yet, or its provider suspended: the same 404 as a card that never
+    existed (ids are sequential; a different answer would tell what is scheduled)."""
+    card = mod.world.db.get(Card, mod.card_id)
+    card.starts_at = datetime.now(UTC) + timedelta(days=2)
+    mod.world.db.commit()
+    client, token = mod.client("shopper@example.com")
+    assert client.get(f"/report/card/{mod.card_id}").status_code == 404
+    response = mod.report(client, token)
+    assert response.status_code == 404
+    assert "There is no such thing to report." in response.get_data(as_text=True)
     assert reports(mod) == []
 
 
