@@ -36,7 +36,8 @@ REASON_LABELS = {
 
 
 class ReportProblem(ValueError):
-    """A report that cannot be taken; the message says why, ``status`` is the HTTP one."""
+    """A report (or, as a subclass, a staff action) that cannot be taken; the message
+    says why, ``status`` is the HTTP one."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)

@@ -42,12 +42,8 @@ MAX_SUSPENSION_DAYS = 365
 DECISIONS_PATH = "/decisions"
 
 
-class ActionProblem(ValueError):
+class ActionProblem(ReportProblem):
     """The action cannot be taken; the message says why, ``status`` is the HTTP one."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -126,10 +122,7 @@ def act(
             if target.removed == (action.name == "remove"):
                 state = "already removed" if target.removed else "not removed"
                 raise ActionProblem(f"This {reportable(kind).label} is {state}.", 409)
-            try:
-                getattr(reportable(kind), action.name)(db, target_id, now)
-            except ReportProblem as exc:
-                raise ActionProblem(str(exc), exc.status) from None
+            getattr(reportable(kind), action.name)(db, target_id, now)
             if action.name == "remove" and target.author_id is not None:
                 _decide(db, target.author_id, DecisionAction.REMOVE, target, reason, staff_id, now)
         case "warn" | "suspend" | "ban":

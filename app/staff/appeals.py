@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from app.community.reports import ReportProblem, load_target, reportable
+from app.community.reports import load_target, reportable
 from app.models import Appeal, AppealOutcome, Decision, DecisionAction, stored_id
 from app.notifications.messages import notify_account
 from app.staff import audit
@@ -112,10 +112,7 @@ def decide_appeal(
         if decision.action == DecisionAction.REMOVE:
             target = load_target(db, decision.target_kind, decision.target_id)
             if target is not None and target.removed:
-                try:
-                    reportable(decision.target_kind).restore(db, decision.target_id, now)
-                except ReportProblem as exc:
-                    raise ActionProblem(str(exc), exc.status) from None
+                reportable(decision.target_kind).restore(db, decision.target_id, now)
     appeal.resolved_at = now
     appeal.outcome = outcome
     appeal.resolved_by_id = staff_id

@@ -13,8 +13,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import db
+from app.community.reports import ReportProblem
 from app.extensions import login_manager
-from app.staff.actions import ACTIONS, ActionProblem
+from app.staff.actions import ACTIONS
 from app.staff.appeals import APPEAL_WINDOW, TEXT_MAX, decisions_of, file_appeal
 from app.staff.sanctions import in_force, refusal, turned_away_id
 from app.web.converters import add_id_converter
@@ -57,7 +58,7 @@ def appeal(decision_id: int) -> ResponseReturnValue:
     session = db.session()
     try:
         file_appeal(session, user_id, decision_id, request.form.get("text"), now)
-    except ActionProblem as exc:
+    except ReportProblem as exc:
         session.rollback()
         abort(exc.status, description=str(exc))
     session.commit()

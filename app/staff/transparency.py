@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -29,18 +30,8 @@ class Figures:
 
 
 def figures(db: Session, since: datetime, until: datetime) -> Figures:
-    reasons = db.exec(
-        select(Report.reason, func.count())
-        .where(col(Report.created_at) >= since, col(Report.created_at) < until)
-        .group_by(Report.reason)
-        .order_by(func.count().desc(), Report.reason)
-    ).all()
-    actions = db.exec(
-        select(AuditEntry.action, func.count())
-        .where(col(AuditEntry.created_at) >= since, col(AuditEntry.created_at) < until)
-        .group_by(AuditEntry.action)
-        .order_by(func.count().desc(), AuditEntry.action)
-    ).all()
+    reasons = _counts(db, col(Report.reason), col(Report.created_at), since, until)
+    actions = _counts(db, col(AuditEntry.action), col(AuditEntry.created_at), since, until)
     resolved = db.exec(
         select(Report.created_at, Report.resolved_at)
         .where(col(Report.resolved_at) >= since, col(Report.resolved_at) < until)
@@ -51,11 +42,24 @@ def figures(db: Session, since: datetime, until: datetime) -> Figures:
     return Figures(
         since,
         until,
-        [(str(r), int(n)) for r, n in reasons],
-        [(str(a), int(n)) for a, n in actions],
+        reasons,
+        actions,
         len(waits),
         median,
     )
+
+
+def _counts(
+    db: Session, what: Any, when: Any, since: datetime, until: datetime
+) -> list[tuple[str, int]]:
+    """How many rows of each value of ``what`` fall in the period, most first."""
+    rows = db.exec(
+        select(what, func.count())
+        .where(when >= since, when < until)
+        .group_by(what)
+        .order_by(func.count().desc(), what)
+    ).all()
+    return [(str(value), int(n)) for value, n in rows]
 
 
 def describe_wait(wait: timedelta | None) -> str:

@@ -17,13 +17,13 @@ from flask_login import current_user
 from sqlmodel import Session, select
 
 from app import db
-from app.community.reports import REASON_LABELS, REPORTABLES
+from app.community.reports import REASON_LABELS, REPORTABLES, ReportProblem
 from app.extensions import login_manager
 from app.models import Role, User, stored_id
 from app.partners.stats import DateRange, RangeProblems, parse_range
 from app.portal.csv_export import csv_response
 from app.staff import audit, queue
-from app.staff.actions import ACTIONS, ActionProblem, act
+from app.staff.actions import ACTIONS, act
 from app.staff.appeals import decide_appeal
 from app.staff.sanctions import in_force, mark_turned_away, refusal
 from app.staff.transparency import describe_wait, figures
@@ -128,7 +128,7 @@ def take_action(kind: str, target_id: int) -> ResponseReturnValue:
             _now(),
             days=request.form.get("days"),
         )
-    except ActionProblem as exc:
+    except ReportProblem as exc:
         session.rollback()
         abort(exc.status, description=str(exc))
     session.commit()
@@ -149,7 +149,7 @@ def decide(appeal_id: int) -> ResponseReturnValue:
             request.form.get("reason"),
             _now(),
         )
-    except ActionProblem as exc:
+    except ReportProblem as exc:
         session.rollback()
         abort(exc.status, description=str(exc))
     session.commit()
