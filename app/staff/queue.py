@@ -1,8 +1,10 @@
 """The staff queue: everything waiting for a decision, oldest first, from every source.
 
 A source (:class:`QueueSource`) turns what it holds into :class:`QueueItem` objects:
-open reports grouped per thing, appeals; held and flagged community texts register a
-source of their own. The console renders items alike, whatever their source.
+open reports grouped per thing, appeals. Another area adds its own with
+:func:`register_source` (held and flagged community texts: a source whose ``items``
+reads them and builds each item's :class:`~app.community.reports.Target` through the
+registry of reportable kinds), and the console renders every item alike, oldest first.
 """
 
 from __future__ import annotations

@@ -68,7 +68,9 @@ def turn_away_the_sanctioned() -> ResponseReturnValue | None:
         return None
     cookie_session.pop("_user_id", None)
     mark_turned_away(user_id, now)
-    abort(403, description=refusal(decision))
+    if is_htmx():  # an open tab: the message goes to its toasts
+        abort(403, description=refusal(decision))
+    return render_template("auth/turned_away.html", message=refusal(decision)), 403
 
 
 @bp.before_request

@@ -44,6 +44,17 @@ def test_a_ban_ends_the_persons_session_at_their_next_request(mod):
     assert tab.get("/settings/notifications").status_code in (302, 303)
 
 
+def test_a_banned_persons_next_page_says_why_and_leads_to_the_appeal(mod):
+    tab, _ = mod.client("other@example.com")
+    ban(mod)
+    response = tab.get("/saved")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Your account is banned from Plaza. Reason: Harassing other shoppers" in page
+    assert 'href="/decisions"' in page
+    assert "Harassing other shoppers" in tab.get("/decisions").get_data(as_text=True)
+
+
 def test_a_banned_person_cannot_log_in_and_is_told_why(mod):
     ban(mod)
     client, token = mod.client(None)
