@@ -34,14 +34,20 @@ def test_the_database_refuses_to_change_or_delete_an_entry(mod, app):
 
 def test_deleting_an_account_keeps_the_record_without_the_person(mod, app):
     shopper, token = mod.client("shopper@example.com")
-    mod.report(shopper, token, kind="user", target=mod.other_id, reason="spam")
+    mod.report(shopper, token, kind="user", target=mod.other_id, reason="spam", text="Bob Other")
     staff, staff_token = mod.client("staff@example.com")
-    mod.act(staff, staff_token, "ban", kind="user", target=mod.other_id, reason="Spam bot")
+    mod.act(staff, staff_token, "warn", kind="user", target=mod.other_id, reason="Spam bot")
+    again = mod.report(shopper, token, kind="user", target=mod.other_id, reason="offensive")
+    assert again.status_code == 200  # a new report, open
     db = mod.world.db
     with app.app_context():
         delete_account(db, db.get(User, mod.other_id), keep_writing=False)
+    db.expire_all()
+    # The decided report stays for the figures, without its words; the open one goes.
+    (kept,) = db.exec(select(Report)).all()
+    assert (kept.reason, kept.text, kept.resolution) == ("spam", "", "actioned")
     (entry,) = mod.audit()
-    assert (entry.action, entry.target_id, entry.reason) == ("ban", mod.other_id, "Spam bot")
+    assert (entry.action, entry.target_id, entry.reason) == ("warn", mod.other_id, "Spam bot")
     assert "other@example.com" not in entry.snapshot
     page = staff.get("/staff/audit").get_data(as_text=True)
     assert f"user #{mod.other_id}: participant #{mod.other_id}" in page
