@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,10 @@ from app.models import Card, Organization, Provider, Report, ReportReason, Resol
 from app.ranking.candidates import shown_cards
 
 TEXT_MAX = 1000
+# Reports one account may send in an hour: far more than anyone sends in good faith, and
+# few enough that a script cannot bury the staff queue.
+REPORTS_PER_HOUR = 30
+HOUR = timedelta(hours=1)
 ALREADY = "You already reported this; Plaza's staff will look at it."
 REASON_LABELS = {
     ReportReason.SPAM: "Spam",
@@ -197,6 +201,15 @@ def file_report(
         raise ReportProblem(f"This {reportable(kind).label} was already removed.", 409)
     if already_reported(db, reporter_id, kind, target_id):
         raise ReportProblem(ALREADY, 409)
+    sent = db.exec(
+        select(func.count())
+        .select_from(Report)
+        .where(Report.reporter_id == reporter_id, col(Report.created_at) > now - HOUR)
+    ).one()
+    if sent >= REPORTS_PER_HOUR:
+        raise ReportProblem(
+            f"You sent {REPORTS_PER_HOUR} reports in the last hour; try again later.", 429
+        )
     report = Report(
         reporter_id=reporter_id,
         target_kind=kind,

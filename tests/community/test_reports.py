@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlmodel import select
 
-from app.models import Card, Report
+from app.community.reports import REPORTS_PER_HOUR
+from app.models import Card, Provider, Report
 from tests.moderation import Moderation
 
 
@@ -143,3 +145,17 @@ def test_signed_out_visitors_are_sent_to_log_in(mod):
     assert response.status_code in (302, 303)
     assert "/login" in response.headers["Location"]
     assert reports(mod) == []
+
+
+def test_an_account_sends_at_most_thirty_reports_an_hour(mod):
+    provider = mod.world.db.get(Provider, mod.world.db.get(Card, mod.card_id).provider_id)
+    cards = mod.world.cards(provider, REPORTS_PER_HOUR, start=1)
+    client, token = mod.client("shopper@example.com")
+    for card_id in cards[:REPORTS_PER_HOUR]:
+        assert mod.report(client, token, target=card_id).status_code == 200
+    response = mod.report(client, token)
+    assert response.status_code == 429
+    assert "You sent 30 reports in the last hour" in response.get_data(as_text=True)
+    assert len(reports(mod)) == REPORTS_PER_HOUR
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1, minutes=1)):
+        assert mod.report(client, token).status_code == 200
