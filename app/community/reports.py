@@ -13,15 +13,15 @@ reporting again says so and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.db import rows_changed
 from app.models import Card, Organization, Provider, Report, ReportReason, Resolution
 from app.ranking.candidates import shown_cards
 
@@ -156,14 +156,26 @@ class CardReportable:
 
     def remove(self, db: Session, target_id: int, now: datetime) -> None:
         # updated_at tells every process's catalog snapshot (app.ranking.catalog) at once.
-        db.exec(
-            update(Card).where(col(Card.id) == target_id).values(removed_at=now, updated_at=now)
-        )
+        self._set(db, target_id, col(Card.removed_at).is_(None), now, now)
 
     def restore(self, db: Session, target_id: int, now: datetime) -> None:
-        db.exec(
-            update(Card).where(col(Card.id) == target_id).values(removed_at=None, updated_at=now)
+        self._set(db, target_id, col(Card.removed_at).is_not(None), None, now)
+
+    @staticmethod
+    def _set(
+        db: Session, target_id: int, unless: Any, removed_at: datetime | None, now: datetime
+    ) -> None:
+        """One conditional UPDATE: of two staff tapping at once, the second finds the card
+        changed already and is refused, instead of doing it twice."""
+        changed = rows_changed(
+            db.exec(
+                update(Card)
+                .where(col(Card.id) == target_id, unless)
+                .values(removed_at=removed_at, updated_at=now)
+            )
         )
+        if not changed:
+            raise ReportProblem("Someone changed this card a moment ago; look again.", 409)
 
 
 register(CardReportable())
@@ -240,26 +252,19 @@ def already_reported(db: Session, reporter_id: int, kind: str, target_id: int) -
     )
 
 
-def open_reports(db: Session, kind: str, target_id: int) -> Sequence[Report]:
-    return db.exec(
-        select(Report)
-        .where(
-            Report.target_kind == kind,
-            Report.target_id == target_id,
-            col(Report.resolved_at).is_(None),
-        )
-        .order_by(col(Report.created_at))
-    ).all()
-
-
 def resolve_reports(
     db: Session, kind: str, target_id: int, resolution: Resolution, by: int, now: datetime
 ) -> int:
-    """Close every open report about the thing; returns how many there were."""
-    reports = open_reports(db, kind, target_id)
-    for report in reports:
-        report.resolved_at = now
-        report.resolution = resolution
-        report.resolved_by_id = by
-        db.add(report)
-    return len(reports)
+    """Close every open report about the thing; returns how many there were. One
+    conditional UPDATE, so reports closed by someone else a moment before count none."""
+    return rows_changed(
+        db.exec(
+            update(Report)
+            .where(
+                col(Report.target_kind) == kind,
+                col(Report.target_id) == target_id,
+                col(Report.resolved_at).is_(None),
+            )
+            .values(resolved_at=now, resolution=resolution, resolved_by_id=by)
+        )
+    )

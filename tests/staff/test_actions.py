@@ -171,3 +171,21 @@ def test_staff_accounts_are_not_sanctioned_from_the_console(mod):
     assert mod.audit() == []
     mod.world.db.expire_all()
     assert mod.world.db.get(User, mod.staff_id) is not None
+
+
+def test_of_two_staff_acting_at_once_the_second_is_refused(mod, reported, app):
+    """The second of two removals (or dismissals) finds the change made and does
+    nothing, however close together they come: the database decides, not a read."""
+    from datetime import UTC, datetime
+
+    from app.community.reports import ReportProblem, reportable, resolve_reports
+    from app.models import Resolution
+
+    db, now = mod.world.db, datetime.now(UTC)
+    cards = reportable("card")
+    cards.remove(db, mod.card_id, now)
+    with pytest.raises(ReportProblem, match="changed this card a moment ago"):
+        cards.remove(db, mod.card_id, now)
+    assert resolve_reports(db, "card", mod.card_id, Resolution.DISMISSED, mod.staff_id, now) == 2
+    assert resolve_reports(db, "card", mod.card_id, Resolution.DISMISSED, mod.staff_id, now) == 0
+    db.rollback()
