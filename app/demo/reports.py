@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from app.community.reports import file_report
 from app.demo.activity import SHOPPER_EMAIL
-from app.models import Card, Report, User, stored_id
+from app.models import Card, Provider, Report, User, stored_id
+from app.ranking.candidates import shown_now
 from app.staff import sanctions  # noqa: F401 (registers participants as reportable)
 
 # (reporter number, what: a card's rank among the newest or a crowd shopper, reason, text,
@@ -31,9 +32,11 @@ def seed_reports(db: Session, now: datetime) -> int:
     """File the demo's reports unless some exist; returns how many were filed (commits)."""
     if db.exec(select(func.count()).select_from(Report)).one():
         return 0
+    # Cards shown now and all along (no start or end), so shown when each was reported.
     cards = db.exec(
         select(Card.id)
-        .where(col(Card.removed_at).is_(None))
+        .join(Provider, col(Provider.id) == Card.provider_id)
+        .where(*shown_now(now), col(Card.starts_at).is_(None), col(Card.ends_at).is_(None))
         .order_by(col(Card.published_at).desc(), col(Card.id))
         .limit(3)
     ).all()
