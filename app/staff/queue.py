@@ -53,7 +53,13 @@ class QueueItem:
 class QueueSource(Protocol):
     name: str
 
-    def items(self, db: Session) -> list[QueueItem]: ...
+    def items(self, db: Session, limit: int) -> list[QueueItem]:
+        """Its oldest ``limit`` items, oldest first."""
+        ...
+
+    def count(self, db: Session) -> int:
+        """How many items it has waiting, without building them."""
+        ...
 
 
 SOURCES: dict[str, QueueSource] = {}
@@ -84,7 +90,16 @@ class ReportSource:
 
     name = "reports"
 
-    def items(self, db: Session) -> list[QueueItem]:
+    def count(self, db: Session) -> int:
+        things = (
+            select(Report.target_kind, Report.target_id)
+            .where(col(Report.resolved_at).is_(None))
+            .distinct()
+            .subquery()
+        )
+        return int(db.exec(select(func.count()).select_from(things)).one())
+
+    def items(self, db: Session, limit: int) -> list[QueueItem]:
         reports = db.exec(
             select(Report)
             .where(col(Report.resolved_at).is_(None))
@@ -94,8 +109,10 @@ class ReportSource:
         grouped: dict[tuple[str, int], list[Report]] = {}
         for report in reports:
             grouped.setdefault((report.target_kind, report.target_id), []).append(report)
-        out = []
+        out: list[QueueItem] = []
         for (kind, target_id), group in grouped.items():
+            if len(out) == limit:
+                break
             target = load_target(db, kind, target_id)
             if target is None:  # deleted since (a provider removed with its cards)
                 continue
@@ -118,9 +135,13 @@ class AppealSource:
 
     name = "appeals"
 
-    def items(self, db: Session) -> list[QueueItem]:
+    def count(self, db: Session) -> int:
+        waiting = select(func.count()).select_from(Appeal).where(col(Appeal.resolved_at).is_(None))
+        return int(db.exec(waiting).one())
+
+    def items(self, db: Session, limit: int) -> list[QueueItem]:
         out = []
-        for appeal, decision in open_appeals(db, SCAN):
+        for appeal, decision in open_appeals(db, limit):
             target = load_target(db, decision.target_kind, decision.target_id)
             if target is None:
                 continue
@@ -143,7 +164,9 @@ register_source(AppealSource())
 
 
 def waiting(db: Session, limit: int = 50) -> tuple[list[QueueItem], int]:
-    """The oldest ``limit`` items of every source, and how many wait in all."""
-    items = [item for source in SOURCES.values() for item in source.items(db)]
+    """The oldest ``limit`` items of all sources, and how many wait in all. Each source
+    builds at most ``limit`` (with their context, a few queries each), whatever the
+    backlog."""
+    items = [item for source in SOURCES.values() for item in source.items(db, limit)]
     items.sort(key=lambda item: (item.since, item.key))
-    return items[:limit], len(items)
+    return items[:limit], sum(source.count(db) for source in SOURCES.values())

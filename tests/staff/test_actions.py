@@ -189,3 +189,18 @@ def test_of_two_staff_acting_at_once_the_second_is_refused(mod, reported, app):
     assert resolve_reports(db, "card", mod.card_id, Resolution.DISMISSED, mod.staff_id, now) == 2
     assert resolve_reports(db, "card", mod.card_id, Resolution.DISMISSED, mod.staff_id, now) == 0
     db.rollback()
+
+
+def test_the_queue_builds_only_the_oldest_items_and_counts_the_rest(mod, app):
+    from app.models import Provider
+    from app.staff.queue import waiting
+
+    provider = mod.world.db.get(Provider, mod.world.db.get(Card, mod.card_id).provider_id)
+    cards = [mod.card_id, *mod.world.cards(provider, 2, start=1)]
+    client, token = mod.client("shopper@example.com")
+    for card_id in cards:
+        assert mod.report(client, token, target=card_id).status_code == 200
+    with app.app_context():
+        items, total = waiting(mod.world.db, limit=2)
+    assert total == 3
+    assert [item.target.id for item in items] == cards[:2]  # oldest first
