@@ -40,6 +40,8 @@ from app.staff.sanctions import in_force, is_banned
 REASON_MAX = 500
 MAX_SUSPENSION_DAYS = 365
 DECISIONS_PATH = "/decisions"
+APPEAL_WINDOW = timedelta(days=20)  # a participant may appeal a decision this long after
+APPEAL_NOTE = f" You can appeal within {APPEAL_WINDOW.days} days."
 
 
 class ActionProblem(ReportProblem):
@@ -249,7 +251,7 @@ def _tell(
             target.author_id,
             key,
             f"{what} {action.done} by Plaza's staff",
-            f"Reason: {reason} You can appeal within 20 days.",
+            f"Reason: {reason}" + (APPEAL_NOTE if action.name != "restore" else ""),
             DECISIONS_PATH,
             now,
         )

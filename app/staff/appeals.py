@@ -1,5 +1,6 @@
 """Appeals: a participant asks staff to look again at a decision about them, once, within
-:data:`APPEAL_WINDOW` of it; staff uphold or reverse it, with a reason, on the record.
+:data:`~app.staff.actions.APPEAL_WINDOW` of it; staff uphold or reverse it, with a
+reason, on the record.
 
 Reversing lifts a suspension or ban at once and restores what was removed; the person is
 told either way, through the notification outbox.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -17,9 +18,8 @@ from app.community.reports import load_target, reportable
 from app.models import Appeal, AppealOutcome, Decision, DecisionAction, stored_id
 from app.notifications.messages import notify_account
 from app.staff import audit
-from app.staff.actions import DECISIONS_PATH, ActionProblem, clean_reason
+from app.staff.actions import APPEAL_WINDOW, DECISIONS_PATH, ActionProblem, clean_reason
 
-APPEAL_WINDOW = timedelta(days=20)
 TEXT_MAX = 1000
 
 
@@ -67,7 +67,9 @@ def file_appeal(
     if db.exec(select(Appeal.id).where(Appeal.decision_id == decision_id)).first():
         raise ActionProblem("You already appealed this decision; each is appealed once.", 409)
     if now >= decision.created_at + APPEAL_WINDOW:
-        raise ActionProblem("The 20 days to appeal this decision have passed.", 409)
+        raise ActionProblem(
+            f"The {APPEAL_WINDOW.days} days to appeal this decision have passed.", 409
+        )
     appeal = Appeal(decision_id=decision_id, text=text, created_at=now)
     db.add(appeal)
     db.flush()
