@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.community.reports import load_target, reportable
+from app.db import rows_changed
 from app.models import Appeal, AppealOutcome, Decision, DecisionAction, stored_id
 from app.notifications.messages import notify_account
 from app.staff import audit
@@ -104,8 +106,15 @@ def decide_appeal(
     appeal = db.get(Appeal, appeal_id)
     if appeal is None:
         raise ActionProblem("There is no such appeal.", 404)
-    if appeal.resolved_at is not None:
+    # A conditional UPDATE: of two staff deciding at once, the second finds it decided.
+    claimed = db.exec(
+        update(Appeal)
+        .where(col(Appeal.id) == appeal_id, col(Appeal.resolved_at).is_(None))
+        .values(resolved_at=now, outcome=outcome, resolved_by_id=staff_id)
+    )
+    if not rows_changed(claimed):
         raise ActionProblem("This appeal was already decided.", 409)
+    db.refresh(appeal)
     decision = db.get(Decision, appeal.decision_id)
     assert decision is not None  # the foreign key cascades
     if outcome == AppealOutcome.REVERSED:
@@ -115,10 +124,6 @@ def decide_appeal(
             target = load_target(db, decision.target_kind, decision.target_id)
             if target is not None and target.removed:
                 reportable(decision.target_kind).restore(db, decision.target_id, now)
-    appeal.resolved_at = now
-    appeal.outcome = outcome
-    appeal.resolved_by_id = staff_id
-    db.add(appeal)
     entry = audit.record(
         db,
         actor_id=staff_id,

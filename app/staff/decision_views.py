@@ -15,8 +15,8 @@ from flask_login import current_user
 from app import db
 from app.community.reports import ReportProblem
 from app.extensions import login_manager
-from app.staff.actions import ACTIONS
-from app.staff.appeals import APPEAL_WINDOW, TEXT_MAX, decisions_of, file_appeal
+from app.staff.actions import ACTIONS, APPEAL_WINDOW
+from app.staff.appeals import TEXT_MAX, decisions_of, file_appeal
 from app.staff.sanctions import in_force, refusal, turned_away_id
 from app.web.converters import add_id_converter
 
