@@ -14,10 +14,14 @@ without the account:
   the person wrote is removed unless they chose to leave it, anonymously.
 
 What is kept elsewhere under the address goes too: login attempts, rate-limit counts,
-and account emails to it not sent yet. On SQLite, ``secure_delete``
-(:func:`app.db._sqlite_pragmas`) overwrites the deleted rows and a ``TRUNCATE``
-checkpoint empties the write-ahead log, so the address is in neither file afterwards.
-Nothing about the person is logged.
+and account emails to it not sent yet. Reports about the person lose what their
+authors wrote (which may name them), and open ones go, with nothing left to decide;
+decided ones stay, wordless, for the moderation figures. The audit log is not
+touched, and need not be: it names people by account id only (:mod:`app.staff.audit`).
+
+On SQLite, ``secure_delete`` (:func:`app.db._sqlite_pragmas`) overwrites the deleted
+rows and a ``TRUNCATE`` checkpoint empties the write-ahead log, so the address is in
+neither file afterwards. Nothing about the person is logged.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from app.models import (
     Event,
     EventKind,
     LoginAttempt,
+    Report,
     SurveyAnswer,
     User,
     stored_id,
@@ -59,6 +64,9 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
         answer.user_id = None
         if not keep_writing and answer.answer.get("text"):
             answer.answer = {**answer.answer, "text": None}
+    about_them = (col(Report.target_kind) == "user", col(Report.target_id) == user_id)
+    db.exec(delete(Report).where(*about_them, col(Report.resolved_at).is_(None)))
+    db.exec(update(Report).where(*about_them).values(text=""))
     db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
     db.exec(delete(AccountMail).where(col(AccountMail.to_address) == email))
     db.exec(

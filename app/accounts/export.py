@@ -25,10 +25,12 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.accounts.two_factor import recovery_codes_left
 from app.models import (
+    Appeal,
     BrowserSession,
     Card,
     CardState,
     ConsumerInterest,
+    Decision,
     Event,
     InterestState,
     LoginAttempt,
@@ -39,6 +41,7 @@ from app.models import (
     Provider,
     ProviderBlock,
     PushSubscription,
+    Report,
     SurveyAnswer,
     User,
     stored_id,
@@ -169,6 +172,28 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
             )
         ],
     )
+    yield (
+        "reports",
+        [
+            _row(report, "reporter_id", "resolved_by_id")
+            for report in db.exec(
+                select(Report).where(Report.reporter_id == user_id).order_by(col(Report.id))
+            )
+        ],
+    )
+    yield (
+        "moderation_decisions",
+        [
+            {**_row(decision, "user_id", "staff_id"), "appeal": _row(appeal, "resolved_by_id")
+             if appeal else None}
+            for decision, appeal in db.exec(
+                select(Decision, Appeal)
+                .join(Appeal, col(Appeal.decision_id) == Decision.id, isouter=True)
+                .where(Decision.user_id == user_id)
+                .order_by(col(Decision.id))
+            )
+        ],
+    )  # fmt: skip
     settings = db.get(NotificationSettings, user_id)
     yield (
         "notification_settings",

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +36,10 @@ from app.web.devices import device_name
 
 TOUCH_EVERY = timedelta(minutes=5)
 SESSION_KEY = "_user_id"  # where Flask-Login keeps the id it restores the user from
+# The account this browser signed in to, kept in the signed session cookie beside the
+# session's key: once the session row is gone (a ban ends every one of them), the
+# next request can still tell whose it was and say why it ended.
+ACCOUNT_KEY = "_account"
 
 
 def _digest(secret: str) -> str:
@@ -82,6 +87,7 @@ def begin_session(db: Session, user: User, *, remember: bool, now: datetime) -> 
     login_user(user, remember=remember)
     # The cookies carry the browser session's key, never the account id alone.
     session[SESSION_KEY] = f"{row.id}:{secret}"
+    session[ACCOUNT_KEY] = stored_id(user)
     return stored_id(row)
 
 
@@ -111,6 +117,13 @@ def user_for_cookie(db: Session, value: str, now: datetime) -> User | None:
         )
         db.commit()
     return user
+
+
+def ended_session_account() -> int | None:
+    """The account this browser's session was signed in to, when that session has
+    ended but the browser still holds its cookie (forgotten once read)."""
+    account = session.pop(ACCOUNT_KEY, None)
+    return account if isinstance(account, int) else None
 
 
 def current_session_id() -> int | None:
@@ -207,3 +220,24 @@ def coarse_network(address: str) -> str:
         return ""
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+# Reasons an account with the right password still gets no session (a suspension, a
+# ban): each area that can keep people out registers a check, so accounts needs to
+# know none of them. A check returns the message to show, or None.
+LoginRefusal = Callable[[Session, User, datetime], str | None]
+LOGIN_REFUSALS: list[LoginRefusal] = []
+
+
+def refuse_login_when(check: LoginRefusal) -> LoginRefusal:
+    LOGIN_REFUSALS.append(check)
+    return check
+
+
+def login_refusal(db: Session, user: User, now: datetime) -> str | None:
+    """Why ``user`` may not sign in now, if some area says so."""
+    for check in LOGIN_REFUSALS:
+        message = check(db, user, now)
+        if message is not None:
+            return message
+    return None

@@ -42,7 +42,13 @@ from app.accounts.passwords import (
     hash_password,
     verify_password,
 )
-from app.accounts.sessions import begin_session, current_session_id, end_session, user_for_cookie
+from app.accounts.sessions import (
+    begin_session,
+    current_session_id,
+    end_session,
+    login_refusal,
+    user_for_cookie,
+)
 from app.accounts.signup import (
     LinkInvalid,
     TooManyEmails,
@@ -211,7 +217,14 @@ def login() -> ResponseReturnValue:
 
 def _signed_in(user: User, remember: bool, next_path: str | None) -> BaseResponse:
     """Sign ``user`` in on a fresh session, as they chose about remembering it, and mark
-    this browser as a device that signed in to the account (see app.accounts.throttle)."""
+    this browser as a device that signed in to the account (see app.accounts.throttle).
+
+    A suspended or banned account gets no session: the page says why, until when, and
+    where to appeal (this browser may read the decisions page for a while)."""
+    refused = login_refusal(db.session(), user, datetime.now(UTC))
+    if refused is not None:
+        cookie_session.pop(PENDING, None)
+        return make_response(render_template("auth/turned_away.html", message=refused), 403)
     begin_session(db.session(), user, remember=remember, now=datetime.now(UTC))
     signed_in = redirect(next_path or _home_for(user), code=303)
     remember_device(signed_in, stored_id(user))

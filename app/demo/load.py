@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from app.accounts.lookalikes import skeleton
 from app.accounts.users import create_user, find_user
 from app.demo.activity import seed_shoppers
+from app.demo.reports import seed_reports
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import SampleContext, read_sample, sample_shift, shift_dates
 from app.models import Organization, Provider, Role, stored_id
@@ -81,6 +82,9 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
             f"{crowd.shoppers} demo shoppers with two weeks of activity "
             f"({crowd.events} events, {crowd.answers} survey answers)"
         )
+    reports = seed_reports(db, now)
+    if reports:
+        report.created.append(f"{reports} open reports waiting for staff at /staff")
     roll_up(db, now)  # ranking reads popularity from the rollup, as the worker keeps it
     roll_up_results(db, now)  # and the results pages their past days
     return report

@@ -19,7 +19,7 @@ from alembic import op
 from app.models.columns import UTCDateTime
 
 revision: str = '0013'
-down_revision: str | None = '0010'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

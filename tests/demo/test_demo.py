@@ -236,3 +236,25 @@ def test_the_demo_does_not_age(demo_app, days_later):
     running = [c for c in promotions if c.starts_at <= loaded < c.ends_at]
     upcoming = [c for c in promotions if loaded < c.starts_at]
     assert (len(promotions), len(running), len(upcoming)) == (3, 2, 1)
+
+
+def test_staff_find_open_reports_waiting_in_the_demo(demo: Flask):
+    from app.models import Report
+
+    with Session(demo.extensions["plaza.engine"]) as db:
+        reports = db.exec(select(Report)).all()
+        assert len(reports) >= 4
+        assert {r.target_kind for r in reports} == {"card", "user"}
+        assert all(r.resolved_at is None for r in reports)
+    client = demo.test_client()
+    login = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)[1]
+    client.post("/login", data={"email": "staff@example.com", "password": DEMO_PASSWORD,
+                                "csrf_token": token})  # fmt: skip
+    queue = client.get("/staff").get_data(as_text=True)
+    assert queue.count('class="panel queue-item"') == 4  # two reports of one card: one item
+    assert "The price on the shop" in queue
+    # A second run of the demo adds none.
+    assert demo.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    with Session(demo.extensions["plaza.engine"]) as db:
+        assert db.exec(select(func.count()).select_from(Report)).one() == len(reports)

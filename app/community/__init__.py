@@ -1,0 +1,1 @@
+"""The community: what shoppers say to partners and about what they see (reports)."""
