@@ -48,6 +48,7 @@ from app.models.shopper import (
     Event,
     EventKind,
     InterestState,
+    PreparedFeed,
     ProviderBlock,
     SurveyAnswer,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "NotificationSource",
     "Organization",
     "PopularityCounts",
+    "PreparedFeed",
     "Provider",
     "ProviderBlock",
     "ProviderPopularity",

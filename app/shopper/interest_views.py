@@ -169,12 +169,13 @@ def search() -> ResponseReturnValue:
 def _change(slug: str, action: str) -> ResponseReturnValue:
     slug = _known_slug(slug)
     session = db.session()
+    now = datetime.now(UTC)
     if action == "follow":
-        set_interest_state(session, current_user.id, slug, InterestState.FOLLOW)
+        set_interest_state(session, current_user.id, slug, InterestState.FOLLOW, now)
     elif action == "mute":
-        set_interest_state(session, current_user.id, slug, InterestState.MUTE)
+        set_interest_state(session, current_user.id, slug, InterestState.MUTE, now)
     else:
-        clear_interest(session, current_user.id, slug)
+        clear_interest(session, current_user.id, slug, now)
     session.commit()
     interest = taxonomy().get(slug)
     assert interest is not None
@@ -210,6 +211,6 @@ def unmute(slug: str) -> ResponseReturnValue:
         abort(404, description="This card does not exist or was removed.")
     _known_slug(slug)
     session = db.session()
-    clear_interest(session, current_user.id, slug)
+    clear_interest(session, current_user.id, slug, datetime.now(UTC))
     session.commit()
     return fragment_or_back(lambda: render_card(card_or_404(card_id)))
