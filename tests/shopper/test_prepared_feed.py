@@ -44,6 +44,22 @@ def run_job(app) -> None:  # type: ignore[no-untyped-def]
     worker.prepare_first_pages()
 
 
+def one_run(db: Session, now: datetime, *, batch: int) -> list[int]:
+    """One run of the job at ``now`` with the default settings, in an app context."""
+    return prepare_due(
+        db,
+        taxonomy(),
+        catalog(),
+        now=now,
+        active=timedelta(days=3),
+        max_age=timedelta(minutes=15),
+        every=timedelta(minutes=1),
+        batch=batch,
+        page_size=20,
+        candidate_limit=1500,
+    )
+
+
 def the_row(world, user_id: int) -> PreparedFeed:  # type: ignore[no-untyped-def]
     world.db.expire_all()
     row = world.db.get(PreparedFeed, user_id)
@@ -225,18 +241,7 @@ def test_only_recent_visitors_get_a_first_page_prepared(world, app):
         world.login("recent@example.com", browser)
         assert browser.get("/").status_code == 200
         with app.app_context():
-            prepared = prepare_due(
-                world.db,
-                taxonomy(),
-                catalog(),
-                now=START,
-                active=timedelta(days=3),
-                max_age=timedelta(minutes=15),
-                every=timedelta(minutes=1),
-                batch=10,
-                page_size=20,
-                candidate_limit=1500,
-            )
+            prepared = one_run(world.db, START, batch=10)
     assert prepared == [recent]
     assert the_row(world, never).plan is None
     assert the_row(world, long_ago).plan is None
@@ -256,18 +261,7 @@ def test_two_workers_at_once_prepare_each_shopper_once(world, app):
 
     def run(n: int) -> None:
         with app.app_context(), Session(app.extensions["plaza.engine"]) as db:
-            while done := prepare_due(
-                db,
-                taxonomy(),
-                catalog(),
-                now=now,
-                active=timedelta(days=3),
-                max_age=timedelta(minutes=15),
-                every=timedelta(minutes=1),
-                batch=2,
-                page_size=20,
-                candidate_limit=1500,
-            ):
+            while done := one_run(db, now, batch=2):
                 prepared[n] += done
 
     workers = [threading.Thread(target=run, args=(n,)) for n in range(2)]
