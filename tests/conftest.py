@@ -355,7 +355,7 @@ class World:
         with self.app.app_context():
             user = create_user(self.db, email, PASSWORD)
             for slug in follows:
-                set_interest_state(self.db, user.id, slug, InterestState.FOLLOW, datetime.now(UTC))
+                set_interest_state(self.db, user.id, slug, InterestState.FOLLOW)
             user.onboarded_at = datetime.now(UTC)
             self.db.commit()
             return user.id

@@ -101,7 +101,7 @@ class PreparedFeed(SQLModel, table=True):
 
     One row per shopper who visits their feed, shared by every web process and worker:
     a visit's first page reads it by primary key and, when it is fresh, not yet used
-    and newer than the shopper's last change of interests, is served from it.
+    and ranked with the shopper's current interests, is served from it.
     """
 
     __tablename__ = "prepared_feed"
@@ -113,6 +113,8 @@ class PreparedFeed(SQLModel, table=True):
     prepared_at: datetime | None = time_column()
     plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     consumed_at: datetime | None = time_column()  # a visit used it: never twice
-    # The shopper's last follow, mute or unfollow: a plan older than it misses it.
-    changed_at: datetime | None = time_column()
+    # How many times the shopper followed, muted or cleared an interest, and how many
+    # times they had when the plan's claim was taken: a plan that missed one is not used.
+    changes: int = 0
+    prepared_changes: int | None = None
     claimed_until: datetime | None = time_column()  # a worker is preparing it until then

@@ -13,10 +13,13 @@ that the cards are still there (``_page_from_plan`` in :mod:`app.ranking.candida
 A plan is a visit that began when it was ranked: the visit takes its moment as its
 start (``as_of``), so its later pages hold the cards the plan could hold, and cards
 published since wait for the next visit. It is used once, only while younger than
-``PLAZA_PREPARED_FEED_MAX_AGE_MINUTES``, and only when ranked after the shopper's last
-change of interests (a new follow brings cards no plan holds): otherwise the page is
-ranked on the request, as without a plan. The row also records each first page
-(``visited_at``), which is how the worker knows who visits.
+``PLAZA_PREPARED_FEED_MAX_AGE_MINUTES``, and only when ranked with the shopper's
+current interests (a new follow brings cards no plan holds): otherwise the page is
+ranked on the request, as without a plan. Each change of interests counts one on the
+shopper's row, and a plan keeps the count its worker saw when it claimed the shopper,
+before reading their profile: a change committed at any moment after that leaves the
+plan unused, whatever the clocks of the web and worker machines say. The row also
+records each first page (``visited_at``), which is how the worker knows who visits.
 
 The plan is stored compactly: card ids with their scores and reasons, and the tastes it
 was ranked with; the cards come back from the process's catalog snapshot, and a card
@@ -26,7 +29,7 @@ the snapshot does not hold any more is left out like a card the filters remove.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,7 +123,7 @@ def prepared_plan(
     db: Session, user_id: int, catalog: Catalog, *, now: datetime, max_age: timedelta
 ) -> Prepared | None:
     """``user_id``'s prepared plan, if a visit starting at ``now`` may use it: ranked
-    within ``max_age``, after their last change of interests, and not used yet."""
+    within ``max_age``, with their current interests, and not used yet."""
     row = db.get(PreparedFeed, user_id)
     if (
         row is None
@@ -128,7 +131,7 @@ def prepared_plan(
         or row.prepared_at is None
         or row.consumed_at is not None
         or not now - max_age < row.prepared_at <= now
-        or (row.changed_at is not None and row.changed_at >= row.prepared_at)
+        or row.prepared_changes != row.changes
     ):
         return None
     snapshot = catalog.current(db, now)
@@ -141,7 +144,7 @@ def record_visit(db: Session, user_id: int, prepared: Prepared | None, now: date
     prepares for), and that it used ``prepared``: False when another visit used it
     first, and this one must rank its own. Part of the page's transaction."""
     if prepared is None:
-        _upsert(db, user_id, visited_at=now)
+        _upsert(db, user_id, {"visited_at": now}, {"visited_at": now})
         return True
     used = db.execute(
         update(PreparedFeed)
@@ -155,16 +158,16 @@ def record_visit(db: Session, user_id: int, prepared: Prepared | None, now: date
     return rows_changed(used) == 1
 
 
-def interests_changed(db: Session, user_id: int, now: datetime) -> None:
-    """``user_id`` followed, muted or cleared an interest at ``now``: a plan ranked
-    before is not used (its candidates were gathered for the interests they had)."""
-    _upsert(db, user_id, changed_at=now)
+def interests_changed(db: Session, user_id: int) -> None:
+    """``user_id`` follows, mutes or clears an interest (in this transaction): a plan
+    ranked before is not used (its candidates were gathered for the interests they had)."""
+    _upsert(db, user_id, {"changes": 1}, {"changes": PreparedFeed.changes + 1})
 
 
-def _upsert(db: Session, user_id: int, **values: datetime) -> None:
-    """Set ``values`` on ``user_id``'s row, made if they have none yet."""
-    insert = dialect_insert(db)(PreparedFeed).values(user_id=user_id, **values)
-    db.execute(insert.on_conflict_do_update(index_elements=["user_id"], set_=values))
+def _upsert(db: Session, user_id: int, new: dict[str, Any], update: dict[str, Any]) -> None:
+    """``user_id``'s row with ``new`` if they have none yet, else ``update`` on it."""
+    insert = dialect_insert(db)(PreparedFeed).values(user_id=user_id, **new)
+    db.execute(insert.on_conflict_do_update(index_elements=["user_id"], set_=update))
 
 
 # The worker.
@@ -177,10 +180,11 @@ def claim_due(
     active: timedelta,
     renew_after: timedelta,
     limit: int,
-) -> list[int]:
+) -> dict[int, int]:
     """Shoppers who visited within ``active`` and whose plan is missing, used, older
-    than ``renew_after`` or older than their last change of interests, most recent
-    visitors first: now leased to this worker (the claim is committed).
+    than ``renew_after`` or ranked before a change of their interests, most recent
+    visitors first: now leased to this worker (the claim is committed), each with their
+    count of interest changes.
 
     The claim is a compare-and-set, so a shopper another worker claimed meanwhile is
     not ours; on PostgreSQL the due rows are locked with ``SKIP LOCKED`` first, so
@@ -192,7 +196,8 @@ def claim_due(
             col(PreparedFeed.prepared_at).is_(None),
             col(PreparedFeed.consumed_at).is_not(None),
             col(PreparedFeed.prepared_at) <= now - renew_after,
-            col(PreparedFeed.changed_at) >= col(PreparedFeed.prepared_at),
+            col(PreparedFeed.prepared_changes).is_(None),
+            col(PreparedFeed.prepared_changes) != col(PreparedFeed.changes),
         ),
     )
     found = db.exec(
@@ -204,23 +209,23 @@ def claim_due(
     ).all()
     if not found:
         db.commit()
-        return []
+        return {}
     if db.get_bind().dialect.name == "sqlite":
         db.commit()
     claimed = db.execute(
         update(PreparedFeed)
         .where(col(PreparedFeed.user_id).in_(found), *due)
         .values(claimed_until=now + CLAIM_LEASE)
-        .returning(col(PreparedFeed.user_id))
-    ).scalars()
-    ids = sorted(claimed)
+        .returning(col(PreparedFeed.user_id), col(PreparedFeed.changes))
+    )
+    changes = {user_id: count for user_id, count in claimed}
     db.commit()
-    return ids
+    return changes
 
 
 def prepare(
     db: Session,
-    user_ids: Sequence[int],
+    claimed: Mapping[int, int],
     taxonomy: Taxonomy,
     catalog: Catalog,
     *,
@@ -228,14 +233,15 @@ def prepare(
     page_size: int,
     candidate_limit: int,
 ) -> list[int]:
-    """Rank the next first pages of ``user_ids`` (a few hundred at most) at ``now`` and
-    store them, unused, releasing their claims; returns whose were stored.
+    """Rank the next first pages of the ``claimed`` shoppers (a few hundred at most, each
+    with their count of interest changes when claimed) at ``now`` and store them,
+    unused, releasing their claims; returns whose were stored.
 
     Their profiles are read together (:func:`~app.ranking.candidates.load_profiles`:
     six queries however many shoppers), each ranking is a feed page's
     (:func:`~app.ranking.candidates.rank_shown`), and the plans are written in one
     statement at the end, so the write lock is held for a moment only."""
-    profiles = load_profiles(db, user_ids, taxonomy=taxonomy, now=now)
+    profiles = load_profiles(db, claimed, taxonomy=taxonomy, now=now)
     snapshot = catalog.current(db, now)
     limit = page_size * (PAGES_AHEAD + 1) + 1
     rows: list[dict[str, Any]] = []
@@ -256,13 +262,19 @@ def prepare(
         plan = Plan.of(
             [*page, *ranked[page_size:]], profile.affinities, complete=len(ranked) < limit
         )
-        rows.append({"who": user_id, "plan": encode(plan)})
+        rows.append({"who": user_id, "plan": encode(plan), "seen": claimed[user_id]})
     if rows:
         table = SQLModel.metadata.tables[PreparedFeed.__tablename__]
         db.execute(
             update(table)
             .where(table.c.user_id == bindparam("who"))
-            .values(plan=bindparam("plan"), prepared_at=now, consumed_at=None, claimed_until=None),
+            .values(
+                plan=bindparam("plan"),
+                prepared_changes=bindparam("seen"),
+                prepared_at=now,
+                consumed_at=None,
+                claimed_until=None,
+            ),
             rows,
         )
     db.commit()
@@ -286,9 +298,15 @@ def prepare_due(
     is due and prepare it; returns whose it prepared. A plan is renewed two runs before
     it would be too old to use, so a recent visitor's next visit finds one."""
     renew_after = max(max_age - 2 * every, max_age / 2)
-    ids = claim_due(db, now, active=active, renew_after=renew_after, limit=batch)
-    if not ids:
+    claimed = claim_due(db, now, active=active, renew_after=renew_after, limit=batch)
+    if not claimed:
         return []
     return prepare(
-        db, ids, taxonomy, catalog, now=now, page_size=page_size, candidate_limit=candidate_limit
+        db,
+        claimed,
+        taxonomy,
+        catalog,
+        now=now,
+        page_size=page_size,
+        candidate_limit=candidate_limit,
     )

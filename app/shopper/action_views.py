@@ -157,7 +157,7 @@ def not_interested(card_id: int) -> ResponseReturnValue:
     if slug not in taxonomy():
         raise BadRequest("Choose one of the card's topics.")
     session = db.session()
-    set_interest_state(session, current_user.id, slug, InterestState.MUTE, datetime.now(UTC))
+    set_interest_state(session, current_user.id, slug, InterestState.MUTE)
     record_event(session, current_user.id, card, EventKind.NOT_INTERESTED, interest=slug)
     session.commit()
     return fragment_or_back(

@@ -169,13 +169,12 @@ def search() -> ResponseReturnValue:
 def _change(slug: str, action: str) -> ResponseReturnValue:
     slug = _known_slug(slug)
     session = db.session()
-    now = datetime.now(UTC)
     if action == "follow":
-        set_interest_state(session, current_user.id, slug, InterestState.FOLLOW, now)
+        set_interest_state(session, current_user.id, slug, InterestState.FOLLOW)
     elif action == "mute":
-        set_interest_state(session, current_user.id, slug, InterestState.MUTE, now)
+        set_interest_state(session, current_user.id, slug, InterestState.MUTE)
     else:
-        clear_interest(session, current_user.id, slug, now)
+        clear_interest(session, current_user.id, slug)
     session.commit()
     interest = taxonomy().get(slug)
     assert interest is not None
@@ -211,6 +210,6 @@ def unmute(slug: str) -> ResponseReturnValue:
         abort(404, description="This card does not exist or was removed.")
     _known_slug(slug)
     session = db.session()
-    clear_interest(session, current_user.id, slug, datetime.now(UTC))
+    clear_interest(session, current_user.id, slug)
     session.commit()
     return fragment_or_back(lambda: render_card(card_or_404(card_id)))

@@ -57,7 +57,7 @@ def test_export_holds_the_account_and_what_plaza_learned_in_numbers_and_words(wo
     user_id = world.consumer(follows=("home/kitchen", "shoes"))
     other_id = world.consumer("other@example.com")
     with world.app.app_context():
-        set_interest_state(world.db, user_id, "electronics/audio", "mute", datetime.now(UTC))
+        set_interest_state(world.db, user_id, "electronics/audio", "mute")
     now = datetime.now(UTC)
     for n, card in enumerate(kitchen + running):
         world.db.add(

@@ -112,7 +112,7 @@ class PartnerPlaza:
         with _app_session(self.app) as db:
             user = self._onboarded(create_user(db, email, PASSWORD))
             for slug in follows:
-                set_interest_state(db, user.id, slug, InterestState.FOLLOW, datetime.now(UTC))
+                set_interest_state(db, user.id, slug, InterestState.FOLLOW)
             db.commit()
 
     def run_worker(self) -> None:

@@ -61,7 +61,7 @@ def colleague(app, db, world, partners, acme):  # type: ignore[no-untyped-def]
     colleague_id = partners.member(acme, "colleague@acme.example")
     card_id = world.cards(world.provider(), 1)[0]
     with app.app_context():
-        set_interest_state(db, colleague_id, "shoes", InterestState.FOLLOW, datetime.now(UTC))
+        set_interest_state(db, colleague_id, "shoes", InterestState.FOLLOW)
     db.add(CardState(user_id=colleague_id, card_id=card_id, saved_at=datetime.now(UTC)))
     db.commit()
     client = signed_in(app, partners, "colleague@acme.example")

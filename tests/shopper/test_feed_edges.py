@@ -154,7 +154,7 @@ def test_every_follow_muted_gets_a_page_that_says_what_to_do(world, app):
     world.cards(world.provider(), 10, interests=("shoes/running",))
     with app.app_context():
         for slug in ("shoes", "home/kitchen"):
-            set_interest_state(world.db, user_id, slug, InterestState.MUTE, datetime.now(UTC))
+            set_interest_state(world.db, user_id, slug, InterestState.MUTE)
         world.db.commit()
     world.login()
 
@@ -172,9 +172,7 @@ def test_a_muted_child_leaves_nothing_of_a_followed_parent(world, app):
     user_id = world.consumer(follows=("shoes",))
     world.cards(world.provider(), 10, interests=("shoes/running",))
     with app.app_context():
-        set_interest_state(
-            world.db, user_id, "shoes/running", InterestState.MUTE, datetime.now(UTC)
-        )
+        set_interest_state(world.db, user_id, "shoes/running", InterestState.MUTE)
         world.db.commit()
     world.login()
 
