@@ -79,6 +79,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CATALOG_WARM_UP", bool, False,
             "build the feed's catalog snapshot as a server process starts, not at its "
             "first page (`plaza serve` sets it)"),
+    Setting("PREPARED_FEED_MAX_AGE_MINUTES", int, 15,
+            "a first page the worker ranked ahead is served for this long; an older one is "
+            "ranked again on the request (cards published since wait that long at most)"),
+    Setting("PREPARED_FEED_ACTIVE_DAYS", int, 3,
+            "shoppers who opened their feed within this many days get their next first "
+            "page ranked ahead by the worker"),
+    Setting("PREPARED_FEED_BATCH", int, 200,
+            "shoppers whose first page one run of the worker's job ranks ahead"),
+    Setting("PREPARED_FEED_EVERY_SECONDS", int, 60,
+            "how often a worker ranks first pages ahead"),
     # Accounts
     Setting("LOGIN_MAX_FAILURES", int, 5,
             "failed logins per email within the login window before attempts slow down "

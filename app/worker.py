@@ -6,7 +6,8 @@ does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
 cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.throttle`)
 and personal data past its retention (:mod:`app.accounts.retention`), rolling
 the event log up into the counts ranking reads (:mod:`app.ranking.rollup`) and the
-results partners read (:mod:`app.partners.rollup`), the notification tick
+results partners read (:mod:`app.partners.rollup`), ranking recent visitors' next
+first pages ahead (:mod:`app.ranking.prepared`), the notification tick
 (:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
 Several workers may run at once: each job claims its work in the database.
 """
@@ -14,6 +15,7 @@ Several workers may run at once: each job claims its work in the database.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -26,13 +28,16 @@ from sqlmodel import Session
 from app.accounts.mail import send_queued
 from app.accounts.retention import prune_personal_data
 from app.accounts.throttle import prune as prune_attempts
+from app.catalog_store import catalog
 from app.db import engine
 from app.ingest.due import refresh_due
 from app.ingest.retention import prune_cards
 from app.notifications import jobs as notifications
 from app.notifications.config import notify_config
 from app.partners.rollup import roll_up_results
+from app.ranking.prepared import prepare_due
 from app.ranking.rollup import roll_up
+from app.taxonomy_store import taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +119,31 @@ def roll_up_partner_results() -> None:
     log.info("results: counted %d events, forgot %d card days", report.counted, report.forgotten)
 
 
+def prepare_first_pages() -> None:
+    """Scheduled job: rank recent visitors' next first pages ahead (see app.ranking.prepared)."""
+    app = _job_app()
+    config = app.config
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        started = time.thread_time()
+        prepared = len(
+            prepare_due(
+                db,
+                taxonomy(),
+                catalog(),
+                now=datetime.now(UTC),
+                active=timedelta(days=config["PREPARED_FEED_ACTIVE_DAYS"]),
+                max_age=timedelta(minutes=config["PREPARED_FEED_MAX_AGE_MINUTES"]),
+                every=timedelta(seconds=config["PREPARED_FEED_EVERY_SECONDS"]),
+                batch=config["PREPARED_FEED_BATCH"],
+                page_size=config["FEED_PAGE_SIZE"],
+                candidate_limit=config["CANDIDATE_LIMIT"],
+            )
+        )
+    if prepared:
+        cpu_ms = (time.thread_time() - started) * 1000
+        log.info("prepared %d first pages (%.1f ms of CPU each)", prepared, cpu_ms / prepared)
+
+
 def notify_tick() -> None:
     """Scheduled job: new cards become notifications, due digests are folded, the outbox
     is delivered (see app.notifications.jobs)."""
@@ -149,6 +179,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         (roll_up_partner_results, ROLLUP_EVERY.total_seconds(), 30, True),
         (notify_tick, notify_config(app).tick_seconds, 2, True),
         (send_account_emails, ACCOUNT_MAIL_EVERY.total_seconds(), 1, True),
+        (prepare_first_pages, app.config["PREPARED_FEED_EVERY_SECONDS"], 10, True),
     )
     for job, seconds, jitter, at_start in jobs:
         scheduler.add_job(

@@ -4,7 +4,7 @@
                                         [--connections 1,4,16,64] [--duration 10]
                                         [--signed-in 1000] [--database-url postgresql://...]
                                         [--server plaza,waitress:1x8,gunicorn-sync:2,...]
-                                        [--rounds 1] [--json]
+                                        [--rounds 1] [--prepared] [--json]
 
 Set-up (not timed): a fresh SQLite database migrated with ``app.migrate.upgrade`` (or
 the given throw-away database) holding the shipped taxonomy, 20 organisations with 200
@@ -29,6 +29,12 @@ threads). ``--signed-in`` distinct shoppers sign in through ``/login``, and wrk
 * **next page**: ``GET /feed?cursor=...`` with ``HX-Request`` (infinite scroll), each
   shopper scrolling their own feed session;
 * **trivial route**: ``GET /healthz`` on the same server, for the ratio.
+
+With ``--prepared``, the worker's job that ranks first pages ahead
+(``app.ranking.prepared``) runs in this process over the signed-in shoppers (counted as
+having visited a moment ago) before each first-page run, so that run's first pages are
+served prepared rather than ranked on the request; the figures say how many were, and
+the job's CPU per prepared shopper.
 
 It prints pages per second, p50 and p99 (wrk's latency, in ms), errors and non-2xx
 answers, the ratio of feed pages to trivial requests per second, the first page's size,
@@ -75,6 +81,7 @@ from app.models import (  # noqa: E402
     Event,
     EventKind,
     Organization,
+    PreparedFeed,
     Provider,
     User,
 )
@@ -438,8 +445,9 @@ class Server:
     def __init__(self, database_url: str, workdir: Path, spec: ServerSpec | None = None) -> None:
         self.port = free_port()
         self.spec = spec or ServerSpec("plaza")
+        # The code of this checkout, whichever one the environment's `plaza` was installed from.
         env = {**os.environ, "PLAZA_DATABASE_URL": database_url, "PLAZA_SECRET_KEY": SECRET,
-               "PLAZA_ENV_NAME": "development"}  # fmt: skip
+               "PLAZA_ENV_NAME": "development", "PYTHONPATH": str(ROOT)}  # fmt: skip
         self.log = (workdir / "server.log").open("w")
         # Its own process group, so that stopping it stops every process it started.
         self.process = subprocess.Popen(
@@ -594,8 +602,14 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
                 ("next_page", next_, {"HX-Request": "true"}),
                 ("trivial", trivial, {}),
             ):
+                prepared = None
+                if route == "first_page" and args.prepared:
+                    prepared = prepare_ahead(database_url, [s.id for s in shoppers])
                 server.settle()
                 row[route] = wrk(server.port, targets, connections, args.duration, workdir, extra)
+                if prepared is not None:
+                    prepared["served"] = served_prepared(database_url, prepared.pop("since"))
+                    row[route]["prepared"] = prepared
             feed_rate = row["first_page"]["pages_per_second"]
             trivial_rate = row["trivial"]["pages_per_second"]
             row["feed_over_trivial"] = round(feed_rate / trivial_rate, 4) if trivial_rate else None
@@ -618,6 +632,54 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
         server.stop()
 
 
+def prepare_ahead(database_url: str, shopper_ids: list[int]) -> dict[str, Any]:
+    """The worker's job (``app.worker.prepare_first_pages``), run in this process until
+    the next first page of each of ``shopper_ids`` is prepared, as if each had opened
+    their feed a moment ago; its CPU time per prepared shopper (the catalog snapshot it
+    ranks from is built first, untimed)."""
+    from app import create_app, worker
+    from app.catalog_store import catalog
+    from app.ranking.prepared import record_visit
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET})
+    worker.build_scheduler(app, blocking=False)
+    engine = app.extensions["plaza.engine"]
+    since = datetime.now(UTC)
+    with app.app_context(), Session(engine) as db:
+        for shopper_id in shopper_ids:
+            record_visit(db, shopper_id, None, since)
+        db.commit()
+        catalog().current(db, since)
+    runs = -(-len(shopper_ids) // app.config["PREPARED_FEED_BATCH"])
+    started, cpu = time.monotonic(), time.thread_time()
+    for _ in range(runs):
+        worker.prepare_first_pages()
+    cpu_s, wall_s = time.thread_time() - cpu, time.monotonic() - started
+    unused = col(PreparedFeed.consumed_at).is_(None)
+    with Session(engine) as db:
+        count = select(func.count()).select_from(PreparedFeed)
+        prepared = db.execute(count.where(col(PreparedFeed.prepared_at) >= since)).scalar_one()
+        ready = db.execute(count.where(col(PreparedFeed.plan).is_not(None), unused)).scalar_one()
+    engine.dispose()
+    return {
+        "shoppers": prepared,  # prepared by this run (the others' plans were still unused)
+        "ready": ready,
+        "cpu_ms_per_shopper": round(cpu_s * 1000 / max(prepared, 1), 1),
+        "seconds": round(wall_s, 1),
+        "since": since,
+    }
+
+
+def served_prepared(database_url: str, since: datetime) -> int:
+    """First pages served from a prepared plan since ``since``."""
+    engine = make_engine(database_url)
+    with Session(engine) as db:
+        used = select(func.count()).select_from(PreparedFeed)
+        served = db.execute(used.where(col(PreparedFeed.consumed_at) >= since)).scalar_one()
+    engine.dispose()
+    return int(served)
+
+
 def bench(args: argparse.Namespace) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("bench/feed_load.py needs wrk: apt-get install wrk (make bench does)")
@@ -632,7 +694,7 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "database": engine.dialect.name, "consumers": args.consumers,
         "signed_in": min(args.signed_in, args.consumers), "duration_s": args.duration,
         "timed": TIMED, "servers": [spec.label for spec in args.server],
-        "rounds": args.rounds, "catalogs": {},
+        "rounds": args.rounds, "prepared": args.prepared, "catalogs": {},
     }  # fmt: skip
     events = None
     for size in args.cards:
@@ -726,6 +788,13 @@ def _report_run(label: str, number: int | None, figures: dict[str, Any]) -> list
         f"({memory['pss_mb']:.0f} MB proportional)"
     ]
     for connections, row in figures["connections"].items():
+        if "prepared" in row["first_page"]:
+            ahead = row["first_page"]["prepared"]
+            lines.append(
+                f"      {connections:>3} connections: {ahead['ready']:,} first pages prepared "
+                f"ahead ({ahead['cpu_ms_per_shopper']:.1f} ms of the job's CPU each), "
+                f"{ahead['served']:,} of {row['first_page']['requests']:,} served from them"
+            )
         cells = [
             f"{route.replace('_', ' ')} {row[route]['pages_per_second']:>7.1f}/s "
             f"p50 {row[route]['p50_ms']:>6.1f} p99 {row[route]['p99_ms']:>7.1f} ms"
@@ -796,6 +865,12 @@ def main() -> None:
         type=int,
         default=100_000,
         help="items of the refresh measured under load at the largest catalog (100000; 0: none)",
+    )
+    parser.add_argument(
+        "--prepared",
+        action="store_true",
+        help="rank the signed-in shoppers' first pages ahead (the worker's job) before each "
+        "first-page run, so that its pages are served prepared",
     )
     parser.add_argument("--refresh-job", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -61,6 +61,7 @@ from app.models.shopper import (
     Event,
     EventKind,
     InterestState,
+    PreparedFeed,
     ProviderBlock,
     SurveyAnswer,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "NotificationSource",
     "Organization",
     "PopularityCounts",
+    "PreparedFeed",
     "Provider",
     "ProviderBlock",
     "ProviderPopularity",

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import created_column, json_column, time_column
@@ -94,3 +94,27 @@ class SurveyAnswer(SQLModel, table=True):
     card_id: int = Field(foreign_key="card.id", index=True, ondelete="CASCADE")
     answer: dict[str, Any] = json_column(dict)
     created_at: datetime = created_column()
+
+
+class PreparedFeed(SQLModel, table=True):
+    """A shopper's next first page, ranked ahead by the worker (:mod:`app.ranking.prepared`).
+
+    One row per shopper who visits their feed, shared by every web process and worker:
+    a visit's first page reads it by primary key and, when it is fresh, not yet used
+    and ranked with the shopper's current interests, is served from it.
+    """
+
+    __tablename__ = "prepared_feed"
+    # The worker looks for recent visitors whose plan is due, newest visitors first.
+    __table_args__ = (Index("ix_prepared_feed_visited", "visited_at"),)
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    visited_at: datetime | None = time_column()  # the shopper's last first page
+    # The moment the plan was ranked at: its visit's start (``as_of``) and ``now``.
+    prepared_at: datetime | None = time_column()
+    plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    consumed_at: datetime | None = time_column()  # a visit used it: never twice
+    # How many times the shopper followed, muted or cleared an interest, and how many
+    # times they had when the plan's claim was taken: a plan that missed one is not used.
+    changes: int = 0
+    prepared_changes: int | None = None
+    claimed_until: datetime | None = time_column()  # a worker is preparing it until then

@@ -38,8 +38,8 @@ from app.ranking.affinity import (
     affinities_from_events,
 )
 from app.ranking.candidate import Candidate
-from app.ranking.catalog import Catalog, interests_of, with_deliveries
-from app.ranking.plans import PAGES_AHEAD, FeedPlans, Plan, Planned
+from app.ranking.catalog import Catalog, Snapshot, interests_of, with_deliveries
+from app.ranking.plans import PAGES_AHEAD, FeedPlans, Plan
 from app.ranking.pool import CandidatePool
 from app.ranking.rank import Profile, Ranked, candidate_slugs, feed_scores, rank
 from app.ranking.rollup import delivered_today
@@ -223,14 +223,54 @@ def build_page(
             )
         )
     )
-    planning = plans if served else None  # a visit's first page plans nothing
-    plan = planning.get(user_id, feed_session) if planning is not None else None
+    # A visit's first page has a plan only when the worker prepared it (app.ranking.prepared).
+    plan = plans.get(user_id, feed_session) if plans is not None else None
     if plan is not None:
         planned = _page_from_plan(db, plan, served, user_id, taxonomy, now, page_size)
         if planned is not None:
             return planned
+    planning = plans if served else None  # a visit's first page plans nothing
     profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
-    snapshot = catalog.current(db, now)
+    # One card more than is laid out tells whether there is a next page.
+    limit = page_size * (PAGES_AHEAD if planning is not None else 1) + 1
+    ranked, page, cards = rank_shown(
+        db,
+        user_id,
+        profile,
+        catalog.current(db, now),
+        taxonomy,
+        as_of=as_of,
+        now=now,
+        served=served,
+        limit=limit,
+        page_size=page_size,
+        candidate_limit=candidate_limit,
+    )
+    if planning is not None:
+        ahead = Plan.of(ranked[page_size:], profile.affinities, complete=len(ranked) < limit)
+        planning.put(user_id, feed_session, ahead)
+    return _feed_page(page, cards, profile.affinities, has_more=len(ranked) > page_size)
+
+
+def rank_shown(
+    db: Session,
+    user_id: int,
+    profile: Profile,
+    snapshot: Snapshot,
+    taxonomy: Taxonomy,
+    *,
+    as_of: datetime,
+    now: datetime,
+    served: set[int],
+    limit: int,
+    page_size: int,
+    candidate_limit: int,
+) -> tuple[list[Ranked], list[Ranked], dict[int, Card]]:
+    """``user_id``'s ranking of the snapshot's candidates up to ``limit`` cards, its first
+    page of cards that can still be shown, and those cards: a feed page's, or the first
+    pages the worker prepares (:mod:`app.ranking.prepared`). A card of the first page the
+    snapshot could not know was gone is left out with the rest of its provider's cards,
+    and the ranking run again without them."""
     listings = snapshot.candidates(
         candidate_slugs(profile, taxonomy),
         as_of=as_of,
@@ -241,8 +281,6 @@ def build_page(
     candidates = with_deliveries(
         listings, lambda provider_ids: delivered_today(db, provider_ids, user_id, now)
     )
-    # One card more than is laid out tells whether there is a next page.
-    limit = page_size * (PAGES_AHEAD if planning is not None else 1) + 1
     for _ in range(MAX_RECHECKS):
         ranked = rank(profile, candidates, now, taxonomy, limit=limit, page_size=page_size)
         page = ranked[:page_size]
@@ -258,12 +296,7 @@ def build_page(
             for c in candidates
             if c.card_id not in gone and (c.provider_id not in closed or c.card_id in cards)
         ]
-    page = [r for r in page if r.candidate.card_id in cards]
-    if planning is not None:
-        ahead = tuple(Planned(r.candidate, r.score, r.reasons) for r in ranked[page_size:])
-        plan = Plan(ahead, complete=len(ranked) < limit, affinities=profile.affinities)
-        planning.put(user_id, feed_session, plan)
-    return _feed_page(page, cards, profile.affinities, has_more=len(ranked) > page_size)
+    return ranked, [r for r in page if r.candidate.card_id in cards], cards
 
 
 def _page_from_plan(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,7 +30,7 @@ from cachetools import TTLCache
 
 from app.ranking.affinity import Affinities
 from app.ranking.candidate import Candidate
-from app.ranking.rank import Reason
+from app.ranking.rank import Ranked, Reason
 
 PAGES_AHEAD = 3  # pages ranked at once from a visit's second page on
 PLAN_TTL = timedelta(minutes=15)  # a tab left open longer ranks again
@@ -52,6 +53,13 @@ class Plan:
     cards: tuple[Planned, ...]
     complete: bool  # the ranking ran out of cards: nothing comes after these
     affinities: Affinities  # the shopper's tastes the plan was ranked with
+
+    @classmethod
+    def of(cls, ranked: Sequence[Ranked], affinities: Affinities, *, complete: bool) -> Plan:
+        """The plan of the cards ``ranked``."""
+        return cls(
+            tuple(Planned(r.candidate, r.score, r.reasons) for r in ranked), complete, affinities
+        )
 
 
 class FeedPlans:

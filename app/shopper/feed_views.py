@@ -9,7 +9,7 @@ tampered one is a clear 400, never a 500.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,6 +24,7 @@ from app import db
 from app.catalog_store import catalog, feed_plans
 from app.models import Card, CardState, Event, EventKind, Provider
 from app.ranking.candidates import build_page, shown_now
+from app.ranking.prepared import prepared_plan, record_visit
 from app.shopper.display import CardView, card_frames, card_views
 from app.taxonomy_store import taxonomy
 from app.web.csrf import masked_csrf_token
@@ -66,7 +67,7 @@ def home() -> ResponseReturnValue:
     if current_user.onboarded_at is None:
         return redirect(url_for("interests.onboarding"))
     now = datetime.now(UTC)
-    return _render_feed(secrets.token_hex(8), as_of=now, page=1)
+    return _render_feed(secrets.token_hex(8), as_of=now, page=1, visit=True)
 
 
 @bp.get("/feed")
@@ -114,9 +115,21 @@ def rerank() -> ResponseReturnValue:
     return _render_feed(feed_session, as_of=as_of, page=2)
 
 
-def _render_feed(feed_session: str, *, as_of: datetime, page: int) -> ResponseReturnValue:
+def _render_feed(
+    feed_session: str, *, as_of: datetime, page: int, visit: bool = False
+) -> ResponseReturnValue:
+    """A page of the feed session that began ``as_of``; with ``visit``, its first page,
+    taken from the plan the worker prepared when there is one that may be used (see
+    :mod:`app.ranking.prepared`): the visit then begins when the plan was ranked."""
     session = db.session()
     user_id = current_user.id
+    prepared = None
+    if visit:
+        max_age = timedelta(minutes=current_app.config["PREPARED_FEED_MAX_AGE_MINUTES"])
+        prepared = prepared_plan(session, user_id, catalog(), now=as_of, max_age=max_age)
+        if prepared is not None:
+            feed_plans().put(user_id, feed_session, prepared.plan)
+            as_of = prepared.as_of
     feed = build_page(
         session,
         user_id,
@@ -130,6 +143,10 @@ def _render_feed(feed_session: str, *, as_of: datetime, page: int) -> ResponseRe
         plans=feed_plans(),
     )
     shown_at = datetime.now(UTC)
+    if visit and not record_visit(session, user_id, prepared, shown_at):
+        # Another visit used the plan a moment ago: this one ranks its own first page.
+        feed_plans().forget(user_id, feed_session)
+        return _render_feed(secrets.token_hex(8), as_of=shown_at, page=1)
     if feed.ranked:  # one statement for the page's impressions, not one per card
         session.execute(
             insert(Event),

@@ -8,12 +8,15 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from app.models import ConsumerInterest, InterestState, User, stored_id
+from app.ranking.prepared import interests_changed
 from app.ranking.rank import Profile
 from cards.taxonomy import Taxonomy
 
 
 def set_interest_state(db: Session, user_id: int, slug: str, state: InterestState) -> None:
-    """Follow or mute ``slug``; muting replaces following, and the reverse."""
+    """Follow or mute ``slug``; muting replaces following, and the reverse. A first page
+    prepared before is not used (:func:`app.ranking.prepared.interests_changed`)."""
+    interests_changed(db, user_id)
     row = db.get(ConsumerInterest, (user_id, slug))
     if row is None:
         db.add(ConsumerInterest(user_id=user_id, slug=slug, state=state))
@@ -37,11 +40,13 @@ def onboard(
     )
     user.onboarded_at = now
     db.add(user)
+    interests_changed(db, stored_id(user))
 
 
 def clear_interest(db: Session, user_id: int, slug: str) -> None:
     row = db.get(ConsumerInterest, (user_id, slug))
     if row is not None:
+        interests_changed(db, user_id)
         db.delete(row)
 
 

@@ -75,6 +75,24 @@ def test_it_compares_servers_back_to_back_round_after_round():
         assert len(runs[0]["server_memory"]["process_rss_mb"]) >= processes
 
 
+def test_with_prepared_first_pages_the_first_page_runs_are_served_from_them():
+    tiny = ("--consumers", "40", "--cards", "200", "--connections", "1", "--duration", "1",
+            "--signed-in", "6", "--refresh-items", "0", "--prepared")  # fmt: skip
+    done = run_bench(*tiny, "--json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["prepared"] is True
+    [run] = figures["catalogs"]["200"]["plaza"]
+    assert_figures(run, connections=["1"])
+    first = run["connections"]["1"]["first_page"]
+    ahead = first["prepared"]
+    assert ahead["shoppers"] == ahead["ready"] == 6 and ahead["cpu_ms_per_shopper"] > 0
+    # Each signed-in shopper's first visit is served from their plan, once.
+    assert ahead["served"] == min(first["requests"], 6)
+    text = run_bench(*tiny).stdout
+    assert "1 connections: 6 first pages prepared ahead (" in text
+
+
 def test_an_unknown_server_is_refused_before_anything_is_seeded():
     done = run_bench("--server", "uwsgi:2x2")
     assert done.returncode == 2 and "unknown server 'uwsgi'" in done.stderr
