@@ -12,10 +12,20 @@ from app.accounts import account_views, privacy_views
 from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
+from app.community import views as community_views
 from app.config import load_config
 from app.extensions import compress, csrf, htmx, login_manager
 from app.notifications import views as notifications_views
-from app.portal import access_views, home_views, join_views, provider_views, result_views
+from app.portal import (
+    access_views,
+    home_views,
+    join_views,
+    provider_views,
+    result_views,
+)
+from app.portal import (
+    community_views as portal_community_views,
+)
 from app.shopper import action_views, feed_views, interest_views, why_views
 from app.web import errors, health, json_input, security, static, templating
 from app.web.converters import IdConverter
@@ -37,6 +47,8 @@ BLUEPRINTS = (
     join_views,
     api_views,
     notifications_views,
+    community_views,
+    portal_community_views,
 )
 
 
