@@ -92,8 +92,8 @@ def _take_turn(db: Session, user: User, now: datetime) -> None:
         )
 
 
-def _screened(db: Session, user: User, item: Any, *texts: str) -> None:
-    verdict = screening.screen(db, texts, author_id=user.id)
+def _screened(db: Session, user: User | None, item: Any, *texts: str) -> None:
+    verdict = screening.screen(db, texts, author_id=user.id if user else None)
     if verdict.outcome == Outcome.REFUSE:
         raise PostProblem(verdict.message or screening.REFUSAL)
     screening.apply(item, verdict)
@@ -143,7 +143,7 @@ def answers_for(user: User, question: Question) -> bool:
 
 def answer(
     db: Session,
-    user: User,
+    user: User | None,
     question: Question,
     body: str,
     now: datetime,
@@ -151,8 +151,13 @@ def answer(
     for_organization: bool | None = None,
 ) -> Answer:
     """An answer under ``question`` (the caller commits). A member of the question's
-    organisation answers for it; ``for_organization`` says so for staff in the portal."""
-    partner = answers_for(user, question) if for_organization is None else for_organization
+    organisation answers for it; ``for_organization`` says so for staff in the portal.
+    Without a ``user`` the organisation itself answers (an API token: the API's own
+    rate limit applies, not a person's)."""
+    if user is None:
+        partner = True
+    else:
+        partner = answers_for(user, question) if for_organization is None else for_organization
     if question.status == Visibility.REMOVED:
         raise PostProblem("This question was removed; it can no longer be answered.", 409)
     if question.status == Visibility.HELD:
@@ -160,13 +165,14 @@ def answer(
     body = clean(body, field="body", label="answer", limit=ANSWER_MAX)
     reply = Answer(
         question_id=stored_id(question),
-        user_id=user.id,
+        user_id=user.id if user else None,
         body=body,
         created_at=now,
         organization_id=question.organization_id if partner else None,
     )
     _screened(db, user, reply, body)
-    _take_turn(db, user, now)
+    if user is not None:
+        _take_turn(db, user, now)
     db.add(reply)
     db.flush()
     updates.answer_changed(db, reply, now, newly_shown=True)
