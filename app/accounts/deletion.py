@@ -10,7 +10,10 @@ without the account:
   counts: their ``user_id`` is cleared with everything that could tie them together
   (the feed session, the details); every other event goes;
 * survey answers, which survey results count: their ``user_id`` is cleared, and what
-  the person wrote is removed unless they chose to leave it, anonymously.
+  the person wrote is removed unless they chose to leave it, anonymously;
+* the community's questions, answers and ideas, the same way: removed, or left
+  without the person (:mod:`app.community.personal`); their votes go, and the counts
+  they were part of drop with them.
 
 What is kept elsewhere under the address goes too: login attempts, and rate-limit
 counts. On SQLite, ``secure_delete`` (:func:`app.db._sqlite_pragmas`) overwrites the
@@ -25,6 +28,7 @@ import logging
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from app.accounts import community_data as community
 from app.accounts import throttle
 from app.db import checkpoint_sqlite
 from app.models import (
@@ -56,6 +60,7 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
         answer.user_id = None
         if not keep_writing and answer.answer.get("text"):
             answer.answer = {**answer.answer, "text": None}
+    community.forget(db, user_id, keep_writing=keep_writing)
     db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
     db.exec(
         delete(AccountThrottle).where(

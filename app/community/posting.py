@@ -45,7 +45,6 @@ ANSWER_MAX = 2000
 NOTE_MAX = 500
 POST_LIMIT = 10  # posts per account within POST_WINDOW
 POST_WINDOW = timedelta(minutes=10)
-THROTTLE_PREFIX = "community-post"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -82,7 +81,7 @@ def _shopper(user: User) -> None:
 
 
 def _take_turn(db: Session, user: User, now: datetime) -> None:
-    key = throttle.user_key(THROTTLE_PREFIX, stored_id(user))
+    key = throttle.user_key(throttle.COMMUNITY_POSTS, stored_id(user))
     if not throttle.within_limits(db, [(key, POST_LIMIT)], POST_WINDOW, now):
         minutes = int(POST_WINDOW.total_seconds() // 60)
         raise PostProblem(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -23,6 +22,8 @@ from app.models import (
     Suggestion,
     SuggestionVote,
     Visibility,
+    answered_update,
+    stored_id,
 )
 from app.notifications.catalog import Category
 from app.notifications.messages import notify_people
@@ -55,14 +56,8 @@ def suggestion_path(organization: Organization, suggestion: Suggestion) -> str:
 
 def refresh_answered(db: Session, question: Question) -> None:
     """The question counts as answered from the organisation's first visible answer."""
-    question.answered_at = db.exec(
-        select(func.min(Answer.created_at)).where(
-            Answer.question_id == question.id,
-            col(Answer.organization_id).is_not(None),
-            Answer.status == Visibility.VISIBLE,
-        )
-    ).one()
-    db.add(question)
+    db.execute(answered_update([stored_id(question)]))
+    db.expire(question, ["answered_at"])
 
 
 def question_followers(db: Session, question: Question) -> set[int]:

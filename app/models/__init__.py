@@ -34,6 +34,7 @@ from app.models.community import (
     Suggestion,
     SuggestionVote,
     Visibility,
+    answered_update,
 )
 from app.models.notifications import (
     Notification,
@@ -110,6 +111,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "Visibility",
+    "answered_update",
     "created_column",
     "json_column",
     "stored_id",

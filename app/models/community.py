@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Index, Update, func, select, update
+from sqlmodel import Field, SQLModel, col
 
 from app.models.columns import created_column, time_column
 
@@ -140,3 +140,23 @@ class ScreeningRule(SQLModel, table=True):
     note: str = Field(default="", max_length=200)  # why; shown with a refusal when set
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = created_column()
+
+
+def answered_update(question_ids: list[int]) -> Update:
+    """The statement that sets each question's ``answered_at`` to the organisation's first
+    visible answer (none: unanswered), for whoever changed its answers."""
+    first = (
+        select(func.min(col(Answer.created_at)))
+        .where(
+            col(Answer.question_id) == col(Question.id),
+            col(Answer.organization_id).is_not(None),
+            col(Answer.status) == Visibility.VISIBLE,
+        )
+        .scalar_subquery()
+    )
+    return (
+        update(Question)
+        .where(col(Question.id).in_(question_ids))
+        .values(answered_at=first)
+        .execution_options(synchronize_session=False)
+    )
