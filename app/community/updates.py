@@ -21,6 +21,7 @@ from app.models import (
     Stage,
     Suggestion,
     SuggestionVote,
+    User,
     Visibility,
     answered_update,
     stored_id,
@@ -82,6 +83,14 @@ def question_followers(db: Session, question: Question) -> set[int]:
     return people
 
 
+def _active(db: Session, people: set[int]) -> set[int]:
+    """Those of ``people`` whose accounts are active (a suspended one hears nothing)."""
+    if not people:
+        return set()
+    found = db.exec(select(User.id).where(col(User.id).in_(people), User.active == True))  # noqa: E712
+    return {uid for uid in found if uid is not None}
+
+
 def answer_changed(db: Session, answer: Answer, now: datetime, *, newly_shown: bool) -> None:
     """After an answer appeared or went: the question's answered time, and the news."""
     question = db.get(Question, answer.question_id)
@@ -94,7 +103,7 @@ def answer_changed(db: Session, answer: Answer, now: datetime, *, newly_shown: b
 
 def tell_of_answer(db: Session, question: Question, answer: Answer, now: datetime) -> int:
     """Queue "a new answer" for the question's followers but its author; how many rows."""
-    people = question_followers(db, question) - {answer.user_id}
+    people = _active(db, question_followers(db, question) - {answer.user_id})
     if not people:
         return 0
     organization = db.get(Organization, answer.organization_id) if answer.organization_id else None
@@ -128,6 +137,7 @@ def tell_of_stage(
         people.add(suggestion.user_id)
     if actor_id is not None:
         people.discard(actor_id)
+    people = _active(db, people)
     if not people:
         return 0
     label = STAGE_LABELS.get(Stage(suggestion.stage), suggestion.stage).lower()
