@@ -7,8 +7,9 @@ Two judges, strictest outcome wins:
   with a clear message, *hold* it until staff approve it, or *flag* it (shown, and
   listed for staff).
 * **An offline classifier** (alt-profanity-check: a linear model over word n-grams,
-  trained on a large set of labelled comments; no network, about a millisecond a
-  text): a text it finds offensive is flagged.
+  trained on a large set of labelled comments; no network, a few milliseconds a text,
+  see ``bench/screening.py``): a text it finds offensive is flagged. It judges the
+  whole text and each sentence, so one rude sentence is not diluted by polite ones.
 
 A new account's flagged text is held instead: someone who just signed up and whose
 first posts look offensive does not get to show them before staff have looked.
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 OFFENSIVE_AT = 0.8  # the classifier's probability from which a text is flagged
 NEW_ACCOUNT_POSTS = 3  # an author with fewer earlier visible posts is "new"
 MAX_PATTERN = 500
+MAX_SENTENCES = 40  # the classifier judges at most this many sentences of one text
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 Item = Question | Answer | Suggestion
 ITEM_TYPES: tuple[type[Question] | type[Answer] | type[Suggestion], ...] = (
@@ -201,12 +204,19 @@ def screen_texts(
     if verdict.outcome == Outcome.REFUSE:
         return verdict
     if judge is not None and whole.strip() and verdict.outcome == Outcome.SHOW:
-        score = max(judge([whole]))
+        score = max(judge(pieces(whole)))
         if score >= OFFENSIVE_AT:
             verdict = Verdict(Outcome.FLAG, f"Offensive language (classifier {score:.2f})")
     if verdict.outcome == Outcome.FLAG and new_author:
         return Verdict(Outcome.HOLD, f"{verdict.reason}; a new account's post")
     return verdict
+
+
+def pieces(text: str) -> list[str]:
+    """The text and each of its sentences: the classifier judges each, since one rude
+    sentence in a long friendly text scores low as part of the whole."""
+    sentences = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    return [text, *sentences[:MAX_SENTENCES]] if len(sentences) > 1 else [text]
 
 
 def screen(db: Session, texts: Sequence[str], *, author_id: int | None) -> Verdict:
