@@ -537,8 +537,8 @@ def list_questions() -> ResponseReturnValue:
 
 @bp.post("/questions/<id:question_id>/answers")
 def answer_question(question_id: int) -> ResponseReturnValue:
+    question = _community_row(Question, question_id, "question")  # before the body: 404 first
     body = _body(AnswerCreate)
-    question = _community_row(Question, question_id, "question")
     session = db.session()
     try:
         reply = community_posting.answer(session, None, question, body.body, datetime.now(UTC))
@@ -560,8 +560,8 @@ def list_suggestions() -> ResponseReturnValue:
 
 @bp.patch("/suggestions/<id:suggestion_id>")
 def set_suggestion_status(suggestion_id: int) -> ResponseReturnValue:
-    body = _body(SuggestionPatch)
     idea = _community_row(Suggestion, suggestion_id, "suggestion")
+    body = _body(SuggestionPatch)
     session = db.session()
     try:
         community_posting.set_stage(

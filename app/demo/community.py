@@ -32,6 +32,7 @@ from app.models import (
     answered_update,
     stored_id,
 )
+from app.notifications.catalog import Category, category_for_kind
 
 SEED = 20261207
 
@@ -105,25 +106,31 @@ def seed_community(db: Session, now: datetime, crowd: list[int]) -> CommunityRep
                 User.organization_id == organization.id, User.role == Role.RETAILER
             )
         ).all()
-        cards = list(
-            db.exec(
-                select(Card)
-                .join(Provider, col(Provider.id) == Card.provider_id)
-                .where(
-                    Provider.organization_id == organization.id,
-                    Provider.kind == "product_feed",
-                    col(Card.removed_at).is_(None),
-                )
-                .order_by(col(Card.id))
-                .limit(12)
-            ).all()
-        )
+        cards = _product_cards(db, organization)
         _questions(
             db, rng, organization, cards, crowd, members[0] if members else None, now, report
         )
         _ideas(db, rng, organization, cards, crowd, consumer, now, report)
     db.commit()
     return report
+
+
+def _product_cards(db: Session, organization: Organization) -> list[Card]:
+    """A dozen of the organisation's cards from kinds that notify of new products (the
+    kinds people ask about: "does it come in a wide fit?")."""
+    providers = [
+        p.id
+        for p in db.exec(select(Provider).where(Provider.organization_id == organization.id))
+        if category_for_kind(p.kind) == Category.PRODUCTS
+    ]
+    return list(
+        db.exec(
+            select(Card)
+            .where(col(Card.provider_id).in_(providers), col(Card.removed_at).is_(None))
+            .order_by(col(Card.id))
+            .limit(12)
+        ).all()
+    )
 
 
 def _has_community(db: Session, organization: Organization) -> bool:
