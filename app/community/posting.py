@@ -268,7 +268,9 @@ def _set_vote(
     table: Any = vote.__table__  # type: ignore[attr-defined]
     if wanted:
         statement = dialect_insert(db)(table).values(**key, created_at=now)
-        changed = rows_changed(db.execute(statement.on_conflict_do_nothing()))
+        # RETURNING says whether a row went in (a rowcount is -1 here on PostgreSQL).
+        inserted = statement.on_conflict_do_nothing().returning(table.c.user_id)
+        changed = int(db.execute(inserted).first() is not None)
         step = 1
     else:
         conditions = [getattr(table.c, name) == value for name, value in key.items()]
