@@ -54,6 +54,18 @@ def names(db: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
     }
 
 
+def voted_by(
+    db: Session, voted: Any, voter: Any, rows: Sequence[Any], viewer_id: int | None
+) -> set[int]:
+    """Which of ``rows`` the viewer voted for (``voted`` and ``voter``: the vote table's
+    columns naming the row and the person)."""
+    if viewer_id is None or not rows:
+        return set()
+    return set(
+        db.exec(select(voted).where(voter == viewer_id, col(voted).in_([r.id for r in rows])))
+    )
+
+
 def author_name(people: dict[int, str], user_id: int | None) -> str:
     return "A former shopper" if user_id is None else people.get(user_id, "A shopper")
 
@@ -97,16 +109,7 @@ def question_views(
         .where(col(Answer.question_id).in_(ids), seen_by(Answer, viewer_id))
         .order_by(col(Answer.helpful_count).desc(), col(Answer.created_at), col(Answer.id))
     ).all()
-    helpful = set(
-        db.exec(
-            select(AnswerVote.answer_id).where(
-                AnswerVote.user_id == viewer_id,
-                col(AnswerVote.answer_id).in_([a.id for a in answers]),
-            )
-        ).all()
-        if viewer_id is not None
-        else ()
-    )
+    helpful = voted_by(db, AnswerVote.answer_id, AnswerVote.user_id, answers, viewer_id)
     people = names(db, [q.user_id for q in questions] + [a.user_id for a in answers])
     views = {
         q.id: QuestionView(
@@ -160,16 +163,7 @@ def board(
 def suggestion_views(
     db: Session, ideas: Sequence[Suggestion], viewer_id: int | None
 ) -> list[SuggestionView]:
-    voted = set(
-        db.exec(
-            select(SuggestionVote.suggestion_id).where(
-                SuggestionVote.user_id == viewer_id,
-                col(SuggestionVote.suggestion_id).in_([s.id for s in ideas]),
-            )
-        ).all()
-        if viewer_id is not None
-        else ()
-    )
+    voted = voted_by(db, SuggestionVote.suggestion_id, SuggestionVote.user_id, ideas, viewer_id)
     people = names(db, [s.user_id for s in ideas])
     return [
         SuggestionView(

@@ -41,7 +41,22 @@ class RuleAction(StrEnum):
     FLAG = "flag"  # shown, and listed for staff
 
 
-class Question(SQLModel, table=True):
+class Posted(SQLModel):
+    """What every text of the community carries: its author (none once they left, if
+    they chose to leave their texts), who may see it, and the screener's and staff's
+    say on it (:mod:`app.community.screening`)."""
+
+    user_id: int | None = Field(
+        default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
+    )
+    status: str = Field(default=Visibility.VISIBLE, max_length=10)
+    flagged_reason: str | None = Field(default=None, max_length=200)
+    reviewed_at: datetime | None = time_column()
+    review_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = created_column()
+
+
+class Question(Posted, table=True):
     """A shopper's question to an organisation about one of its cards."""
 
     __table_args__ = (Index("ix_question_org_time", "organization_id", "created_at"),)
@@ -50,38 +65,22 @@ class Question(SQLModel, table=True):
     card_id: int | None = Field(
         default=None, foreign_key="card.id", index=True, ondelete="SET NULL"
     )
-    user_id: int | None = Field(
-        default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
-    )
     title: str = Field(max_length=200)
     body: str = ""
-    status: str = Field(default=Visibility.VISIBLE, max_length=10)
-    flagged_reason: str | None = Field(default=None, max_length=200)
-    reviewed_at: datetime | None = time_column()
-    review_reason: str | None = Field(default=None, max_length=500)
     answered_at: datetime | None = time_column()  # the organisation's first answer
-    created_at: datetime = created_column()
 
 
-class Answer(SQLModel, table=True):
+class Answer(Posted, table=True):
     """An answer under a question; ``organization_id`` is set when a member of the
     question's organisation wrote it (shown pinned, as the partner's answer)."""
 
     id: int | None = Field(default=None, primary_key=True)
     question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
-    user_id: int | None = Field(
-        default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
-    )
     organization_id: int | None = Field(
         default=None, foreign_key="organization.id", ondelete="SET NULL"
     )
     body: str
-    status: str = Field(default=Visibility.VISIBLE, max_length=10)
-    flagged_reason: str | None = Field(default=None, max_length=200)
-    reviewed_at: datetime | None = time_column()
-    review_reason: str | None = Field(default=None, max_length=500)
     helpful_count: int = 0
-    created_at: datetime = created_column()
 
 
 class AnswerVote(SQLModel, table=True):
@@ -93,22 +92,15 @@ class AnswerVote(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
-class Suggestion(SQLModel, table=True):
+class Suggestion(Posted, table=True):
     """A shopper's idea for an organisation, which the organisation gives a stage."""
 
     __table_args__ = (Index("ix_suggestion_org_votes", "organization_id", "vote_count"),)
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", ondelete="CASCADE")
     card_id: int | None = Field(default=None, foreign_key="card.id", ondelete="SET NULL")
-    user_id: int | None = Field(
-        default=None, foreign_key="user.id", index=True, ondelete="SET NULL"
-    )
     title: str = Field(max_length=200)
     body: str = ""
-    status: str = Field(default=Visibility.VISIBLE, max_length=10)
-    flagged_reason: str | None = Field(default=None, max_length=200)
-    reviewed_at: datetime | None = time_column()
-    review_reason: str | None = Field(default=None, max_length=500)
     stage: str = Field(default=Stage.NEW, max_length=20)
     stage_note: str = ""
     stage_changed_at: datetime | None = time_column()
@@ -118,7 +110,6 @@ class Suggestion(SQLModel, table=True):
         default=None, foreign_key="provider.id", ondelete="SET NULL"
     )
     vote_count: int = 0
-    created_at: datetime = created_column()
 
 
 class SuggestionVote(SQLModel, table=True):
