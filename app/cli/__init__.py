@@ -19,6 +19,7 @@ from app.cli.notify import notify_group
 from app.cli.orgs import orgs_group
 from app.cli.popularity import popularity_group
 from app.cli.providers import providers_group
+from app.cli.screening import screening_group
 from app.cli.serve import serve_command, worker_command
 from app.cli.settings import settings_command
 from app.cli.tokens import tokens_group
@@ -35,6 +36,7 @@ COMMANDS: tuple[click.Command, ...] = (
     tokens_group,
     popularity_group,
     notify_group,
+    screening_group,
     settings_command,
 )
 
