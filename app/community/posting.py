@@ -170,7 +170,7 @@ def answer(
         organization_id=question.organization_id if partner else None,
     )
     _screened(db, user, reply, body)
-    if user is not None:
+    if user is not None and not partner:  # an organisation works through its backlog
         _take_turn(db, user, now)
     db.add(reply)
     db.flush()

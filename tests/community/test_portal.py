@@ -51,3 +51,18 @@ def test_an_empty_answer_in_the_inbox_comes_back_with_its_message(community):
     assert "Write your answer first: it cannot be empty." in text_of(response)
     community.db.expire_all()
     assert community.db.exec(select(Question)).one().answered_at is None
+
+
+def test_a_partner_works_through_a_backlog_without_the_shoppers_rate_limit(community):
+    for n in range(12):
+        question = Question(organization_id=community.acme.id, card_id=community.card_id,
+                            user_id=community.ids["shopper"], title=f"Question {n}?")  # fmt: skip
+        community.db.add(question)
+    community.db.commit()
+    for question in community.db.exec(select(Question)).all():
+        response = community.post(
+            "retailer", f"/portal/acme/community/questions/{question.id}/answer", body="Yes."
+        )
+        assert response.status_code == 303
+    community.db.expire_all()
+    assert all(q.answered_at for q in community.db.exec(select(Question)).all())
