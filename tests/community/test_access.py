@@ -72,3 +72,17 @@ def test_a_retailer_reaches_only_its_own_organisations_inbox_items(arranged):
     community.db.expire_all()
     assert len(community.db.exec(select(Answer)).all()) == 1
     assert community.db.exec(select(Suggestion)).one().stage == "new"
+
+
+def test_retailers_are_offered_only_what_they_may_do(arranged):
+    community, question_id, _answer_id, _idea_id = arranged
+    thread = f"/cards/{community.card_id}/questions"
+    own = community.get("retailer", thread).get_data(as_text=True)
+    assert f'action="/questions/{question_id}/answers"' in own  # answers for Acme
+    assert 'id="ask"' not in own and "/helpful" not in own
+    other = community.get("outsider", thread).get_data(as_text=True)
+    assert f'action="/questions/{question_id}/answers"' not in other
+    board = community.get("outsider", "/o/acme/suggestions").get_data(as_text=True)
+    assert 'id="suggest"' not in board and "/vote" not in board
+    shopper = community.get("shopper", "/o/acme/suggestions").get_data(as_text=True)
+    assert 'id="suggest"' in shopper and "/vote" in shopper
