@@ -86,6 +86,8 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
     question.wait_for()
     assert question.locator("h3").inner_text() == "Do they come in a wide fit? <b>please</b>"
     assert shopper.get_by_label("Your question").input_value() == ""  # a fresh form
+    assert "Your question is posted" in shopper.locator("#toasts .toast").inner_text()
+    assert not shopper.get_by_text("No questions yet").is_visible()
     steps.done(shopper, "asked")
 
     # The retailer answers from the portal's community inbox.
@@ -127,6 +129,7 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
     shopper.get_by_label("Your idea").fill("The Ridge runner in a trail version")
     shopper.get_by_role("button", name="Suggest", exact=True).click()
     shopper.locator("#ideas .idea").first.wait_for()
+    assert not shopper.get_by_text("No ideas yet").is_visible()
     steps.done(shopper, "suggested")
 
     # Another shopper votes for it, in place; a second tap takes the vote back, a third
