@@ -13,10 +13,20 @@ from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
 from app.community import report_views
+from app.community import views as community_views
 from app.config import load_config
 from app.extensions import compress, csrf, htmx, login_manager
 from app.notifications import views as notifications_views
-from app.portal import access_views, home_views, join_views, provider_views, result_views
+from app.portal import (
+    access_views,
+    home_views,
+    join_views,
+    provider_views,
+    result_views,
+)
+from app.portal import (
+    community_views as portal_community_views,
+)
 from app.shopper import action_views, feed_views, interest_views, why_views
 from app.staff import decision_views
 from app.staff import views as staff_views
@@ -43,6 +53,8 @@ BLUEPRINTS = (
     report_views,
     staff_views,
     decision_views,
+    community_views,
+    portal_community_views,
 )
 
 

@@ -91,7 +91,7 @@ class DeleteForm(FlaskForm):
         "Code from your app, or a recovery code", validators=[Length(max=20)]
     )  # asked only of accounts with two-factor authentication
     writing = RadioField(
-        "What you wrote in survey answers",
+        "What you wrote in survey answers, questions, answers and ideas",
         choices=[
             SelectChoice("remove", "Remove it"),
             SelectChoice("keep", "Leave it, with nothing that says it was mine"),

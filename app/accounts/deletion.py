@@ -11,7 +11,10 @@ without the account:
   cleared with everything that could tie them together (the feed session, the
   details); every other event goes;
 * survey answers, which survey results count: their ``user_id`` is cleared, and what
-  the person wrote is removed unless they chose to leave it, anonymously.
+  the person wrote is removed unless they chose to leave it, anonymously;
+* the community's questions, answers and ideas, the same way: removed, or left
+  without the person (:mod:`app.community.personal`); their votes go, and the counts
+  they were part of drop with them.
 
 What is kept elsewhere under the address goes too: login attempts, rate-limit counts,
 and account emails to it not sent yet. Reports about the person lose what their
@@ -31,6 +34,7 @@ import logging
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from app.accounts import community_data as community
 from app.accounts import throttle
 from app.db import checkpoint_sqlite
 from app.models import (
@@ -67,6 +71,7 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
     about_them = (col(Report.target_kind) == "user", col(Report.target_id) == user_id)
     db.exec(delete(Report).where(*about_them, col(Report.resolved_at).is_(None)))
     db.exec(update(Report).where(*about_them).values(text=""))
+    community.forget(db, user_id, keep_writing=keep_writing)
     db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))
     db.exec(delete(AccountMail).where(col(AccountMail.to_address) == email))
     db.exec(

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, tuple_
 from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, SQLModel, col, select
 
+from app.accounts import community_data as community
 from app.accounts.two_factor import recovery_codes_left
 from app.models import (
     Appeal,
@@ -194,6 +195,7 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
             )
         ],
     )  # fmt: skip
+    yield "community", community.exported(db, user_id)
     settings = db.get(NotificationSettings, user_id)
     yield (
         "notification_settings",

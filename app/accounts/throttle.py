@@ -138,7 +138,8 @@ def user_key(prefix: str, user_id: int) -> str:
 
 
 # Every key an account's own actions are counted under, for its deletion.
-USER_PREFIXES = ("two-factor", "email-change")
+COMMUNITY_POSTS = "community-post"  # questions, answers and ideas (app.community.posting)
+USER_PREFIXES = ("two-factor", "email-change", COMMUNITY_POSTS)
 ADDRESS_PREFIXES = ("reset-email", "signup-email")
 
 

@@ -27,6 +27,8 @@ REQUESTS: tuple[type[BaseModel], ...] = (
     schemas.ProviderCreate,
     schemas.ProviderPatch,
     schemas.PreviewRequest,
+    schemas.AnswerCreate,
+    schemas.SuggestionPatch,
 )
 RESPONSES: tuple[type[BaseModel], ...] = (
     schemas.KindList,
@@ -36,6 +38,10 @@ RESPONSES: tuple[type[BaseModel], ...] = (
     schemas.PreviewOut,
     schemas.StatsOut,
     schemas.SurveyResultsOut,
+    schemas.CommunityQuestionPage,
+    schemas.AnswerOut,
+    schemas.SuggestionPage,
+    schemas.SuggestionOut,
     schemas.Problem,
 )
 
@@ -80,7 +86,7 @@ def _operation(
     success: dict[str, Any] = {"description": description}
     if schema is not None:
         success["content"] = _json(schema)
-    if code == 201:
+    if code == 201 and schema == "ProviderOut":
         success["headers"] = {
             "Location": {"description": "The new provider.", "schema": {"type": "string"}}
         }
@@ -210,6 +216,47 @@ def _paths() -> dict[str, Any]:
                 parameters=STATS,
             )
         },
+        f"{PREFIX}/questions": {
+            "get": _operation(
+                "Shoppers' questions to the organisation, with their answers",
+                (200, "CommunityQuestionPage", "One page of visible questions, oldest first."),
+                (400,),
+                parameters=[
+                    *PAGE,
+                    _query(
+                        "open",
+                        {"type": "boolean"},
+                        "true: only questions the organisation has not answered yet.",
+                    ),
+                ],
+            )
+        },
+        f"{PREFIX}/questions/{{id}}/answers": {
+            "parameters": [ID],
+            "post": _operation(
+                "Answer a question for the organisation (write scope)",
+                (201, "AnswerOut", "The answer; the asker and followers are told."),
+                (403, 404, 409, *BODY_PROBLEMS),
+                body="AnswerCreate",
+            ),
+        },
+        f"{PREFIX}/suggestions": {
+            "get": _operation(
+                "Shoppers' ideas for the organisation",
+                (200, "SuggestionPage", "One page of visible ideas, oldest first."),
+                (400,),
+                parameters=PAGE,
+            )
+        },
+        f"{PREFIX}/suggestions/{{id}}": {
+            "parameters": [ID],
+            "patch": _operation(
+                "Set an idea's status, with a note (write scope)",
+                (200, "SuggestionOut", "The idea; on a new status its voters are told."),
+                (403, 404, 409, *BODY_PROBLEMS),
+                body="SuggestionPatch",
+            ),
+        },
         f"{PREFIX}/surveys/{{id}}/results": {
             "parameters": [ID],
             "get": _operation(
@@ -265,7 +312,8 @@ def openapi_document() -> dict[str, Any]:
             "title": "Plaza partner API",
             "version": "1.0.0",
             "description": (
-                "Register card providers, watch their health and read their results. "
+                "Register card providers, watch their health and read their results; "
+                "answer shoppers' questions and say what became of their ideas. "
                 "Authenticate with an organisation's token: 'Authorization: Bearer <token>'. "
                 "Errors are application/problem+json; lists page with ?cursor=."
             ),

@@ -205,6 +205,66 @@ class SurveyResultsOut(BaseModel):
     questions: list[QuestionOut]
 
 
+StageName = Literal["new", "under_review", "planned", "available", "declined"]
+
+
+class AnswerOut(BaseModel):
+    id: int
+    body: str
+    from_organization: bool = Field(description="Written for the organisation (pinned).")
+    helpful: int = Field(description="How many shoppers found it helpful.")
+    created_at: datetime
+
+
+class CommunityQuestionOut(BaseModel):
+    id: int
+    card_id: int | None = Field(description="The card it was asked on; null once gone.")
+    title: str
+    body: str
+    created_at: datetime
+    answered_at: datetime | None = Field(description="The organisation's first answer.")
+    answers: list[AnswerOut] = Field(description="Visible answers, the organisation's first.")
+
+
+class CommunityQuestionPage(BaseModel):
+    items: list[CommunityQuestionOut]
+    next_cursor: str | None
+
+
+class AnswerCreate(Body):
+    body: str = Field(min_length=1, max_length=2000, description="Plain text; shown as text.")
+
+
+class SuggestionOut(BaseModel):
+    id: int
+    card_id: int | None = Field(description="The card it was suggested about, if any.")
+    title: str
+    body: str
+    votes: int
+    status: StageName
+    note: str
+    available_card_id: int | None
+    available_provider_id: int | None
+    created_at: datetime
+    status_changed_at: datetime | None
+
+
+class SuggestionPage(BaseModel):
+    items: list[SuggestionOut]
+    next_cursor: str | None
+
+
+class SuggestionPatch(Body):
+    status: StageName
+    note: str = Field(default="", max_length=500, description="Told to the voters.")
+    available_card_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="When available: one of your cards."
+    )
+    available_provider_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="When available: one of your providers."
+    )
+
+
 class FieldProblem(BaseModel):
     field: str
     message: str

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, json, request, url_for
 from flask.typing import ResponseReturnValue
@@ -33,10 +33,14 @@ from app.api.problems import (
     validation_problem,
 )
 from app.api.schemas import (
+    AnswerCreate,
+    AnswerOut,
     CardOut,
     CardPage,
     CardTotals,
     ChoiceOut,
+    CommunityQuestionOut,
+    CommunityQuestionPage,
     CountsOut,
     DayOut,
     KindList,
@@ -51,11 +55,16 @@ from app.api.schemas import (
     ProviderTotals,
     QuestionOut,
     StatsOut,
+    SuggestionOut,
+    SuggestionPage,
+    SuggestionPatch,
     SurveyResultsOut,
     TextOut,
 )
+from app.community import posting as community_posting
+from app.community.posting import PostProblem
 from app.ingest.sources import fetch_policy
-from app.models import Card, CardInterest, Provider
+from app.models import Answer, Card, CardInterest, Provider, Question, Suggestion, Visibility
 from app.partners.changes import (
     ProviderConflict,
     delete_provider,
@@ -444,3 +453,130 @@ def survey(survey_id: int) -> ResponseReturnValue:
     return _reply(
         SurveyResultsOut(survey_id=provider.id or 0, name=provider.name, questions=questions)
     )
+
+
+# --- the community ------------------------------------------------------------------------
+
+
+def _community_problem(problem: PostProblem) -> ApiProblem:
+    if problem.status == 422:
+        return ApiProblem(422, "The text is not valid; see errors.",
+                          [(problem.field or "body", problem.message)])  # fmt: skip
+    return ApiProblem(problem.status, problem.message)
+
+
+def _question_out(question: Question, answers: list[Answer]) -> CommunityQuestionOut:
+    ordered = sorted(answers, key=lambda a: (a.organization_id is None, a.created_at, a.id or 0))
+    return CommunityQuestionOut(
+        id=question.id or 0,
+        card_id=question.card_id,
+        title=question.title,
+        body=question.body,
+        created_at=question.created_at,
+        answered_at=question.answered_at,
+        answers=[_answer_out(a) for a in ordered],
+    )
+
+
+def _answer_out(reply: Answer) -> AnswerOut:
+    return AnswerOut(
+        id=reply.id or 0,
+        body=reply.body,
+        from_organization=reply.organization_id is not None,
+        helpful=reply.helpful_count,
+        created_at=reply.created_at,
+    )
+
+
+def _suggestion_out(idea: Suggestion) -> SuggestionOut:
+    return SuggestionOut(
+        id=idea.id or 0,
+        card_id=idea.card_id,
+        title=idea.title,
+        body=idea.body,
+        votes=idea.vote_count,
+        status=idea.stage,
+        note=idea.stage_note,
+        available_card_id=idea.available_card_id,
+        available_provider_id=idea.available_provider_id,
+        created_at=idea.created_at,
+        status_changed_at=idea.stage_changed_at,
+    )
+
+
+def _community_row(model: type[Question] | type[Suggestion], row_id: int, what: str) -> Any:
+    row = cast("Question | Suggestion | None", db.session().get(model, row_id))
+    if row is None or row.organization_id != organization().id or row.status != Visibility.VISIBLE:
+        raise ApiProblem(404, f"Your organisation has no such {what}.")
+    return row
+
+
+@bp.get("/questions")
+def list_questions() -> ResponseReturnValue:
+    raw_open = request.args.get("open")
+    if raw_open not in (None, "true", "false"):
+        raise ApiProblem(400, "Bad query.", [("open", "Give true or false.")])
+    query = select(Question).where(
+        Question.organization_id == organization().id, Question.status == Visibility.VISIBLE
+    )
+    if raw_open == "true":
+        query = query.where(col(Question.answered_at).is_(None))
+    session = db.session()
+    rows, cursor = paginate(session, query, Question.id)
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    for reply in session.exec(
+        select(Answer).where(
+            col(Answer.question_id).in_([q.id for q in rows]),
+            Answer.status == Visibility.VISIBLE,
+        )
+    ):
+        answers[reply.question_id].append(reply)
+    items = [_question_out(q, answers[q.id or 0]) for q in rows]
+    return _reply(CommunityQuestionPage(items=items, next_cursor=cursor))
+
+
+@bp.post("/questions/<id:question_id>/answers")
+def answer_question(question_id: int) -> ResponseReturnValue:
+    question = _community_row(Question, question_id, "question")  # before the body: 404 first
+    body = _body(AnswerCreate)
+    session = db.session()
+    try:
+        reply = community_posting.answer(session, None, question, body.body, datetime.now(UTC))
+    except PostProblem as problem:
+        session.rollback()
+        raise _community_problem(problem) from None
+    session.commit()
+    return _reply(_answer_out(reply), 201)
+
+
+@bp.get("/suggestions")
+def list_suggestions() -> ResponseReturnValue:
+    query = select(Suggestion).where(
+        Suggestion.organization_id == organization().id, Suggestion.status == Visibility.VISIBLE
+    )
+    rows, cursor = paginate(db.session(), query, Suggestion.id)
+    return _reply(SuggestionPage(items=[_suggestion_out(s) for s in rows], next_cursor=cursor))
+
+
+@bp.patch("/suggestions/<id:suggestion_id>")
+def set_suggestion_status(suggestion_id: int) -> ResponseReturnValue:
+    idea = _community_row(Suggestion, suggestion_id, "suggestion")
+    body = _body(SuggestionPatch)
+    session = db.session()
+    try:
+        community_posting.set_stage(
+            session,
+            None,
+            organization(),
+            idea,
+            body.status,
+            body.note,
+            datetime.now(UTC),
+            available_card_id=body.available_card_id,
+            available_provider_id=body.available_provider_id,
+        )
+    except PostProblem as problem:
+        session.rollback()
+        raise _community_problem(problem) from None
+    session.commit()
+    return _reply(_suggestion_out(idea))

@@ -20,6 +20,7 @@ from app.cli.orgs import orgs_group
 from app.cli.popularity import popularity_group
 from app.cli.providers import providers_group
 from app.cli.results import results_group
+from app.cli.screening import screening_group
 from app.cli.serve import serve_command, worker_command
 from app.cli.settings import settings_command
 from app.cli.tokens import tokens_group
@@ -37,6 +38,7 @@ COMMANDS: tuple[click.Command, ...] = (
     popularity_group,
     results_group,
     notify_group,
+    screening_group,
     settings_command,
 )
 

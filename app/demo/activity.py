@@ -46,7 +46,8 @@ from cards.spec import CardKind, Question
 from cards.taxonomy import Taxonomy
 
 SHOPPERS = 40
-SHOPPER_EMAIL = "shopper-{:02d}@demo.plaza.example"  # a reserved domain: mail goes nowhere
+CROWD_DOMAIN = "@demo.plaza.example"  # a reserved domain: mail goes nowhere
+SHOPPER_EMAIL = "shopper-{:02d}" + CROWD_DOMAIN
 DAYS = 14
 SEED = 20261123
 # Interests that go together and that the demo catalogues cover; a shopper follows a

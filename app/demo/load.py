@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.lookalikes import skeleton
 from app.accounts.users import create_user, find_user
-from app.demo.activity import seed_shoppers
+from app.demo.activity import CROWD_DOMAIN, seed_shoppers
+from app.demo.community import seed_community
 from app.demo.reports import seed_reports
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import SampleContext, read_sample, sample_shift, shift_dates
-from app.models import Organization, Provider, Role, stored_id
+from app.models import Organization, Provider, Role, User, stored_id
 from app.partners.rollup import roll_up_results
 from app.ranking.rollup import roll_up
 from app.shopper.interests import onboard
@@ -85,6 +86,17 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
     reports = seed_reports(db, now)
     if reports:
         report.created.append(f"{reports} open reports waiting for staff at /staff")
+    crowd_ids = list(
+        db.exec(
+            select(User.id).where(col(User.email).endswith(CROWD_DOMAIN)).order_by(col(User.id))
+        )
+    )
+    talk = seed_community(db, now, [i for i in crowd_ids if i is not None])
+    if talk.questions or talk.suggestions:
+        report.created.append(
+            f"a community: {talk.questions} questions, {talk.answers} answers, "
+            f"{talk.suggestions} ideas, {talk.votes} votes"
+        )
     roll_up(db, now)  # ranking reads popularity from the rollup, as the worker keeps it
     roll_up_results(db, now)  # and the results pages their past days
     return report

@@ -20,6 +20,7 @@ class Category(StrEnum):
     PROMOTIONS = "promotions"
     SURVEYS = "surveys"
     ACCOUNT = "account"
+    COMMUNITY = "community"
 
 
 class Channel(StrEnum):
@@ -43,6 +44,10 @@ CATEGORY_LABELS: dict[Category, tuple[str, str]] = {
     Category.PROMOTIONS: ("Partner promotions", "Offers from retailers and brands."),
     Category.SURVEYS: ("Surveys", "Quick questions from brands you follow."),
     Category.ACCOUNT: ("Your account and reports", "Messages about your account or your reports."),
+    Category.COMMUNITY: (
+        "Answers and updates",
+        "New answers to questions you asked or answered, news of suggestions you voted for.",
+    ),
 }
 CHANNEL_LABELS: dict[Channel, str] = {
     Channel.IN_APP: "In Plaza",
@@ -57,8 +62,9 @@ FREQUENCY_LABELS: dict[Frequency, str] = {
 }
 
 # Categories a card kind may name for its new cards (CardKind.notification_category);
-# price drops and account messages are Plaza's own.
-CARD_CATEGORIES = frozenset(Category) - {Category.PRICE_DROPS, Category.ACCOUNT}
+# price drops, account messages and answers and updates are Plaza's own.
+MESSAGE_CATEGORIES = frozenset({Category.ACCOUNT, Category.COMMUNITY})
+CARD_CATEGORIES = frozenset(Category) - {Category.PRICE_DROPS} - MESSAGE_CATEGORIES
 
 
 def category_for_kind(name: str) -> Category | None:

@@ -19,7 +19,7 @@ from flask import Flask, render_template
 
 from app.models import Card
 from app.models.notifications import Notification
-from app.notifications.catalog import Category
+from app.notifications.catalog import MESSAGE_CATEGORIES, Category
 from app.web.templating import money
 
 TITLE_MAX = 120
@@ -72,7 +72,7 @@ def _price(card: Card) -> str:
 
 def describe(row: Notification, card: Card | None) -> Item | None:
     """The words for a card or message row; None when its card is no longer shown."""
-    if row.category == Category.ACCOUNT or row.card_id is None:
+    if row.category in MESSAGE_CATEGORIES or row.card_id is None:
         content = row.content
         return Item(
             _clip(str(content.get("title", "Plaza")), TITLE_MAX),

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlmodel import col, select
 
 from app import db
+from app.community.threads import counts as community_counts
 from app.models import Card, Provider
 from app.partners.stats import (
     METRICS,
@@ -116,6 +117,7 @@ def overview() -> ResponseReturnValue:
         summary=total(rows),
         charts=_charts(org().name, rows),
         providers=[(p, totals[p.id]) for p in providers if p.id is not None],
+        counts=community_counts(session, org().id or 0),
     ), 400 if range_errors else 200
 
 

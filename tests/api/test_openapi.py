@@ -10,6 +10,7 @@ schema-valid and still rightly refused.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -21,7 +22,7 @@ from sqlmodel import select
 
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
-from app.models import Card, EventKind
+from app.models import Card, EventKind, Question, Suggestion
 
 EXAMPLES = 12
 
@@ -50,7 +51,17 @@ def arranged(app, partners, world, db, acme) -> dict[str, object]:  # type: igno
     question = db.exec(select(Card).where(Card.provider_id == survey.id)).one()
     partners.answer(shopper, question.id, {"choices": ["c1"], "text": None})
     app.config["API_RATE_LIMIT"] = 100_000
-    return {"token": partners.token(acme, "write"), "feed": feed.id, "survey": survey.id}
+    asked = Question(organization_id=acme.id, card_id=card, user_id=shopper, title="Wide fit?")
+    idea = Suggestion(organization_id=acme.id, user_id=shopper, title="A wide fit", vote_count=1)
+    db.add_all([asked, idea])
+    db.commit()
+    return {
+        "token": partners.token(acme, "write"),
+        "feed": feed.id,
+        "survey": survey.id,
+        "question": asked.id,
+        "suggestion": idea.id,
+    }
 
 
 @pytest.fixture
@@ -72,10 +83,13 @@ def test_every_operation_keeps_the_documents_promises(api_schema, arranged):  # 
     (``from_fixture``) does not run under pytest 9 yet, and this needs no plugin.
     """
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 11  # every operation but the document's own
+    assert len(operations) == 15  # every operation but the document's own
     operations.sort(key=lambda op: op.method.upper() == "DELETE")  # keep the data for the rest
     for operation in operations:
-        real_id = arranged["survey" if "/surveys/" in operation.path else "feed"]
+        real_id = arranged[
+            next((k for k in ("survey", "question", "suggestion") if f"/{k}s/" in operation.path),
+                 "feed")
+        ]  # fmt: skip
         strategies = [operation.as_strategy(generation_mode=GenerationMode.POSITIVE)]
         if operation.path_parameters:
             strategies.append(operation.as_strategy(path_parameters={"id": real_id}))
@@ -107,7 +121,7 @@ def test_the_document_is_openapi_3_1_and_documents_every_api_route(app):
         if method != "parameters"
     }
     routes = {
-        (rule.rule.replace("<id:provider_id>", "{id}").replace("<id:survey_id>", "{id}"), method)
+        (re.sub(r"<id:\w+>", "{id}", rule.rule), method)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.")
         for method in rule.methods - {"HEAD", "OPTIONS"}

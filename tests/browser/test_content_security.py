@@ -165,7 +165,7 @@ def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mai
         page,
         live_server,
         ["/", "/saved", "/interests", "/interests/search?q=shoes", "/notifications",
-         "/settings/notifications", "/onboarding"],
+         "/settings/notifications", "/onboarding", "/o/northwind/suggestions"],
         watch,
     )  # fmt: skip
     seen |= more
@@ -174,6 +174,7 @@ def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mai
     assert problems == []
     assert {"/saved", "/interests", "/settings/notifications"} <= seen
     assert any("/why" in path for path in seen)
+    assert any(path.endswith("/questions") for path in seen)  # a card's thread
 
 
 @pytest.mark.parametrize(
@@ -203,6 +204,7 @@ def test_no_page_of_the_partner_journeys_breaks_the_policy(live_server, chromium
     assert len(portal_pages) >= 8, portal_pages
     assert any("/results/" in p for p in portal_pages)
     assert any("/providers/new" in p for p in portal_pages)
+    assert any(p.endswith("/community/") for p in portal_pages)
 
 
 def staff_actions(page: Any, base: str, watch: Watch) -> list[str]:

@@ -23,6 +23,7 @@ from app.demo.activity import SHOPPER_EMAIL, SHOPPERS
 from app.demo.load import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
 from app.ingest.sources import SAMPLES_WRITTEN_ON, read_sample, shift_dates
 from app.models import (
+    Answer,
     Card,
     CardInterest,
     CardState,
@@ -31,6 +32,9 @@ from app.models import (
     EventKind,
     Organization,
     Provider,
+    Question,
+    Suggestion,
+    SuggestionVote,
     SurveyAnswer,
     User,
 )
@@ -41,7 +45,8 @@ from app.ranking.rank import candidate_slugs
 
 DEMO_CONSUMER = "demo@example.com"
 RETAILER = "retailer@example.com"
-COUNTED = (Organization, User, Provider, Card, ConsumerInterest, Event, CardState, SurveyAnswer)
+COUNTED = (Organization, User, Provider, Card, ConsumerInterest, Event, CardState, SurveyAnswer,
+           Question, Answer, Suggestion, SuggestionVote)  # fmt: skip
 
 
 @pytest.fixture
@@ -95,6 +100,8 @@ def test_demo_is_complete_and_idempotent(demo_app):
     assert counts["Organization"] == 3 and counts["User"] == 3 + SHOPPERS
     assert counts["Provider"] >= 10 and counts["Card"] >= 300
     assert counts["Event"] > 1000 and counts["SurveyAnswer"] > 0
+    assert counts["Question"] == 12 and counts["Answer"] > 6
+    assert counts["Suggestion"] == 12 and counts["SuggestionVote"] > 24
     with Session(demo_app.extensions["plaza.engine"]) as db:
         kinds = set(db.exec(select(Provider.kind)).all())
         failing = db.exec(select(Provider).where(Provider.last_error.is_not(None))).all()
@@ -258,3 +265,23 @@ def test_staff_find_open_reports_waiting_in_the_demo(demo: Flask):
     assert demo.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with Session(demo.extensions["plaza.engine"]) as db:
         assert db.exec(select(func.count()).select_from(Report)).one() == len(reports)
+
+
+def test_the_demo_community_is_lively(demo):
+    """The retailer's inbox has questions and ideas; the demo consumer heard what
+    became of ideas it voted for; the boards show every kind of status."""
+    client = demo.test_client()
+    assert _log_in(client, RETAILER, DEMO_PASSWORD).status_code == 303
+    inbox = client.get("/portal/northwind/community/").get_data(as_text=True)
+    assert "Waiting for an answer" in inbox and "Ideas, by votes" in inbox
+    assert inbox.count('class="community__item"') >= 6
+    shopper = demo.test_client()
+    assert _log_in(shopper, DEMO_CONSUMER, DEMO_PASSWORD).status_code == 303
+    centre = shopper.get("/notifications").get_data(as_text=True)
+    assert re.search(r"is (available|planned)", centre), "the demo consumer is told"
+    with Session(demo.extensions["plaza.engine"]) as db:
+        stages = set(db.exec(select(Suggestion.stage)).all())
+        pinned = db.exec(select(func.count()).where(col(Answer.organization_id).is_not(None))).one()
+    assert len(stages) >= 4 and pinned >= 3
+    board = shopper.get("/o/harbor/suggestions").get_data(as_text=True)
+    assert board.count('class="community__item idea"') == 4

@@ -30,11 +30,11 @@ from werkzeug.routing import Rule
 
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
-from app.models import Card, EventKind
+from app.models import Card, EventKind, Question, Suggestion
 from app.models.partners import ApiToken
 from app.partners.orgs import invite
 
-PORTAL = ("portal", "portal_providers", "portal_results", "portal_access")
+PORTAL = ("portal", "portal_providers", "portal_results", "portal_access", "portal_community")
 API = ("api",)
 PUBLIC = {
     "portal_join.accept": (
@@ -47,7 +47,20 @@ WITHOUT_ORG = {"portal.index", "portal.organizations"}
 MUTATING = ("POST", "PATCH", "DELETE", "PUT")
 TABLES = {  # table -> the columns a denied request must leave alone
     **dict.fromkeys(
-        ("provider", "card", "event", "survey_answer", "invitation", "organization", "user"), "*"
+        (
+            "provider",
+            "card",
+            "event",
+            "survey_answer",
+            "invitation",
+            "organization",
+            "user",
+            "question",
+            "answer",
+            "suggestion",
+            "suggestion_vote",
+        ),
+        "*",
     ),
     "api_token": "id, organization_id, scope, token_hash, revoked_at",  # not when last used
 }
@@ -72,6 +85,8 @@ class Side:
     token_id: int
     invitation_id: int
     token: str
+    question_id: int
+    suggestion_id: int
 
     def values(self) -> dict[str, object]:
         return {
@@ -83,6 +98,8 @@ class Side:
             "invitation_id": self.invitation_id,
             "member_id": self.member_id,
             "kind_name": "survey",
+            "question_id": self.question_id,
+            "suggestion_id": self.suggestion_id,
         }
 
 
@@ -104,6 +121,14 @@ def sides(app, db, world, partners) -> tuple[Side, Side]:  # type: ignore[no-unt
         secret = partners.token(org, "write")
         token = db.exec(select(ApiToken).where(ApiToken.organization_id == org.id)).one()
         invitation, _ = invite(db, org, None, now)
+        question = Question(
+            organization_id=org.id,
+            card_id=card.id,
+            user_id=shopper,
+            title=f"{slug}-secret question?",
+        )
+        idea = Suggestion(organization_id=org.id, user_id=shopper, title=f"{slug}-secret idea")
+        db.add_all([question, idea])
         db.commit()
         made.append(
             Side(
@@ -116,6 +141,8 @@ def sides(app, db, world, partners) -> tuple[Side, Side]:  # type: ignore[no-unt
                 token.id,
                 invitation.id,
                 secret,
+                question.id,
+                idea.id,
             )
         )
     return made[0], made[1]

@@ -1,0 +1,282 @@
+"""Every text a shopper or partner posts in the community is screened before others see it.
+
+Two judges, strictest outcome wins:
+
+* **Staff rules** (:class:`~app.models.ScreeningRule`): a word (matched as a whole word,
+  any case) or a regular expression, each with its action: *refuse* the text at submit
+  with a clear message, *hold* it until staff approve it, or *flag* it (shown, and
+  listed for staff).
+* **An offline classifier** (alt-profanity-check: a linear model over word n-grams,
+  trained on a large set of labelled comments; no network, a few milliseconds a text,
+  see ``bench/screening.py``): a text it finds offensive is flagged. It judges the
+  whole text and each sentence, so one rude sentence is not diluted by polite ones.
+
+A new account's flagged text is held instead: someone who just signed up and whose
+first posts look offensive does not get to show them before staff have looked.
+
+The outcome is stored on the item itself (``status``: visible, held or removed;
+``flagged_reason``), so staff tooling lists what waits for it with
+:func:`held_and_flagged` and decides with :func:`set_visibility`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+from app.community import updates
+from app.models import Answer, Question, RuleAction, ScreeningRule, Suggestion, Visibility
+
+log = logging.getLogger(__name__)
+
+OFFENSIVE_AT = 0.8  # the classifier's probability from which a text is flagged
+NEW_ACCOUNT_POSTS = 3  # an author with fewer earlier visible posts is "new"
+MAX_PATTERN = 500
+MAX_SENTENCES = 40  # the classifier judges at most this many sentences of one text
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+Item = Question | Answer | Suggestion
+ITEM_TYPES: tuple[type[Question] | type[Answer] | type[Suggestion], ...] = (
+    Question,
+    Answer,
+    Suggestion,
+)
+
+
+class Outcome(StrEnum):
+    SHOW = "show"
+    FLAG = "flag"
+    HOLD = "hold"
+    REFUSE = "refuse"
+
+
+SEVERITY = {Outcome.SHOW: 0, Outcome.FLAG: 1, Outcome.HOLD: 2, Outcome.REFUSE: 3}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    reason: str | None = None  # what staff read: which rule, or the classifier's score
+    message: str | None = None  # what the author reads when the text is refused
+
+    @property
+    def status(self) -> Visibility:
+        return Visibility.HELD if self.outcome == Outcome.HOLD else Visibility.VISIBLE
+
+
+SHOW = Verdict(Outcome.SHOW)
+REFUSAL = (
+    "Plaza's community rules do not allow some of the words in your text; "
+    "please say it another way."
+)
+
+
+# --- Rules ------------------------------------------------------------------------------
+
+
+class RuleProblem(ValueError):
+    """A rule staff typed that cannot be used (an empty word, a broken expression)."""
+
+
+def compile_rule(pattern: str, is_regex: bool) -> re.Pattern[str]:
+    """The expression a rule matches with; raises :class:`RuleProblem` for a bad rule."""
+    text = pattern.strip()
+    if not text:
+        raise RuleProblem("Give a word or an expression.")
+    if len(text) > MAX_PATTERN:
+        raise RuleProblem(f"Keep a rule to {MAX_PATTERN} characters.")
+    if not is_regex:
+        return re.compile(rf"(?<!\w){re.escape(text)}(?!\w)", re.IGNORECASE)
+    try:
+        return re.compile(text, re.IGNORECASE)
+    except re.error as error:
+        raise RuleProblem(f"This is not a valid regular expression: {error}.") from None
+
+
+def add_rule(
+    db: Session,
+    pattern: str,
+    action: str,
+    *,
+    is_regex: bool = False,
+    note: str = "",
+    created_by_id: int | None = None,
+) -> ScreeningRule:
+    """Store a rule after checking it (the caller commits)."""
+    compile_rule(pattern, is_regex)
+    try:
+        checked = RuleAction(action)
+    except ValueError:
+        raise RuleProblem("A rule refuses, holds or flags.") from None
+    rule = ScreeningRule(
+        pattern=pattern.strip(),
+        is_regex=is_regex,
+        action=checked,
+        note=note.strip()[:200],
+        created_by_id=created_by_id,
+    )
+    db.add(rule)
+    return rule
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: int
+    expression: re.Pattern[str]
+    action: RuleAction
+    note: str
+    shown: str  # how staff read it
+
+
+def load_rules(db: Session) -> list[CompiledRule]:
+    """Every usable rule; one that no longer compiles is skipped with a warning."""
+    rules = []
+    for row in db.exec(select(ScreeningRule).order_by(col(ScreeningRule.id))):
+        try:
+            expression = compile_rule(row.pattern, row.is_regex)
+            action = RuleAction(row.action)
+        except (RuleProblem, ValueError):
+            log.warning("screening rule %s cannot be used and is skipped", row.id)
+            continue
+        shown = f"/{row.pattern}/" if row.is_regex else f"“{row.pattern}”"
+        rules.append(CompiledRule(row.id or 0, expression, action, row.note, shown))
+    return rules
+
+
+# --- The classifier -----------------------------------------------------------------------
+
+Classifier = Callable[[Sequence[str]], Sequence[float]]
+_classifier_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _load_classifier() -> Classifier | None:
+    """alt-profanity-check's model, loaded once per process (it takes a few seconds, so
+    not at import); None when the library is missing: rules alone then."""
+    try:
+        from profanity_check import predict_prob
+    except ImportError:  # pragma: no cover - it is a dependency; say so if it went missing
+        log.warning("alt-profanity-check is not installed: screening uses staff rules alone")
+        return None
+
+    def probabilities(texts: Sequence[str]) -> Sequence[float]:
+        return [float(p) for p in predict_prob(list(texts))]
+
+    return probabilities
+
+
+def classifier() -> Classifier | None:
+    with _classifier_lock:
+        return _load_classifier()
+
+
+# --- Screening ---------------------------------------------------------------------------
+
+
+def screen_texts(
+    texts: Sequence[str],
+    rules: Sequence[CompiledRule],
+    *,
+    new_author: bool = False,
+    judge: Classifier | None = None,
+) -> Verdict:
+    """The verdict on one post made of ``texts`` (a title and a body, say)."""
+    verdict = SHOW
+    whole = "\n".join(t for t in texts if t)
+    for rule in rules:
+        if not rule.expression.search(whole):
+            continue
+        outcome = Outcome(rule.action.value)
+        if SEVERITY[outcome] > SEVERITY[verdict.outcome]:
+            message = f"{REFUSAL} ({rule.note})" if rule.note else REFUSAL
+            verdict = Verdict(
+                outcome, f"Rule {rule.shown}"[:200], message if outcome == Outcome.REFUSE else None
+            )
+    if verdict.outcome == Outcome.REFUSE:
+        return verdict
+    if judge is not None and whole.strip() and verdict.outcome == Outcome.SHOW:
+        score = max(judge(pieces(whole)))
+        if score >= OFFENSIVE_AT:
+            verdict = Verdict(Outcome.FLAG, f"Offensive language (classifier {score:.2f})")
+    if verdict.outcome == Outcome.FLAG and new_author:
+        return Verdict(Outcome.HOLD, f"{verdict.reason}; a new account's post")
+    return verdict
+
+
+def pieces(text: str) -> list[str]:
+    """The text and each of its sentences: the classifier judges each, since one rude
+    sentence in a long friendly text scores low as part of the whole."""
+    sentences = [p.strip() for p in _SENTENCE_END.split(text) if p.strip()]
+    return [text, *sentences[:MAX_SENTENCES]] if len(sentences) > 1 else [text]
+
+
+def screen(db: Session, texts: Sequence[str], *, author_id: int | None) -> Verdict:
+    """Screen a post about to be stored, with the staff's rules and the classifier."""
+    new_author = author_id is not None and earlier_posts(db, author_id) < NEW_ACCOUNT_POSTS
+    return screen_texts(texts, load_rules(db), new_author=new_author, judge=classifier())
+
+
+def earlier_posts(db: Session, user_id: int) -> int:
+    """How many of the author's posts are visible, up to :data:`NEW_ACCOUNT_POSTS`."""
+    found = 0
+    for model in ITEM_TYPES:
+        found += len(
+            db.exec(
+                select(model.id)
+                .where(model.user_id == user_id, model.status == Visibility.VISIBLE)
+                .limit(NEW_ACCOUNT_POSTS)
+            ).all()
+        )
+        if found >= NEW_ACCOUNT_POSTS:
+            break
+    return found
+
+
+def apply(item: Item, verdict: Verdict) -> None:
+    """Store the verdict on the item about to be stored."""
+    item.status = verdict.status
+    item.flagged_reason = verdict.reason
+
+
+# --- For staff -----------------------------------------------------------------------------
+
+
+def held_and_flagged(db: Session) -> list[Item]:
+    """Every held item and every flagged one staff have not looked at yet, oldest first."""
+    found: list[Item] = []
+    for model in ITEM_TYPES:
+        query: Any = select(model).where(
+            or_(
+                col(model.status) == Visibility.HELD,
+                (col(model.status) == Visibility.VISIBLE)
+                & col(model.flagged_reason).is_not(None)
+                & col(model.reviewed_at).is_(None),
+            )
+        )
+        found.extend(db.exec(query).all())
+    return sorted(found, key=lambda item: (item.created_at, type(item).__name__, item.id or 0))
+
+
+def set_visibility(
+    db: Session, item: Item, visible: bool, reason: str, now: datetime | None = None
+) -> None:
+    """Staff approve or restore (``visible``) or remove an item, with their reason; the
+    caller commits. Votes stay as they were: a restored item has its votes back."""
+    now = now or datetime.now(UTC)
+    previous = item.status
+    item.status = Visibility.VISIBLE if visible else Visibility.REMOVED
+    item.reviewed_at = now
+    item.review_reason = reason.strip()[:500]
+    db.add(item)
+    db.flush()
+    if isinstance(item, Answer) and previous != item.status:
+        updates.answer_changed(db, item, now, newly_shown=visible)
