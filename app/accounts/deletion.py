@@ -18,9 +18,10 @@ without the account:
 
 What is kept elsewhere under the address goes too: login attempts, rate-limit counts,
 and account emails to it not sent yet. Reports about the person lose what their
-authors wrote (which may name them), and open ones go, with nothing left to decide;
-decided ones stay, wordless, for the moderation figures. The audit log is not
-touched, and need not be: it names people by account id only (:mod:`app.staff.audit`).
+authors wrote (which may name them) and stay for staff, redacted: who reported, why
+and when, about "participant #<id>"; open ones are closed, with nothing left to
+decide. The audit log is not touched, and need not be: it names people by account id
+only (:mod:`app.staff.audit`).
 
 On SQLite, ``secure_delete`` (:func:`app.db._sqlite_pragmas`) overwrites the deleted
 rows and a ``TRUNCATE`` checkpoint empties the write-ahead log, so the address is in
@@ -44,9 +45,11 @@ from app.models import (
     EventKind,
     LoginAttempt,
     Report,
+    Resolution,
     SurveyAnswer,
     User,
     stored_id,
+    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -69,7 +72,11 @@ def delete_account(db: Session, user: User, *, keep_writing: bool) -> None:
         if not keep_writing and answer.answer.get("text"):
             answer.answer = {**answer.answer, "text": None}
     about_them = (col(Report.target_kind) == "user", col(Report.target_id) == user_id)
-    db.exec(delete(Report).where(*about_them, col(Report.resolved_at).is_(None)))
+    db.exec(
+        update(Report)
+        .where(*about_them, col(Report.resolved_at).is_(None))
+        .values(resolved_at=utcnow(), resolution=Resolution.CLOSED)
+    )
     db.exec(update(Report).where(*about_them).values(text=""))
     community.forget(db, user_id, keep_writing=keep_writing)
     db.exec(delete(LoginAttempt).where(col(LoginAttempt.email) == email))

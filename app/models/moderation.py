@@ -33,6 +33,7 @@ class ReportReason(StrEnum):
 class Resolution(StrEnum):
     DISMISSED = "dismissed"  # staff found nothing wrong
     ACTIONED = "actioned"  # staff acted on the target (removed it, sanctioned its author...)
+    CLOSED = "closed"  # the account reported was deleted: nothing is left to decide
 
 
 class Report(SQLModel, table=True):

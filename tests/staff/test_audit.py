@@ -43,9 +43,12 @@ def test_deleting_an_account_keeps_the_record_without_the_person(mod, app):
     with app.app_context():
         delete_account(db, db.get(User, mod.other_id), keep_writing=False)
     db.expire_all()
-    # The decided report stays for the figures, without its words; the open one goes.
-    (kept,) = db.exec(select(Report)).all()
-    assert (kept.reason, kept.text, kept.resolution) == ("spam", "", "actioned")
+    # Both reports stay for staff without their words: the decided one as it was
+    # decided, the open one closed, with nothing left to decide.
+    decided, closed = db.exec(select(Report).order_by(Report.id)).all()
+    assert (decided.reason, decided.text, decided.resolution) == ("spam", "", "actioned")
+    assert (closed.reason, closed.text, closed.resolution) == ("offensive", "", "closed")
+    assert (closed.target_kind, closed.target_id) == ("user", mod.other_id)
     (entry,) = mod.audit()
     assert (entry.action, entry.target_id, entry.reason) == ("warn", mod.other_id, "Spam bot")
     assert "other@example.com" not in entry.snapshot
