@@ -13,6 +13,7 @@ from sqlmodel import select
 from app.community.screening import add_rule
 from app.models import (
     Answer,
+    Appeal,
     AuditEntry,
     Decision,
     Notification,
@@ -239,3 +240,27 @@ def test_only_staff_decide_on_texts(community, who, status):
     assert response.status_code in status
     removed = _one(community, Question).status == Visibility.REMOVED
     assert removed == (who == "staff")
+
+
+def test_a_rejected_text_reversed_on_appeal_is_shown_again(community):
+    _rule(community, "coupon", "hold")
+    community.ask("neighbour", title="Any coupon for this jacket?")
+    question = _one(community, Question)
+    assert _act(community, "question", question.id, "reject", "Coupon fishing").status_code == 303
+    (decision,) = community.db.exec(select(Decision)).all()
+    client, token = community.client("neighbour")
+    appeal = client.post(
+        f"/decisions/{decision.id}/appeal",
+        data={"text": "I only asked about discounts", "csrf_token": token},
+    )
+    assert appeal.status_code == 303
+    console = text_of(community.get("staff", "/staff"))
+    assert "I only asked about discounts" in console
+    appeal_id = community.db.exec(select(Appeal.id)).one()
+    reversed_ = community.post(
+        "staff", f"/staff/appeals/{appeal_id}", outcome="reversed", reason="Fair question"
+    )
+    assert reversed_.status_code == 303
+    thread = THREAD.format(card=community.card_id)
+    assert "Any coupon for this jacket?" in text_of(community.get("shopper", thread))
+    assert [e.action for e in _audit(community)] == ["hold", "reject", "appeal_reversed"]
