@@ -15,8 +15,10 @@ its author by account id, never by their words: an author may delete them for go
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, cast
+from typing import cast
 
 from sqlmodel import Session
 
@@ -146,20 +148,19 @@ def snapshot(kind: str, item: Item) -> str:
 # --- Screening's decisions on the record ---------------------------------------------------
 
 
-class ScreeningRecorder(Protocol):
-    def __call__(
-        self,
-        db: Session,
-        *,
-        action: str,
-        target_kind: str,
-        target_id: int,
-        snapshot: str,
-        reason: str,
-        now: datetime,
-    ) -> object: ...
+@dataclass(frozen=True)
+class ScreeningDecision:
+    """What screening decided on one text, as the record keeps it."""
+
+    action: str  # "refuse", "hold", "flag"
+    target_kind: str
+    target_id: int  # 0: refused, so never stored
+    snapshot: str
+    reason: str
+    now: datetime
 
 
+ScreeningRecorder = Callable[[Session, ScreeningDecision], object]
 RECORDERS: list[ScreeningRecorder] = []
 
 
@@ -174,13 +175,8 @@ def record_screening(db: Session, item: Item, verdict: Verdict, now: datetime) -
     if verdict.outcome == Outcome.SHOW:
         return
     kind = kind_of(item).kind
+    decision = ScreeningDecision(
+        verdict.outcome.value, kind, item.id or 0, snapshot(kind, item), verdict.reason or "", now
+    )
     for recorder in RECORDERS:
-        recorder(
-            db,
-            action=verdict.outcome.value,
-            target_kind=kind,
-            target_id=item.id or 0,
-            snapshot=snapshot(kind, item),
-            reason=verdict.reason or "",
-            now=now,
-        )
+        recorder(db, decision)

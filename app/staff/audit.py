@@ -55,29 +55,6 @@ def record(
     return entry
 
 
-def record_automatic(
-    db: Session,
-    *,
-    action: str,
-    target_kind: str,
-    target_id: int,
-    snapshot: str,
-    reason: str,
-    now: datetime,
-) -> AuditEntry:
-    """Append what Plaza decided by itself (screening a text), with no staff member."""
-    return record(
-        db,
-        actor_id=AUTOMATIC,
-        action=action,
-        target_kind=target_kind,
-        target_id=target_id,
-        snapshot=snapshot,
-        reason=reason,
-        now=now,
-    )
-
-
 @dataclass(frozen=True)
 class AuditFilter:
     """What the audit page narrows the log to; every part optional."""

@@ -4,14 +4,15 @@ as automatic actions."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlmodel import Session
 
 from app.community.reports import load_target
 from app.community.screening import count_waiting, held_and_flagged
-from app.community.texts import kind_of, record_screening_with
+from app.community.texts import ScreeningDecision, kind_of, record_screening_with
 from app.staff import audit
-from app.staff.actions import actions_for
-from app.staff.queue import QueueItem, history, register_source
+from app.staff.queue import QueueItem, register_source, target_item
 
 
 class ScreeningSource:
@@ -30,18 +31,14 @@ class ScreeningSource:
             target = load_target(db, kind, text.id or 0)
             if target is None:
                 continue
-            out.append(
-                QueueItem(
-                    source=self.name,
-                    key=f"{self.name}:{kind}:{target.id}",
-                    since=text.created_at,
-                    target=target,
-                    history=history(db, target.author_id) if target.author_id else None,
-                    actions=actions_for(target),
-                )
-            )
+            out.append(target_item(db, self.name, target, text.created_at))
         return out
 
 
 register_source(ScreeningSource())
-record_screening_with(audit.record_automatic)
+
+
+@record_screening_with
+def put_on_record(db: Session, decision: ScreeningDecision) -> None:
+    """Screening's decision as an automatic entry of the audit log."""
+    audit.record(db, actor_id=audit.AUTOMATIC, **asdict(decision))
