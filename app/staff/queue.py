@@ -2,9 +2,9 @@
 
 A source (:class:`QueueSource`) turns what it holds into :class:`QueueItem` objects:
 open reports grouped per thing, appeals. Another area adds its own with
-:func:`register_source` (held and flagged community texts: a source whose ``items``
-reads them and builds each item's :class:`~app.community.reports.Target` through the
-registry of reportable kinds), and the console renders every item alike, oldest first.
+:func:`register_source` (held and flagged community texts, :mod:`app.staff.screened`,
+whose items are built through the registry of reportable kinds with
+:func:`target_item`), and the console renders every item alike, oldest first.
 """
 
 from __future__ import annotations

@@ -264,3 +264,12 @@ def test_a_rejected_text_reversed_on_appeal_is_shown_again(community):
     thread = THREAD.format(card=community.card_id)
     assert "Any coupon for this jacket?" in text_of(community.get("shopper", thread))
     assert [e.action for e in _audit(community)] == ["hold", "reject", "appeal_reversed"]
+
+
+def test_refused_attempts_count_against_the_posting_limit(community):
+    _rule(community, "knockoff", "refuse")
+    for _ in range(10):
+        assert community.ask(title="Is this a knockoff?").status_code == 422
+    stopped = community.ask(title="Is this a knockoff?")
+    assert stopped.status_code == 429 and "wait a few minutes" in text_of(stopped)
+    assert [e.action for e in _audit(community)] == ["refuse"] * 10  # the log is not flooded
