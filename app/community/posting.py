@@ -19,7 +19,8 @@ from sqlmodel import Session, SQLModel, col
 
 from app.accounts import throttle
 from app.community import screening, updates
-from app.community.screening import Outcome
+from app.community.screening import Outcome, Verdict
+from app.community.texts import record_screening
 from app.db import dialect_insert, rows_changed
 from app.models import (
     Answer,
@@ -91,11 +92,32 @@ def _take_turn(db: Session, user: User, now: datetime) -> None:
         )
 
 
-def _screened(db: Session, user: User | None, item: Any, *texts: str) -> None:
+def _screened(
+    db: Session, user: User | None, item: Any, now: datetime, *texts: str, turn: bool = True
+) -> Verdict:
+    """Screen ``item`` before it is stored, and take the author's turn (``turn``: a
+    shopper's post counts against their limit, a partner's answer does not).
+
+    A refused text is still on the record: its automatic audit entry, and the turn it
+    took, are committed here, since the caller rolls the refused post back; then
+    :class:`PostProblem` says why. Nothing else of the request is written by then
+    (screening comes before every write), so nothing else is committed with them."""
     verdict = screening.screen(db, texts, author_id=user.id if user else None)
+    if turn and user is not None:
+        _take_turn(db, user, now)
     if verdict.outcome == Outcome.REFUSE:
+        record_screening(db, item, verdict, now)
+        db.commit()
         raise PostProblem(verdict.message or screening.REFUSAL)
     screening.apply(item, verdict)
+    return verdict
+
+
+def _store(db: Session, item: Any, verdict: Verdict, now: datetime) -> None:
+    """Store a screened item, and screening's decision on it with it."""
+    db.add(item)
+    db.flush()
+    record_screening(db, item, verdict, now)
 
 
 # --- Questions and answers -----------------------------------------------------------------
@@ -123,10 +145,8 @@ def ask(db: Session, user: User, card: Card, title: str, body: str, now: datetim
         body=body,
         created_at=now,
     )
-    _screened(db, user, question, title, body)
-    _take_turn(db, user, now)
-    db.add(question)
-    db.flush()
+    verdict = _screened(db, user, question, now, title, body)
+    _store(db, question, verdict, now)
     return question
 
 
@@ -169,11 +189,9 @@ def answer(
         created_at=now,
         organization_id=question.organization_id if partner else None,
     )
-    _screened(db, user, reply, body)
-    if user is not None and not partner:  # an organisation works through its backlog
-        _take_turn(db, user, now)
-    db.add(reply)
-    db.flush()
+    # An organisation works through its backlog: its answers take no turns.
+    verdict = _screened(db, user, reply, now, body, turn=not partner)
+    _store(db, reply, verdict, now)
     updates.answer_changed(db, reply, now, newly_shown=True)
     return reply
 
@@ -226,10 +244,8 @@ def suggest(
         card_id=card.id if card else None,
         created_at=now,
     )
-    _screened(db, user, idea, title, body)
-    _take_turn(db, user, now)
-    db.add(idea)
-    db.flush()
+    verdict = _screened(db, user, idea, now, title, body)
+    _store(db, idea, verdict, now)
     set_vote(db, user, idea, True, now)
     return idea
 

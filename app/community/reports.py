@@ -1,8 +1,8 @@
 """Reports: a signed-in person says that something breaks the rules; staff decide.
 
 What can be reported is a registry, :data:`REPORTABLES`, of :class:`Reportable` kinds
-("card" here, "user" in :mod:`app.staff.sanctions`; questions, answers and suggestions
-register themselves the same way). A kind knows how to load one of its things as a
+("card" here, "user" in :mod:`app.staff.sanctions`, questions, answers and suggestions
+in :mod:`app.community.texts`). A kind knows how to load one of its things as a
 :class:`Target` (what staff are shown, and what the audit log keeps a snapshot of), and
 how to remove and restore it. Reports, the staff queue and the audit log speak only of
 ``(kind, id)``, so a new kind needs no change to them.
@@ -63,6 +63,10 @@ class Target:
     provider_id: int | None = None
     organization_id: int | None = None
     snapshot: str = ""  # what the audit log keeps; the title when empty
+    called: str = ""  # how a message to its author names it: "question “Is it warm?”"
+    # Why screening keeps it for staff (held, or flagged and not reviewed yet), if it does.
+    screened: str | None = None
+    held: bool = False  # only its author sees it until staff approve it
 
     @property
     def record(self) -> str:
@@ -82,9 +86,9 @@ class Reportable(Protocol):
         seen, so that reporting one says it was removed."""
         ...
 
-    def remove(self, db: Session, target_id: int, now: datetime) -> None: ...
+    def remove(self, db: Session, target_id: int, now: datetime, reason: str = "") -> None: ...
 
-    def restore(self, db: Session, target_id: int, now: datetime) -> None: ...
+    def restore(self, db: Session, target_id: int, now: datetime, reason: str = "") -> None: ...
 
 
 REPORTABLES: dict[str, Reportable] = {}
@@ -143,6 +147,7 @@ class CardReportable:
             provider_id=card.provider_id,
             organization_id=organization.id if organization else None,
             snapshot=card.title,
+            called=f"card “{card.title[:80]}”",
         )
 
     def visible(self, db: Session, target_id: int, now: datetime) -> bool:
@@ -154,11 +159,11 @@ class CardReportable:
             card.removed_at is not None or bool(shown_cards(db, [target_id], now))
         )
 
-    def remove(self, db: Session, target_id: int, now: datetime) -> None:
+    def remove(self, db: Session, target_id: int, now: datetime, reason: str = "") -> None:
         # updated_at tells every process's catalog snapshot (app.ranking.catalog) at once.
         self._set(db, target_id, col(Card.removed_at).is_(None), now, now)
 
-    def restore(self, db: Session, target_id: int, now: datetime) -> None:
+    def restore(self, db: Session, target_id: int, now: datetime, reason: str = "") -> None:
         self._set(db, target_id, col(Card.removed_at).is_not(None), None, now)
 
     @staticmethod
@@ -179,6 +184,11 @@ class CardReportable:
 
 
 register(CardReportable())
+
+
+def participant_snapshot(user_id: int) -> str:
+    """How the audit log names a participant: by id, never by anything personal."""
+    return f"participant #{user_id}"
 
 
 def clean_text(raw: str | None) -> str:
@@ -207,8 +217,10 @@ def file_report(
     target = target_for_people(db, kind, target_id, now)
     if target is None:
         raise ReportProblem("There is no such thing to report.", 404)
-    if kind == "user" and target_id == reporter_id:
-        raise ReportProblem("You cannot report yourself.")
+    if target.author_id is not None and target.author_id == reporter_id:
+        label = reportable(kind).label
+        yours = "yourself" if kind == "user" else f"your own {label}"
+        raise ReportProblem(f"You cannot report {yours}.")
     if target.removed:
         raise ReportProblem(f"This {reportable(kind).label} was already removed.", 409)
     if already_reported(db, reporter_id, kind, target_id):

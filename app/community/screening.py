@@ -31,9 +31,11 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, or_, select
 
 from app.community import updates
+from app.db import rows_changed
 from app.models import Answer, Question, RuleAction, ScreeningRule, Suggestion, Visibility
 
 log = logging.getLogger(__name__)
@@ -250,33 +252,81 @@ def apply(item: Item, verdict: Verdict) -> None:
 # --- For staff -----------------------------------------------------------------------------
 
 
-def held_and_flagged(db: Session) -> list[Item]:
-    """Every held item and every flagged one staff have not looked at yet, oldest first."""
+def waiting_for_review(model: Any) -> Any:
+    """The condition for rows of ``model`` that wait for staff: held ones, and flagged
+    ones staff have not looked at yet (:func:`is_waiting` says it of one item)."""
+    return or_(
+        col(model.status) == Visibility.HELD,
+        (col(model.status) == Visibility.VISIBLE)
+        & col(model.flagged_reason).is_not(None)
+        & col(model.reviewed_at).is_(None),
+    )
+
+
+def is_waiting(item: Item) -> bool:
+    """Whether ``item`` waits for staff (what :func:`waiting_for_review` selects)."""
+    return item.status == Visibility.HELD or (
+        item.status == Visibility.VISIBLE
+        and item.flagged_reason is not None
+        and item.reviewed_at is None
+    )
+
+
+def held_and_flagged(db: Session, limit: int | None = None) -> list[Item]:
+    """The held items and the flagged ones staff have not looked at yet, oldest first;
+    the oldest ``limit`` of them when given."""
     found: list[Item] = []
     for model in ITEM_TYPES:
-        query: Any = select(model).where(
-            or_(
-                col(model.status) == Visibility.HELD,
-                (col(model.status) == Visibility.VISIBLE)
-                & col(model.flagged_reason).is_not(None)
-                & col(model.reviewed_at).is_(None),
-            )
+        query: Any = (
+            select(model)
+            .where(waiting_for_review(model))
+            .order_by(col(model.created_at), col(model.id))
+            .limit(limit)
         )
         found.extend(db.exec(query).all())
-    return sorted(found, key=lambda item: (item.created_at, type(item).__name__, item.id or 0))
+    found.sort(key=lambda item: (item.created_at, type(item).__name__, item.id or 0))
+    return found if limit is None else found[:limit]
+
+
+def count_waiting(db: Session) -> int:
+    """How many items wait for staff, without reading them."""
+    return sum(
+        int(db.exec(select(func.count()).select_from(model).where(waiting_for_review(model))).one())
+        for model in ITEM_TYPES
+    )
 
 
 def set_visibility(
     db: Session, item: Item, visible: bool, reason: str, now: datetime | None = None
-) -> None:
+) -> bool:
     """Staff approve or restore (``visible``) or remove an item, with their reason; the
-    caller commits. Votes stay as they were: a restored item has its votes back."""
+    caller commits. Votes stay as they were: a restored item has its votes back.
+
+    One conditional UPDATE, applied only while the item is as it was read (its status,
+    and whether staff reviewed it): of two staff deciding at once, the second changes
+    nothing, and this returns False."""
     now = now or datetime.now(UTC)
+    model = type(item)
     previous = item.status
-    item.status = Visibility.VISIBLE if visible else Visibility.REMOVED
-    item.reviewed_at = now
-    item.review_reason = reason.strip()[:500]
-    db.add(item)
-    db.flush()
+    reviewed = col(model.reviewed_at)
+    changed = rows_changed(
+        db.exec(
+            update(model)
+            .where(
+                col(model.id) == item.id,
+                col(model.status) == previous,
+                reviewed.is_(None) if item.reviewed_at is None else reviewed.is_not(None),
+            )
+            .values(
+                status=Visibility.VISIBLE if visible else Visibility.REMOVED,
+                reviewed_at=now,
+                review_reason=reason.strip()[:500],
+            )
+        )
+    )
+    if not changed:
+        return False
+    db.refresh(item)
     if isinstance(item, Answer) and previous != item.status:
         updates.answer_changed(db, item, now, newly_shown=visible)
+    return True

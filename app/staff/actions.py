@@ -64,6 +64,9 @@ ACTIONS = {
         Action("dismiss", "Dismiss reports", "dismissed"),
         Action("remove", "Remove", "removed"),
         Action("restore", "Restore", "restored"),
+        # A text screening held or flagged: shown (a flag cleared), or removed.
+        Action("approve", "Approve", "approved"),
+        Action("reject", "Reject", "rejected"),
         Action("warn", "Warn", "warned", for_participant=True),
         Action("suspend", "Suspend", "suspended", for_participant=True),
         Action("ban", "Ban", "banned", for_participant=True),
@@ -84,9 +87,12 @@ def clean_reason(raw: str | None) -> str:
 
 def actions_for(target: Target) -> list[Action]:
     """The actions that make sense for the thing now (the console's buttons)."""
-    out = [ACTIONS["dismiss"]]
-    if target.kind != "user":
-        out.append(ACTIONS["restore" if target.removed else "remove"])
+    if target.screened is not None:  # approving dismisses its reports, rejecting acts on them
+        out = [ACTIONS["approve"], ACTIONS["reject"]]
+    else:
+        out = [ACTIONS["dismiss"]]
+        if target.kind != "user":
+            out.append(ACTIONS["restore" if target.removed else "remove"])
     if target.author_id is not None:
         out += [ACTIONS["warn"], ACTIONS["suspend"]]
         if not (target.kind == "user" and target.removed):
@@ -125,8 +131,19 @@ def act(
             if target.removed == (action.name == "remove"):
                 state = "already removed" if target.removed else "not removed"
                 raise ActionProblem(f"This {reportable(kind).label} is {state}.", 409)
-            getattr(reportable(kind), action.name)(db, target_id, now)
+            getattr(reportable(kind), action.name)(db, target_id, now, reason=reason)
             if action.name == "remove" and target.author_id is not None:
+                _decide(db, target.author_id, DecisionAction.REMOVE, target, reason, staff_id, now)
+        case "approve" | "reject":
+            if target.screened is None:
+                label = reportable(kind).label
+                raise ActionProblem(f"This {label} is not waiting for review any more.", 409)
+            approve = action.name == "approve"
+            thing = reportable(kind)
+            (thing.restore if approve else thing.remove)(db, target_id, now, reason=reason)
+            if approve:
+                outcome = Resolution.DISMISSED
+            elif target.author_id is not None:
                 _decide(db, target.author_id, DecisionAction.REMOVE, target, reason, staff_id, now)
         case "warn" | "suspend" | "ban":
             _sanction(db, target, action.name, reason, staff_id, now, days)
@@ -245,14 +262,15 @@ def _tell(
     if action.for_participant or (target.author_id is not None and not action.for_partner):
         if target.author_id is None:
             return
-        what = "Your account was" if target.kind == "user" else f"Your {target.kind} was"
+        what = "Your account was" if target.kind == "user" else f"Your {target.called} was"
+        appealable = action.name not in ("restore", "approve")
         notify_account(
             db,
             target.author_id,
             key,
             f"{what} {action.done} by Plaza's staff",
-            f"Reason: {reason}" + (APPEAL_NOTE if action.name != "restore" else ""),
-            DECISIONS_PATH,
+            f"Reason: {reason}" + (APPEAL_NOTE if appealable else ""),
+            DECISIONS_PATH if appealable or target.url is None else target.url,
             now,
         )
         return
@@ -261,7 +279,7 @@ def _tell(
     subject = {
         "suspend_provider": "Your provider was suspended",
         "suspend_organization": "Your organisation's providers were suspended",
-    }.get(action.name, f"Your card “{target.title[:80]}” was {action.done}")
+    }.get(action.name, f"Your {target.called} was {action.done}")
     members = db.exec(
         select(User.id).where(
             User.organization_id == target.organization_id, col(User.active).is_(True)

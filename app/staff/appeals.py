@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from app.community.reports import load_target, reportable
+from app.community.reports import load_target, participant_snapshot, reportable
 from app.db import rows_changed
 from app.models import Appeal, AppealOutcome, Decision, DecisionAction, stored_id
 from app.notifications.messages import notify_account
@@ -123,14 +123,16 @@ def decide_appeal(
         if decision.action == DecisionAction.REMOVE:
             target = load_target(db, decision.target_kind, decision.target_id)
             if target is not None and target.removed:
-                reportable(decision.target_kind).restore(db, decision.target_id, now)
+                reportable(decision.target_kind).restore(
+                    db, decision.target_id, now, reason=f"Reversed on appeal: {reason}"
+                )
     entry = audit.record(
         db,
         actor_id=staff_id,
         action=f"appeal_{outcome}",
         target_kind=decision.target_kind,
         target_id=decision.target_id,
-        snapshot=f"{decision.action} of {audit.participant_snapshot(decision.user_id)}",
+        snapshot=f"{decision.action} of {participant_snapshot(decision.user_id)}",
         reason=reason,
         now=now,
     )

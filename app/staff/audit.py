@@ -5,7 +5,8 @@ DELETE of ``audit_entry`` (triggers made by migration 0012, on SQLite and Postgr
 
 Deleting an account leaves the log alone, and may: an entry names people by account id
 only (``actor_id``, ``target_id``), and the snapshot of a participant is
-``participant #<id>`` (:func:`participant_snapshot`), never their name or address. Once
+``participant #<id>`` (:func:`app.community.reports.participant_snapshot`), never their
+name or address, nor the words of a community text (whose author may delete it). Once
 the account is gone the id leads nowhere, so what was done stays on record while who it
 was done to does not. Snapshots of other things (a card's title) are partners' content,
 not personal data.
@@ -24,11 +25,6 @@ from app.models import AuditEntry, stored_id
 
 SNAPSHOT_MAX = 500
 AUTOMATIC = None  # the actor of what Plaza did by itself (screening, expiry)
-
-
-def participant_snapshot(user_id: int) -> str:
-    """How the log names a participant: by id, never by anything personal."""
-    return f"participant #{user_id}"
 
 
 def record(

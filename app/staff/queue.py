@@ -2,9 +2,9 @@
 
 A source (:class:`QueueSource`) turns what it holds into :class:`QueueItem` objects:
 open reports grouped per thing, appeals. Another area adds its own with
-:func:`register_source` (held and flagged community texts: a source whose ``items``
-reads them and builds each item's :class:`~app.community.reports.Target` through the
-registry of reportable kinds), and the console renders every item alike, oldest first.
+:func:`register_source` (held and flagged community texts, :mod:`app.staff.screened`,
+whose items are built through the registry of reportable kinds with
+:func:`target_item`), and the console renders every item alike, oldest first.
 """
 
 from __future__ import annotations
@@ -85,6 +85,25 @@ def history(db: Session, user_id: int) -> History:
     return History(int(reports_about), decisions)
 
 
+def target_item(
+    db: Session,
+    source: str,
+    target: Target,
+    since: datetime,
+    reports: Sequence[Report] = (),
+) -> QueueItem:
+    """An item about one thing: its author's history, and the actions that fit it."""
+    return QueueItem(
+        source=source,
+        key=f"{source}:{target.kind}:{target.id}",
+        since=since,
+        target=target,
+        reports=list(reports),
+        history=history(db, target.author_id) if target.author_id else None,
+        actions=actions_for(target),
+    )
+
+
 class ReportSource:
     """Open reports, one item per reported thing, waiting since its oldest report."""
 
@@ -116,17 +135,7 @@ class ReportSource:
             target = load_target(db, kind, target_id)
             if target is None:  # deleted since (a provider removed with its cards)
                 continue
-            out.append(
-                QueueItem(
-                    source=self.name,
-                    key=f"{self.name}:{kind}:{target_id}",
-                    since=group[0].created_at,
-                    target=target,
-                    reports=group,
-                    history=history(db, target.author_id) if target.author_id else None,
-                    actions=actions_for(target),
-                )
-            )
+            out.append(target_item(db, self.name, target, group[0].created_at, group))
         return out
 
 

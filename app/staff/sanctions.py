@@ -16,9 +16,8 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.accounts.sessions import refuse_login_when
-from app.community.reports import ReportProblem, Target, register
+from app.community.reports import ReportProblem, Target, participant_snapshot, register
 from app.models import Decision, DecisionAction, User, stored_id
-from app.staff.audit import participant_snapshot
 
 RESTRICTING = (DecisionAction.SUSPEND, DecisionAction.BAN)
 
@@ -88,10 +87,10 @@ class ParticipantReportable:
     def visible(self, db: Session, target_id: int, now: datetime) -> bool:
         return db.get(User, target_id) is not None
 
-    def remove(self, db: Session, target_id: int, now: datetime) -> None:
+    def remove(self, db: Session, target_id: int, now: datetime, reason: str = "") -> None:
         raise ReportProblem("A participant is warned, suspended or banned, not removed.")
 
-    def restore(self, db: Session, target_id: int, now: datetime) -> None:
+    def restore(self, db: Session, target_id: int, now: datetime, reason: str = "") -> None:
         raise ReportProblem("Lift a participant's ban by reversing it on appeal.")
 
 

@@ -23,7 +23,7 @@ from app.extensions import login_manager
 from app.models import Role, User, stored_id
 from app.partners.stats import DateRange, RangeProblems, parse_range
 from app.portal.csv_export import csv_response
-from app.staff import audit, queue
+from app.staff import audit, queue, screened  # noqa: F401 (screening's queue and record)
 from app.staff.actions import ACTIONS, act
 from app.staff.appeals import decide_appeal
 from app.staff.sanctions import in_force, mark_turned_away, refusal

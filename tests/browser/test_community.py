@@ -1,6 +1,7 @@
 """The community on phones: a shopper asks on a product card, the retailer answers from
 the portal's inbox, the shopper is told and finds the answer pinned; an idea gets votes,
-becomes available, and its voters are told."""
+becomes available, and its voters are told; another shopper reports the answer, staff
+remove it from /staff with a reason, the retailer is told, and the audit log shows it."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 RUNNING = "shoes/athletic-shoes/running-shoes"
 SHOPPER, VOTER, RETAILER = "asker@example.com", "voter@example.com", "retailer@acme.example"
+STAFF = "staff@example.com"
 
 
 @pytest.fixture
@@ -34,6 +36,7 @@ def community_plaza(tmp_path) -> Iterator[tuple[str, int]]:  # type: ignore[no-u
     with app.app_context(), Session(app.extensions["plaza.engine"]) as db:
         acme = create_organization(db, "acme", "Acme Trail Co.")
         create_user(db, RETAILER, PASSWORD, Role.RETAILER, acme).onboarded_at = now
+        create_user(db, STAFF, PASSWORD, Role.STAFF)
         for email in (SHOPPER, VOTER):
             user = create_user(db, email, PASSWORD)
             user.onboarded_at = now
@@ -169,4 +172,45 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
     voter.wait_for_url(re.compile(r"/o/acme/suggestions#suggestion-\d+$"))
     assert "Available" in voter.locator(".stage").first.inner_text()
     steps.done(voter, "told")
+
+    # Another shopper reports the partner's answer from the card's thread.
+    voter.goto(f"{base}/cards/{card_id}/questions")
+    answer = voter.locator(".answer--partner")
+    answer_id = (answer.get_attribute("id") or "").removeprefix("answer-")
+    answer.get_by_role("link", name="Report this answer").click()
+    form = answer.locator("form.report-form")
+    form.wait_for()
+    form.get_by_label("Misleading").check()
+    form.get_by_label("More about it (optional)").fill("The W last stops at 46.")
+    form.get_by_role("button", name="Send report").click()
+    answer.get_by_text("your report is sent").wait_for()
+    steps.done(voter, "reported-answer")
+
+    # Staff remove it from the console, with a reason.
+    desk = phone()
+    sign_in(desk, base, STAFF)
+    desk.goto(f"{base}/staff")
+    item = desk.locator(f"#item-reports-answer-{answer_id}")
+    assert "The W last stops at 46." in item.inner_text()
+    assert "Yes: the W last, sizes 40 to 47." in item.inner_text()
+    item.get_by_label("Reason (the person concerned is told)").fill("Wrong sizes")
+    steps.done(desk, "queue-answer")
+    item.get_by_role("button", name=re.compile("^Remove: An answer to")).click()
+    desk.get_by_text("Remove: done; 1 report resolved.").wait_for()
+    assert desk.locator(f"#item-reports-answer-{answer_id}").count() == 0
+
+    # The audit log: the removal, and the report it resolved.
+    desk.goto(f"{base}/staff/audit")
+    row = desk.locator("table.audit tbody tr").first.inner_text()
+    assert "remove" in row and "resolved 1 report" in row
+    assert f"answer #{answer_id}" in row and "Wrong sizes" in row
+    steps.done(desk, "audit-answer")
+
+    # The retailer who wrote it is told why; shoppers no longer see it.
+    portal.goto(f"{base}/notifications")
+    told = portal.get_by_role("link", name=re.compile("Your answer to “Do they come"))
+    assert "was removed by Plaza's staff" in told.inner_text()
+    assert "Reason: Wrong sizes" in told.inner_text()
+    shopper.goto(f"{base}/cards/{card_id}/questions")
+    assert "Yes: the W last" not in shopper.locator("main").inner_text()
     assert errors == []
