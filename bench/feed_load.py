@@ -626,10 +626,16 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
         )
         if failed:  # what the server said about the failures, for the report
             log = (workdir / "server.log").read_text(errors="replace")
-            figures["server_errors"] = sorted(set(re.findall(r"^\w*Error: .*$", log, re.M)))[:10]
+            figures["server_errors"] = server_errors(log)
         return figures
     finally:
         server.stop()
+
+
+def server_errors(log: str) -> list[str]:
+    """The errors a server logged, each with the line of code that raised it."""
+    found = re.findall(r'File "([^"]+)", line (\d+), in (\w+)\n[^\n]*\n(?:[ ^~]*\n)?(\w*Error: .*)', log)
+    return sorted({f"{error} ({path}:{line} in {function})" for path, line, function, error in found})[:10]
 
 
 def prepare_ahead(database_url: str, shopper_ids: list[int]) -> dict[str, Any]:
