@@ -99,8 +99,8 @@ class EditorialConfig(ScheduledConfig):
 
 class EditorialKind(CardKind[EditorialConfig]):
     """Plaza's own cards, written by its staff: a short story, a link to a partner's site
-    or social channel, or a featured collection. They show to shoppers who follow the
-    chosen interests between the start and end set, within daily limits, labelled "From
+    or social channel, or a featured collection. They show to shoppers the chosen
+    interests match, between the start and end set, within daily limits, labelled "From
     Plaza" (never "Sponsored")."""
 
     name = "editorial"
