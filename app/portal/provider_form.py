@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from werkzeug.datastructures import MultiDict
 
 from app.ingest.sources import fetch_policy
@@ -31,6 +31,7 @@ from app.portal.schema_form import (
 from app.shopper.display import CardView
 from app.taxonomy_store import taxonomy
 from app.web.current import current_app_object
+from app.web.htmx import render_page_or_fragment
 from cards.spec import CardKind
 from cards.taxonomy import Interest, Taxonomy
 
@@ -156,6 +157,31 @@ class ProviderForm:
             interests=self.interests,
             demo_samples=demo_samples,
         )
+
+    def render(
+        self,
+        page_template: str,
+        organization: Organization,
+        preview: PreviewResult | None = None,
+        **context: Any,
+    ) -> Response:
+        """The form in ``page_template`` (its fragment alone for htmx), with ``context``
+        (the page's own links); a 422 while it has errors."""
+        fields, general_errors = self.config_fields()
+        response = render_page_or_fragment(
+            page_template,
+            "portal/_provider_form.html",
+            form=self,
+            fields=fields,
+            general_errors=general_errors,
+            interest_groups=self.interest_groups(taxonomy()),
+            preview=preview,
+            preview_views=self.preview_views(preview, organization),
+            **context,
+        )
+        if self.errors:
+            response.status_code = 422
+        return response
 
     def preview_views(
         self, preview: PreviewResult | None, organization: Organization

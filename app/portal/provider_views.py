@@ -38,7 +38,7 @@ from app.portal.provider_form import ProviderForm
 from app.portal.responses import see_other
 from app.portal.schema_form import FormField, build_fields
 from app.taxonomy_store import taxonomy
-from app.web.htmx import redirect_back, render_page_or_fragment
+from app.web.htmx import redirect_back
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import CardKind
 
@@ -143,26 +143,17 @@ def _preview(form: ProviderForm, provider: Provider | None) -> PreviewResult | N
 def _render_form(
     form: ProviderForm, provider: Provider | None, preview: PreviewResult | None = None
 ) -> ResponseReturnValue:
-    fields, general_errors = form.config_fields()
-    response = render_page_or_fragment(
+    return form.render(
         "portal/provider_form.html",
-        "portal/_provider_form.html",
-        form=form,
+        org(),
+        preview,
         provider=provider,
-        fields=fields,
-        general_errors=general_errors,
-        interest_groups=form.interest_groups(taxonomy()),
-        preview=preview,
-        preview_views=form.preview_views(preview, org()),
         action_url=(
             url_for("portal_providers.edit", provider_id=provider.id)
             if provider
             else url_for("portal_providers.register", kind_name=form.kind.name)
         ),
     )
-    if form.errors:
-        response.status_code = 422
-    return response
 
 
 @bp.get("/<id:provider_id>")

@@ -147,6 +147,7 @@ def edit(
     taxonomy: Taxonomy,
     policy: FetchPolicy,
     now: datetime,
+    action: str = "edit_editorial",
 ) -> None:
     """Validate and apply new settings (the caller commits); raises ProviderProblems."""
     update_provider(
@@ -160,7 +161,7 @@ def edit(
         interval_seconds=None,
         now=now,
     )
-    _record(db, staff_id, "edit_editorial", provider, now)
+    _record(db, staff_id, action, provider, now)
 
 
 def end(
@@ -174,18 +175,10 @@ def end(
         raise EditorialProblem(f"{provider.name} has already ended.")
     started = min(starts_at, now - timedelta(minutes=1))
     config = {**provider.config, "starts_at": started.isoformat(), "ends_at": now.isoformat()}
-    update_provider(
-        db,
-        provider,
-        config,
-        taxonomy=taxonomy,
-        policy=policy,
-        interests=provider.interests,
-        name=provider.name,
-        interval_seconds=None,
-        now=now,
-    )
-    _record(db, staff_id, "end_editorial", provider, now)
+    edit(
+        db, staff_id, provider, config, provider.interests, provider.name,
+        taxonomy=taxonomy, policy=policy, now=now, action="end_editorial",
+    )  # fmt: skip
 
 
 def _record(db: Session, staff_id: int, action: str, provider: Provider, now: datetime) -> None:

@@ -26,7 +26,6 @@ from app.staff import editorial
 from app.staff.views import require_staff
 from app.taxonomy_store import taxonomy
 from app.web.converters import add_id_converter
-from app.web.htmx import render_page_or_fragment
 
 bp = Blueprint("staff_editorial", __name__, url_prefix="/staff/editorial")
 bp.record_once(add_id_converter)
@@ -124,24 +123,14 @@ def end(provider_id: int) -> ResponseReturnValue:
 def _render(
     form: ProviderForm, provider: Provider | None, preview: PreviewResult | None = None
 ) -> ResponseReturnValue:
-    fields, general_errors = form.config_fields()
-    organization = plaza_organization(db.session())
-    response = render_page_or_fragment(
+    return form.render(
         "staff/editorial_form.html",
-        "portal/_provider_form.html",
-        form=form,
+        plaza_organization(db.session()),
+        preview,
         provider=provider,
-        fields=fields,
-        general_errors=general_errors,
-        interest_groups=form.interest_groups(taxonomy()),
-        preview=preview,
-        preview_views=form.preview_views(preview, organization),
         action_url=(
             url_for("staff_editorial.edit", provider_id=provider.id)
             if provider
             else url_for("staff_editorial.new")
         ),
     )
-    if form.errors:
-        response.status_code = 422
-    return response
