@@ -111,6 +111,7 @@ class EditorialKind(CardKind[EditorialConfig]):
     fetches_remote = False
     gone_grace = timedelta(0)  # an edited or ended card leaves the feed at once
     scheduled = True
+    staff_only = True  # labelled "From Plaza": no partner may publish one
 
     def refresh(self, config: EditorialConfig, context: RefreshContext) -> Iterator[CardDraft]:
         yield CardDraft(

@@ -235,6 +235,11 @@ class CardKind(Generic[Config]):
     five, never the first cards), are labelled as sponsored, and reach only shoppers
     who follow one of the provider's target interests."""
 
+    staff_only: ClassVar[bool] = False
+    """True for kinds only Plaza's staff publish, under Plaza's own organisation (its
+    editorial cards): partners are not offered them, and a provider of one is refused
+    for any other organisation, from the portal, the API and the command line alike."""
+
     per_page_limit: ClassVar[int | None] = None
     """The most cards of this kind on one feed page (one survey question per page), or
     None for no limit beyond the feed's mix of kinds."""

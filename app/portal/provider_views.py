@@ -30,8 +30,9 @@ from app.partners.changes import (
     update_provider,
 )
 from app.partners.health import health_of
+from app.partners.orgs import PLAZA_SLUG
 from app.partners.preview import PreviewResult
-from app.partners.providers import ProviderProblems, create_provider
+from app.partners.providers import ProviderProblems, create_provider, partner_kinds
 from app.partners.surveys import asks_questions
 from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
 from app.portal.provider_form import ProviderForm
@@ -39,7 +40,7 @@ from app.portal.responses import see_other
 from app.portal.schema_form import FormField, build_fields
 from app.taxonomy_store import taxonomy
 from app.web.htmx import redirect_back
-from cards.registry import UnknownKind, all_kinds, get_kind
+from cards.registry import UnknownKind, get_kind
 from cards.spec import CardKind
 
 bp = partner_blueprint("portal_providers", "/portal/<org>/providers")
@@ -49,15 +50,18 @@ RECENT_CARDS = 12
 
 def _kind_or_404(name: str) -> CardKind[Any]:
     try:
-        return get_kind(name)
+        kind = get_kind(name)
     except UnknownKind:
+        kind = None
+    if kind is None or (kind.staff_only and org().slug != PLAZA_SLUG):
         abort(404, description=f"There is no kind {name!r}; choose one from the list.")
+    return kind
 
 
 @bp.get("/new")
 def choose_kind() -> ResponseReturnValue:
     """Step one: every installed kind, plugins included, with what it does."""
-    return render_template("portal/choose_kind.html", kinds=list(all_kinds().values()))
+    return render_template("portal/choose_kind.html", kinds=partner_kinds())
 
 
 @bp.route("/new/<kind_name>", methods=["GET", "POST"])

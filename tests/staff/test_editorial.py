@@ -215,3 +215,29 @@ def test_plaza_is_reserved_for_plazas_own_organisation(mod):
         with pytest.raises(OrganizationProblems) as refused:
             create_organization(mod.world.db, "plaza", "Plaza Shop")
         assert "is taken" in str(refused.value)
+
+
+def test_no_partner_can_publish_cards_labelled_from_plaza(mod):
+    from app.ingest.sources import fetch_policy
+    from app.partners.providers import ProviderProblems, create_provider
+
+    now = datetime.now(UTC)
+    retailer, token = mod.client("retailer@example.com")
+    kinds = retailer.get("/portal/acme/providers/new").get_data(as_text=True)
+    assert "Promotion" in kinds and "Editorial" not in kinds
+    sent = retailer.post(
+        "/portal/acme/providers/new/editorial", data=form(token, now, now + timedelta(days=1))
+    )
+    assert sent.status_code == 404
+    world = mod.world
+    acme = world.db.exec(select(Organization).where(Organization.slug == "acme")).one()
+    config = {"title": "Us", "text": "Hello.", "starts_at": now.isoformat(),
+              "ends_at": (now + timedelta(days=1)).isoformat()}  # fmt: skip
+    with world.app.app_context(), pytest.raises(ProviderProblems) as refused:
+        create_provider(  # what the API and the command line go through too
+            world.db, acme, "editorial", config,
+            taxonomy=world.app.extensions["plaza.taxonomy"], policy=fetch_policy(world.app),
+        )  # fmt: skip
+    assert str(refused.value) == "kind: Editorial cards are published by Plaza's staff only."
+    world.db.rollback()
+    assert world.db.exec(select(Provider).where(Provider.kind == "editorial")).all() == []
