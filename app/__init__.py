@@ -28,7 +28,7 @@ from app.portal import (
     community_views as portal_community_views,
 )
 from app.shopper import action_views, feed_views, interest_views, why_views
-from app.staff import decision_views
+from app.staff import decision_views, editorial_views
 from app.staff import views as staff_views
 from app.web import errors, health, json_input, security, static, templating
 from app.web.converters import IdConverter
@@ -53,6 +53,7 @@ BLUEPRINTS = (
     report_views,
     staff_views,
     decision_views,
+    editorial_views,
     community_views,
     portal_community_views,
 )

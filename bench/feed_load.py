@@ -634,8 +634,12 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
 
 def server_errors(log: str) -> list[str]:
     """The errors a server logged, each with the line of code that raised it."""
-    found = re.findall(r'File "([^"]+)", line (\d+), in (\w+)\n[^\n]*\n(?:[ ^~]*\n)?(\w*Error: .*)', log)
-    return sorted({f"{error} ({path}:{line} in {function})" for path, line, function, error in found})[:10]
+    found = re.findall(
+        r'File "([^"]+)", line (\d+), in (\w+)\n[^\n]*\n(?:[ ^~]*\n)?(\w*Error: .*)', log
+    )
+    return sorted(
+        {f"{error} ({path}:{line} in {function})" for path, line, function, error in found}
+    )[:10]
 
 
 def prepare_ahead(database_url: str, shopper_ids: list[int]) -> dict[str, Any]:

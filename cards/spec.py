@@ -1,7 +1,7 @@
 """The card-kind plugin interface: every hook a kind may implement, documented once.
 
 A *kind* is a class registered under the entry-point group ``plaza.card_kinds``.
-Plaza's five built-in kinds are registered exactly like third-party ones, in
+Plaza's built-in kinds are registered exactly like third-party ones, in
 ``pyproject.toml``. This module is the single place that documents the
 interface: ``tests/test_plugin_spec.py`` fails when a kind defines a public hook
 that is not described here, or when a hook here has no docstring.
@@ -217,7 +217,8 @@ class CardKind(Generic[Config]):
     list only their newest items, such as a channel's latest videos."""
 
     fetches_remote: ClassVar[bool] = True
-    """False for kinds whose content lives in Plaza's database (promotions, surveys)."""
+    """False for kinds whose content lives in Plaza's database (promotions, surveys,
+    editorial cards)."""
 
     freshness_half_life: ClassVar[timedelta] = timedelta(days=7)
     """How fast a card goes stale in the feed: its freshness halves every half-life
@@ -233,6 +234,11 @@ class CardKind(Generic[Config]):
     """True for paid placements: cards take the feed's sponsored slots (one position in
     five, never the first cards), are labelled as sponsored, and reach only shoppers
     who follow one of the provider's target interests."""
+
+    staff_only: ClassVar[bool] = False
+    """True for kinds only Plaza's staff publish, under Plaza's own organisation (its
+    editorial cards): partners are not offered them, and a provider of one is refused
+    for any other organisation, from the portal, the API and the command line alike."""
 
     per_page_limit: ClassVar[int | None] = None
     """The most cards of this kind on one feed page (one survey question per page), or

@@ -80,13 +80,14 @@ from app.partners.providers import (
     create_provider,
     describe,
     kind_or_problem,
+    partner_kinds,
 )
 from app.partners.stats import RangeProblems, daily, parse_range, per_card, per_provider, total
 from app.partners.surveys import asks_questions, survey_results
 from app.taxonomy_store import taxonomy
 from app.web.converters import add_id_converter, parse_id
 from app.web.current import current_app_object
-from cards.registry import UnknownKind, all_kinds, get_kind
+from cards.registry import UnknownKind, get_kind
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 bp.record_once(add_id_converter)
@@ -225,7 +226,7 @@ def kinds() -> ResponseReturnValue:
             min_interval_seconds=int(kind.min_interval.total_seconds()),
             config_schema=kind.config_model.model_json_schema(),
         )
-        for kind in all_kinds().values()
+        for kind in partner_kinds()
     ]
     return _reply(KindList(items=items))
 

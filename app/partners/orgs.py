@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.lookalikes import hidden_characters, skeleton
@@ -26,7 +27,9 @@ from app.partners.secrets import digest, new_secret
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ORGANIZATION_KINDS = ("retailer", "brand")
-RESERVED_SLUGS = frozenset({"orgs", "join"})  # words the portal's own URLs use
+PLAZA_SLUG, PLAZA_NAME = "plaza", "Plaza"  # Plaza's own organisation: its staff's cards
+# Words the portal's own URLs use, and Plaza's own organisation, which no partner may take.
+RESERVED_SLUGS = frozenset({"orgs", "join", PLAZA_SLUG})
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_PREFIX = "plaza_inv_"
 
@@ -74,6 +77,26 @@ def create_organization(db: Session, slug: str, name: str, kind: str = "retailer
     db.add(organization)
     db.flush()
     return organization
+
+
+def plaza_organization(db: Session) -> Organization:
+    """Plaza's own organisation, which owns the cards its staff publish; made on first use
+    (the caller commits). Nobody else can take its slug (reserved) or a name like it (a
+    look-alike of an existing organisation is refused)."""
+    found = organization_by_slug(db, PLAZA_SLUG)
+    if found is not None:
+        return found
+    try:
+        with db.begin_nested():  # another request may be making it at the same moment
+            organization = Organization(
+                slug=PLAZA_SLUG, name=PLAZA_NAME, kind="plaza", name_skeleton=skeleton(PLAZA_NAME)
+            )
+            db.add(organization)
+        return organization
+    except IntegrityError:
+        found = organization_by_slug(db, PLAZA_SLUG)
+        assert found is not None
+        return found
 
 
 def lookalike_organization(db: Session, name: str) -> Organization | None:

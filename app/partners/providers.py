@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
 from app.models import Organization, Provider, ProviderStatus, stored_id
+from app.partners.orgs import PLAZA_SLUG
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import CardKind
 from cards.taxonomy import Taxonomy
@@ -31,6 +32,11 @@ class ProviderProblems(ValueError):
 
     def __str__(self) -> str:
         return "; ".join(f"{name}: {message}" for name, message in self.problems)
+
+
+def partner_kinds() -> list[CardKind[Any]]:
+    """The kinds partners may register (every one but Plaza's staff's own)."""
+    return [kind for kind in all_kinds().values() if not kind.staff_only]
 
 
 def kind_or_problem(name: str) -> CardKind[Any]:
@@ -102,6 +108,9 @@ def create_provider(
     kind, stored, interests = validate_settings(
         kind_name, raw_config, interests, name, interval_seconds, taxonomy=taxonomy, policy=policy
     )
+    if kind.staff_only and organization.slug != PLAZA_SLUG:
+        label = kind.label or kind.name
+        raise ProviderProblems([("kind", f"{label} cards are published by Plaza's staff only.")])
     reject_duplicate(db, organization, kind, stored)
     provider = Provider(
         organization_id=stored_id(organization),

@@ -9,13 +9,18 @@ names the inputs use.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from flask import Response, current_app
 from werkzeug.datastructures import MultiDict
 
-from app.models import Provider
+from app.ingest.sources import fetch_policy
+from app.models import Organization, Provider, stored_id
+from app.partners.preview import PreviewResult, run_preview
+from app.partners.providers import check_settings
 from app.portal.schema_form import (
     FormField,
     build_fields,
@@ -23,6 +28,10 @@ from app.portal.schema_form import (
     field_labels,
     read_form_with_action,
 )
+from app.shopper.display import CardView
+from app.taxonomy_store import taxonomy
+from app.web.current import current_app_object
+from app.web.htmx import render_page_or_fragment
 from cards.spec import CardKind
 from cards.taxonomy import Interest, Taxonomy
 
@@ -118,6 +127,81 @@ class ProviderForm:
             present = [m for m in members if m is not None]
             groups.append(InterestGroup(top, present, sum(1 for m in present if m.slug in chosen)))
         return groups
+
+    def preview(
+        self,
+        organization: Organization,
+        now: datetime,
+        demo_samples: Mapping[str, str] | None = None,
+    ) -> PreviewResult | None:
+        """Validate like a save would, then run the refresh without storing anything; None
+        when the form has errors (they are added to it)."""
+        config, problems = check_settings(
+            self.kind,
+            self.config,
+            self.interests,
+            self.name or None,
+            self.interval_seconds(),
+            taxonomy=taxonomy(),
+            policy=fetch_policy(current_app),
+        )
+        self.add_problems(problems)
+        if self.errors or config is None:
+            return None
+        return run_preview(
+            current_app_object(),
+            organization,
+            self.kind,
+            config,
+            now,
+            interests=self.interests,
+            demo_samples=demo_samples,
+        )
+
+    def render(
+        self,
+        page_template: str,
+        organization: Organization,
+        preview: PreviewResult | None = None,
+        **context: Any,
+    ) -> Response:
+        """The form in ``page_template`` (its fragment alone for htmx), with ``context``
+        (the page's own links); a 422 while it has errors."""
+        fields, general_errors = self.config_fields()
+        response = render_page_or_fragment(
+            page_template,
+            "portal/_provider_form.html",
+            form=self,
+            fields=fields,
+            general_errors=general_errors,
+            interest_groups=self.interest_groups(taxonomy()),
+            preview=preview,
+            preview_views=self.preview_views(preview, organization),
+            **context,
+        )
+        if self.errors:
+            response.status_code = 422
+        return response
+
+    def preview_views(
+        self, preview: PreviewResult | None, organization: Organization
+    ) -> list[CardView]:
+        """The previewed cards as the kind's template shows them."""
+        if preview is None:
+            return []
+        stand_in = Provider(
+            organization_id=stored_id(organization), kind=self.kind.name, name=self.name
+        )
+        return [
+            CardView(
+                card=card,
+                provider=stand_in,
+                organization_name=organization.name,
+                reason="",
+                interests=[],
+            )
+            for card in preview.cards
+        ]
 
     @property
     def problem_count(self) -> int:

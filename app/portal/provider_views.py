@@ -20,7 +20,7 @@ from sqlmodel import col, func, select
 
 from app import db
 from app.ingest.sources import fetch_policy
-from app.models import Card, Event, Provider, SurveyAnswer, stored_id
+from app.models import Card, Event, Provider, SurveyAnswer
 from app.partners.changes import (
     ProviderConflict,
     delete_provider,
@@ -30,18 +30,17 @@ from app.partners.changes import (
     update_provider,
 )
 from app.partners.health import health_of
-from app.partners.preview import PreviewResult, run_preview
-from app.partners.providers import ProviderProblems, check_settings, create_provider
+from app.partners.orgs import PLAZA_SLUG
+from app.partners.preview import PreviewResult
+from app.partners.providers import ProviderProblems, create_provider, partner_kinds
 from app.partners.surveys import asks_questions
 from app.portal.access import is_staff, org, partner_blueprint, provider_or_404
 from app.portal.provider_form import ProviderForm
 from app.portal.responses import see_other
 from app.portal.schema_form import FormField, build_fields
-from app.shopper.display import CardView
 from app.taxonomy_store import taxonomy
-from app.web.current import current_app_object
-from app.web.htmx import redirect_back, render_page_or_fragment
-from cards.registry import UnknownKind, all_kinds, get_kind
+from app.web.htmx import redirect_back
+from cards.registry import UnknownKind, get_kind
 from cards.spec import CardKind
 
 bp = partner_blueprint("portal_providers", "/portal/<org>/providers")
@@ -51,15 +50,18 @@ RECENT_CARDS = 12
 
 def _kind_or_404(name: str) -> CardKind[Any]:
     try:
-        return get_kind(name)
+        kind = get_kind(name)
     except UnknownKind:
+        kind = None
+    if kind is None or (kind.staff_only and org().slug != PLAZA_SLUG):
         abort(404, description=f"There is no kind {name!r}; choose one from the list.")
+    return kind
 
 
 @bp.get("/new")
 def choose_kind() -> ResponseReturnValue:
     """Step one: every installed kind, plugins included, with what it does."""
-    return render_template("portal/choose_kind.html", kinds=list(all_kinds().values()))
+    return render_template("portal/choose_kind.html", kinds=partner_kinds())
 
 
 @bp.route("/new/<kind_name>", methods=["GET", "POST"])
@@ -139,62 +141,23 @@ def _submit(
 
 def _preview(form: ProviderForm, provider: Provider | None) -> PreviewResult | None:
     """Validate like a save would, then run the refresh; None when the form has errors."""
-    kind = form.kind
-    config, problems = check_settings(
-        kind,
-        form.config,
-        form.interests,
-        form.name or None,
-        form.interval_seconds(),
-        taxonomy=taxonomy(),
-        policy=fetch_policy(current_app),
-    )
-    form.add_problems(problems)
-    if form.errors or config is None:
-        return None
-    return run_preview(
-        current_app_object(),
-        org(),
-        kind,
-        config,
-        datetime.now(UTC),
-        interests=form.interests,
-        demo_samples=provider.demo_samples if provider else None,
-    )
+    return form.preview(org(), datetime.now(UTC), provider.demo_samples if provider else None)
 
 
 def _render_form(
     form: ProviderForm, provider: Provider | None, preview: PreviewResult | None = None
 ) -> ResponseReturnValue:
-    fields, general_errors = form.config_fields()
-    views = []
-    if preview is not None:
-        stand_in = Provider(organization_id=stored_id(org()), kind=form.kind.name, name=form.name)
-        views = [
-            CardView(
-                card=card, provider=stand_in, organization_name=org().name, reason="", interests=[]
-            )
-            for card in preview.cards
-        ]
-    response = render_page_or_fragment(
+    return form.render(
         "portal/provider_form.html",
-        "portal/_provider_form.html",
-        form=form,
+        org(),
+        preview,
         provider=provider,
-        fields=fields,
-        general_errors=general_errors,
-        interest_groups=form.interest_groups(taxonomy()),
-        preview=preview,
-        preview_views=views,
         action_url=(
             url_for("portal_providers.edit", provider_id=provider.id)
             if provider
             else url_for("portal_providers.register", kind_name=form.kind.name)
         ),
     )
-    if form.errors:
-        response.status_code = 422
-    return response
 
 
 @bp.get("/<id:provider_id>")

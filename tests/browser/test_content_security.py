@@ -183,7 +183,15 @@ def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mai
         ("retailer@example.com", ["/portal/"]),
         (
             "staff@example.com",
-            ["/portal/", "/portal/orgs", "/staff", "/staff/audit", "/staff/transparency"],
+            [
+                "/portal/",
+                "/portal/orgs",
+                "/staff",
+                "/staff/audit",
+                "/staff/transparency",
+                "/staff/editorial",
+                "/staff/editorial/new",
+            ],
         ),
     ],
     ids=["retailer", "staff"],
@@ -199,7 +207,7 @@ def test_no_page_of_the_partner_journeys_breaks_the_policy(live_server, chromium
     context.close()
     assert problems == []
     if email.startswith("staff"):
-        assert {"/staff", "/staff/audit", "/staff/transparency"} <= seen
+        assert {"/staff", "/staff/audit", "/staff/transparency", "/staff/editorial"} <= seen
     portal_pages = {p for p in seen if p.startswith("/portal/")}
     assert len(portal_pages) >= 8, portal_pages
     assert any("/results/" in p for p in portal_pages)
@@ -214,7 +222,24 @@ def staff_actions(page: Any, base: str, watch: Watch) -> list[str]:
     item.locator("input[name=reason]").fill("Nothing wrong here")
     item.get_by_role("button", name=re.compile("^Dismiss reports")).click()
     page.get_by_text(re.compile(r"Dismiss reports: done")).wait_for()
-    return watch.violations("staff console action")
+    problems = watch.violations("staff console action")
+    # An editorial card: previewed in place by htmx, then published.
+    page.goto(f"{base}/staff/editorial/new")
+    page.fill("[name='config.title']", "Weekend trail picks")
+    page.fill("[name='config.text']", "Three shops chose their favourite trail shoes.")
+    page.fill("[name='config.link_url']", "https://www.instagram.com/trailpeak")
+    page.fill("[name='config.starts_at']", "2030-01-02T09:00")
+    page.fill("[name='config.ends_at']", "2030-01-05T21:00")
+    page.locator("#f-interests summary").first.click()
+    page.locator("input[name=interests]").first.check()
+    page.get_by_role("button", name="Preview").click()
+    page.locator("#preview .card--editorial").get_by_text("From Plaza").wait_for()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Weekend trail picks is published").wait_for()
+    page.get_by_role("link", name="Weekend trail picks").click()
+    page.get_by_role("heading", name=re.compile("^Edit .*Weekend trail picks")).wait_for()
+    problems += watch.violations("publishing and editing an editorial card")
+    return problems
 
 
 def emailed_link(mailbox: Any, address: str, path: str, timeout: float = 10.0) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from cards.registry import all_kinds, get_kind, registered
 from cards.spec import CardDraft, CardKind
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILT_IN = {"product_feed", "youtube", "pinterest", "promotion", "survey"}
+BUILT_IN = {"product_feed", "youtube", "pinterest", "promotion", "survey", "editorial"}
 
 
 def documented_hooks() -> dict[str, str]:
@@ -55,6 +57,15 @@ def test_every_template_filter_plaza_adds_is_described_in_the_plugin_guide():
 
 def test_built_in_kinds_load_through_entry_points():
     assert set(all_kinds()) >= BUILT_IN
+
+
+def test_every_built_in_kind_is_registered_in_pyproject_as_plugins_are():
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    kinds = declared["plaza.card_kinds"]
+    assert set(kinds) == BUILT_IN
+    for name, target in kinds.items():
+        module, _, attribute = target.partition(":")
+        assert getattr(importlib.import_module(module), attribute).name == name
 
 
 @pytest.mark.parametrize("name", sorted(BUILT_IN))

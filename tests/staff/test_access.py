@@ -12,7 +12,7 @@ from app import create_app
 from app.models import AuditEntry, Report
 from tests.web.test_route_matrix import routes
 
-AREAS = ("staff.", "reports.", "decisions.")
+AREAS = ("staff.", "staff_editorial.", "reports.", "decisions.")
 _APP = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
 MODERATION_ROUTES = [r for r in routes(_APP) if r[0].startswith(AREAS)]
 ROLES = {
@@ -27,7 +27,9 @@ def test_every_moderation_area_has_routes():
     endpoints = {endpoint for endpoint, _, _ in MODERATION_ROUTES}
     assert {"staff.console", "staff.take_action", "staff.audit_log", "staff.audit_csv",
             "staff.transparency", "staff.decide", "reports.form", "reports.send",
-            "decisions.index", "decisions.appeal"} <= endpoints  # fmt: skip
+            "decisions.index", "decisions.appeal", "staff_editorial.index",
+            "staff_editorial.new", "staff_editorial.edit",
+            "staff_editorial.end"} <= endpoints  # fmt: skip
 
 
 def _url(mod, endpoint: str, url: str) -> str:  # type: ignore[no-untyped-def]
@@ -51,7 +53,7 @@ def test_authorisation_matrix(mod, role, endpoint, method, url):
     status, location = response.status_code, response.headers.get("Location", "")
     if role == "anonymous":
         assert status in (302, 303) and location.startswith("/login"), (status, location)
-    elif endpoint.startswith("staff.") and role != "staff":
+    elif endpoint.startswith(("staff.", "staff_editorial.")) and role != "staff":
         assert status == 403, status
         assert "The staff console is for Plaza" in response.get_data(as_text=True)
     else:
