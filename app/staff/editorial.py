@@ -24,12 +24,13 @@ from app.partners.orgs import plaza_organization
 from app.partners.providers import create_provider
 from app.partners.stats import Counts, DateRange, per_provider
 from app.staff import audit
+from cards.editorial import EditorialKind
 from cards.registry import get_kind
 from cards.spec import CardKind
 from cards.taxonomy import Taxonomy
 from feeds.fetch import FetchPolicy
 
-KIND = "editorial"
+KIND = EditorialKind.name  # the kind this console publishes
 TARGET = "provider"  # what the audit log calls the thing acted on
 RESULTS_DAYS = 366  # the longest a listing counts back
 
