@@ -2,9 +2,9 @@
 participant as a reportable thing.
 
 A suspension or a ban is a :class:`~app.models.Decision` row; it is in force while not
-reversed (an appeal) and, for a suspension, until its end. Imposing one also replaces
-the account's session token (:meth:`User.end_sessions`), so every session ends at its
-next request; :func:`in_force` is what login and those requests then check.
+reversed (an appeal) and, for a suspension, until its end. Imposing one also ends every
+browser session of the account (:func:`app.accounts.sessions.end_sessions`), so each
+ends at its next request; :func:`in_force` is what login and those requests then check.
 """
 
 from __future__ import annotations

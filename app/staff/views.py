@@ -2,8 +2,8 @@
 transparency figures. Staff only: anyone else signed in gets a 403, a visitor the login.
 
 Also the door every request passes: a suspended or banned participant's session ends
-at its next request (their session token was replaced), and that request is told why,
-an htmx one from an open tab included, instead of a bare "log in".
+at its next request (every browser session of theirs was ended), and that request is
+told why, an htmx one from an open tab included, instead of a bare "log in".
 """
 
 from __future__ import annotations
