@@ -21,7 +21,7 @@ test: $(STAMP_TEST) $(HTMX) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest --numprocesses auto --dist worksteal
+	$(BIN)/pytest --numprocesses auto --dist worksteal --durations=20
 
 # The date-sensitive tests as if it were each day of a week with a DST change.
 test-days: $(STAMP_TEST) $(HTMX)
