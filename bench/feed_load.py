@@ -583,7 +583,8 @@ def wrk(port: int, targets: Path, connections: int, seconds: int, workdir: Path,
 
 
 def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper],
-            workdir: Path, spec: ServerSpec, measure_refresh: bool) -> dict[str, Any]:  # fmt: skip
+            workdir: Path, spec: ServerSpec, measure_refresh: bool,
+            profile: bool) -> dict[str, Any]:  # fmt: skip
     server = Server(database_url, workdir, spec)
     try:
         cookies = [server.sign_in(f"shopper{s.id}@bench.example") for s in shoppers]
@@ -620,12 +621,13 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
             row["feed_over_trivial"] = round(feed_rate / trivial_rate, 4) if trivial_rate else None
             figures["connections"][str(connections)] = row
         figures["server_memory"] = server.memory()
-        sample = shoppers[: args.profile_pages + 1]
-        if args.prepared:
-            prepare_ahead(database_url, [s.id for s in sample])
-        figures["profile"] = profile_first_pages(
-            database_url, cookies[: len(sample)], args.prepared
-        )
+        if profile and args.profile_pages:
+            sample = shoppers[: args.profile_pages + 1]
+            if args.prepared:
+                prepare_ahead(database_url, [s.id for s in sample])
+            figures["profile"] = profile_first_pages(
+                database_url, cookies[: len(sample)], args.prepared
+            )
         if args.refresh_items and measure_refresh:
             server.settle()
             figures["during_refresh"] = during_refresh(args, database_url, server, first, workdir)
@@ -817,11 +819,13 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         # The same shoppers for every server, which take turns back to back, round by round.
         shoppers = world.rng.sample(world.shoppers, min(args.signed_in, len(world.shoppers)))
         by_server: dict[str, list[dict[str, Any]]] = {}
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):
             for spec in args.server:
                 # The refresh changes the catalog: once, at the largest, after the rest.
                 last = size == args.cards[-1] and spec == args.server[-1]
-                figures = measure(args, database_url, shoppers, workdir, spec, last)
+                # The profile is of the application in process, whichever server: once.
+                profile = round_ == 0 and spec == args.server[0]
+                figures = measure(args, database_url, shoppers, workdir, spec, last, profile)
                 by_server.setdefault(spec.label, []).append(figures)
         results["catalogs"][str(size)] = by_server
     results["aims"] = aims(results)
@@ -919,14 +923,15 @@ def _report_run(label: str, number: int | None, figures: dict[str, Any]) -> list
             + " | ".join(cells)
             + f" | feed/trivial {row['feed_over_trivial']:.3f}"
         )
-    profile = figures["profile"]
-    shares = sorted(profile["share"].items(), key=lambda item: -item[1])
-    lines.append(
-        f"      where a first page's time goes ({profile['pages']} more first pages in "
-        f"process{', prepared' if profile['prepared'] else ''}: {profile['cpu_ms_p50']} ms "
-        "of CPU p50): "
-        + ", ".join(f"{part} {share:.0%}" for part, share in shares if share >= 0.005)
-    )
+    if "profile" in figures:
+        profile = figures["profile"]
+        shares = sorted(profile["share"].items(), key=lambda item: -item[1])
+        lines.append(
+            f"      where a first page's time goes ({profile['pages']} more first pages in "
+            f"process{', prepared' if profile['prepared'] else ''}: {profile['cpu_ms_p50']} "
+            "ms of CPU p50): "
+            + ", ".join(f"{part} {share:.0%}" for part, share in shares if share >= 0.005)
+        )
     if "during_refresh" in figures:
         during, job = figures["during_refresh"], figures["during_refresh"]["job"]
         after = figures["server_memory_after_refresh"]
@@ -997,7 +1002,7 @@ def main() -> None:
         type=int,
         default=60,
         help="first pages served in process at each size, half timed, half profiled, to "
-        "say where a page's time goes (60)",
+        "say where a page's time goes, once a catalog size (60; 0: none)",
     )
     parser.add_argument("--refresh-job", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print one JSON object")

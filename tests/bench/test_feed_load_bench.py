@@ -34,6 +34,7 @@ def test_every_route_serves_pages_at_every_size_and_connection_count(database_ur
     for catalog in figures["catalogs"].values():
         [run] = catalog["plaza"]
         assert_figures(run, connections=["1", "2"])
+        assert_profile(run, pages=4)  # half of the 8 signed-in shoppers, less the first
     # The aims a run of these sizes can judge: none at these sizes and connections.
     assert figures["aims"] == []
     # Pages served while a refresh and a prune ran, at the largest catalog only.
@@ -55,9 +56,13 @@ def assert_figures(run, connections):
             assert measured["errors"] == measured["non_2xx"] == 0
             assert 0 < measured["p50_ms"] <= measured["p99_ms"] <= measured["max_ms"]
         assert 0 < row["feed_over_trivial"] < 1
-    # Where a first page's time goes, shared out among the parts of Plaza that spend it.
+
+
+def assert_profile(run, pages, prepared=False):
+    """Where a first page's time goes, shared out among the parts of Plaza that spend it."""
     profile = run["profile"]
-    assert profile["pages"] > 0 and profile["cpu_ms_p50"] > 0
+    assert (profile["pages"], profile["prepared"]) == (pages, prepared)
+    assert profile["cpu_ms_p50"] > 0
     assert sum(profile["share"].values()) == pytest.approx(1, abs=0.01)
     assert profile["share"]["ranking"] > 0 and profile["share"]["templates (Jinja)"] > 0
 
@@ -80,6 +85,9 @@ def test_it_compares_servers_back_to_back_round_after_round():
         processes = int(label.split(":")[1].split("x")[0])
         # Each server's processes are counted (a master too, for all but waitress).
         assert len(runs[0]["server_memory"]["process_rss_mb"]) >= processes
+    # The profile is of Plaza in process, whichever server: the first run only.
+    profiled = [label for label, runs in by_server.items() for run in runs if "profile" in run]
+    assert profiled == [servers.split(",")[0]]
 
 
 def test_with_prepared_first_pages_the_first_page_runs_are_served_from_them():
@@ -96,6 +104,7 @@ def test_with_prepared_first_pages_the_first_page_runs_are_served_from_them():
     assert ahead["shoppers"] == ahead["ready"] == 6 and ahead["cpu_ms_per_shopper"] > 0
     # Each signed-in shopper's first visit is served from their plan, once.
     assert ahead["served"] == min(first["requests"], 6)
+    assert_profile(run, pages=3, prepared=True)
     text = run_bench(*tiny).stdout
     assert "1 connections: 6 first pages prepared ahead (" in text
 
