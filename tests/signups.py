@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,14 +21,22 @@ def csrf_token(client: Any, path: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def emails_to(mailbox: Any, address: str, timeout: float = 10.0) -> list[Any]:
-    """The emails to ``address``, once the first arrived (the worker sends account email
-    from its outbox), and a moment more for any other on its way."""
+def emails_to(mailbox: Any, address: str, timeout: float = 10.0, *, at_least: int = 1) -> list[Any]:
+    """The emails to ``address``, once ``at_least`` of them arrived (the worker sends
+    account email from its outbox), and a moment more for any other on its way."""
+    return emails_where(mailbox, lambda message: message["To"] == address, timeout, at_least)
+
+
+def emails_where(
+    mailbox: Any, wanted: Callable[[Any], bool], timeout: float = 10.0, at_least: int = 1
+) -> list[Any]:
+    """The emails ``wanted`` picks, once ``at_least`` of them arrived, and a moment more
+    for any other on its way: a busy machine's worker may take seconds to send them."""
     ends = time.monotonic() + timeout
-    while not _to(mailbox, address) and time.monotonic() < ends:
+    while len(_picked(mailbox, wanted)) < at_least and time.monotonic() < ends:
         time.sleep(0.02)
     time.sleep(0.1)
-    return _to(mailbox, address)
+    return _picked(mailbox, wanted)
 
 
 def arrived(mailbox: Any, seconds: float = 0.3) -> list[Any]:
@@ -36,8 +45,8 @@ def arrived(mailbox: Any, seconds: float = 0.3) -> list[Any]:
     return list(mailbox.messages)
 
 
-def _to(mailbox: Any, address: str) -> list[Any]:
-    return [m for m in mailbox.messages if m["To"] == address]
+def _picked(mailbox: Any, wanted: Callable[[Any], bool]) -> list[Any]:
+    return [message for message in mailbox.messages if wanted(message)]
 
 
 def follow_link(client: Any, link: str) -> str:
