@@ -39,6 +39,7 @@ from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
 from cards.taxonomy import Taxonomy
+from tests.app_speed import share_compiled_templates, share_url_builders
 
 # Speed is measured by the benchmarks under bench/, never by a test's clock: on a busy
 # machine Hypothesis' deadline and its too-slow check would fail correct code.
@@ -54,6 +55,9 @@ POSTGRES_WANTED = IN_CI or bool(os.environ.get("PLAZA_TEST_POSTGRES"))
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_WANTED else ["sqlite"]
 PASSWORD = "correct horse battery"
 
+
+# Thousands of test apps share their URL builders and compiled templates (see there).
+share_url_builders()
 
 # --- CI: a skipped test is a failure -------------------------------------------------
 
@@ -265,8 +269,15 @@ def test_taxonomy() -> Taxonomy:
     )
 
 
+@pytest.fixture(scope="session")
+def compiled_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("compiled-templates")
+
+
 @pytest.fixture
-def make_app(test_taxonomy: Taxonomy, tmp_path: Path) -> Iterator[Callable[[str], Flask]]:
+def make_app(
+    test_taxonomy: Taxonomy, tmp_path: Path, compiled_templates: Path
+) -> Iterator[Callable[[str], Flask]]:
     """Test apps on a database of the test's choosing; their engines close at the end."""
     made: list[Flask] = []
 
@@ -282,6 +293,7 @@ def make_app(test_taxonomy: Taxonomy, tmp_path: Path) -> Iterator[Callable[[str]
             }
         )
         app.instance_path = str(tmp_path / "instance")
+        share_compiled_templates(app, compiled_templates)
         made.append(app)
         return app
 
