@@ -66,7 +66,7 @@ def test_bad_input_is_refused_naming_its_field_and_changes_nothing(
 ):
     assert save(client, partners).status_code == 303
     before = stored(partners)
-    response = save(client, partners, description="A new text", **{field: value})
+    response = save(client, partners, **{"description": "A new text", field: value})
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page and "nothing was saved" in page
