@@ -251,3 +251,17 @@ def test_followed_partners_are_listed_on_the_interests_page_and_in_the_export(wo
     )
     assert response.headers["Location"] == "/interests"
     assert follows(world, user_id) == []
+
+
+def test_a_signed_out_visitors_video_leads_to_sign_in_not_to_a_player(world):
+    channel = world.provider("Trail videos", kind="youtube")
+    (video,) = world.cards(channel, 1)
+    card = world.db.get(Card, video)
+    card.image_url = "https://i.ytimg.example/vi/x/hqdefault.jpg"
+    world.db.add(card)
+    world.db.commit()
+    player = f'hx-get="/cards/{video}/player"'
+    assert player not in world.client.get("/o/acme").get_data(as_text=True)
+    world.consumer()
+    world.login()
+    assert player in world.client.get("/o/acme").get_data(as_text=True)
