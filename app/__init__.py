@@ -12,7 +12,7 @@ from app.accounts import account_views, privacy_views
 from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
-from app.community import report_views
+from app.community import partner_views, report_views
 from app.community import views as community_views
 from app.config import load_config
 from app.extensions import compress, csrf, htmx, login_manager
@@ -21,6 +21,7 @@ from app.portal import (
     access_views,
     home_views,
     join_views,
+    profile_views,
     provider_views,
     result_views,
 )
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     home_views,
     provider_views,
     result_views,
+    profile_views,
     access_views,
     join_views,
     api_views,
@@ -56,6 +58,7 @@ BLUEPRINTS = (
     editorial_views,
     community_views,
     portal_community_views,
+    partner_views,
 )
 
 

@@ -1,8 +1,8 @@
 """Deleting an account for good, without changing what partners were told.
 
 The account row goes, and the foreign keys take everything that is only the person's
-along (interests, marks on cards, hidden sources, settings, devices, notifications,
-links, recovery codes). Two kinds of rows also feed anonymous counts, and stay
+along (interests, marks on cards, hidden sources, followed partners, settings, devices,
+notifications, links, recovery codes). Two kinds of rows also feed anonymous counts, and stay
 without the account:
 
 * the impressions, opens, saves and dismisses that partners' results count

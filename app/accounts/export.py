@@ -49,6 +49,7 @@ from app.models import (
 )
 from app.ranking.affinity import HALF_LIFE
 from app.ranking.candidates import EVENT_HORIZON, MAX_EVENTS, load_profile
+from app.shopper.follows import followed_organizations
 from cards.registry import UnknownKind, get_kind
 from cards.taxonomy import Taxonomy
 
@@ -136,6 +137,13 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
                 .join(Provider, col(Provider.id) == ProviderBlock.provider_id)
                 .where(ProviderBlock.user_id == user_id)
             )
+        ],
+    )
+    yield (
+        "followed_partners",
+        [
+            {"organisation": organization.name, "slug": organization.slug, "since": since}
+            for organization, since in followed_organizations(db, user_id)
         ],
     )
     yield (

@@ -102,11 +102,14 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
     return report
 
 
-def _organization(db: Session, spec: dict[str, str], report: DemoReport) -> Organization:
+def _organization(db: Session, spec: dict[str, Any], report: DemoReport) -> Organization:
     org = db.exec(select(Organization).where(Organization.slug == spec["slug"])).first()
     if org is None:
         org = Organization(slug=spec["slug"], name=spec["name"], kind=spec.get("role", "retailer"),
-                           name_skeleton=skeleton(spec["name"]))  # fmt: skip
+                           name_skeleton=skeleton(spec["name"]),
+                           description=spec.get("description", ""),
+                           website_url=spec.get("website"),
+                           social_links=spec.get("social", []))  # fmt: skip
         db.add(org)
         db.flush()
         report.created.append(f"organisation {org.name}")

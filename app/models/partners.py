@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, String
+from sqlalchemy import BigInteger, Column, String, Text
 from sqlmodel import Field, SQLModel
 
-from app.models.columns import UTCDateTime, created_column, time_column
+from app.models.columns import UTCDateTime, created_column, json_column, time_column
 
 
 class Organization(SQLModel, table=True):
@@ -26,6 +26,14 @@ class Organization(SQLModel, table=True):
     name_skeleton: str | None = Field(default=None, max_length=200, index=True)
     kind: str = Field(default="retailer", max_length=20)  # retailer | brand
     created_at: datetime = created_column()
+    # Its page at /o/<slug>, written by its members in the portal (app.partners.profile):
+    # plain text, and http(s) addresses checked before they are stored.
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    website_url: str | None = Field(default=None, max_length=500)
+    social_links: list[str] = json_column(list)
+    # Staff suspended the whole organisation (app.staff.actions): its providers are
+    # suspended, its page is not shown and nobody may start following it.
+    suspended_at: datetime | None = time_column()
 
 
 class TokenScope(StrEnum):

@@ -43,6 +43,17 @@ class ProviderBlock(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
+class PartnerFollow(SQLModel, table=True):
+    """A shopper follows an organisation: its cards rank higher in their feed."""
+
+    __tablename__ = "partner_follow"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    organization_id: int = Field(
+        foreign_key="organization.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+    created_at: datetime = created_column()
+
+
 class EventKind(StrEnum):
     IMPRESSION = "impression"
     OPEN = "open"
@@ -113,8 +124,9 @@ class PreparedFeed(SQLModel, table=True):
     prepared_at: datetime | None = time_column()
     plan: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     consumed_at: datetime | None = time_column()  # a visit used it: never twice
-    # How many times the shopper followed, muted or cleared an interest, and how many
-    # times they had when the plan's claim was taken: a plan that missed one is not used.
+    # How many times the shopper followed, muted or cleared an interest or followed or
+    # unfollowed a partner, and how many times they had when the plan's claim was taken:
+    # a plan that missed one is not used.
     changes: int = 0
     prepared_changes: int | None = None
     claimed_until: datetime | None = time_column()  # a worker is preparing it until then

@@ -32,11 +32,15 @@ class Health:
     opens_7d: int
 
 
-def describe_health(provider: Provider, opens_7d: int, now: datetime) -> Health:
+def kind_label(kind: str) -> str:
+    """What a provider of ``kind`` is called ("Product feed"), installed or not."""
     try:
-        kind_label = get_kind(provider.kind).label or provider.kind
+        return get_kind(kind).label or kind
     except UnknownKind:
-        kind_label = f"{provider.kind} (not installed)"
+        return f"{kind} (not installed)"
+
+
+def describe_health(provider: Provider, opens_7d: int, now: datetime) -> Health:
     status, tone = _status(provider)
     if provider.status in (ProviderStatus.PAUSED, ProviderStatus.SUSPENDED):
         next_run = "Not scheduled"
@@ -46,7 +50,7 @@ def describe_health(provider: Provider, opens_7d: int, now: datetime) -> Health:
         next_run = relative(provider.next_run_at, now)
     return Health(
         provider=provider,
-        kind_label=kind_label,
+        kind_label=kind_label(provider.kind),
         status=status,
         tone=tone,
         last_success=relative(provider.last_success_at, now)

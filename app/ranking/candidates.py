@@ -25,6 +25,7 @@ from app.models import (
     Event,
     EventKind,
     InterestState,
+    PartnerFollow,
     Provider,
     ProviderBlock,
     ProviderStatus,
@@ -67,7 +68,7 @@ def load_profiles(
     now: datetime,
     learned: bool = True,
 ) -> dict[int, Profile]:
-    """Each consumer's profile, in the same six queries however many consumers there
+    """Each consumer's profile, in the same seven queries however many consumers there
     are: the notification job ranks news for thousands of them at a time. The queries
     list the ids, so callers pass a few hundred at most. Without ``learned``, what the
     consumer chose and did alone (no affinities, and no history read)."""
@@ -84,6 +85,10 @@ def load_profiles(
     hidden = _per_user(
         db, select(ProviderBlock.user_id, ProviderBlock.provider_id), ProviderBlock.user_id, ids
     )
+    followed_providers = select(PartnerFollow.user_id, Provider.id).join(
+        Provider, col(Provider.organization_id) == PartnerFollow.organization_id
+    )
+    followed = _per_user(db, followed_providers, PartnerFollow.user_id, ids)
     dismissed = _per_user(
         db,
         select(CardState.user_id, CardState.card_id).where(
@@ -101,6 +106,7 @@ def load_profiles(
             follows=frozenset(follows[user_id]),
             muted=frozenset(muted[user_id]),
             hidden_providers=frozenset(hidden[user_id]),
+            followed_providers=frozenset(followed[user_id]),
             dismissed=frozenset(dismissed[user_id]),
             answered=frozenset(answered[user_id]),
             affinities=affinities_from_events(events[user_id], now) if learned else NO_AFFINITIES,

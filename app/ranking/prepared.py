@@ -15,7 +15,8 @@ start (``as_of``), so its later pages hold the cards the plan could hold, and ca
 published since wait for the next visit. It is used once, only while younger than
 ``PLAZA_PREPARED_FEED_MAX_AGE_MINUTES``, and only when ranked with the shopper's
 current interests (a new follow brings cards no plan holds): otherwise the page is
-ranked on the request, as without a plan. Each change of interests counts one on the
+ranked on the request, as without a plan (so too after following or unfollowing a
+partner, whose lift the plan's scores lack). Each change of interests counts one on the
 shopper's row, and a plan keeps the count its worker saw when it claimed the shopper,
 before reading their profile: a change committed at any moment after that leaves the
 plan unused, whatever the clocks of the web and worker machines say. The row also
@@ -159,8 +160,9 @@ def record_visit(db: Session, user_id: int, prepared: Prepared | None, now: date
 
 
 def interests_changed(db: Session, user_id: int) -> None:
-    """``user_id`` follows, mutes or clears an interest (in this transaction): a plan
-    ranked before is not used (its candidates were gathered for the interests they had)."""
+    """``user_id`` follows, mutes or clears an interest, or follows or unfollows a partner
+    (in this transaction): a plan ranked before is not used (its candidates were gathered
+    for the interests they had, and scored for the partners they followed)."""
     _upsert(db, user_id, {"changes": 1}, {"changes": PreparedFeed.changes + 1})
 
 
@@ -238,7 +240,7 @@ def prepare(
     unused, releasing their claims; returns whose were stored.
 
     Their profiles are read together (:func:`~app.ranking.candidates.load_profiles`:
-    six queries however many shoppers), each ranking is a feed page's
+    seven queries however many shoppers), each ranking is a feed page's
     (:func:`~app.ranking.candidates.rank_shown`), and the plans are written in one
     statement at the end, so the write lock is held for a moment only."""
     profiles = load_profiles(db, claimed, taxonomy=taxonomy, now=now)

@@ -12,7 +12,8 @@ A card's score is a product of factors, each near 1 when it knows nothing:
   (following `shoes` matches `shoes/running` fully, its parent or a sibling
   partly) plus what their behaviour taught (:mod:`app.ranking.affinity`); several
   matching interests add up with diminishing returns;
-- **kind** and **provider**: learned affinities;
+- **kind** and **provider**: learned affinities; a provider of an organisation the
+  consumer follows is lifted too;
 - **freshness**: a half-life per kind; promotions and surveys age from the
   start of their own flight; new products and price drops are lifted;
 - **popularity**: smoothed opens over the opens the card's viewers usually
@@ -57,6 +58,9 @@ DIMINISHING = 0.5  # the second matching interest counts half, the third a quart
 MIN_LEARNED = 0.15
 
 POPULAR_REASON = 1.5  # a popularity multiplier worth naming
+# A followed partner's cards: as much as popularity worth naming, below a strong learned
+# provider affinity (up to e = 2.7), so what the consumer does still counts for more.
+FOLLOWED_PARTNER_LIFT = 1.5
 LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
 
 FATIGUE_STEP = 0.75  # each impression beyond the first without an open
@@ -71,6 +75,8 @@ class Profile:
     follows: frozenset[str] = frozenset()
     muted: frozenset[str] = frozenset()
     hidden_providers: frozenset[int] = frozenset()
+    # Providers of the organisations the consumer follows (app.shopper.follows).
+    followed_providers: frozenset[int] = frozenset()
     dismissed: frozenset[int] = frozenset()
     answered: frozenset[int] = frozenset()
     affinities: Affinities = NO_AFFINITIES
@@ -82,8 +88,9 @@ class Reason:
 
     Codes: ``follow``, ``related`` (a followed interest, fully or partly
     matched), ``saved_similar``, ``opened_similar`` (a learned interest),
-    ``liked_source`` (a learned provider), ``sponsored``, ``explore``,
-    ``popular``, ``price_drop``, ``new``.
+    ``liked_source`` (a learned provider), ``followed_partner`` (the provider's
+    organisation is followed), ``sponsored``, ``explore``, ``popular``,
+    ``price_drop``, ``new``.
     """
 
     code: str
@@ -287,8 +294,12 @@ class Scorer:
             if n > 1
         }
         self._card_factor.update(dict.fromkeys(profile.dismissed | profile.answered, 0.0))
-        # Provider -> multiplier: 0 removes it (hidden), otherwise the learned affinity.
+        # Provider -> multiplier: 0 removes it (hidden), otherwise the learned affinity,
+        # lifted for a followed partner's.
         self._provider_factor = {p: math.exp(a) for p, a in affinities.providers.items()}
+        for followed in profile.followed_providers:
+            lifted = self._provider_factor.get(followed, 1.0) * FOLLOWED_PARTNER_LIFT
+            self._provider_factor[followed] = lifted
         self._provider_factor.update(dict.fromkeys(profile.hidden_providers, 0.0))
         # Kind -> learned multiplier.
         self._kinds = {kind: math.exp(affinity) for kind, affinity in affinities.kinds.items()}
@@ -418,6 +429,8 @@ class Scorer:
         if candidate.rules.sponsored:
             targeted = match.interest if match.declared >= PARENT_MATCH else None
             reasons.append(Reason("sponsored", targeted))
+        if candidate.provider_id in self.profile.followed_providers:
+            reasons.append(Reason("followed_partner", provider_id=candidate.provider_id))
         if via == "explore":
             reasons.append(Reason("explore"))
         reasons.append(Reason(match.code, match.interest))

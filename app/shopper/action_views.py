@@ -1,5 +1,5 @@
 """What consumers do to cards: open, save, dismiss (with undo), not interested,
-hide a provider, answer a survey.
+hide a provider, follow or unfollow its organisation, answer a survey.
 
 Every action is a POST (CSRF-checked) that records an event and changes the
 consumer's own state only; state lives per (consumer, card), so no one can act
@@ -23,6 +23,7 @@ from app.models import (
     CardState,
     EventKind,
     InterestState,
+    Organization,
     Provider,
     ProviderBlock,
     SurveyAnswer,
@@ -36,6 +37,7 @@ from app.shopper.card_actions import (
     was_shown,
 )
 from app.shopper.display import card_or_404, card_views, render_card
+from app.shopper.follows import change_following
 from app.shopper.interests import set_interest_state
 from app.taxonomy_store import taxonomy
 from app.web.htmx import fragment_or_back, is_htmx, redirect_back
@@ -203,6 +205,31 @@ def unhide_provider(card_id: int) -> ResponseReturnValue:
     session.delete(block)
     session.commit()
     return fragment_or_back(lambda: render_card(card))
+
+
+def _follow_partner(card_id: int, *, wanted: bool) -> ResponseReturnValue:
+    """Follow or unfollow the card's organisation: its cards rank higher, or no longer."""
+    card = card_or_404(card_id)
+    session = db.session()
+    provider = session.get(Provider, card.provider_id)
+    organization = session.get(Organization, provider.organization_id) if provider else None
+    if organization is None:
+        abort(404, description="This card does not exist or was removed.")
+    change_following(current_user.id, organization, wanted=wanted)
+    return fragment_or_back(lambda: render_card(card))
+
+
+@bp.post("/<id:card_id>/follow-partner")
+@login_required
+def follow_partner(card_id: int) -> ResponseReturnValue:
+    """The card menu's "Follow <organisation>"."""
+    return _follow_partner(card_id, wanted=True)
+
+
+@bp.post("/<id:card_id>/unfollow-partner")
+@login_required
+def unfollow_partner(card_id: int) -> ResponseReturnValue:
+    return _follow_partner(card_id, wanted=False)
 
 
 @bp.post("/<id:card_id>/answer")

@@ -21,6 +21,7 @@ from app.models import Card, CardState, Organization, Provider
 from app.ranking.candidates import as_candidate, load_profile, shown_cards
 from app.ranking.catalog import interests_of
 from app.ranking.rank import Profile, Reason, explain
+from app.shopper.follows import followed_among
 from app.taxonomy_store import taxonomy
 from cards.registry import UnknownKind, get_kind
 from cards.taxonomy import Taxonomy
@@ -36,6 +37,9 @@ class CardView:
     reason: str
     interests: list[tuple[str, str]]  # (slug, name) the consumer can say "not interested" to
     saved: bool = False
+    organization_slug: str = ""  # its page is /o/<slug>
+    following: bool = False  # the shopper follows the card's organisation
+    actions: bool = True  # a signed-out visitor reads the card, with nothing to act on
     extra: dict[str, object] = field(default_factory=dict)
     reasons: tuple[Reason, ...] = ()  # every reason, best first ("Why?" lists them)
     topics: list[str] = field(default_factory=list)  # every interest the card is about
@@ -60,6 +64,7 @@ def reason_text(
         "saved_similar": f"You saved similar {name}",
         "opened_similar": f"You looked at similar {name}",
         "liked_source": f"You liked other cards from {source}",
+        "followed_partner": f"Because you follow {source}",
         "popular": "Popular with shoppers like you",
         "explore": "Something new for you",
         "price_drop": "Price dropped",
@@ -82,8 +87,9 @@ class CardFrames:
     kind templates, about a quarter of the page's time, most of them rendered moments
     before for someone else.
 
-    What differs per shopper is in the key (saved or not) or put in afterwards: the
-    reason, and the response's CSRF token (masked afresh per response, see
+    What differs per shopper is in the key (saved or not, its organisation followed or
+    not, a signed-out visitor's card without actions) or put in afterwards: the reason,
+    and the response's CSRF token (masked afresh per response, see
     :mod:`app.web.csrf`), by replacing two stand-ins. The minute is in the key because
     a template may say how long ago something happened; the card's ``updated_at``,
     because a refresh may change what it shows. Kinds whose ``shared_template`` is
@@ -103,6 +109,8 @@ class CardFrames:
             card.updated_at,
             int(now.timestamp() // 60),
             view.saved,
+            view.following,
+            view.actions,
             view.organization_name,
             view.provider.name,
             tuple(view.interests),
@@ -149,14 +157,16 @@ def card_template(kind: str) -> str:
 def card_views(
     db: Session,
     items: Sequence[tuple[Card, Sequence[Reason] | None]],
-    user_id: int,
+    user_id: int | None,
     *,
     interests: Mapping[int, Sequence[str]] | None = None,
     profile: Profile | None = None,
 ) -> list[CardView]:
-    """A view of each card for ``user_id``. A card given without its reasons is explained
-    from ``profile`` (loaded once for all of them when not given); ``interests``, when the
-    caller has read them already (a feed page), spare reading the cards' interests again."""
+    """A view of each card for ``user_id``, or for a signed-out visitor when None (no
+    marks, no reasons but the card's source, no actions). A card given without its
+    reasons is explained from ``profile`` (loaded once for all of them when not given);
+    ``interests``, when the caller has read them already (a feed page), spare reading the
+    cards' interests again."""
     cards = [card for card, _ in items]
     card_ids = [c.id for c in cards]
     provider_ids = {c.provider_id for c in cards}
@@ -164,24 +174,29 @@ def card_views(
         p.id: p for p in db.exec(select(Provider).where(col(Provider.id).in_(provider_ids)))
     }
     org_ids = {p.organization_id for p in providers.values()}
-    orgs = {
-        o.id: o.name for o in db.exec(select(Organization).where(col(Organization.id).in_(org_ids)))
-    }
-    saved = set(
-        db.exec(
-            select(CardState.card_id).where(
-                CardState.user_id == user_id,
-                col(CardState.card_id).in_(card_ids),
-                col(CardState.saved_at).is_not(None),
-            )
-        ).all()
-    )
+    orgs = {o.id: o for o in db.exec(select(Organization).where(col(Organization.id).in_(org_ids)))}
+    saved: set[int | None] = set()
+    following: set[int] = set()
+    if user_id is None:
+        profile = Profile()
+    else:
+        saved.update(
+            db.exec(
+                select(CardState.card_id).where(
+                    CardState.user_id == user_id,
+                    col(CardState.card_id).in_(card_ids),
+                    col(CardState.saved_at).is_not(None),
+                )
+            ).all()
+        )
+        following = followed_among(db, user_id, org_ids)
     slugs: Mapping[int, Sequence[str]] = (
         interests if interests is not None else interests_of(db, [c.id or 0 for c in cards])
     )
     tax = taxonomy()
     now = datetime.now(UTC)
     if profile is None and any(reasons is None for _, reasons in items):
+        assert user_id is not None  # a signed-out visitor's profile is the empty one
         profile = load_profile(db, user_id, taxonomy=tax, now=now)
     views = []
     for card, given in items:
@@ -198,15 +213,19 @@ def card_views(
         # offer to mute all of a broad interest the shopper follows.
         choices = sorted(topics, key=lambda s: -s.count("/"))
         unique = list(dict.fromkeys(s for s in choices if s in tax))[:MAX_INTEREST_CHOICES]
-        organization = orgs.get(provider.organization_id, "")
+        organization = orgs.get(provider.organization_id)
+        name = organization.name if organization else ""
         views.append(
             CardView(
                 card=card,
                 provider=provider,
-                organization_name=organization,
-                reason=reason_text(primary, tax, organization, card.payload.get("sponsor")),
+                organization_name=name,
+                reason=reason_text(primary, tax, name, card.payload.get("sponsor")),
                 interests=[(slug, tax.name(slug)) for slug in unique],
                 saved=card.id in saved,
+                organization_slug=organization.slug if organization else "",
+                following=provider.organization_id in following,
+                actions=user_id is not None,
                 reasons=reasons,
                 topics=topics,
             )

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from app import db
 from app.models import InterestState
 from app.shopper.display import card_or_404, render_card
+from app.shopper.follows import followed_organizations
 from app.shopper.interests import clear_interest, interest_states, set_interest_state
 from app.taxonomy_store import taxonomy
 from app.web.converters import parse_id
@@ -130,6 +131,7 @@ def manage() -> ResponseReturnValue:
         ),
         top_level=_top_level(),
         branch_counts=branch_counts(states),
+        partners=[org for org, _ in followed_organizations(db.session(), current_user.id)],
     )
 
 

@@ -27,6 +27,7 @@ from app.models import (
     AuditEntry,
     Decision,
     DecisionAction,
+    Organization,
     Provider,
     ProviderStatus,
     Resolution,
@@ -242,9 +243,17 @@ def _suspend_partner(db: Session, target: Target, name: str, now: datetime) -> N
             ).all()
         )
     live = [p for p in providers if p is not None and p.status != ProviderStatus.SUSPENDED]
-    if not live:
-        what = "provider" if name == "suspend_provider" else "organisation's providers"
+    organization = (
+        db.get(Organization, target.organization_id) if name == "suspend_organization" else None
+    )
+    if organization is not None and organization.suspended_at is not None:
+        organization = None  # suspended before, maybe with providers it has added since
+    if not live and organization is None:
+        what = "provider" if name == "suspend_provider" else "organisation"
         raise ActionProblem(f"This {what} is already suspended.", 409)
+    if organization is not None:
+        organization.suspended_at = now  # its page goes, and no one may follow it
+        db.add(organization)
     for provider in live:
         provider.status = ProviderStatus.SUSPENDED
         provider.next_run_at = None  # the worker leaves it alone; feeds drop its cards

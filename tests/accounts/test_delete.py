@@ -22,6 +22,7 @@ from app.models import (
     Event,
     LoginAttempt,
     NotificationSettings,
+    PartnerFollow,
     ProviderBlock,
     PushSubscription,
     SurveyAnswer,
@@ -94,6 +95,7 @@ def arrange(world) -> dict[str, Any]:  # type: ignore[no-untyped-def]
             )
         world.db.add(CardState(user_id=user_id, card_id=cards[0], saved_at=now))
         world.db.add(ProviderBlock(user_id=user_id, provider_id=provider.id))
+        world.db.add(PartnerFollow(user_id=user_id, organization_id=provider.organization_id))
         world.db.add(
             SurveyAnswer(
                 user_id=user_id,

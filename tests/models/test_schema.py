@@ -63,3 +63,50 @@ def test_upgrading_a_sqlite_database_keeps_every_row_that_points_at_its_accounts
     engine.dispose()
     assert counts == dict.fromkeys(tables, 1)
     assert enforced == 1  # the connection enforces them again
+
+
+def test_organisations_whose_every_provider_was_suspended_are_suspended_after_the_upgrade(
+    tmp_path,
+):
+    """Until 0018, suspending an organisation suspended its providers and nothing else: such
+    an organisation has no page and cannot be followed after the upgrade, while one with a
+    provider still running, or with none yet, keeps its page."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path}/plaza.db")
+    upgrade(engine, "0015")
+    with engine.begin() as db:
+        for org_id, slug in ((1, "gone"), (2, "mixed"), (3, "new")):
+            db.execute(
+                text(
+                    "INSERT INTO organization (id, slug, name, kind, created_at)"
+                    " VALUES (:id, :slug, :slug, 'retailer', '2026-01-01')"
+                ),
+                {"id": org_id, "slug": slug},
+            )
+        for provider_id, org_id, status in ((1, 1, "suspended"), (2, 2, "suspended"),
+                                            (3, 2, "active")):  # fmt: skip
+            db.execute(
+                text(
+                    "INSERT INTO provider (id, organization_id, kind, name, config, interests,"
+                    " status, interval_seconds, consecutive_errors, card_count, created_at)"
+                    " VALUES (:id, :org, 'product_feed', 'Shop', '{}', '[]', :status, 3600, 0,"
+                    " 0, '2026-01-01')"
+                ),
+                {"id": provider_id, "org": org_id, "status": status},
+            )
+    upgrade(engine)
+    with engine.connect() as db:
+        rows = db.execute(
+            text("SELECT slug, suspended_at IS NOT NULL, description, social_links"
+                 " FROM organization ORDER BY id")
+        ).all()  # fmt: skip
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("gone", 1, "", "[]"),
+        ("mixed", 0, "", "[]"),
+        ("new", 0, "", "[]"),
+    ]

@@ -34,7 +34,14 @@ from app.models import Card, EventKind, Question, Suggestion
 from app.models.partners import ApiToken
 from app.partners.orgs import invite
 
-PORTAL = ("portal", "portal_providers", "portal_results", "portal_access", "portal_community")
+PORTAL = (
+    "portal",
+    "portal_providers",
+    "portal_results",
+    "portal_access",
+    "portal_community",
+    "portal_profile",
+)
 API = ("api",)
 PUBLIC = {
     "portal_join.accept": (

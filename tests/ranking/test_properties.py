@@ -20,7 +20,14 @@ from app.ranking.compose import (
     PROMOTION_EVERY,
 )
 from app.ranking.pool import CandidatePool
-from app.ranking.rank import DIMINISHING, FATIGUE_LIMIT, Profile, Scorer, rank
+from app.ranking.rank import (
+    DIMINISHING,
+    FATIGUE_LIMIT,
+    FOLLOWED_PARTNER_LIFT,
+    Profile,
+    Scorer,
+    rank,
+)
 from cards.registry import get_kind
 from cards.taxonomy import Taxonomy
 
@@ -89,6 +96,7 @@ def profiles(draw: st.DrawFn) -> Profile:
         follows=frozenset(draw(st.sets(slugs, min_size=1, max_size=4))),
         muted=frozenset(draw(st.sets(slugs, max_size=2))),
         hidden_providers=frozenset(draw(st.sets(st.sampled_from(PROVIDERS), max_size=2))),
+        followed_providers=frozenset(draw(st.sets(st.sampled_from(PROVIDERS), max_size=2))),
         dismissed=frozenset(draw(st.sets(ids, max_size=20))),
         answered=frozenset(draw(st.sets(ids, max_size=10))),
         affinities=Affinities(
@@ -116,6 +124,20 @@ def test_filters_are_absolute(profile, cards):
         assert card.starts_at is None or card.starts_at <= NOW
         assert card.ends_at is None or card.ends_at > NOW
         assert profile.affinities.ignored.get(card.card_id, 0) < FATIGUE_LIMIT
+
+
+@settings(max_examples=200)
+@given(profiles(), candidates(kinds=ORGANIC_KINDS))
+def test_a_followed_partners_cards_are_lifted_and_say_so_first(profile, cards):
+    unfollowed = Scorer(replace(profile, followed_providers=frozenset()), NOW, TAXONOMY)
+    before = unfollowed.score(CandidatePool(cards)).score
+    after = Scorer(profile, NOW, TAXONOMY).score(CandidatePool(cards)).score
+    for card, was, now in zip(cards, before.tolist(), after.tolist(), strict=True):
+        lift = FOLLOWED_PARTNER_LIFT if card.provider_id in profile.followed_providers else 1.0
+        assert now == pytest.approx(was * lift)
+    for ranked in rank(profile, cards, NOW, TAXONOMY):
+        followed = ranked.candidate.provider_id in profile.followed_providers
+        assert (ranked.reasons[0].code == "followed_partner") == followed
 
 
 @settings(max_examples=300)

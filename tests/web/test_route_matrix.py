@@ -41,6 +41,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): "the platform's health check",
     ("health.readyz", "GET"): "the platform's readiness check",
     ("cards.open_card", "GET"): "a shared card link: signed out, it leads to sign-in",
+    ("partners.page", "GET"): "a partner's page, read-only for visitors: following it, and "
+    "its cards' actions, lead to sign-in",
     ("api.openapi", "GET"): "the API's own description",
     ("auth.second_factor", "GET"): "login's second step: the password was just given",
     ("auth.second_factor", "POST"): "login's second step: the password was just given",
