@@ -89,6 +89,8 @@ class InternedInterestSets(Interned[tuple[str, ...]]):
             with self._lock:
                 matrix = self._matrix
                 new = self.values[len(matrix) :]
+                if not new:  # another thread added them while this one waited for the lock
+                    return matrix
                 width = max(matrix.shape[1], *map(len, new))
                 rows = np.zeros((len(new), width), dtype=np.intp)
                 for row, interests in enumerate(new):

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.ranking.affinity import Affinities
-from app.ranking.candidate import Candidate, Delivery, Interned
+from app.ranking.candidate import Candidate, Delivery, Interned, InternedInterestSets
 from app.ranking.compose import (
     MAX_RUN_PER_PROVIDER,
     PROMOTION_AT,
@@ -342,6 +342,31 @@ def test_interning_from_many_threads_gives_each_value_one_id():
     assert all(batch == ids[0] for batch in ids)
     assert sorted(ids[0]) == list(range(len(values)))
     assert [table.values[i] for i in ids[0]] == values
+
+
+def test_a_thread_that_finds_the_interest_rows_added_while_it_waited_reads_them():
+    """Two request threads see new interest sets at once; the one that waits for the
+    lock finds the rows added by the other. It failed one first page in a few thousand
+    under load ("'int' object is not iterable") before it looked again under the lock."""
+    sets = InternedInterestSets()
+    first, second = sets.id(("shoes", "shoes/running")), sets.id(("home",))
+    lock = sets._lock
+
+    class OtherThreadFirst:
+        """The lock, but the other thread adds the rows just before this one takes it."""
+
+        def __enter__(self) -> None:
+            sets._lock = lock
+            sets.matrix()
+            lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            lock.release()
+
+    sets._lock = OtherThreadFirst()  # type: ignore[assignment]
+    matrix = sets.matrix()
+    slugs = [[sets.slugs.values[i] for i in row if i] for row in matrix[[first, second]]]
+    assert slugs == [["shoes", "shoes/running"], ["home"]]
 
 
 def test_a_candidate_with_todays_delivery_is_the_same_card_with_the_same_numbers():
