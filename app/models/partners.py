@@ -26,6 +26,9 @@ class Organization(SQLModel, table=True):
     name_skeleton: str | None = Field(default=None, max_length=200, index=True)
     kind: str = Field(default="retailer", max_length=20)  # retailer | brand
     created_at: datetime = created_column()
+    # Staff suspended the whole organisation: none of its providers' cards show, those
+    # registered later included, and its members cannot publish until staff restore it.
+    suspended_at: datetime | None = time_column()
 
 
 class TokenScope(StrEnum):

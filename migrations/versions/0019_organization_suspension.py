@@ -1,0 +1,48 @@
+"""organisation suspension, and partial indexes on the texts that wait for staff
+
+``organization.suspended_at``: staff suspended the whole organisation, so its providers'
+cards are not shown and it is not refreshed, those registered afterwards included, until
+staff restore it. The organisations already suspended the old way (every provider
+suspended) stay as they are: their providers keep their own suspension.
+
+``ix_question_waiting``, ``ix_answer_waiting`` and ``ix_suggestion_waiting`` hold only
+the held texts and the flagged ones staff have not looked at, oldest first: the staff's
+queue and its count read a handful of index entries instead of every text.
+
+Revision ID: 0019
+Revises: 0015
+Create Date: 2026-12-07 05:00:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.models.columns import UTCDateTime
+
+revision: str = '0019'
+down_revision: str | None = '0015'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+WAITING = (
+    "status = 'held' OR (status = 'visible' AND flagged_reason IS NOT NULL "
+    "AND reviewed_at IS NULL)"
+)
+TEXTS = ('question', 'answer', 'suggestion')
+
+
+def upgrade() -> None:
+    op.add_column('organization', sa.Column('suspended_at', UTCDateTime(timezone=True), nullable=True))
+    for table in TEXTS:
+        op.create_index(
+            f'ix_{table}_waiting', table, ['created_at', 'id'],
+            sqlite_where=sa.text(WAITING), postgresql_where=sa.text(WAITING),
+        )
+
+
+def downgrade() -> None:
+    for table in TEXTS:
+        op.drop_index(f'ix_{table}_waiting', table_name=table)
+    with op.batch_alter_table('organization') as batch:
+        batch.drop_column('suspended_at')
