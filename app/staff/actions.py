@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -44,8 +45,11 @@ from app.staff.sanctions import in_force, is_banned
 REASON_MAX = 500
 MAX_SUSPENSION_DAYS = 365
 DECISIONS_PATH = "/decisions"
-APPEAL_WINDOW = timedelta(days=20)  # a participant may appeal a decision this long after
-APPEAL_NOTE = f" You can appeal within {APPEAL_WINDOW.days} days."
+
+
+def appeal_window() -> timedelta:
+    """How long after a decision its participant may appeal it (PLAZA_APPEAL_WINDOW_DAYS)."""
+    return timedelta(days=int(current_app.config["APPEAL_WINDOW_DAYS"]))
 
 
 class ActionProblem(ReportProblem):
@@ -308,7 +312,8 @@ def _tell(
             target.author_id,
             key,
             f"{what} {action.done} by Plaza's staff",
-            f"Reason: {reason}" + (APPEAL_NOTE if appealable else ""),
+            f"Reason: {reason}"
+            + (f" You can appeal within {appeal_window().days} days." if appealable else ""),
             DECISIONS_PATH if appealable or target.url is None else target.url,
             now,
         )

@@ -130,6 +130,16 @@ def test_posting_is_rate_limited_per_account(community):
     assert community.ask("neighbour", title="Mine?").status_code == 303
 
 
+def test_the_posting_limit_is_an_operators_setting(community):
+    community.world.app.config["COMMUNITY_POST_LIMIT"] = 2  # PLAZA_COMMUNITY_POST_LIMIT
+    for n in range(2):
+        assert community.ask(title=f"Question number {n}?").status_code == 303
+    response = community.ask(title="One more?")
+    assert response.status_code == 429
+    assert "You have posted 2 times in 10 minutes" in text_of(response)
+    assert len(community.db.exec(select(Question)).all()) == 2
+
+
 def test_htmx_ask_returns_a_fresh_form_and_the_question_out_of_band(community):
     response = community.post(
         "shopper", f"/cards/{community.card_id}/questions", htmx=True, title="Is it warm?"
