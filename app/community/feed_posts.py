@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.community.updates import question_path, suggestion_path
@@ -195,17 +196,9 @@ def sync_community_cards(db: Session, now: datetime) -> int:
         config = CommunityConfig(posts=wanted.get(organization_id, [])).model_dump(mode="json")
         provider = providers.get(organization_id)
         if provider is None:
-            organization = db.get(Organization, organization_id)
-            assert organization is not None
-            provider = Provider(
-                organization_id=organization_id,
-                kind=KIND,
-                name=f"{organization.name} community",
-                config=config,
-                interval_seconds=int(CommunityKind.default_interval.total_seconds()),
-                next_run_at=now,
-            )
-        elif provider.config == config:
+            changed += _make_provider(db, organization_id, config, now)
+            continue
+        if provider.config == config:
             continue
         provider.config = config
         if provider.status in (ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF):
@@ -213,6 +206,27 @@ def sync_community_cards(db: Session, now: datetime) -> int:
         db.add(provider)
         changed += 1
     return changed
+
+
+def _make_provider(db: Session, organization_id: int, config: dict[str, Any], now: datetime) -> int:
+    """The organisation's community provider, due at once; 0 when another worker made it
+    a moment ago (one per organisation: ``uq_provider_community``), whose next run fills it."""
+    organization = db.get(Organization, organization_id)
+    assert organization is not None
+    provider = Provider(
+        organization_id=organization_id,
+        kind=KIND,
+        name=f"{organization.name} community",
+        config=config,
+        interval_seconds=int(CommunityKind.default_interval.total_seconds()),
+        next_run_at=now,
+    )
+    try:
+        with db.begin_nested():
+            db.add(provider)
+    except IntegrityError:
+        return 0
+    return 1
 
 
 def card_key(item: Question | Answer | Suggestion) -> str:

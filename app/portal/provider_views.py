@@ -183,6 +183,8 @@ def detail(provider_id: int) -> ResponseReturnValue:
         interests=[(slug, taxonomy().name(slug)) for slug in provider.interests],
         cards=cards,
         is_survey=asks_questions(provider),
+        # Plaza writes a kept provider's settings (its community's posts): pause it, no more.
+        kept=kind is not None and kind.kept_by_plaza,
     )
 
 

@@ -1,4 +1,5 @@
-"""organisation suspension, and partial indexes on the texts that wait for staff
+"""organisation suspension, partial indexes on the texts that wait for staff, one
+community provider per organisation
 
 ``organization.suspended_at``: staff suspended the whole organisation, so its providers'
 cards are not shown and it is not refreshed, those registered afterwards included, until
@@ -8,6 +9,9 @@ suspended) stay as they are: their providers keep their own suspension.
 ``ix_question_waiting``, ``ix_answer_waiting`` and ``ix_suggestion_waiting`` hold only
 the held texts and the flagged ones staff have not looked at, oldest first: the staff's
 queue and its count read a handful of index entries instead of every text.
+
+``uq_provider_community``: Plaza keeps one provider of its ``community_post`` kind per
+organisation (app.community.feed_posts); two workers making one at once cannot make two.
 
 Revision ID: 0019
 Revises: 0015
@@ -30,6 +34,7 @@ WAITING = (
     "AND reviewed_at IS NULL)"
 )
 TEXTS = ('question', 'answer', 'suggestion')
+ONE_COMMUNITY_PROVIDER = "kind = 'community_post'"
 
 
 def upgrade() -> None:
@@ -39,9 +44,15 @@ def upgrade() -> None:
             f'ix_{table}_waiting', table, ['created_at', 'id'],
             sqlite_where=sa.text(WAITING), postgresql_where=sa.text(WAITING),
         )
+    op.create_index(
+        'uq_provider_community', 'provider', ['organization_id'], unique=True,
+        sqlite_where=sa.text(ONE_COMMUNITY_PROVIDER),
+        postgresql_where=sa.text(ONE_COMMUNITY_PROVIDER),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('uq_provider_community', table_name='provider')
     for table in TEXTS:
         op.drop_index(f'ix_{table}_waiting', table_name=table)
     with op.batch_alter_table('organization') as batch:

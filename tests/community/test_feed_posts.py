@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app.community.feed_posts import IDEA_VOTES, sync_community_cards
@@ -185,3 +187,18 @@ def test_the_worker_runs_the_job_every_minute(community):
     community.db.expire_all()
     (provider,) = community.db.exec(select(Provider).where(Provider.kind == KIND)).all()
     assert [post["title"] for post in provider.config["posts"]] == ["Does it come in a wide fit?"]
+
+
+def test_an_organisation_has_one_community_provider_its_members_may_only_pause(community):
+    _answered(community)
+    provider = _surface(community)
+    assert provider is not None
+    community.db.add(Provider(organization_id=community.acme.id, kind=KIND, name="Another"))
+    with pytest.raises(IntegrityError):  # a second worker's, made at the same moment
+        community.db.commit()
+    community.db.rollback()
+    page = community.get("retailer", f"/portal/acme/providers/{provider.id}").get_data(as_text=True)
+    assert "Pause" in page and "Edit</a>" not in page and "Delete…" not in page
+    assert (
+        community.get("retailer", f"/portal/acme/providers/{provider.id}/edit").status_code == 404
+    )
