@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.community.updates import question_path, suggestion_path
+from app.community.updates import question_path, snippet, suggestion_path
 from app.models import (
     Answer,
     Card,
@@ -69,11 +69,6 @@ def settled(model: Any) -> ColumnElement[bool]:
     )
 
 
-def _excerpt(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rstrip() + "…"
-
-
 def _answered(
     db: Session, organizations: dict[int, Organization], now: datetime
 ) -> Iterator[tuple[int, CommunityPost]]:
@@ -105,7 +100,7 @@ def _answered(
             CommunityPost(
                 key=post_key("question", stored_id(question)),
                 title=question.title,
-                text=_excerpt(answer.body),
+                text=snippet(answer.body, EXCERPT),
                 label=f"Answered by {organization.name}",
                 path=question_path(question),
                 interests=interests.get(question.card_id, [])[:MAX_INTERESTS],
@@ -147,7 +142,7 @@ def _ideas(
             CommunityPost(
                 key=post_key("idea", stored_id(idea)),
                 title=idea.title,
-                text=_excerpt(idea.stage_note or idea.body),
+                text=snippet(idea.stage_note or idea.body, EXCERPT),
                 label=label,
                 path=suggestion_path(organization, idea),
                 interests=sorted(set(about))[:MAX_INTERESTS],

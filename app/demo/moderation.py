@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.community.feed_posts import settled
 from app.community.reports import file_report
 from app.community.screening import Item, Outcome, Verdict, apply
 from app.community.texts import record_screening
@@ -154,12 +155,7 @@ def _first_shown(db: Session, model: Any, *where: Any) -> Any:
     """The oldest text of ``model`` that everyone sees, with an author to report."""
     return db.exec(
         select(model)
-        .where(
-            col(model.status) == Visibility.VISIBLE,
-            col(model.flagged_reason).is_(None),
-            col(model.user_id).is_not(None),
-            *where,
-        )
+        .where(settled(model), col(model.user_id).is_not(None), *where)
         .order_by(col(model.id))
         .limit(1)
     ).first()
