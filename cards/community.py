@@ -11,8 +11,9 @@ database; a post that leaves the config leaves the feed at once (``gone_grace`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +29,13 @@ CALLS = {"question": "Read the answer", "idea": "See the idea"}  # the card's bu
 def post_key(kind: str, post_id: int) -> str:
     """The card's stable id for a community text: ``question-7``, ``idea-3``."""
     return f"{kind}-{post_id}"
+
+
+def without_posts(config: Mapping[str, Any], keys: Collection[str]) -> dict[str, Any]:
+    """A stored config without the posts ``keys`` (texts taken down or deleted), so that
+    no refresh brings their cards back before Plaza writes the config again."""
+    posts = config.get("posts", [])
+    return {**config, "posts": [post for post in posts if post.get("key") not in keys]}
 
 
 class CommunityPost(BaseModel):

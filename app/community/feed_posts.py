@@ -51,6 +51,7 @@ from cards.community import (
     CommunityKind,
     CommunityPost,
     post_key,
+    without_posts,
 )
 
 KIND = CommunityKind.name
@@ -146,9 +147,15 @@ def _ideas(
                 label=label,
                 path=suggestion_path(organization, idea),
                 interests=sorted(set(about))[:MAX_INTERESTS],
-                published_at=(idea.stage in SURFACING and idea.stage_changed_at) or idea.created_at,
+                published_at=_surfaced_at(idea),
             ),
         )
+
+
+def _surfaced_at(idea: Suggestion) -> datetime:
+    """When an idea became news: its planned or available status, else its posting."""
+    changed = idea.stage_changed_at if idea.stage in SURFACING else None
+    return changed or idea.created_at
 
 
 def _providers_interests(db: Session, organization_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -232,14 +239,27 @@ def card_key(item: Question | Answer | Suggestion) -> str:
 
 
 def withdraw(db: Session, item: Question | Answer | Suggestion, now: datetime) -> None:
-    """End the card of a text staff just removed, so it leaves every feed with the next
-    page instead of with the job's next run (the caller commits). A question whose
-    organisation answered again comes back then."""
+    """Take a text staff just removed out of its organisation's community provider and end
+    its card, so it leaves every feed with the next page instead of with the job's next
+    run (the caller commits). A question the organisation answered again comes back with
+    that run. Another shopper's answer is on no card."""
+    if isinstance(item, Answer) and item.organization_id is None:
+        return
+    provider = db.exec(
+        select(Provider).where(
+            Provider.organization_id == item.organization_id, Provider.kind == KIND
+        )
+    ).first()
+    if provider is None:
+        return
+    key = card_key(item)
+    provider.config = without_posts(provider.config, [key])
+    db.add(provider)
     db.execute(
         update(Card)
         .where(
-            col(Card.kind) == KIND,
-            col(Card.external_id) == card_key(item),
+            col(Card.provider_id) == provider.id,
+            col(Card.external_id) == key,
             or_(col(Card.ends_at).is_(None), col(Card.ends_at) > now),
         )
         .values(ends_at=now, updated_at=now)
