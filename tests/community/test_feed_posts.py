@@ -26,6 +26,7 @@ KIND = CommunityKind.name
 def _surface(community) -> Provider | None:  # type: ignore[no-untyped-def]
     """One run of the worker's job, then the refresh of the provider it made due."""
     db = community.db
+    db.expire_all()  # the worker's session is a new one each run
     sync_community_cards(db, datetime.now(UTC))
     db.commit()
     provider = db.exec(select(Provider).where(Provider.kind == KIND)).first()
@@ -58,7 +59,8 @@ def test_an_answered_question_surfaces_for_shoppers_of_its_interests_and_leads_t
     feed = _feed(community)
     assert "Answered by Acme Outfitters Does it come in a wide fit?" in feed
     assert "Yes: order the W fit." in feed and "Read the answer" in feed
-    assert "Related to Shoes, which you follow" in feed  # ranked like any card, with its reason
+    # Ranked like any card, with its reason, and hidden like any source.
+    assert "Hide cards from Acme Outfitters community Report Because you follow Shoes" in feed
     opened = community.get("neighbour", f"/cards/{card.id}/open")
     assert opened.status_code == 303 and opened.location.endswith(card.url)
     # Nothing new: the next run changes nothing.

@@ -268,7 +268,8 @@ def test_staff_find_open_reports_waiting_in_the_demo(demo: Flask):
     assert "The price on the shop" in queue and "This is not what the size guide says." in queue
     assert "Why is this so expensive" in queue and "A refund without the receipt" in queue
     editorial = client.get("/staff/editorial").get_data(as_text=True)
-    assert "Trail season starts" in editorial and "Slow cooking for cold evenings" in editorial
+    assert "Scheduled (1)" in editorial and "Running (1)" in editorial
+    assert ">Trail season</a>" in editorial and ">Winter kitchen</a>" in editorial
     # A second run of the demo adds none.
     assert demo.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with Session(demo.extensions["plaza.engine"]) as db:
