@@ -113,6 +113,13 @@ SETTINGS: tuple[Setting, ...] = (
             "whatever happens to the raw events they were counted from"),
     Setting("NOTIFICATION_RETENTION_DAYS", int, 90,
             "days a notification is kept once delivered, folded into a digest, skipped or failed"),
+    # Community and moderation
+    Setting("COMMUNITY_POST_LIMIT", int, 10,
+            "questions, answers and ideas one account may post in 10 minutes (refused ones "
+            "count too)"),
+    Setting("REPORTS_PER_HOUR", int, 30, "reports one account may send in an hour"),
+    Setting("APPEAL_WINDOW_DAYS", int, 20,
+            "days a participant has to appeal a staff decision about them"),
     # The worker
     Setting("WORKER_CONCURRENCY", int, 4, "providers refreshed at once by a worker"),
     Setting("WORKER_TICK_SECONDS", int, 30, "how often a worker looks for due providers"),

@@ -7,7 +7,8 @@ cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.thro
 and personal data past its retention (:mod:`app.accounts.retention`), rolling
 the event log up into the counts ranking reads (:mod:`app.ranking.rollup`) and the
 results partners read (:mod:`app.partners.rollup`), ranking recent visitors' next
-first pages ahead (:mod:`app.ranking.prepared`), the notification tick
+first pages ahead (:mod:`app.ranking.prepared`), answered questions and popular ideas
+becoming cards (:mod:`app.community.feed_posts`), the notification tick
 (:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
 Several workers may run at once: each job claims its work in the database.
 """
@@ -29,6 +30,7 @@ from app.accounts.mail import send_queued
 from app.accounts.retention import prune_personal_data
 from app.accounts.throttle import prune as prune_attempts
 from app.catalog_store import catalog
+from app.community.feed_posts import sync_community_cards
 from app.db import engine
 from app.ingest.due import refresh_due
 from app.ingest.retention import prune_cards
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 ROLLUP_EVERY = timedelta(minutes=5)
 PRUNE_EVERY = timedelta(hours=6)
 ACCOUNT_MAIL_EVERY = timedelta(seconds=5)  # a person waits for a reset link
+COMMUNITY_EVERY = timedelta(minutes=1)
 _app: Flask | None = None
 
 
@@ -144,6 +147,17 @@ def prepare_first_pages() -> None:
         log.info("prepared %d first pages (%.1f ms of CPU each)", prepared, cpu_ms / prepared)
 
 
+def surface_community_posts() -> None:
+    """Scheduled job: answered questions and popular ideas become cards, and removed ones
+    leave (see app.community.feed_posts); the refresh job stores what changed."""
+    app = _job_app()
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        changed = sync_community_cards(db, datetime.now(UTC))
+        db.commit()
+    if changed:
+        log.info("community: %d organisations' posts changed", changed)
+
+
 def notify_tick() -> None:
     """Scheduled job: new cards become notifications, due digests are folded, the outbox
     is delivered (see app.notifications.jobs)."""
@@ -180,6 +194,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         (notify_tick, notify_config(app).tick_seconds, 2, True),
         (send_account_emails, ACCOUNT_MAIL_EVERY.total_seconds(), 1, True),
         (prepare_first_pages, app.config["PREPARED_FEED_EVERY_SECONDS"], 10, True),
+        (surface_community_posts, COMMUNITY_EVERY.total_seconds(), 5, True),
     )
     for job, seconds, jitter, at_start in jobs:
         scheduler.add_job(

@@ -240,6 +240,12 @@ class CardKind(Generic[Config]):
     editorial cards): partners are not offered them, and a provider of one is refused
     for any other organisation, from the portal, the API and the command line alike."""
 
+    kept_by_plaza: ClassVar[bool] = False
+    """True for kinds whose providers Plaza itself keeps, one per organisation, writing
+    their config from what happens on Plaza (the community's answered questions and
+    popular ideas): nobody registers or edits one, from the portal, the API or the
+    command line; the organisation may pause it."""
+
     per_page_limit: ClassVar[int | None] = None
     """The most cards of this kind on one feed page (one survey question per page), or
     None for no limit beyond the feed's mix of kinds."""

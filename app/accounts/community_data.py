@@ -18,12 +18,15 @@ from sqlmodel import Session, col, select
 from app.models import (
     Answer,
     AnswerVote,
+    Card,
     Organization,
+    Provider,
     Question,
     Suggestion,
     SuggestionVote,
     answered_update,
 )
+from cards.community import CommunityKind, post_key, without_posts
 
 
 def exported(db: Session, user_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -99,7 +102,28 @@ def forget(db: Session, user_id: int, *, keep_writing: bool) -> None:
             )
         ).all()
     )
+    _erase_cards(db, user_id, answered)
     for model in models:
         db.execute(delete(model).where(col(model.user_id) == user_id))
     if answered:
         db.execute(answered_update(sorted(answered)))
+
+
+def _erase_cards(db: Session, user_id: int, answered: set[int]) -> None:
+    """Delete the feed's cards made of the person's texts (:mod:`app.community.feed_posts`),
+    and the texts from the community providers' settings: their questions and ideas, and
+    the questions they answered for their organisation."""
+    questions = set(db.exec(select(Question.id).where(Question.user_id == user_id)).all())
+    ideas = db.exec(select(Suggestion.id).where(Suggestion.user_id == user_id)).all()
+    keys = [post_key("question", q) for q in questions | answered if q is not None]
+    keys += [post_key("idea", idea) for idea in ideas if idea is not None]
+    if not keys:
+        return
+    for provider in db.exec(select(Provider).where(Provider.kind == CommunityKind.name)):
+        kept = without_posts(provider.config, keys)
+        if kept != provider.config:
+            provider.config = kept
+            db.add(provider)
+    db.execute(
+        delete(Card).where(col(Card.kind) == CommunityKind.name, col(Card.external_id).in_(keys))
+    )

@@ -21,6 +21,7 @@ from app.api.problems import ApiProblem
 from app.api.ratelimit import count_request
 from app.models import Organization
 from app.models.partners import ApiToken, TokenScope
+from app.partners.orgs import SUSPENDED_NOTICE
 from app.partners.tokens import active_token
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,6 +74,8 @@ def check_request() -> None:
     _note_use(token, now)
     owner = session.get(Organization, token.organization_id)
     assert owner is not None  # tokens go with their organisation (ON DELETE CASCADE)
+    if owner.suspended_at is not None and request.method not in READ_METHODS:
+        raise ApiProblem(403, SUSPENDED_NOTICE)
     g.api_organization = owner
 
 

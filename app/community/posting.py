@@ -14,6 +14,7 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, update
 from sqlmodel import Session, SQLModel, col
 
@@ -44,8 +45,7 @@ SUGGESTION_TITLE_MAX = 120
 SUGGESTION_BODY_MAX = 1000
 ANSWER_MAX = 2000
 NOTE_MAX = 500
-POST_LIMIT = 10  # posts per account within POST_WINDOW
-POST_WINDOW = timedelta(minutes=10)
+POST_WINDOW = timedelta(minutes=10)  # PLAZA_COMMUNITY_POST_LIMIT posts per account in it
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -83,10 +83,11 @@ def _shopper(user: User) -> None:
 
 def _take_turn(db: Session, user: User, now: datetime) -> None:
     key = throttle.user_key(throttle.COMMUNITY_POSTS, stored_id(user))
-    if not throttle.within_limits(db, [(key, POST_LIMIT)], POST_WINDOW, now):
+    limit = int(current_app.config["COMMUNITY_POST_LIMIT"])
+    if not throttle.within_limits(db, [(key, limit)], POST_WINDOW, now):
         minutes = int(POST_WINDOW.total_seconds() // 60)
         raise PostProblem(
-            f"You have posted {POST_LIMIT} times in {minutes} minutes; "
+            f"You have posted {limit} times in {minutes} minutes; "
             "wait a few minutes and try again.",
             429,
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from flask import current_app
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,7 +29,6 @@ from app.ranking.candidates import shown_cards
 TEXT_MAX = 1000
 # Reports one account may send in an hour: far more than anyone sends in good faith, and
 # few enough that a script cannot bury the staff queue.
-REPORTS_PER_HOUR = 30
 HOUR = timedelta(hours=1)
 ALREADY = "You already reported this; Plaza's staff will look at it."
 REASON_LABELS = {
@@ -230,10 +230,9 @@ def file_report(
         .select_from(Report)
         .where(Report.reporter_id == reporter_id, col(Report.created_at) > now - HOUR)
     ).one()
-    if sent >= REPORTS_PER_HOUR:
-        raise ReportProblem(
-            f"You sent {REPORTS_PER_HOUR} reports in the last hour; try again later.", 429
-        )
+    per_hour = int(current_app.config["REPORTS_PER_HOUR"])
+    if sent >= per_hour:
+        raise ReportProblem(f"You sent {per_hour} reports in the last hour; try again later.", 429)
     report = Report(
         reporter_id=reporter_id,
         target_kind=kind,

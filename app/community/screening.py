@@ -31,7 +31,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, literal_column, update
 from sqlmodel import Session, col, or_, select
 
 from app.community import updates
@@ -254,13 +254,21 @@ def apply(item: Item, verdict: Verdict) -> None:
 
 def waiting_for_review(model: Any) -> Any:
     """The condition for rows of ``model`` that wait for staff: held ones, and flagged
-    ones staff have not looked at yet (:func:`is_waiting` says it of one item)."""
+    ones staff have not looked at yet (:func:`is_waiting` says it of one item).
+
+    Written as the partial index ``ix_<table>_waiting`` is (:data:`app.models.community.
+    WAITING`), with the statuses as literals rather than parameters, so that SQLite and
+    PostgreSQL both see that the index holds every row it asks for."""
     return or_(
-        col(model.status) == Visibility.HELD,
-        (col(model.status) == Visibility.VISIBLE)
+        col(model.status) == _literal(Visibility.HELD),
+        (col(model.status) == _literal(Visibility.VISIBLE))
         & col(model.flagged_reason).is_not(None)
         & col(model.reviewed_at).is_(None),
     )
+
+
+def _literal(status: Visibility) -> Any:
+    return literal_column(f"'{status.value}'")  # a constant of ours, never a person's text
 
 
 def is_waiting(item: Item) -> bool:

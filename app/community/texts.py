@@ -22,6 +22,7 @@ from typing import cast
 
 from sqlmodel import Session
 
+from app.community.feed_posts import withdraw
 from app.community.reports import ReportProblem, Target, participant_snapshot, register
 from app.community.screening import Item, Outcome, Verdict, is_waiting, set_visibility
 from app.community.updates import question_path, suggestion_path
@@ -84,6 +85,8 @@ class TextKind:
         item = self.item(db, target_id)
         if item is None or not set_visibility(db, item, visible, reason, now):
             raise ReportProblem(f"Someone changed this {self.label} a moment ago; look again.", 409)
+        if not visible:
+            withdraw(db, item, now)  # its card in the feed, if it surfaced there
 
 
 TEXT_KINDS = {

@@ -20,6 +20,7 @@ from app.models import (
     AnswerVote,
     Organization,
     Question,
+    Role,
     Stage,
     Suggestion,
     SuggestionVote,
@@ -41,17 +42,22 @@ def seen_by(model: Any, viewer_id: int | None) -> Any:
     return or_(visible, (col(model.status) == Visibility.HELD) & (col(model.user_id) == viewer_id))
 
 
-def names(db: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+def names(db: Session, user_ids: Iterable[int | None]) -> tuple[dict[int, str], set[int]]:
+    """Each author's name, and which authors are staff (whom no page offers to report)."""
     ids = {uid for uid in user_ids if uid is not None}
     if not ids:
-        return {}
-    return {
-        uid: name or "A shopper"
-        for uid, name in db.exec(
-            select(User.id, User.display_name).where(col(User.id).in_(ids))
-        ).all()
-        if uid is not None
-    }
+        return {}, set()
+    rows = db.exec(select(User.id, User.display_name, User.role).where(col(User.id).in_(ids))).all()
+    people = {uid: name or "A shopper" for uid, name, _ in rows if uid is not None}
+    return people, {uid for uid, _, role in rows if uid is not None and role == Role.STAFF}
+
+
+def reportable_author(user_id: int | None, viewer_id: int | None, staff: set[int]) -> int | None:
+    """The author a viewer may report from a text's author line: a participant who is not
+    the viewer and not staff (None: no "Report this person" link)."""
+    if user_id is None or user_id == viewer_id or user_id in staff:
+        return None
+    return user_id
 
 
 def voted_by(
@@ -76,6 +82,7 @@ class AnswerView:
     author: str
     helpful: bool  # the viewer marked it helpful
     mine: bool
+    report_author: int | None = None  # the author, when the viewer may report them
 
 
 @dataclass
@@ -83,6 +90,7 @@ class QuestionView:
     question: Question
     author: str
     mine: bool
+    report_author: int | None = None  # the author, when the viewer may report them
     pinned: list[AnswerView] = field(default_factory=list)  # the organisation's answers
     others: list[AnswerView] = field(default_factory=list)
 
@@ -110,10 +118,13 @@ def question_views(
         .order_by(col(Answer.helpful_count).desc(), col(Answer.created_at), col(Answer.id))
     ).all()
     helpful = voted_by(db, AnswerVote.answer_id, AnswerVote.user_id, answers, viewer_id)
-    people = names(db, [q.user_id for q in questions] + [a.user_id for a in answers])
+    people, staff = names(db, [q.user_id for q in questions] + [a.user_id for a in answers])
     views = {
         q.id: QuestionView(
-            q, author_name(people, q.user_id), viewer_id is not None and q.user_id == viewer_id
+            q,
+            author_name(people, q.user_id),
+            viewer_id is not None and q.user_id == viewer_id,
+            reportable_author(q.user_id, viewer_id, staff),
         )
         for q in questions
     }
@@ -125,6 +136,7 @@ def question_views(
             organization.name if partner else author_name(people, reply.user_id),
             reply.id in helpful,
             viewer_id is not None and reply.user_id == viewer_id,
+            None if partner else reportable_author(reply.user_id, viewer_id, staff),
         )
         (view.pinned if partner else view.others).append(shown)
     return [views[q.id] for q in questions]
@@ -136,6 +148,7 @@ class SuggestionView:
     author: str
     voted: bool
     mine: bool
+    report_author: int | None = None  # the author, when the viewer may report them
 
 
 def board(
@@ -164,13 +177,14 @@ def suggestion_views(
     db: Session, ideas: Sequence[Suggestion], viewer_id: int | None
 ) -> list[SuggestionView]:
     voted = voted_by(db, SuggestionVote.suggestion_id, SuggestionVote.user_id, ideas, viewer_id)
-    people = names(db, [s.user_id for s in ideas])
+    people, staff = names(db, [s.user_id for s in ideas])
     return [
         SuggestionView(
             s,
             author_name(people, s.user_id),
             s.id in voted,
             viewer_id is not None and s.user_id == viewer_id,
+            reportable_author(s.user_id, viewer_id, staff),
         )
         for s in ideas
     ]

@@ -39,9 +39,10 @@ STAGE_LABELS = {
 SNIPPET = 80
 
 
-def _snippet(text: str) -> str:
+def snippet(text: str, limit: int = SNIPPET) -> str:
+    """The text on one line, cut to ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= SNIPPET else text[: SNIPPET - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def question_path(question: Question) -> str:
@@ -113,7 +114,7 @@ def tell_of_answer(db: Session, question: Question, answer: Answer, now: datetim
         people,
         f"answer:{answer.id}",
         title,
-        f"“{_snippet(question.title)}”: {_snippet(answer.body)}",
+        f"“{snippet(question.title)}”: {snippet(answer.body)}",
         question_path(question),
         now,
         Category.COMMUNITY,
@@ -147,8 +148,8 @@ def tell_of_stage(
         db,
         people,
         f"suggestion:{suggestion.id}:{suggestion.stage}:{stamp}",
-        f"{organization.name}: “{_snippet(suggestion.title)}” is {label}",
-        _snippet(body),
+        f"{organization.name}: “{snippet(suggestion.title)}” is {label}",
+        snippet(body),
         suggestion_path(organization, suggestion),
         now,
         Category.COMMUNITY,

@@ -33,6 +33,7 @@ from app.models import (
     stored_id,
 )
 from app.notifications.catalog import Category, category_for_kind
+from app.partners.orgs import PLAZA_SLUG
 
 SEED = 20261207
 
@@ -98,7 +99,8 @@ def seed_community(db: Session, now: datetime, crowd: list[int]) -> CommunityRep
         return report
     rng = random.Random(SEED)  # noqa: S311 (a demo's made-up crowd, not a secret)
     consumer = db.exec(select(User.id).where(User.email == "demo@example.com")).first()
-    for organization in db.exec(select(Organization).order_by(col(Organization.id))).all():
+    partners = select(Organization).where(Organization.slug != PLAZA_SLUG)  # not Plaza's own
+    for organization in db.exec(partners.order_by(col(Organization.id))).all():
         if _has_community(db, organization):
             continue
         members = db.exec(

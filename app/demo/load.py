@@ -21,8 +21,10 @@ from sqlmodel import Session, col, select
 
 from app.accounts.lookalikes import skeleton
 from app.accounts.users import create_user, find_user
+from app.community.feed_posts import sync_community_cards
 from app.demo.activity import CROWD_DOMAIN, seed_shoppers
 from app.demo.community import seed_community
+from app.demo.moderation import seed_moderation
 from app.demo.reports import seed_reports
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import SampleContext, read_sample, sample_shift, shift_dates
@@ -30,6 +32,7 @@ from app.models import Organization, Provider, Role, User, stored_id
 from app.partners.rollup import roll_up_results
 from app.ranking.rollup import roll_up
 from app.shopper.interests import onboard
+from cards.community import CommunityKind
 from cards.registry import get_kind
 from cards.taxonomy import Taxonomy
 
@@ -97,9 +100,30 @@ def load_demo(db: Session, taxonomy: Taxonomy, now: datetime | None = None) -> D
             f"a community: {talk.questions} questions, {talk.answers} answers, "
             f"{talk.suggestions} ideas, {talk.votes} votes"
         )
+    staff_work = seed_moderation(db, taxonomy, now, [i for i in crowd_ids if i is not None])
+    if staff_work.screened or staff_work.reports or staff_work.editorial:
+        report.created.append(
+            f"for staff: {staff_work.screened} held or flagged texts, {staff_work.reports} "
+            f"reports about texts, {staff_work.editorial} editorial cards"
+        )
+    _surface_community(db, taxonomy, now)
     roll_up(db, now)  # ranking reads popularity from the rollup, as the worker keeps it
     roll_up_results(db, now)  # and the results pages their past days
     return report
+
+
+def _surface_community(db: Session, taxonomy: Taxonomy, now: datetime) -> None:
+    """Answered questions and popular ideas in the feed at once, as the worker's jobs
+    would put them there within a minute."""
+    sync_community_cards(db, now)
+    db.commit()
+    due = db.exec(
+        select(Provider).where(
+            Provider.kind == CommunityKind.name, col(Provider.next_run_at) <= now
+        )
+    ).all()
+    for provider in due:
+        refresh_provider(db, provider, SampleContext(samples={}, now=now, taxonomy=taxonomy), now)
 
 
 def _organization(db: Session, spec: dict[str, Any], report: DemoReport) -> Organization:

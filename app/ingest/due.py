@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from app.db import engine, rows_changed
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
-from app.models import Provider, ProviderStatus
+from app.models import Organization, Provider, ProviderStatus
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
     """
     due_now = (
         col(Provider.status).in_([ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF]),
+        # An organisation staff suspended is not refreshed, its newer providers included.
+        col(Provider.organization_id).not_in(
+            select(Organization.id).where(col(Organization.suspended_at).is_not(None))
+        ),
         or_(col(Provider.next_run_at).is_(None), col(Provider.next_run_at) <= now),
     )
     claimed: list[int] = []

@@ -11,10 +11,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import UTCDateTime, created_column, json_column, time_column, utcnow
+from cards.community import CommunityKind
 
 
 class ProviderStatus(StrEnum):
@@ -24,8 +25,22 @@ class ProviderStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
+# Plaza keeps one provider of its community's posts per organisation (app.community.
+# feed_posts): a unique partial index, so two workers making one at once cannot make two.
+ONE_COMMUNITY_PROVIDER = f"kind = '{CommunityKind.name}'"
+
+
 class Provider(SQLModel, table=True):
-    __table_args__ = (Index("ix_provider_due", "status", "next_run_at"),)
+    __table_args__ = (
+        Index("ix_provider_due", "status", "next_run_at"),
+        Index(
+            "uq_provider_community",
+            "organization_id",
+            unique=True,
+            sqlite_where=text(ONE_COMMUNITY_PROVIDER),
+            postgresql_where=text(ONE_COMMUNITY_PROVIDER),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
     kind: str = Field(max_length=64)

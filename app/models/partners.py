@@ -31,8 +31,9 @@ class Organization(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     website_url: str | None = Field(default=None, max_length=500)
     social_links: list[str] = json_column(list)
-    # Staff suspended the whole organisation (app.staff.actions): its providers are
-    # suspended, its page is not shown and nobody may start following it.
+    # Staff suspended the whole organisation (app.staff.actions): none of its providers'
+    # cards show, those registered later included, its page is not shown, nobody may
+    # start following it, and its members cannot publish until staff restore it.
     suspended_at: datetime | None = time_column()
 
 

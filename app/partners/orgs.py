@@ -32,6 +32,10 @@ PLAZA_SLUG, PLAZA_NAME = "plaza", "Plaza"  # Plaza's own organisation: its staff
 RESERVED_SLUGS = frozenset({"orgs", "join", PLAZA_SLUG})
 INVITATION_LIFETIME = timedelta(days=7)
 INVITATION_PREFIX = "plaza_inv_"
+SUSPENDED_NOTICE = (
+    "Plaza's staff suspended your organisation: its cards are not shown, and nothing can be "
+    "published or changed until they restore it. Contact Plaza's staff."
+)
 
 
 @dataclass

@@ -35,8 +35,9 @@ class ProviderProblems(ValueError):
 
 
 def partner_kinds() -> list[CardKind[Any]]:
-    """The kinds partners may register (every one but Plaza's staff's own)."""
-    return [kind for kind in all_kinds().values() if not kind.staff_only]
+    """The kinds partners may register (every one but Plaza's staff's own, and those
+    Plaza keeps itself)."""
+    return [kind for kind in all_kinds().values() if not (kind.staff_only or kind.kept_by_plaza)]
 
 
 def kind_or_problem(name: str) -> CardKind[Any]:
@@ -139,6 +140,10 @@ def validate_settings(
     """Every check a provider's settings get, on registration and on edit alike:
     the kind, the stored config, the cleaned interests; or ProviderProblems."""
     kind = kind_or_problem(kind_name)
+    if kind.kept_by_plaza:
+        label = kind.label or kind.name
+        raise ProviderProblems([("kind", f"Plaza keeps {label} cards itself; they cannot be "
+                                         "registered or edited.")])  # fmt: skip
     cleaned = [s.strip() for s in interests if s.strip()]
     config, problems = check_settings(
         kind, raw_config, cleaned, name, interval_seconds, taxonomy=taxonomy, policy=policy

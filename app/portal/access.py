@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, abort, current_app, g
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from sqlmodel import SQLModel
 
 from app import db
 from app.extensions import login_manager
 from app.models import Organization, Provider, Role
-from app.partners.orgs import organization_by_slug
+from app.partners.orgs import PLAZA_SLUG, SUSPENDED_NOTICE, organization_by_slug
 from app.web.converters import add_id_converter
 
 PARTNER_ROLES = (Role.RETAILER, Role.STAFF)
 NOT_FOUND = "There is no such page in your organisation's portal."
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -57,6 +58,13 @@ def require_partner() -> Any:
     organization = organization_by_slug(db.session(), slug)
     if organization is None or not can_reach(organization):
         abort(404, description=NOT_FOUND)
+    if organization.slug == PLAZA_SLUG:
+        # Plaza's own cards are published from the staff console, which logs every
+        # change; the generic portal would let staff change them unlogged.
+        return redirect(url_for("staff_editorial.index"), code=303)
+    suspended = organization.suspended_at is not None
+    if suspended and request.method not in READ_METHODS and not is_staff():
+        abort(403, description=SUSPENDED_NOTICE)
     g.org = organization
     return None
 

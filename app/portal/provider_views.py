@@ -30,7 +30,6 @@ from app.partners.changes import (
     update_provider,
 )
 from app.partners.health import health_of
-from app.partners.orgs import PLAZA_SLUG
 from app.partners.preview import PreviewResult
 from app.partners.providers import ProviderProblems, create_provider, partner_kinds
 from app.partners.surveys import asks_questions
@@ -53,7 +52,8 @@ def _kind_or_404(name: str) -> CardKind[Any]:
         kind = get_kind(name)
     except UnknownKind:
         kind = None
-    if kind is None or (kind.staff_only and org().slug != PLAZA_SLUG):
+    # Plaza's staff publish their own kinds from the console (app.staff.editorial_views).
+    if kind is None or kind.staff_only or kind.kept_by_plaza:
         abort(404, description=f"There is no kind {name!r}; choose one from the list.")
     return kind
 
@@ -183,6 +183,8 @@ def detail(provider_id: int) -> ResponseReturnValue:
         interests=[(slug, taxonomy().name(slug)) for slug in provider.interests],
         cards=cards,
         is_survey=asks_questions(provider),
+        # Plaza writes a kept provider's settings (its community's posts): pause it, no more.
+        kept=kind is not None and kind.kept_by_plaza,
     )
 
 

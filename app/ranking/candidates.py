@@ -25,6 +25,7 @@ from app.models import (
     Event,
     EventKind,
     InterestState,
+    Organization,
     PartnerFollow,
     Provider,
     ProviderBlock,
@@ -343,24 +344,32 @@ def _feed_page(
 
 
 def _closed_providers(db: Session, provider_ids: set[int]) -> set[int]:
-    """Those of ``provider_ids`` whose cards cannot be shown: suspended, or removed."""
-    open_ = db.exec(
-        select(Provider.id).where(
-            col(Provider.id).in_(provider_ids), Provider.status != ProviderStatus.SUSPENDED
-        )
-    ).all()
+    """Those of ``provider_ids`` whose cards cannot be shown: suspended (alone or with
+    their organisation), or removed."""
+    open_ = db.exec(select(Provider.id).where(col(Provider.id).in_(provider_ids), *_open())).all()
     return provider_ids - set(open_)
+
+
+def _open() -> tuple[ColumnElement[bool], ...]:
+    """The rules for a provider whose cards may be shown: neither it nor its organisation
+    suspended by staff (an organisation's suspension covers providers registered since)."""
+    suspended = select(Organization.id).where(col(Organization.suspended_at).is_not(None))
+    return (
+        col(Provider.status) != ProviderStatus.SUSPENDED,
+        col(Provider.organization_id).not_in(suspended),
+    )
 
 
 def shown_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
     """The feed's rules for a card anyone may see at ``now`` (with ``Provider`` joined):
-    not removed, released (``starts_at``), not ended (``ends_at``), and its provider not
-    suspended. A provider that was removed took its cards with it."""
+    not removed, released (``starts_at``), not ended (``ends_at``), and neither its
+    provider nor its organisation suspended. A provider that was removed took its cards
+    with it."""
     return (
         col(Card.removed_at).is_(None),
         or_(col(Card.starts_at).is_(None), col(Card.starts_at) <= now),
         or_(col(Card.ends_at).is_(None), col(Card.ends_at) > now),
-        col(Provider.status) != ProviderStatus.SUSPENDED,
+        *_open(),
     )
 
 

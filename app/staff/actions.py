@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.accounts.sessions import end_sessions
@@ -23,6 +25,7 @@ from app.community.reports import (
     reportable,
     resolve_reports,
 )
+from app.db import rows_changed
 from app.models import (
     AuditEntry,
     Decision,
@@ -42,8 +45,11 @@ from app.staff.sanctions import in_force, is_banned
 REASON_MAX = 500
 MAX_SUSPENSION_DAYS = 365
 DECISIONS_PATH = "/decisions"
-APPEAL_WINDOW = timedelta(days=20)  # a participant may appeal a decision this long after
-APPEAL_NOTE = f" You can appeal within {APPEAL_WINDOW.days} days."
+
+
+def appeal_window() -> timedelta:
+    """How long after a decision its participant may appeal it (PLAZA_APPEAL_WINDOW_DAYS)."""
+    return timedelta(days=int(current_app.config["APPEAL_WINDOW_DAYS"]))
 
 
 class ActionProblem(ReportProblem):
@@ -234,30 +240,58 @@ def _days(raw: str | None) -> int:
 def _suspend_partner(db: Session, target: Target, name: str, now: datetime) -> None:
     if target.provider_id is None:
         raise ActionProblem("This has no provider or organisation to suspend.")
-    if name == "suspend_provider":
-        providers = [db.get(Provider, target.provider_id)]
-    else:
-        providers = list(
-            db.exec(
-                select(Provider).where(Provider.organization_id == target.organization_id)
-            ).all()
+    if name == "suspend_organization":
+        # The organisation itself is suspended, so the providers it registers later are
+        # too; each provider keeps its own state for when staff restore it.
+        if not _set_suspended(db, target.organization_id, now):
+            raise ActionProblem("This organisation is already suspended.", 409)
+        return
+    provider = db.get(Provider, target.provider_id)
+    if provider is None or provider.status == ProviderStatus.SUSPENDED:
+        raise ActionProblem("This provider is already suspended.", 409)
+    provider.status = ProviderStatus.SUSPENDED
+    provider.next_run_at = None  # the worker leaves it alone; feeds drop its cards
+    db.add(provider)
+
+
+def _set_suspended(db: Session, organization_id: int | None, now: datetime | None) -> bool:
+    """Suspend (``now``) or restore (None) the organisation, if it is not so already:
+    one conditional UPDATE, so of two staff acting at once the second changes nothing."""
+    was = col(Organization.suspended_at)
+    changed = db.execute(
+        update(Organization)
+        .where(
+            col(Organization.id) == organization_id,
+            was.is_(None) if now is not None else was.is_not(None),
         )
-    live = [p for p in providers if p is not None and p.status != ProviderStatus.SUSPENDED]
-    organization = (
-        db.get(Organization, target.organization_id) if name == "suspend_organization" else None
+        .values(suspended_at=now)
     )
-    if organization is not None and organization.suspended_at is not None:
-        organization = None  # suspended before, maybe with providers it has added since
-    if not live and organization is None:
-        what = "provider" if name == "suspend_provider" else "organisation"
-        raise ActionProblem(f"This {what} is already suspended.", 409)
-    if organization is not None:
-        organization.suspended_at = now  # its page goes, and no one may follow it
-        db.add(organization)
-    for provider in live:
-        provider.status = ProviderStatus.SUSPENDED
-        provider.next_run_at = None  # the worker leaves it alone; feeds drop its cards
-        db.add(provider)
+    return rows_changed(changed) == 1
+
+
+def restore_organization(
+    db: Session, staff: User, organization: Organization, reason_text: str | None, now: datetime
+) -> AuditEntry:
+    """Lift an organisation's suspension (the caller commits): its providers' cards show
+    again and its members publish again; logged, and its members are told. Raises
+    ActionProblem and changes nothing when it is not suspended."""
+    reason = clean_reason(reason_text)
+    organization_id = stored_id(organization)
+    if not _set_suspended(db, organization_id, None):
+        raise ActionProblem("This organisation is not suspended.", 409)
+    entry = audit.record(
+        db,
+        actor_id=stored_id(staff),
+        action="restore_organization",
+        target_kind="organization",
+        target_id=organization_id,
+        snapshot=organization.name,
+        reason=reason,
+        now=now,
+    )
+    _tell_members(db, organization_id, f"moderation:{stored_id(entry)}",
+                  "Your organisation was restored by Plaza's staff", reason, now)  # fmt: skip
+    return entry
 
 
 def _tell(
@@ -278,7 +312,8 @@ def _tell(
             target.author_id,
             key,
             f"{what} {action.done} by Plaza's staff",
-            f"Reason: {reason}" + (APPEAL_NOTE if appealable else ""),
+            f"Reason: {reason}"
+            + (f" You can appeal within {appeal_window().days} days." if appealable else ""),
             DECISIONS_PATH if appealable or target.url is None else target.url,
             now,
         )
@@ -287,15 +322,17 @@ def _tell(
         return
     subject = {
         "suspend_provider": "Your provider was suspended",
-        "suspend_organization": "Your organisation's providers were suspended",
+        "suspend_organization": "Your organisation was suspended",
     }.get(action.name, f"Your {target.called} was {action.done}")
+    _tell_members(db, target.organization_id, key, f"{subject} by Plaza's staff", reason, now)
+
+
+def _tell_members(
+    db: Session, organization_id: int, key: str, title: str, reason: str, now: datetime
+) -> None:
     members = db.exec(
-        select(User.id).where(
-            User.organization_id == target.organization_id, col(User.active).is_(True)
-        )
+        select(User.id).where(User.organization_id == organization_id, col(User.active).is_(True))
     ).all()
     for member_id in members:
         assert member_id is not None
-        notify_account(
-            db, member_id, key, f"{subject} by Plaza's staff", f"Reason: {reason}", "/portal/", now
-        )
+        notify_account(db, member_id, key, title, f"Reason: {reason}", "/portal/", now)

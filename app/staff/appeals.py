@@ -1,5 +1,5 @@
 """Appeals: a participant asks staff to look again at a decision about them, once, within
-:data:`~app.staff.actions.APPEAL_WINDOW` of it; staff uphold or reverse it, with a
+:func:`~app.staff.actions.appeal_window` of it; staff uphold or reverse it, with a
 reason, on the record.
 
 Reversing lifts a suspension or ban at once and restores what was removed; the person is
@@ -20,7 +20,7 @@ from app.db import rows_changed
 from app.models import Appeal, AppealOutcome, Decision, DecisionAction, stored_id
 from app.notifications.messages import notify_account
 from app.staff import audit
-from app.staff.actions import APPEAL_WINDOW, DECISIONS_PATH, ActionProblem, clean_reason
+from app.staff.actions import DECISIONS_PATH, ActionProblem, appeal_window, clean_reason
 
 TEXT_MAX = 1000
 
@@ -49,9 +49,8 @@ def decisions_of(db: Session, user_id: int) -> list[DecisionView]:
             select(Appeal).where(col(Appeal.decision_id).in_([d.id for d in decisions]))
         ).all()
     }
-    return [
-        DecisionView(d, appeals.get(stored_id(d)), d.created_at + APPEAL_WINDOW) for d in decisions
-    ]
+    window = appeal_window()
+    return [DecisionView(d, appeals.get(stored_id(d)), d.created_at + window) for d in decisions]
 
 
 def file_appeal(
@@ -68,10 +67,9 @@ def file_appeal(
         raise ActionProblem(f"Keep your appeal to {TEXT_MAX} characters (this is {len(text)}).")
     if db.exec(select(Appeal.id).where(Appeal.decision_id == decision_id)).first():
         raise ActionProblem("You already appealed this decision; each is appealed once.", 409)
-    if now >= decision.created_at + APPEAL_WINDOW:
-        raise ActionProblem(
-            f"The {APPEAL_WINDOW.days} days to appeal this decision have passed.", 409
-        )
+    window = appeal_window()
+    if now >= decision.created_at + window:
+        raise ActionProblem(f"The {window.days} days to appeal this decision have passed.", 409)
     appeal = Appeal(decision_id=decision_id, text=text, created_at=now)
     db.add(appeal)
     db.flush()

@@ -15,7 +15,7 @@ from flask_login import current_user
 from app import db
 from app.community.reports import ReportProblem
 from app.extensions import login_manager
-from app.staff.actions import ACTIONS, APPEAL_WINDOW
+from app.staff.actions import ACTIONS, appeal_window
 from app.staff.appeals import TEXT_MAX, decisions_of, file_appeal
 from app.staff.sanctions import in_force, refusal, turned_away_id
 from app.web.converters import add_id_converter
@@ -44,7 +44,7 @@ def index() -> ResponseReturnValue:
         standing=refusal(standing) if standing else None,
         actions=ACTIONS,
         now=now,
-        window_days=APPEAL_WINDOW.days,
+        window_days=appeal_window().days,
         text_max=TEXT_MAX,
     )
 

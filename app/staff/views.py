@@ -20,11 +20,12 @@ from app import db
 from app.accounts.sessions import ended_session_account
 from app.community.reports import REASON_LABELS, REPORTABLES, ReportProblem
 from app.extensions import login_manager
-from app.models import Role, User, stored_id
+from app.models import Organization, Role, User, stored_id
 from app.partners.stats import DateRange, RangeProblems, parse_range
 from app.portal.csv_export import csv_response
 from app.staff import audit, queue, screened  # noqa: F401 (screening's queue and record)
 from app.staff.actions import ACTIONS, act
+from app.staff.actions import restore_organization as restore
 from app.staff.appeals import decide_appeal
 from app.staff.sanctions import in_force, mark_turned_away, refusal
 from app.staff.transparency import describe_wait, figures
@@ -138,6 +139,23 @@ def take_action(kind: str, target_id: int) -> ResponseReturnValue:
     resolved = entry.reports_resolved
     tail = f"; {resolved} report{'s' if resolved != 1 else ''} resolved" if resolved else ""
     return _done(f"{ACTIONS[name].label}: done{tail}.")
+
+
+@bp.post("/organizations/<id:organization_id>/restore")
+def restore_organization(organization_id: int) -> ResponseReturnValue:
+    """Lift an organisation's suspension, from the notice on its portal pages."""
+    session = db.session()
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        abort(404, description="There is no such organisation.")
+    try:
+        restore(session, _me(session), organization, request.form.get("reason"), _now())
+    except ReportProblem as exc:
+        session.rollback()
+        abort(exc.status, description=str(exc))
+    session.commit()
+    flash(f"{organization.name} is restored: its cards show again.", "info")
+    return redirect(url_for("portal.dashboard", org=organization.slug), code=303)
 
 
 @bp.post("/appeals/<id:appeal_id>")

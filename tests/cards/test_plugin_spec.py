@@ -17,7 +17,15 @@ from cards.registry import all_kinds, get_kind, registered
 from cards.spec import CardDraft, CardKind
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILT_IN = {"product_feed", "youtube", "pinterest", "promotion", "survey", "editorial"}
+BUILT_IN = {
+    "product_feed",
+    "youtube",
+    "pinterest",
+    "promotion",
+    "survey",
+    "editorial",
+    "community_post",
+}
 
 
 def documented_hooks() -> dict[str, str]:

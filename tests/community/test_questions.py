@@ -3,6 +3,7 @@ helpful votes, and everything that is refused."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from app.models import Answer, AnswerVote, Question
@@ -120,13 +121,19 @@ def test_retailers_do_not_ask(community):
     assert "partners answer them from the portal" in text_of(response)
 
 
-def test_posting_is_rate_limited_per_account(community):
-    for n in range(10):
+@pytest.mark.parametrize("limit", [None, 2])  # the default, or PLAZA_COMMUNITY_POST_LIMIT
+def test_posting_is_rate_limited_per_account(community, limit):
+    config = community.world.app.config
+    assert config["COMMUNITY_POST_LIMIT"] == 10
+    if limit is not None:
+        config["COMMUNITY_POST_LIMIT"] = limit
+    limit = config["COMMUNITY_POST_LIMIT"]
+    for n in range(limit):
         assert community.ask(title=f"Question number {n}?").status_code == 303
     response = community.ask(title="One more?")
     assert response.status_code == 429
-    assert "You have posted 10 times in 10 minutes" in text_of(response)
-    assert len(community.db.exec(select(Question)).all()) == 10
+    assert f"You have posted {limit} times in 10 minutes" in text_of(response)
+    assert len(community.db.exec(select(Question)).all()) == limit
     assert community.ask("neighbour", title="Mine?").status_code == 303
 
 

@@ -24,6 +24,7 @@ from app.demo.load import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
 from app.ingest.sources import SAMPLES_WRITTEN_ON, read_sample, shift_dates
 from app.models import (
     Answer,
+    AuditEntry,
     Card,
     CardInterest,
     CardState,
@@ -33,6 +34,7 @@ from app.models import (
     Organization,
     Provider,
     Question,
+    Report,
     Suggestion,
     SuggestionVote,
     SurveyAnswer,
@@ -46,7 +48,7 @@ from app.ranking.rank import candidate_slugs
 DEMO_CONSUMER = "demo@example.com"
 RETAILER = "retailer@example.com"
 COUNTED = (Organization, User, Provider, Card, ConsumerInterest, Event, CardState, SurveyAnswer,
-           Question, Answer, Suggestion, SuggestionVote)  # fmt: skip
+           Question, Answer, Suggestion, SuggestionVote, Report, AuditEntry)  # fmt: skip
 
 
 @pytest.fixture
@@ -97,11 +99,11 @@ def test_demo_is_complete_and_idempotent(demo_app):
     assert "demo@example.com" in first.output and "plaza-demo-pass" in first.output
     assert f"created {SHOPPERS} demo shoppers with two weeks of activity" in first.output
     counts = _counts(demo_app)
-    assert counts["Organization"] == 3 and counts["User"] == 3 + SHOPPERS
+    assert counts["Organization"] == 4 and counts["User"] == 3 + SHOPPERS  # and Plaza's own
     assert counts["Provider"] >= 10 and counts["Card"] >= 300
     assert counts["Event"] > 1000 and counts["SurveyAnswer"] > 0
-    assert counts["Question"] == 12 and counts["Answer"] > 6
-    assert counts["Suggestion"] == 12 and counts["SuggestionVote"] > 24
+    assert counts["Question"] == 12 + 1 and counts["Answer"] > 6  # and one held for staff
+    assert counts["Suggestion"] == 12 + 1 and counts["SuggestionVote"] > 24  # one flagged
     with Session(demo_app.extensions["plaza.engine"]) as db:
         kinds = set(db.exec(select(Provider.kind)).all())
         failing = db.exec(select(Provider).where(Provider.last_error.is_not(None))).all()
@@ -109,7 +111,9 @@ def test_demo_is_complete_and_idempotent(demo_app):
         shown_or_opened = db.exec(
             select(func.count()).where(col(Event.kind).in_(("impression", "open")))
         ).one()
-    assert kinds == {"product_feed", "youtube", "pinterest", "promotion", "survey"}
+    assert kinds == {
+        "product_feed", "youtube", "pinterest", "promotion", "survey", "editorial", "community_post"
+    }  # fmt: skip
     assert failing == []
     assert counted == shown_or_opened > 0  # popularity is live without waiting for the worker
     second = runner.invoke(args=["demo"])
@@ -246,12 +250,12 @@ def test_the_demo_does_not_age(demo_app, days_later):
 
 
 def test_staff_find_open_reports_waiting_in_the_demo(demo: Flask):
-    from app.models import Report
-
     with Session(demo.extensions["plaza.engine"]) as db:
         reports = db.exec(select(Report)).all()
         assert len(reports) >= 4
-        assert {r.target_kind for r in reports} == {"card", "user"}
+        assert {r.target_kind for r in reports} == {
+            "card", "user", "question", "answer", "suggestion"
+        }  # fmt: skip
         assert all(r.resolved_at is None for r in reports)
     client = demo.test_client()
     login = client.get("/login").get_data(as_text=True)
@@ -259,8 +263,13 @@ def test_staff_find_open_reports_waiting_in_the_demo(demo: Flask):
     client.post("/login", data={"email": "staff@example.com", "password": DEMO_PASSWORD,
                                 "csrf_token": token})  # fmt: skip
     queue = client.get("/staff").get_data(as_text=True)
-    assert queue.count('class="panel queue-item"') == 4  # two reports of one card: one item
-    assert "The price on the shop" in queue
+    # Two reports of one card make one item; three reports about texts; two screened texts.
+    assert queue.count('class="panel queue-item"') == 4 + 3 + 2
+    assert "The price on the shop" in queue and "This is not what the size guide says." in queue
+    assert "Why is this so expensive" in queue and "A refund without the receipt" in queue
+    editorial = client.get("/staff/editorial").get_data(as_text=True)
+    assert "Scheduled (1)" in editorial and "Running (1)" in editorial
+    assert ">Trail season</a>" in editorial and ">Winter kitchen</a>" in editorial
     # A second run of the demo adds none.
     assert demo.test_cli_runner().invoke(args=["demo"]).exit_code == 0
     with Session(demo.extensions["plaza.engine"]) as db:

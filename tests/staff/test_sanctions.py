@@ -144,6 +144,24 @@ def test_the_twenty_days_to_appeal_run_out(mod):
     assert mod.world.db.exec(select(Appeal)).all() == []
 
 
+def test_the_time_to_appeal_is_an_operators_setting(mod):
+    mod.world.app.config["APPEAL_WINDOW_DAYS"] = 5  # PLAZA_APPEAL_WINDOW_DAYS
+    now = datetime.now(UTC)
+    with time_machine.travel(now, tick=False):
+        staff, token = mod.client("staff@example.com")
+        mod.act(staff, token, "warn", kind="user", target=mod.other_id, reason="Tone")
+    (told,) = [m for m in mod.messages_to(mod.other_id) if m.channel == "in_app"]
+    assert told.content["body"] == "Reason: Tone You can appeal within 5 days."
+    (decision,) = mod.world.db.exec(select(Decision)).all()
+    with time_machine.travel(now + timedelta(days=5, seconds=1), tick=False):
+        client, token = mod.client("other@example.com")
+        late = client.post(
+            f"/decisions/{decision.id}/appeal", data={"text": "Please", "csrf_token": token}
+        )
+        assert late.status_code == 409
+        assert "The 5 days to appeal this decision have passed." in late.get_data(as_text=True)
+
+
 def test_nobody_appeals_someone_elses_decision(mod):
     staff, token = mod.client("staff@example.com")
     mod.act(staff, token, "warn", kind="user", target=mod.other_id, reason="Tone")
