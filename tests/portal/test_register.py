@@ -42,7 +42,8 @@ def test_portal_pages_carry_the_portals_sections_not_the_shoppers_tabs(client, a
         assert 'aria-label="Main"' not in page  # the shopper's Feed / Saved / Interests
         sections = page.split('aria-label="Portal sections"', 1)[1].split("</nav>", 1)[0]
         assert re.findall(r">([^<>]+)</a>", sections) == [
-            "Providers", "Results", "Community", "Members", "API tokens", "Shopper feed"
+            "Providers", "Results", "Community", "Your page", "Members", "API tokens",
+            "Shopper feed",
         ]  # fmt: skip
     assert 'aria-label="Main"' in client.get("/").get_data(as_text=True)
 
