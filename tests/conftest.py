@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from flask import Flask
+from flask import Flask, Response, request, request_finished
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
@@ -322,6 +322,31 @@ def db(app: Flask) -> Iterator[Session]:
     """A session of its own, for arranging data and checking what a request stored."""
     with Session(app.extensions["plaza.engine"], expire_on_commit=False) as session:
         yield session
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request ``app`` answered: its path and query, as an access log records them,
+    and the response."""
+
+    path: str
+    location: str
+    body: str
+
+
+@pytest.fixture
+def access_log(app: Flask) -> Iterator[list[Exchange]]:
+    """Every request ``app`` answers from now on, in order, with what it answered."""
+    exchanges: list[Exchange] = []
+
+    def record(sender: Flask, response: Response, **extra: Any) -> None:
+        location = response.headers.get("Location", "")
+        path = request.full_path.rstrip("?")
+        exchanges.append(Exchange(path, location, response.get_data(as_text=True)))
+
+    request_finished.connect(record, app)
+    yield exchanges
+    request_finished.disconnect(record, app)
 
 
 # --- Helpers ------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from app.accounts.throttle import client_ip
 from app.db import rows_changed
 from app.models import BrowserSession, User, stored_id
 from app.web.devices import device_name
+from app.web.emailed_links import followed_links
 
 TOUCH_EVERY = timedelta(minutes=5)
 SESSION_KEY = "_user_id"  # where Flask-Login keeps the id it restores the user from
@@ -58,7 +59,9 @@ def begin_session(db: Session, user: User, *, remember: bool, now: datetime) -> 
     """Sign ``user`` in on a fresh session, as a new row; returns the row's id (commits).
 
     Nothing the browser's session held before (a value planted by someone who had the
-    browser, the CSRF token of the signed-out pages) survives, the session cookie
+    browser, the CSRF token of the signed-out pages) survives but the secrets of the
+    emailed or shared links it is following (:func:`~app.web.emailed_links.followed_links`:
+    an invitation opened signed out is joined after logging in), the session cookie
     changes, and the browser's earlier row, if any, is deleted. Called at every login
     and when an account's powers change.
 
@@ -81,7 +84,9 @@ def begin_session(db: Session, user: User, *, remember: bool, now: datetime) -> 
     )
     db.add(row)
     db.commit()
+    links = followed_links()
     session.clear()
+    session.update(links)
     if not remember:
         session["_remember"] = "clear"  # Flask-Login deletes the cookie with the response
     login_user(user, remember=remember)

@@ -41,7 +41,7 @@ def members_page() -> ResponseReturnValue:
     if request.method == "POST":
         _, secret = invite(session, org(), current_user, datetime.now(UTC))
         session.commit()
-        link = url_for("portal_join.accept", secret=secret, _external=True)
+        link = url_for("portal_join.accept_link", secret=secret, _external=True)
         status = 201
     own = current_user.organization_id == org().id
     return render_template(

@@ -5,6 +5,7 @@ are the same name, or refused."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -178,16 +179,14 @@ def test_an_invitation_does_not_tell_who_has_an_account(world, db, mailbox):
     world.consumer("taken@example.com")
     with world.app.app_context():
         organization = create_organization(db, "acme", "Acme")
-        _, secret = invite(
-            db, organization, None, __import__("datetime").datetime.now(__import__("datetime").UTC)
-        )
+        _, secret = invite(db, organization, None, datetime.now(UTC))
         db.commit()
-    link = f"/portal/join/{secret}"
     answers = []
     for email in ("new@example.com", "taken@example.com"):
         client = world.app.test_client()
-        token = csrf_token(client, link)
-        answers.append(client.post(link, data={"email": email, "csrf_token": token}))
+        joining = follow_link(client, f"/portal/join/{secret}")
+        token = csrf_token(client, joining)
+        answers.append(client.post(joining, data={"email": email, "csrf_token": token}))
     fresh, taken = answers
     assert fresh.status_code == taken.status_code == 200
     assert visible(fresh).replace("new@", "taken@") == visible(taken)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.models import Organization, Role, User
 from app.models.partners import ApiToken, Invitation
 from app.partners.secrets import digest
-from tests.signups import csrf_token, link_in
+from tests.signups import csrf_token, follow_link, link_in
 
 
 def new_link(partners, client) -> str:  # type: ignore[no-untyped-def]
@@ -25,6 +25,11 @@ def new_link(partners, client) -> str:  # type: ignore[no-untyped-def]
     return match.group(1).removeprefix("http://localhost")
 
 
+def opened(client, link: str):  # type: ignore[no-untyped-def]
+    """The page another browser lands on when it opens ``link``."""
+    return client.application.test_client().get(link, follow_redirects=True)
+
+
 def test_a_member_invites_another_with_a_single_use_link(app, client, db, partners, acme, mailbox):
     link = new_link(partners, client)
     invitation = db.exec(select(Invitation)).one()
@@ -32,14 +37,18 @@ def test_a_member_invites_another_with_a_single_use_link(app, client, db, partne
     assert client.get("/portal/acme/members").get_data(as_text=True).count(link) == 0  # shown once
 
     newcomer = app.test_client()
-    page = newcomer.get(link).get_data(as_text=True)
+    joining = follow_link(newcomer, link)
+    assert joining == "/portal/join"
+    page = newcomer.get(joining).get_data(as_text=True)
     assert "Join Acme Outfitters" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    sent = newcomer.post(link, data={"csrf_token": token, "email": "new@acme.example"})
+    sent = newcomer.post(joining, data={"csrf_token": token, "email": "new@acme.example"})
     assert sent.status_code == 200 and "Check your inbox" in sent.get_data(as_text=True)
     assert db.exec(select(User).where(User.email == "new@acme.example")).first() is None
-    finish = link_in(mailbox, "new@acme.example")
-    assert finish.startswith(link + "/finish/")
+    emailed = link_in(mailbox, "new@acme.example")
+    assert emailed.startswith(link + "/finish/")
+    finish = follow_link(newcomer, emailed)
+    assert finish == "/portal/join/finish"
     token = csrf_token(newcomer, finish)
     weak = newcomer.post(finish, data={"csrf_token": token, "password": "short"})
     assert weak.status_code == 400 and "at least 12 characters" in weak.get_data(as_text=True)
@@ -52,7 +61,7 @@ def test_a_member_invites_another_with_a_single_use_link(app, client, db, partne
     assert user.role == Role.RETAILER and user.organization_id == acme.id
     assert newcomer.get("/portal/acme/").status_code == 200
 
-    again = app.test_client().get(link)
+    again = app.test_client().get(link, follow_redirects=True)
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
     members = client.get("/portal/acme/members").get_data(as_text=True)
     assert "new@acme.example" in members and "Used just now" in members
@@ -62,7 +71,7 @@ def test_expired_withdrawn_and_made_up_links_do_not_work(partners, client, db, a
     expired = new_link(partners, client)
     db.exec(select(Invitation)).one().expires_at = datetime.now(UTC) - timedelta(minutes=1)
     db.commit()
-    assert "has expired" in client.application.test_client().get(expired).get_data(as_text=True)
+    assert "has expired" in opened(client, expired).get_data(as_text=True)
 
     withdrawn = new_link(partners, client)
     invitation = db.exec(select(Invitation).order_by(Invitation.id.desc())).first()
@@ -70,8 +79,8 @@ def test_expired_withdrawn_and_made_up_links_do_not_work(partners, client, db, a
         f"/portal/acme/invitations/{invitation.id}/revoke",
         data={"csrf_token": partners.csrf(client, "/portal/acme/members")},
     )
-    assert "was withdrawn" in client.application.test_client().get(withdrawn).get_data(as_text=True)
-    made_up = client.application.test_client().get("/portal/join/plaza_inv_guess")
+    assert "was withdrawn" in opened(client, withdrawn).get_data(as_text=True)
+    made_up = opened(client, "/portal/join/plaza_inv_guess")
     assert made_up.status_code == 410 and "not valid" in made_up.get_data(as_text=True)
     assert (
         db.exec(select(User).where(User.role == Role.RETAILER)).all()[0].email
