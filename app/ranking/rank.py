@@ -146,6 +146,50 @@ def feed_scores(
     return shown
 
 
+SEARCH_TASTE = 0.5  # how far a shopper's tastes move a search result: x0.5 to x2
+
+
+def search_order(
+    profile: Profile,
+    found: Sequence[tuple[Candidate, float]],
+    now: datetime,
+    taxonomy: Taxonomy,
+) -> list[tuple[Candidate, float]]:
+    """Search results for one consumer, best first: each card's relevance to the search
+    (any positive scale) blended with what the feed knows of their tastes.
+
+    The feed's hard filters hold (a card about a muted interest, from a hidden provider,
+    dismissed or an answered survey is left out), but a card about nothing the consumer
+    follows stays: a search finds what was asked for, tastes only order it. Relevance is
+    taken as a share of the best one's; tastes multiply it by the learned provider and
+    kind affinities, a lift of up to 2x for followed and learned interests (down to 0.5x
+    for disliked ones), and half the feed's freshness."""
+    if not found:
+        return []
+    scorer = Scorer(profile, now, taxonomy)
+    scores = scorer.score(CandidatePool([candidate for candidate, _ in found]))
+    factors = scores.factors
+    relevance = np.array([max(value, 0.0) for _, value in found])
+    relevance /= max(relevance.max(), 1e-9)
+    interest = factors["interest"]
+    muted = np.isneginf(interest)
+    lift = 1.0 + SEARCH_TASTE * np.clip(np.where(muted, 0.0, interest), -1.0, 2.0)
+    score = relevance * lift * factors["provider"] * factors["kind"]
+    score *= np.sqrt(factors["freshness"])
+    removed = profile.dismissed | profile.answered
+    ordered = sorted(
+        (
+            (-value, -candidate.card_id, candidate)
+            for candidate, value, is_muted in zip(
+                scores.pool.candidates, score.tolist(), muted.tolist(), strict=True
+            )
+            if not is_muted and value > 0 and candidate.card_id not in removed
+        ),
+        key=lambda entry: entry[:2],
+    )
+    return [(candidate, -value) for value, _, candidate in ordered]
+
+
 def explain(
     profile: Profile, candidate: Candidate, taxonomy: Taxonomy, now: datetime
 ) -> tuple[Reason, ...]:
