@@ -154,9 +154,10 @@ def search_order(
     found: Sequence[tuple[Candidate, float]],
     now: datetime,
     taxonomy: Taxonomy,
-) -> list[tuple[Candidate, float]]:
-    """Search results for one consumer, best first: each card's relevance to the search
-    (any positive scale) blended with what the feed knows of their tastes.
+) -> list[Ranked]:
+    """Search results for one consumer, best first, with their reasons: each card's
+    relevance to the search (any positive scale) blended with what the feed knows of
+    their tastes.
 
     The feed's hard filters hold (a card about a muted interest, from a hidden provider,
     dismissed or an answered survey is left out), but a card about nothing the consumer
@@ -179,15 +180,17 @@ def search_order(
     removed = profile.dismissed | profile.answered
     ordered = sorted(
         (
-            (-value, -candidate.card_id, candidate)
-            for candidate, value, is_muted in zip(
-                scores.pool.candidates, score.tolist(), muted.tolist(), strict=True
+            (-value, -candidate.card_id, position)
+            for position, (candidate, value, is_muted) in enumerate(
+                zip(scores.pool.candidates, score.tolist(), muted.tolist(), strict=True)
             )
             if not is_muted and value > 0 and candidate.card_id not in removed
         ),
-        key=lambda entry: entry[:2],
     )
-    return [(candidate, -value) for value, _, candidate in ordered]
+    return [
+        Ranked(scores.pool.candidates[position], -value, _explained(scorer, scores, position))
+        for value, _, position in ordered
+    ]
 
 
 def explain(
@@ -196,10 +199,16 @@ def explain(
     """Why ``candidate`` matches ``profile``, whether or not it would be shown now
     (a card re-drawn after an action, a saved card)."""
     scorer = Scorer(profile, now, taxonomy)
+    return _explained(scorer, scorer.score(CandidatePool([candidate])), 0)
+
+
+def _explained(scorer: Scorer, scores: Scores, position: int) -> tuple[Reason, ...]:
+    """Why the card at ``position`` matches the scorer's consumer: none when it does not
+    (its frame then says where it is from)."""
+    candidate = scores.pool.candidates[position]
     if scorer.match(candidate.interests).value <= 0:
         return ()
-    signals = scorer.score(CandidatePool([candidate])).signals(0)
-    return scorer.reasons(candidate, None, signals)
+    return scorer.reasons(candidate, None, scores.signals(position))
 
 
 def candidate_slugs(profile: Profile, taxonomy: Taxonomy) -> set[str]:

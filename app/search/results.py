@@ -23,7 +23,7 @@ from app.models import Card, CardInterest, Provider
 from app.ranking.candidate import Candidate
 from app.ranking.candidates import load_profile, shown_cards, shown_now
 from app.ranking.catalog import CARD_COLUMNS, interests_of
-from app.ranking.rank import Profile, search_order
+from app.ranking.rank import Profile, Reason, search_order
 from app.search import spelling
 from app.search.index import match
 from app.search.query import SearchQuery
@@ -37,9 +37,8 @@ MAX_PAGES = MAX_RESULTS // PAGE_SIZE
 
 @dataclass
 class SearchResults:
-    cards: list[Card]  # this page's, in order
+    cards: list[tuple[Card, tuple[Reason, ...]]]  # this page's, in order, with their reasons
     interests: dict[int, list[str]]  # of this page's cards
-    profile: Profile
     has_more: bool
     also: list[str]  # known words searched for a misspelt one ("runing": "running")
 
@@ -77,12 +76,13 @@ def search_cards(
     ]
     ordered = search_order(profile, candidates, now, taxonomy)
     start = (page - 1) * PAGE_SIZE
-    page_ids = [candidate.card_id for candidate, _ in ordered[start : start + PAGE_SIZE]]
-    shown = shown_cards(db, page_ids, now)
+    on_page = ordered[start : start + PAGE_SIZE]
+    shown = shown_cards(db, [r.candidate.card_id for r in on_page], now)
     return SearchResults(
-        cards=[shown[card_id] for card_id in page_ids if card_id in shown],
-        interests={card_id: interests.get(card_id, []) for card_id in page_ids},
-        profile=profile,
+        cards=[
+            (shown[r.candidate.card_id], r.reasons) for r in on_page if r.candidate.card_id in shown
+        ],
+        interests={r.candidate.card_id: list(r.candidate.interests) for r in on_page},
         has_more=len(ordered) > start + PAGE_SIZE and page < MAX_PAGES,
         also=[  # the words it may have meant, not those it may be the start of
             other

@@ -45,11 +45,7 @@ def search() -> ResponseReturnValue:
         )
         context |= {
             "views": card_views(
-                session,
-                [(card, None) for card in results.cards],
-                current_user.id,
-                interests=results.interests,
-                profile=results.profile,
+                session, results.cards, current_user.id, interests=results.interests
             ),
             "has_more": results.has_more,
             "also": results.also,
