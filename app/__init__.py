@@ -28,7 +28,7 @@ from app.portal import (
 from app.portal import (
     community_views as portal_community_views,
 )
-from app.shopper import action_views, feed_views, interest_views, why_views
+from app.shopper import action_views, feed_views, interest_views, search_views, why_views
 from app.staff import decision_views, editorial_views
 from app.staff import views as staff_views
 from app.web import errors, health, json_input, security, static, templating
@@ -41,6 +41,7 @@ BLUEPRINTS = (
     feed_views,
     action_views,
     interest_views,
+    search_views,
     health,
     privacy_views,
     why_views,

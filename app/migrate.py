@@ -8,6 +8,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
 
+from app.search.index import is_index_table
+
+
+def models_only(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: the models' tables are compared with the database's,
+    not the search index, which has no model (it is a different thing per database)."""
+    return not (type_ == "table" and is_index_table(name))
+
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -63,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -213,8 +214,15 @@ def seed_people(engine: Engine, world: World, consumers: int) -> None:
         db.commit()
 
 
-def grow_catalog(engine: Engine, world: World, total: int) -> None:
-    """Add cards until the catalog holds ``total``, each about its provider's taste."""
+def grow_catalog(
+    engine: Engine,
+    world: World,
+    total: int,
+    words: Callable[[list[str], random.Random], dict[str, Any]] | None = None,
+) -> None:
+    """Add cards until the catalog holds ``total``, each about its provider's taste.
+    ``words``, given a card's interests, gives it columns of its own (a title, a summary,
+    a brand in the payload) instead of "Item 123": what a search finds it by."""
     rng, now = world.rng, world.now
     with Session(engine) as db:
         next_id = (db.execute(select(func.max(Card.id))).scalar() or 0) + 1
@@ -225,6 +233,9 @@ def grow_catalog(engine: Engine, world: World, total: int) -> None:
                 provider_id, kind, taste = rng.choice(world.providers)
                 slugs = rng.sample(world.subtree(taste), rng.randint(1, 3))
                 cards.append(_card(card_id, provider_id, kind, now, rng))
+                if words is not None:
+                    own = words(slugs, rng)
+                    cards[-1] |= own | {"payload": cards[-1]["payload"] | own.get("payload", {})}
                 interests += [{"card_id": card_id, "slug": slug} for slug in set(slugs)]
                 if world.cards_by_taste is not None:
                     world.cards_by_taste.setdefault(taste, []).append((card_id, provider_id))

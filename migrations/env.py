@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.db import make_engine
+from app.migrate import models_only
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -19,6 +20,7 @@ def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=models_only,
     )
     with context.begin_transaction():
         context.run_migrations()

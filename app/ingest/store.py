@@ -19,6 +19,7 @@ from sqlmodel import Session, col, delete, select
 
 from app.db import writers_turn
 from app.models import Card, CardInterest, Provider, stored_id
+from app.search.index import index_cards
 from cards.spec import CardDraft
 from cards.taxonomy import Taxonomy
 
@@ -55,7 +56,8 @@ def store_drafts(
     gone_grace: timedelta | None = None,
 ) -> IngestCounts:
     """Upsert ``drafts`` for ``provider``, committing every :data:`WRITE_CHUNK` drafts;
-    the caller commits the rest.
+    the caller commits the rest. New and changed cards are written to the search index
+    with their chunk (:mod:`app.search.index`).
 
     A refresh that fails midway keeps the chunks it committed: the cards it stored are
     right, only not all of the source's yet, as after a source that sent fewer items.
@@ -82,7 +84,7 @@ def store_drafts(
         if external_id in seen:
             continue
         if len(seen) % WRITE_CHUNK == 0 and seen:
-            counts.new += chunk.write(db)
+            counts.new += chunk.write(db, taxonomy)
             db.commit()
             writers_turn(db)
             chunk = _Chunk()
@@ -110,10 +112,11 @@ def store_drafts(
             changed = True
         if changed:
             card.updated_at = now
+            chunk.changed.append(card_id)
             counts.updated += 1
         else:
             counts.unchanged += 1
-    counts.new += chunk.write(db)
+    counts.new += chunk.write(db, taxonomy)
     if gone_grace is not None:
         counts.expired = _expire_gone(existing, seen, now + gone_grace, now)
     return counts
@@ -127,15 +130,19 @@ class _Chunk:
 
     created: list[tuple[dict[str, Any], list[str]]] = field(default_factory=list)
     reinterested: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    changed: list[int] = field(default_factory=list)  # stored cards the drafts changed
 
-    def write(self, db: Session) -> int:
-        """Write the chunk (the caller commits); returns how many cards are new."""
+    def write(self, db: Session, taxonomy: Taxonomy) -> int:
+        """Write the chunk and its cards' search documents (the caller commits); returns
+        how many cards are new."""
         if self.reinterested:  # flushes the chunk's changed cards first
             db.exec(delete(CardInterest).where(col(CardInterest.card_id).in_(self.reinterested)))
             rows = [row for rows in self.reinterested.values() for row in rows]
             if rows:
                 db.execute(insert(CardInterest), rows)
-        return _insert(db, self.created)
+        new = _insert(db, self.created)
+        index_cards(db, [*new, *self.changed], taxonomy)
+        return len(new)
 
 
 def _expire_gone(existing: dict[str, Card], seen: set[str], ends: datetime, now: datetime) -> int:
@@ -179,12 +186,12 @@ def _new_card(
     }
 
 
-def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> int:
+def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> list[int]:
     """New cards and their interests in two batched INSERTs, without building ORM objects:
     a first refresh stores hundreds of cards, and constructing models costs more than the
-    SQL itself. Returns how many cards."""
+    SQL itself. Returns the cards' ids."""
     if not created:
-        return 0
+        return []
     ids = db.scalars(
         insert(Card).returning(col(Card.id), sort_by_parameter_order=True),
         [row for row, _ in created],
@@ -196,7 +203,7 @@ def _insert(db: Session, created: list[tuple[dict[str, Any], list[str]]]) -> int
     ]
     if interests:
         db.execute(insert(CardInterest), interests)
-    return len(created)
+    return [card_id for card_id in ids if card_id is not None]
 
 
 def _columns(draft: CardDraft, published_at: datetime) -> dict[str, Any]:

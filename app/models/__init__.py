@@ -67,6 +67,7 @@ from app.models.popularity import (
     RollupProgress,
 )
 from app.models.results import CardResultsDay
+from app.models.search import SearchTerm
 from app.models.shopper import (
     CardState,
     ConsumerInterest,
@@ -129,6 +130,7 @@ __all__ = [
     "RollupProgress",
     "RuleAction",
     "ScreeningRule",
+    "SearchTerm",
     "Stage",
     "State",
     "Suggestion",

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlmodel import Session, col, delete
 
-from app.models import Card, Organization, Provider, ProviderStatus
+from app.models import Card, Organization, Provider, ProviderStatus, stored_id
 from app.partners.providers import default_name, pause, reject_duplicate, resume, validate_settings
+from app.search.index import index_provider
 from cards.taxonomy import Taxonomy
 from feeds.fetch import FetchPolicy
 
@@ -57,7 +58,10 @@ def update_provider(
         provider.etag = provider.last_modified = None
     provider.config = stored
     provider.interests = interests
-    provider.name = (name or default_name(kind, stored)).strip()
+    renamed = (name or default_name(kind, stored)).strip()
+    if renamed != provider.name:
+        provider.name = renamed
+        index_provider(db, stored_id(provider), taxonomy)  # its cards are found by its name
     provider.interval_seconds = interval_seconds or int(kind.default_interval.total_seconds())
     if provider.status in (ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF):
         provider.next_run_at = now

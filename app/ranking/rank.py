@@ -153,16 +153,69 @@ def feed_scores(
     return shown
 
 
+SEARCH_TASTE = 0.5  # how far a shopper's tastes move a search result: x0.5 to x2
+
+
+def search_order(
+    profile: Profile,
+    found: Sequence[tuple[Candidate, float]],
+    now: datetime,
+    taxonomy: Taxonomy,
+) -> list[Ranked]:
+    """Search results for one consumer, best first, with their reasons: each card's
+    relevance to the search (any positive scale) blended with what the feed knows of
+    their tastes.
+
+    The feed's hard filters hold (a card about a muted interest, from a hidden provider,
+    dismissed or an answered survey is left out), but a card about nothing the consumer
+    follows stays: a search finds what was asked for, tastes only order it. Relevance is
+    taken as a share of the best one's; tastes multiply it by the learned provider and
+    kind affinities, a lift of up to 2x for followed and learned interests (down to 0.5x
+    for disliked ones), and half the feed's freshness."""
+    if not found:
+        return []
+    scorer = Scorer(profile, now, taxonomy)
+    scores = scorer.score(CandidatePool([candidate for candidate, _ in found]))
+    factors = scores.factors
+    relevance = np.array([max(value, 0.0) for _, value in found])
+    relevance /= max(relevance.max(), 1e-9)
+    interest = factors["interest"]
+    muted = np.isneginf(interest)
+    lift = 1.0 + SEARCH_TASTE * np.clip(np.where(muted, 0.0, interest), -1.0, 2.0)
+    score = relevance * lift * factors["provider"] * factors["kind"]
+    score *= np.sqrt(factors["freshness"])
+    removed = profile.dismissed | profile.answered
+    ordered = sorted(
+        (
+            (-value, -candidate.card_id, position)
+            for position, (candidate, value, is_muted) in enumerate(
+                zip(scores.pool.candidates, score.tolist(), muted.tolist(), strict=True)
+            )
+            if not is_muted and value > 0 and candidate.card_id not in removed
+        ),
+    )
+    return [
+        Ranked(scores.pool.candidates[position], -value, _explained(scorer, scores, position))
+        for value, _, position in ordered
+    ]
+
+
 def explain(
     profile: Profile, candidate: Candidate, taxonomy: Taxonomy, now: datetime
 ) -> tuple[Reason, ...]:
     """Why ``candidate`` matches ``profile``, whether or not it would be shown now
     (a card re-drawn after an action, a saved card)."""
     scorer = Scorer(profile, now, taxonomy)
+    return _explained(scorer, scorer.score(CandidatePool([candidate])), 0)
+
+
+def _explained(scorer: Scorer, scores: Scores, position: int) -> tuple[Reason, ...]:
+    """Why the card at ``position`` matches the scorer's consumer: none when it does not
+    (its frame then says where it is from)."""
+    candidate = scores.pool.candidates[position]
     if scorer.match(candidate.interests).value <= 0:
         return ()
-    signals = scorer.score(CandidatePool([candidate])).signals(0)
-    return scorer.reasons(candidate, None, signals)
+    return scorer.reasons(candidate, None, scores.signals(position))
 
 
 def candidate_slugs(profile: Profile, taxonomy: Taxonomy) -> set[str]:
