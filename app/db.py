@@ -61,7 +61,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.drivername == "postgresql":
+    if parsed.drivername in ("postgresql", "postgres"):  # Fly and Heroku say postgres://
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
