@@ -9,7 +9,9 @@ tests isolated and fast. In CI a skipped test counts as a failure.
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import logging
 import os
 import re
@@ -327,6 +329,42 @@ def db(app: Flask) -> Iterator[Session]:
     """A session of its own, for arranging data and checking what a request stored."""
     with Session(app.extensions["plaza.engine"], expire_on_commit=False) as session:
         yield session
+
+
+# --- The log, as production writes it ------------------------------------------------
+
+
+class LogLines:
+    """What Plaza's log handler (``PLAZA_LOG_FORMAT=json``) wrote, every logger at DEBUG."""
+
+    def __init__(self, stream: io.StringIO) -> None:
+        self.stream = stream
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text.splitlines() if line]
+
+
+@pytest.fixture
+def plaza_log() -> Iterator[LogLines]:
+    from app.logs import Context, JsonLines
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Context())
+    handler.setFormatter(JsonLines())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield LogLines(stream)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 # --- Helpers ------------------------------------------------------------------------

@@ -16,9 +16,10 @@ must. Queueing is one insert, so a page answers as fast whether or not it sends 
 reset asked for an address with an account, or without). Nothing about the recipient is
 logged.
 
-Without an SMTP server (development), nothing can be sent: the worker writes the message
-to the log instead, so a developer can still follow a link; in production only the fact
-that it could not be sent is logged, never the link.
+Without an SMTP server (development), nothing can be sent: the worker logs which email
+was not sent, never its recipient or its link (a log is read by more people, and kept
+longer, than a mailbox). A developer who wants to follow links points
+``PLAZA_SMTP_URL`` at a local catcher such as ``python -m aiosmtpd -n``.
 """
 
 from __future__ import annotations
@@ -75,10 +76,9 @@ def absolute_url(path: str) -> str:
 def send_queued(app: Flask, clock: Callable[[], datetime] | None = None) -> Counter[str]:
     """Send every account email that is due, a batch at a time (the worker's job)."""
     cfg = notify_config(app)
-    production = app.config["ENV_NAME"] == "production"
     total: Counter[str] = Counter()
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
-        while tally := deliver_account_mail(db, cfg, clock or _utcnow, production=production):
+        while tally := deliver_account_mail(db, cfg, clock or _utcnow):
             total.update(tally)
     return total
 
@@ -88,7 +88,7 @@ def _utcnow() -> datetime:
 
 
 def deliver_account_mail(
-    db: Session, cfg: NotifyConfig, clock: Callable[[], datetime], *, production: bool
+    db: Session, cfg: NotifyConfig, clock: Callable[[], datetime]
 ) -> Counter[str]:
     """Claim one batch of due account emails and send it; returns what became of them."""
     rows = outbox.claim(db, clock(), BATCH, cfg.lease, AccountMail)
@@ -98,12 +98,7 @@ def deliver_account_mail(
     sender = _sender(cfg)
     if sender is None:
         for row in rows:
-            if production:
-                log.error(
-                    "PLAZA_SMTP_URL is not set: an account email (%s) was not sent", row.template
-                )
-            else:
-                log.warning("No PLAZA_SMTP_URL; this email was not sent:\n%s", _message(row, cfg))
+            log.error("PLAZA_SMTP_URL is not set: an account email (%s) was not sent", row.template)
             outbox.finish(db, row, state=State.FAILED, reason=NOT_SET_UP, **BLANK)
             tally["failed"] += 1
         db.commit()
