@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
 from app.logs import REQUEST_ID
 
@@ -22,20 +22,19 @@ SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 
 def _begin() -> None:
     given = request.headers.get(HEADER, "")
-    g.request_id = given if SANE.fullmatch(given) else secrets.token_hex(16)
-    g.request_id_token = REQUEST_ID.set(g.request_id)
+    REQUEST_ID.set(given if SANE.fullmatch(given) else secrets.token_hex(16))
 
 
 def _echo(response: Response) -> Response:
-    if "request_id" in g:
-        response.headers[HEADER] = g.request_id
+    request_id = REQUEST_ID.get()
+    if request_id:
+        response.headers[HEADER] = request_id
     return response
 
 
 def _end(_error: BaseException | None) -> None:
-    token = g.pop("request_id_token", None)
-    if token is not None:
-        REQUEST_ID.reset(token)
+    """The thread's next lines, outside any request, carry no request's id."""
+    REQUEST_ID.set(None)
 
 
 def init_app(app: Flask) -> None:
