@@ -37,6 +37,7 @@ bench: $(STAMP_TEST) system-deps
 	$(BIN)/python bench/popularity.py
 	$(BIN)/python bench/results.py
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/request_overhead.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
