@@ -6,6 +6,8 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# One JSON object a log line, each with its request's or job run's id (docs/deploy.md).
+ENV PLAZA_LOG_FORMAT=json
 WORKDIR /srv/plaza
 COPY . .
 COPY --from=static /build/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js

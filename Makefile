@@ -38,6 +38,7 @@ bench: $(STAMP_TEST) system-deps
 	$(BIN)/python bench/results.py
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/search.py --cards 100000
+	$(BIN)/python bench/request_overhead.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

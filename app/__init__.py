@@ -31,7 +31,16 @@ from app.portal import (
 from app.shopper import action_views, feed_views, interest_views, search_views, why_views
 from app.staff import decision_views, editorial_views
 from app.staff import views as staff_views
-from app.web import errors, health, json_input, security, static, templating
+from app.web import (
+    errors,
+    health,
+    json_input,
+    metrics_views,
+    request_ids,
+    security,
+    static,
+    templating,
+)
 from app.web.converters import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +52,7 @@ BLUEPRINTS = (
     interest_views,
     search_views,
     health,
+    metrics_views,
     privacy_views,
     why_views,
     home_views,
@@ -72,6 +82,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, test_config)
+    request_ids.init_app(app)
+    metrics_views.init_app(app)
     json_input.init_app(app)
     # after_request functions run last-registered first: compression after everything,
     # static files' caching after Flask-Login has looked at the session.

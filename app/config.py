@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from app.logs import FORMATS as LOG_FORMATS
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -61,6 +63,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HSTS_SECONDS", int, 63072000,
             "`Strict-Transport-Security` max-age sent over HTTPS (not when debugging or "
             "testing); 0 sends none"),
+    # Operating it
+    Setting("LOG_FORMAT", str, "text",
+            "`text`: log lines for people; `json`: one JSON object a line, for a log pipeline "
+            "(the Dockerfile and fly.toml set it). Either way each line carries its request's "
+            "id (also sent as `X-Request-ID`) or its worker job run's"),
+    Setting("METRICS_TOKEN", str, None,
+            "the bearer token Prometheus must send to `/metrics`; unset, there is no `/metrics` "
+            "(404)"),
+    Setting("WORKER_METRICS_PORT", int, None,
+            "where a `plaza worker` running on a machine of its own serves its counters "
+            "(`/metrics`, same token); `plaza serve`'s worker adds them to the web's "
+            "`/metrics` instead"),
     # Fetching
     Setting("FETCH_ALLOW", str, "",
             "hosts or networks the fetcher may reach although private, "
@@ -220,6 +234,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     for setting in SETTINGS:
         app.config[setting.name] = _checked(setting, app.config.get(setting.name))
     production = app.config["ENV_NAME"] == "production"
+    if app.config["LOG_FORMAT"] not in LOG_FORMATS:
+        given = app.config["LOG_FORMAT"]
+        raise ConfigurationError(f"PLAZA_LOG_FORMAT must be text or json, not {given!r}.")
     app.config["YOUTUBE_FEED_URL"] = _youtube_feed_url(app.config.get("YOUTUBE_FEED_URL"))
     if not app.config.get("DATABASE_URL"):
         path = Path(app.instance_path) / "plaza.sqlite3"

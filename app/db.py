@@ -58,16 +58,20 @@ def make_engine(url: str) -> Engine:
         connect_args: dict[str, Any] = {"check_same_thread": False}
         if "timeout" not in parsed.query:
             connect_args["timeout"] = SQLITE_BUSY_TIMEOUT
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if parsed.drivername == "postgresql":
+    if parsed.drivername in ("postgresql", "postgres"):  # Fly and Heroku say postgres://
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)})
     # A pooled connection is pinged before use: one the server dropped (a restart, a
     # failover) is replaced then, and the request goes on instead of failing.
-    return create_engine(parsed.render_as_string(hide_password=False), pool_pre_ping=True)
+    # A statement's parameters (an email, a password's hash) never reach an error's text,
+    # and so never a log (app.logs).
+    return create_engine(
+        parsed.render_as_string(hide_password=False), pool_pre_ping=True, hide_parameters=True
+    )
 
 
 # A connection waiting for SQLite's write lock tries again every 100 ms once it has

@@ -35,7 +35,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     ``user`` with foreign keys on deletes, by cascade, every row that points at it
     (survey answers, events, saved cards). The migrations must then not leave a row
     pointing nowhere that was not so before."""
-    config = alembic_config(engine)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # outside a transaction: SQLite ignores it inside one
@@ -45,14 +44,22 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         try:
             with connection.begin():
                 before = _dangling(connection) if sqlite else 0
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
+                upgrade_within(connection, revision)
                 if sqlite and _dangling(connection) > before:
                     raise RuntimeError("the migration left rows pointing at deleted ones")
         finally:
             if sqlite:
                 connection.exec_driver_sql(f"PRAGMA foreign_keys={1 if enforced else 0}")
                 connection.commit()
+
+
+def upgrade_within(connection: Connection, revision: str = "head") -> None:
+    """Migrate to ``revision`` inside the transaction ``connection`` is in, which the
+    caller commits or rolls back: on PostgreSQL, whose schema changes are transactional,
+    a failure after it (``plaza db copy``) takes the migration back with everything else."""
+    config = alembic_config(connection.engine)
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def _dangling(connection: Connection) -> int:

@@ -10,11 +10,13 @@ results partners read (:mod:`app.partners.rollup`), ranking recent visitors' nex
 first pages ahead (:mod:`app.ranking.prepared`), answered questions and popular ideas
 becoming cards (:mod:`app.community.feed_posts`), the notification tick
 (:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
-Several workers may run at once: each job claims its work in the database.
+Several workers may run at once: each job claims its work in the database. Every line
+a run of a job logs carries that run's id (:func:`app.logs.job_run`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -34,6 +36,7 @@ from app.community.feed_posts import sync_community_cards
 from app.db import engine
 from app.ingest.due import refresh_due
 from app.ingest.retention import prune_cards
+from app.logs import job_run
 from app.notifications import jobs as notifications
 from app.notifications.config import notify_config
 from app.partners.rollup import roll_up_results
@@ -173,6 +176,17 @@ def send_account_emails() -> None:
         log.info("account emails: %s", dict(+totals))
 
 
+def _one_run(job: Callable[[], None]) -> Callable[[], None]:
+    """``job``, whose every log line carries an id of this run of it (:mod:`app.logs`)."""
+
+    @functools.wraps(job)
+    def run() -> None:
+        with job_run(job.__name__):
+            job()
+
+    return run
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     global _app
     _app = app
@@ -198,7 +212,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     )
     for job, seconds, jitter, at_start in jobs:
         scheduler.add_job(
-            job,
+            _one_run(job),
             "interval",
             id=job.__name__,
             seconds=seconds,

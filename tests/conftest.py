@@ -9,7 +9,9 @@ tests isolated and fast. In CI a skipped test counts as a failure.
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import logging
 import os
 import re
@@ -222,18 +224,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    server = request.getfixturevalue("postgres_server")
     template = request.getfixturevalue("postgres_template")
+    with _postgres_database(request.getfixturevalue("postgres_server"), template) as url:
+        yield url
+
+
+@contextmanager
+def _postgres_database(server: str, template: str | None) -> Iterator[str]:
+    """A new database on ``server`` (a copy of ``template``, or empty), dropped after."""
     name = f"plaza_test_{os.getpid()}_{next(_database_numbers)}"
     admin = make_engine(f"{server}/postgres").execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE {template}'))
+        copying = f" TEMPLATE {template}" if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
     try:
         yield f"{server}/{name}"
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def empty_postgres(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, empty database (no schema) on the suite's PostgreSQL server, for
+    the tests that need PostgreSQL whatever the backend (``plaza db copy``'s target)."""
+    if not POSTGRES_WANTED:
+        pytest.skip("PostgreSQL tests are off: set PLAZA_TEST_POSTGRES=1 to run them")
+    with _postgres_database(request.getfixturevalue("postgres_server"), None) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -347,6 +366,42 @@ def access_log(app: Flask) -> Iterator[list[Exchange]]:
     request_finished.connect(record, app)
     yield exchanges
     request_finished.disconnect(record, app)
+
+
+# --- The log, as production writes it ------------------------------------------------
+
+
+class LogLines:
+    """What Plaza's log handler (``PLAZA_LOG_FORMAT=json``) wrote, every logger at DEBUG."""
+
+    def __init__(self, stream: io.StringIO) -> None:
+        self.stream = stream
+
+    @property
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text.splitlines() if line]
+
+
+@pytest.fixture
+def plaza_log() -> Iterator[LogLines]:
+    from app.logs import Context, JsonLines
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Context())
+    handler.setFormatter(JsonLines())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield LogLines(stream)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 # --- Helpers ------------------------------------------------------------------------

@@ -8,6 +8,12 @@ child process of its own (``python -m app.cli worker``, which is ``plaza worker`
 the scheduled jobs run once however many server processes there are, and it stops that
 child when the server stops. Measured against waitress and gunicorn in
 docs/production-server.md.
+
+All of these processes record their metrics into one temporary directory that
+``plaza serve`` creates and removes when it stops (prometheus_client's multi-process
+mode), so ``/metrics`` in any server process answers for all of them
+(:mod:`app.metrics.exposition`). A ``plaza worker`` on a machine of its own serves its
+counters itself, on ``PLAZA_WORKER_METRICS_PORT``.
 """
 
 from __future__ import annotations
@@ -15,15 +21,19 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
+from app import logs
 from app.cli.schema import require_schema
+from app.metrics import exposition
 from app.web.current import current_app_object
 from app.worker import build_scheduler
 
@@ -68,10 +78,13 @@ def serve_command(host: str, port: int, no_worker: bool, workers: int | None, th
     from granian.constants import Interfaces
 
     require_schema()
-    _configure_logging()
+    app = current_app_object()
+    logs.configure(app.config["LOG_FORMAT"])
     # The database was read above: no connection of this process may reach a fork.
-    current_app_object().extensions["plaza.engine"].dispose()
+    app.extensions["plaza.engine"].dispose()
     processes = workers or cpu_cores()
+    metrics_directory = Path(tempfile.mkdtemp(prefix="plaza-metrics-"))
+    exposition.share_between_processes(metrics_directory)
     worker = None if no_worker else WorkerChild()
     os.environ["PLAZA_CATALOG_WARM_UP"] = "true"  # the server processes' apps (not the worker)
     server = Granian(
@@ -84,6 +97,7 @@ def serve_command(host: str, port: int, no_worker: bool, workers: int | None, th
         blocking_threads=threads,
         respawn_failed_workers=True,
         log_access=False,
+        log_dictconfig=logs.dict_config(app.config["LOG_FORMAT"]),
         websockets=False,
     )
     if worker is not None:
@@ -98,6 +112,7 @@ def serve_command(host: str, port: int, no_worker: bool, workers: int | None, th
     finally:
         if worker is not None:
             worker.stop()
+        shutil.rmtree(metrics_directory, ignore_errors=True)
 
 
 class WorkerChild:
@@ -133,16 +148,27 @@ class WorkerChild:
 @with_appcontext
 def worker_command() -> None:
     require_schema()
-    _configure_logging()
+    app = current_app_object()
+    logs.configure(app.config["LOG_FORMAT"])
+    _serve_worker_metrics(app.config["WORKER_METRICS_PORT"], app.config["METRICS_TOKEN"])
     click.echo("Worker started; Ctrl+C stops it.")
-    scheduler = build_scheduler(current_app_object(), blocking=True)
+    scheduler = build_scheduler(app, blocking=True)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         click.echo("Worker stopped.")
 
 
-def _configure_logging() -> None:
-    """Plaza's own events at INFO; APScheduler's every-tick chatter only when it matters."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+def _serve_worker_metrics(port: int | None, token: str | None) -> None:
+    """A worker on a machine of its own serves its counters on ``port``; one that
+    ``plaza serve`` started records them where the web's ``/metrics`` reads them."""
+    if port is None or exposition.shared():
+        return
+    if not token:
+        log.warning("PLAZA_WORKER_METRICS_PORT is set without PLAZA_METRICS_TOKEN: no metrics")
+        return
+    try:
+        exposition.serve_in_thread(port, token)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot serve metrics on port {port}: {exc}") from exc
+    click.echo(f"Worker metrics at :{port}/metrics (bearer token PLAZA_METRICS_TOKEN).")

@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 
 from app.config import SETTINGS, settings_table
 
-SECRET = ("SECRET_KEY", "VAPID_PRIVATE_KEY", "YOUTUBE_API_KEY", "SMTP_URL", "DATABASE_URL")
+SECRET = ("SECRET_KEY", "VAPID_PRIVATE_KEY", "YOUTUBE_API_KEY", "SMTP_URL", "DATABASE_URL",
+          "METRICS_TOKEN")  # fmt: skip
 
 
 @click.command("settings", help="List every PLAZA_* setting and the value in force.")

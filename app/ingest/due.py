@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
@@ -92,5 +93,5 @@ def refresh_due(app: Flask) -> None:
         if not ids:
             return
         with ThreadPoolExecutor(max_workers=app.config["WORKER_CONCURRENCY"]) as pool:
-            for provider_id in ids:
-                pool.submit(refresh_one, app, provider_id)
+            for provider_id in ids:  # each in a copy of this run's context: its log lines
+                pool.submit(copy_context().run, refresh_one, app, provider_id)

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.ingest.store import IngestCounts, store_drafts
+from app.metrics import recorded
 from app.models import Card, Provider, ProviderStatus
 from cards.errors import SourceError
 from cards.registry import UnknownKind, get_kind
@@ -53,22 +54,22 @@ def refresh_provider(
             counts = store_drafts(db, provider, drafts, context.taxonomy, now, kind.gone_grace)
     except SourceError as exc:
         db.rollback()
-        return _failed(db, provider, exc.message, now, exc.retry_after)
+        return _failed(db, provider, exc.message, now, exc.retry_after, reason="source")
     except UnknownKind as exc:
         db.rollback()
-        return _failed(db, provider, f"{exc} Was a plugin uninstalled?", now, None)
+        message = f"{exc} Was a plugin uninstalled?"
+        return _failed(db, provider, message, now, None, reason="unknown_kind")
     except ValidationError as exc:
         db.rollback()
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         message = f"The provider's settings are no longer valid ({where}: {first['msg']})."
-        return _failed(db, provider, message, now, None)
+        return _failed(db, provider, message, now, None, reason="invalid_settings")
     except Exception:
         log.exception("refresh of provider %s failed", provider.id)
         db.rollback()
-        return _failed(
-            db, provider, "Plaza could not process this source (an internal error).", now, None
-        )
+        message = "Plaza could not process this source (an internal error)."
+        return _failed(db, provider, message, now, None, reason="internal")
     provider.consecutive_errors = 0
     provider.last_error = None
     provider.last_success_at = now
@@ -80,6 +81,7 @@ def refresh_provider(
         provider.card_count = _count_cards(db, provider)
     db.add(provider)
     db.commit()
+    recorded.refresh("not_modified" if context.source_unchanged else "ok")
     return RefreshOutcome(True, counts)
 
 
@@ -95,7 +97,11 @@ def _failed(
     message: str,
     now: datetime,
     retry_after: datetime | None,
+    *,
+    reason: str,
 ) -> RefreshOutcome:
+    """Record the failure on the provider and back it off; ``reason`` is its kind, for the
+    metrics (source, unknown_kind, invalid_settings, internal)."""
     provider = db.merge(provider)
     provider.last_attempt_at = now
     provider.consecutive_errors += 1
@@ -111,4 +117,5 @@ def _failed(
         provider.next_run_at = max(now + min(backoff, MAX_BACKOFF), retry_after or now)
     db.add(provider)
     db.commit()
+    recorded.refresh("failed", reason)
     return RefreshOutcome(False, IngestCounts(), message)

@@ -14,6 +14,7 @@ import queue
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -238,10 +239,12 @@ def _send(
         if emails and senders.email is not None:
             for part in range(SMTP_CONNECTIONS):
                 chunk = [(row.id or 0, message) for row, message in emails[part::SMTP_CONNECTIONS]]
-                if chunk:
-                    pool.submit(_send_emails, senders.email, chunk, results.put)
+                if chunk:  # in a copy of this run's context, for its log lines
+                    pool.submit(copy_context().run, _send_emails, senders.email, chunk, results.put)
         for row, payload, devices in pushes:
-            pool.submit(_send_push, senders.push, row, payload, devices, results.put)
+            pool.submit(
+                copy_context().run, _send_push, senders.push, row, payload, devices, results.put
+            )
         for _ in range(len(rows)):
             row_id, result = results.get()
             row = rows[row_id]

@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, or_
 from sqlmodel import Session, col, select
 
 from app.db import engine
+from app.metrics import recorded
 from app.models.notifications import Notification, State
 from app.notifications.candidates import enqueue_card_news
 from app.notifications.config import notify_config
@@ -51,6 +52,7 @@ def run(
         ends = time.monotonic() + cfg.tick_seconds * BUDGET_TICKS
         while True:
             tally = deliver_batch(db, senders, cfg, clock)
+            recorded.deliveries(tally)
             total.update(tally)
             if tally and (drain or time.monotonic() < ends):
                 continue

@@ -198,6 +198,7 @@ class FeedPage:
     interests: dict[int, list[str]]  # of the page's cards, as the candidates were read
     has_more: bool
     viewer_rate: float  # the consumer's usual open rate, for the page's impressions
+    planned: bool = False  # taken from a plan ranked ahead, not ranked while the shopper waited
 
 
 def build_page(
@@ -328,11 +329,16 @@ def _page_from_plan(
     cards = shown_cards(db, [r.candidate.card_id for r in page], now)
     if len(cards) < len(page):
         return None
-    return _feed_page(page, cards, plan.affinities, has_more=len(left) > page_size)
+    return _feed_page(page, cards, plan.affinities, has_more=len(left) > page_size, planned=True)
 
 
 def _feed_page(
-    page: list[Ranked], cards: dict[int, Card], affinities: Affinities, *, has_more: bool
+    page: list[Ranked],
+    cards: dict[int, Card],
+    affinities: Affinities,
+    *,
+    has_more: bool,
+    planned: bool = False,
 ) -> FeedPage:
     return FeedPage(
         ranked=page,
@@ -340,6 +346,7 @@ def _feed_page(
         interests={r.candidate.card_id: list(r.candidate.interests) for r in page},
         has_more=has_more,
         viewer_rate=affinities.usual_open_rate,
+        planned=planned,
     )
 
 

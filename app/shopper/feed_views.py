@@ -9,6 +9,7 @@ tampered one is a clear 400, never a 500.
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -22,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from app import db
 from app.catalog_store import catalog, feed_plans
+from app.metrics import recorded
 from app.models import Card, CardState, Event, EventKind, Provider
 from app.ranking.candidates import build_page, shown_now
 from app.ranking.prepared import prepared_plan, record_visit
@@ -121,6 +123,7 @@ def _render_feed(
     """A page of the feed session that began ``as_of``; with ``visit``, its first page,
     taken from the plan the worker prepared when there is one that may be used (see
     :mod:`app.ranking.prepared`): the visit then begins when the plan was ranked."""
+    started = time.perf_counter()
     session = db.session()
     user_id = current_user.id
     prepared = None
@@ -172,7 +175,7 @@ def _render_feed(
         interests=feed.interests,
     )
     next_cursor = encode_cursor(feed_session, as_of, page + 1) if feed.has_more else None
-    return render_page_or_fragment(
+    response = render_page_or_fragment(
         "feed/home.html",
         "feed/_page.html",
         views=views,
@@ -180,6 +183,8 @@ def _render_feed(
         page=page,
         feed_cursor=encode_cursor(feed_session, as_of, page),
     )
+    recorded.feed_page(first=page == 1, planned=feed.planned, seconds=time.perf_counter() - started)
+    return response
 
 
 @bp.get("/saved")

@@ -20,6 +20,7 @@ import psutil
 from app.cli.serve import cpu_cores
 
 PLAZA = Path(sys.executable).with_name("plaza")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -105,6 +106,8 @@ def plaza_env(tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "PLAZA_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
            "PLAZA_SECRET_KEY": "serve-test"}  # fmt: skip
     env.pop("WEB_CONCURRENCY", None)  # the processes are the test's to choose
+    # This checkout's code, whichever checkout the `plaza` command was installed from.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     subprocess.run([str(PLAZA), "db", "upgrade"], env=env, check=True, capture_output=True)
     return env
 
@@ -168,3 +171,43 @@ def test_a_container_cpu_quota_caps_the_default_processes(tmp_path):
     cpu_max.write_text(f"{(cores + 8) * 100000} 100000\n")  # a quota above the cores
     assert cpu_cores(cpu_max) == cores
     assert cpu_cores(tmp_path / "no-cgroup-v2") == cores
+
+
+def test_metrics_add_up_every_process_and_their_directory_goes_with_the_server(tmp_path):
+    """Two server processes and the worker record into one directory: a scrape of either
+    server process counts the requests both answered and the worker's refreshes; the
+    log is JSON lines; stopping the server removes the directory."""
+    from tests.scrape import TOKEN, Scrape
+
+    env = plaza_env(tmp_path) | {"PLAZA_METRICS_TOKEN": TOKEN, "PLAZA_LOG_FORMAT": "json",
+                                 "PLAZA_FETCH_ALLOW": "127.0.0.1"}  # fmt: skip
+    for command in (["orgs", "create", "--slug", "acme", "--name", "Acme"],
+                    ["providers", "add", "--org", "acme", "--kind", "pinterest", "--config",
+                     f'{{"url": "http://127.0.0.1:{free_port()}/acme/board.rss"}}']):  # fmt: skip
+        subprocess.run([str(PLAZA), *command], env=env, check=True, capture_output=True)
+    served = Served(env, "--workers", "2")
+    folders: list[str] = []
+    scraped: list[Scrape] = []
+
+    def check() -> None:
+        for _ in range(40):
+            assert served.get("/healthz")[0] == 200
+        served.wait_for_line('"logger": "app.ingest.due"')  # the worker refreshed, and said so
+        asked = urllib.request.Request(
+            f"http://127.0.0.1:{served.port}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        with urllib.request.urlopen(asked, timeout=10) as response:
+            scraped.append(Scrape(response.read().decode()))
+        for pid in descendants(served.process.pid):  # the worker was started with it
+            folder = psutil.Process(pid).environ().get("PROMETHEUS_MULTIPROC_DIR")
+            if folder and folder not in folders:
+                folders.append(folder)
+
+    said = run_until_stopped(served, check)
+    (seen,) = scraped
+    assert seen.value("plaza_http_responses_total", status="2xx") >= 40 + 1, seen.text  # readyz
+    assert seen.value("plaza_provider_refreshes_total", outcome="failed", reason="source") == 1
+    (folder,) = folders
+    assert not Path(folder).exists()
+    refreshed = [line for line in said.splitlines() if '"app.ingest.due"' in line]
+    assert '"job_run": "refresh_due_providers-' in refreshed[0], said

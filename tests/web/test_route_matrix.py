@@ -68,6 +68,11 @@ CSRF_EXEMPT: dict[tuple[str, str], str] = {
 }
 # Routes that take bearer tokens only (app/api/guard.py), never the session cookie.
 BEARER_PREFIX = "/api/"
+# (endpoint, method) guarded by a token of the operator's, not by a session, and why.
+OPERATOR_TOKEN: dict[tuple[str, str], str] = {
+    ("metrics.metrics", "GET"): "Prometheus's scrape: PLAZA_METRICS_TOKEN as a bearer "
+    "token; off (404) without it",
+}
 
 SAMPLE_VALUES = {"IdConverter": "1", "PathConverter": "shoes", "UnicodeConverter": "acme"}
 CSRF_REFUSAL = "Your session expired or the form was sent from elsewhere"
@@ -96,7 +101,8 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 _APP = create_app({"TESTING": True, "SECRET_KEY": "route-list", "DATABASE_URL": "sqlite://"})
 ROUTES = routes(_APP)
 GUARDED = [r for r in ROUTES if r[1] in STATE_CHANGING and (r[0], r[1]) not in CSRF_EXEMPT]
-PRIVATE = [r for r in ROUTES if (r[0], r[1]) not in PUBLIC]
+PRIVATE = [r for r in ROUTES if (r[0], r[1]) not in PUBLIC | OPERATOR_TOKEN]
+TOKENED = [r for r in ROUTES if (r[0], r[1]) in OPERATOR_TOKEN]
 
 
 def ids(rows: list[tuple[str, str, str]]) -> list[str]:
@@ -107,6 +113,7 @@ def test_the_exception_lists_name_only_routes_that_exist():
     known = {(endpoint, method) for endpoint, method, _ in ROUTES}
     assert set(PUBLIC) <= known, set(PUBLIC) - known
     assert set(CSRF_EXEMPT) <= known, set(CSRF_EXEMPT) - known
+    assert set(OPERATOR_TOKEN) <= known, set(OPERATOR_TOKEN) - known
     assert len(ROUTES) > 80  # the whole map, not an empty one
 
 
@@ -171,3 +178,17 @@ def test_every_route_that_is_not_public_refuses_a_signed_out_visitor(
     response = client.open(url, method=method, headers=headers)
     assert refused_signed_out(response), (url, response.status_code, response.headers)
     assert CSRF_REFUSAL not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("endpoint", "method", "url"), TOKENED, ids=ids(TOKENED))
+def test_operator_routes_refuse_a_session_even_staffs_without_their_token(
+    app, signed_in, endpoint, method, url
+):
+    client, _ = signed_in
+    assert client.open(url, method=method).status_code == 404  # no token set: no route
+    app.config["METRICS_TOKEN"] = "operator-token"
+    assert client.open(url, method=method).status_code == 401
+    signed_out = app.test_client()
+    assert signed_out.open(url, method=method).status_code == 401
+    bearer = {"Authorization": "Bearer operator-token"}
+    assert signed_out.open(url, method=method, headers=bearer).status_code == 200
