@@ -36,13 +36,20 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
+from sqlmodel import Session
 
 from app.db import describe
 from app.migrate import current_revision, upgrade_within
+from app.search.index import index_everything, is_index_table
+from cards.taxonomy import Taxonomy
 
 BATCH_ROWS = 2000  # rows read and written at a time
 PROGRESS_ROWS = 100_000  # a large table says how far it is every this many rows
 SKIPPED_TABLES = frozenset({"alembic_version"})  # the migration writes the target's own
+# The search index is made differently on each database (an FTS5 table and its shadow
+# tables on SQLite, tsvector rows on PostgreSQL): it is written afresh on the target from
+# the copied cards, with its vocabulary, rather than copied.
+REBUILT_TABLES = frozenset({"search_term"})
 # Tables the migrations themselves put rows in (a rollup's starting mark): a freshly
 # migrated target has those and is still empty; the copy replaces them with the source's.
 FILLED_BY_MIGRATIONS = frozenset({"rollup_progress"})
@@ -56,7 +63,13 @@ class CopyRefused(Exception):
 
 
 def copy_database(
-    source: Engine, target: Engine, *, force: bool, say: Say, batch: int = BATCH_ROWS
+    source: Engine,
+    target: Engine,
+    taxonomy: Taxonomy,
+    *,
+    force: bool,
+    say: Say,
+    batch: int = BATCH_ROWS,
 ) -> dict[str, int]:
     """Copy every table of ``source`` into the PostgreSQL database ``target`` (see the
     module's docstring); returns the rows copied per table. ``say`` prints progress.
@@ -80,6 +93,9 @@ def copy_database(
                 say(f"Migrating the target to revision {revision}...")
                 upgrade_within(writing, revision)
             copied = _copy_tables(reading, writing, force=force, say=say, batch=batch)
+            # Its own session's commits stay inside the target's one transaction.
+            indexed = index_everything(Session(bind=writing), taxonomy)
+            say(f"Search index: {indexed} cards.")
     except SQLAlchemyError as error:
         raise CopyRefused(
             f"The copy failed and the target was left as it was: {describe(error)}"
@@ -154,7 +170,11 @@ def _tables(connection: Connection) -> list[Table]:
     """The database's tables, each after those its foreign keys point at."""
     metadata = MetaData()
     metadata.reflect(bind=connection)
-    return [t for t in metadata.sorted_tables if t.name not in SKIPPED_TABLES]
+    return [
+        table
+        for table in metadata.sorted_tables
+        if table.name not in SKIPPED_TABLES | REBUILT_TABLES and not is_index_table(table.name)
+    ]
 
 
 def _row_counts(connection: Connection, tables: list[Table]) -> dict[str, int]:

@@ -39,6 +39,7 @@ from app.db import make_engine  # noqa: E402
 from app.db_copy import BATCH_ROWS, copy_database  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Card, CardInterest, Organization, Provider  # noqa: E402
+from cards.taxonomy import default_taxonomy  # noqa: E402
 
 NOW = datetime.now(UTC)
 PROVIDERS = 100
@@ -111,8 +112,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             populate(source, args.cards)
             with PeakMemory() as memory:
                 started = time.perf_counter()
-                copied = copy_database(source, target, force=False, say=lambda _: None,
-                                       batch=args.batch)  # fmt: skip
+                copied = copy_database(source, target, default_taxonomy(), force=False,
+                                       say=lambda _: None, batch=args.batch)  # fmt: skip
                 seconds = time.perf_counter() - started
         finally:
             source.dispose()

@@ -10,6 +10,7 @@ from app import db
 from app.db import make_engine
 from app.db_copy import CopyRefused, copy_database
 from app.migrate import current_revision, upgrade
+from app.taxonomy_store import taxonomy
 
 
 @click.group("db", help="Database schema, and copying the data to PostgreSQL.")
@@ -46,7 +47,7 @@ def db_copy(target_url: str, force: bool) -> None:
     shown = target.url.render_as_string(hide_password=True)
     click.echo(f"Copying {db.engine().url.render_as_string(hide_password=True)} to {shown}.")
     try:
-        copied = copy_database(db.engine(), target, force=force, say=click.echo)
+        copied = copy_database(db.engine(), target, taxonomy(), force=force, say=click.echo)
     except CopyRefused as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
