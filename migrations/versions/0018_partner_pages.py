@@ -57,8 +57,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_partner_follow_organization_id'), table_name='partner_follow')
     op.drop_table('partner_follow')
-    with op.batch_alter_table('organization') as batch:
-        batch.drop_column('suspended_at')
-        batch.drop_column('social_links')
-        batch.drop_column('website_url')
-        batch.drop_column('description')
+    # SQLite (3.35 and later) and PostgreSQL drop a column in place: a batch would copy
+    # the table and drop the original, which the providers' foreign keys refuse.
+    for column in ('suspended_at', 'social_links', 'website_url', 'description'):
+        op.drop_column('organization', column)

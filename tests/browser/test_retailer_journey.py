@@ -86,9 +86,10 @@ def test_a_retailer_on_a_phone_registers_a_channel_that_fills_feeds_and_reads_re
     assert portal.get_by_role("navigation", name="Main").count() == 0
     sections = portal.get_by_role("navigation", name="Portal sections").get_by_role("link")
     assert sections.all_inner_texts() == [
-        "Providers", "Results", "Community", "Members", "API tokens", "Shopper feed"
+        "Providers", "Results", "Community", "Your page", "Members", "API tokens",
+        "Shopper feed",
     ]  # fmt: skip
-    assert [link.bounding_box()["height"] >= 44 for link in sections.all()] == [True] * 6
+    assert [link.bounding_box()["height"] >= 44 for link in sections.all()] == [True] * 7
     steps.done(portal, "portal-empty")
     portal.get_by_role("link", name="Add a provider").click()
     portal.get_by_role("link", name=re.compile("^YouTube videos")).click()

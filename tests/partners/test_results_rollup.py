@@ -196,11 +196,12 @@ def test_days_older_than_the_results_keep_are_forgotten_once(world):
 def test_the_upgrade_counts_the_events_already_there_and_changes_no_figure(world, database_url):
     """Migration 0014 fills the table from the events the popularity rollup had passed;
     the results read the rest from the events, so every figure stays what it was."""
-    shopper = world.consumer()  # before the downgrade: onboarding writes later tables
-    engine = make_engine(database_url)
-    command.downgrade(alembic_config(engine), "0013")
+    # Before the downgrade: onboarding and organisations write to later tables and columns.
+    shopper = world.consumer()
     north, south = world.provider("North"), world.provider("South")
     north_cards, south_cards = world.cards(north, 3), world.cards(south, 2)
+    engine = make_engine(database_url)
+    command.downgrade(alembic_config(engine), "0013")
     now = datetime.now(UTC)
     for days in (300, 40, 1, 0):
         add_events(world.db, shopper, north_cards + south_cards[: days % 2 + 1], KINDS,
