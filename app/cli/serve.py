@@ -73,7 +73,9 @@ def serve_command(host: str, port: int, no_worker: bool, workers: int | None, th
     current_app_object().extensions["plaza.engine"].dispose()
     processes = workers or cpu_cores()
     worker = None if no_worker else WorkerChild()
-    os.environ["PLAZA_CATALOG_WARM_UP"] = "true"  # the server processes' apps (not the worker)
+    # What the server processes' apps (not the worker's) prepare as they start.
+    os.environ["PLAZA_CATALOG_WARM_UP"] = "true"
+    os.environ["PLAZA_SCREENING_WARM_UP"] = "true"
     server = Granian(
         "app:create_app",
         factory=True,

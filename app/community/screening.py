@@ -163,7 +163,8 @@ _classifier_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def _load_classifier() -> Classifier | None:
     """alt-profanity-check's model, loaded once per process (it takes a few seconds, so
-    not at import); None when the library is missing: rules alone then."""
+    not at import: a server process starts loading it with :func:`warm_up`, others at
+    their first post); None when the library is missing: rules alone then."""
     try:
         from profanity_check import predict_prob
     except ImportError:  # pragma: no cover - it is a dependency; say so if it went missing
@@ -179,6 +180,15 @@ def _load_classifier() -> Classifier | None:
 def classifier() -> Classifier | None:
     with _classifier_lock:
         return _load_classifier()
+
+
+def warm_up() -> threading.Thread:
+    """Load the classifier in the background, now: a server process starting
+    (``PLAZA_SCREENING_WARM_UP``), so that its first post does not wait seconds for it.
+    A post that comes while it loads waits for this load, not a second one."""
+    thread = threading.Thread(target=classifier, name="plaza-screening-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # --- Screening ---------------------------------------------------------------------------

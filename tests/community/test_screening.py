@@ -3,12 +3,15 @@ flagged posts held, and the functions staff tooling calls."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlmodel import select
 
 from app.community.screening import (
     Outcome,
     RuleProblem,
+    _load_classifier,
     add_rule,
     classifier,
     held_and_flagged,
@@ -100,6 +103,20 @@ def test_ordinary_shopping_questions_pass(community):
         "Is the zip on the left or the right?",
     ):
         assert screen_texts([text], [], judge=judge).outcome == Outcome.SHOW
+
+
+def test_a_server_process_loads_the_classifier_as_it_starts(make_app, database_url, monkeypatch):
+    """Loading takes seconds: a server process does it as it starts, so its first post
+    does not wait; an app that is not a server's (tests, commands) loads it at a post."""
+    _load_classifier.cache_clear()
+    make_app(database_url)
+    assert _load_classifier.cache_info().currsize == 0
+    monkeypatch.setenv("PLAZA_SCREENING_WARM_UP", "true")  # as `plaza serve` sets it
+    make_app(database_url)
+    deadline = time.monotonic() + 60
+    while _load_classifier.cache_info().currsize == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _load_classifier.cache_info().currsize == 1  # loaded with no post at all
 
 
 def test_the_strictest_rule_wins(community):
