@@ -36,8 +36,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, update
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col
 
+from app import claims
 from app.db import dialect_insert, rows_changed
 from app.models import PreparedFeed
 from app.ranking.affinity import Affinities
@@ -189,8 +190,8 @@ def claim_due(
     count of interest changes.
 
     The claim is a compare-and-set, so a shopper another worker claimed meanwhile is
-    not ours; on PostgreSQL the due rows are locked with ``SKIP LOCKED`` first, so
-    workers do not wait on each other. SQLite has no row locks: its read ends first."""
+    not ours (:func:`app.claims.claim_due`: on PostgreSQL the due rows are locked with
+    ``SKIP LOCKED`` first, so workers do not wait on each other)."""
     due = (
         col(PreparedFeed.visited_at) > now - active,
         or_(col(PreparedFeed.claimed_until).is_(None), col(PreparedFeed.claimed_until) <= now),
@@ -202,27 +203,16 @@ def claim_due(
             col(PreparedFeed.prepared_changes) != col(PreparedFeed.changes),
         ),
     )
-    found = db.exec(
-        select(PreparedFeed.user_id)
-        .where(*due)
-        .order_by(col(PreparedFeed.visited_at).desc())
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not found:
-        db.commit()
-        return {}
-    if db.get_bind().dialect.name == "sqlite":
-        db.commit()
-    claimed = db.execute(
-        update(PreparedFeed)
-        .where(col(PreparedFeed.user_id).in_(found), *due)
-        .values(claimed_until=now + CLAIM_LEASE)
-        .returning(col(PreparedFeed.user_id), col(PreparedFeed.changes))
+    claimed = claims.claim_due(
+        db,
+        PreparedFeed,
+        due,
+        order_by=col(PreparedFeed.visited_at).desc(),
+        limit=limit,
+        lease={"claimed_until": now + CLAIM_LEASE},
+        returning=[col(PreparedFeed.changes)],
     )
-    changes = {user_id: count for user_id, count in claimed}
-    db.commit()
-    return changes
+    return {user_id: count for user_id, count in claimed}
 
 
 def prepare(
