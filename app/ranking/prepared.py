@@ -25,6 +25,11 @@ records each first page (``visited_at``), which is how the worker knows who visi
 The plan is stored compactly: card ids with their scores and reasons, and the tastes it
 was ranked with; the cards come back from the process's catalog snapshot, and a card
 the snapshot does not hold any more is left out like a card the filters remove.
+
+A plan is data derived about the shopper: the export lists its cards
+(:func:`planned_cards`), deleting the account deletes the row, and the worker's
+retention job (:func:`prune`) forgets plans too old to be used, and the rows of
+shoppers who stopped visiting.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import bindparam, delete, null, or_, update
 from sqlmodel import Session, SQLModel, col
 
 from app import claims
@@ -271,6 +276,42 @@ def prepare(
         )
     db.commit()
     return [row["who"] for row in rows]
+
+
+def prune(db: Session, now: datetime, *, active: timedelta, max_age: timedelta) -> int:
+    """Forget what no visit can use any more (the worker's retention job; commits):
+    the rows of shoppers who have not opened their feed within ``active`` (the worker
+    prepares nothing for them; a visit makes a new row), and the plans older than
+    ``max_age``, which no visit uses (the worker ranks a recent visitor's again). Returns
+    how many rows and plans went."""
+    gone = rows_changed(
+        db.execute(
+            delete(PreparedFeed)
+            .where(
+                or_(
+                    col(PreparedFeed.visited_at).is_(None),
+                    col(PreparedFeed.visited_at) <= now - active,
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    gone += rows_changed(
+        db.execute(
+            update(PreparedFeed)
+            .where(col(PreparedFeed.prepared_at) <= now - max_age)
+            # null(): SQL's NULL, where None would store JSON's null
+            .values(plan=null(), prepared_at=None, consumed_at=None, prepared_changes=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    db.commit()
+    return gone
+
+
+def planned_cards(plan: Mapping[str, Any] | None) -> list[int]:
+    """The ids of the cards a stored plan holds, in the order it ranked them."""
+    return [card[0] for card in (plan or {}).get("cards", [])]
 
 
 def prepare_due(
