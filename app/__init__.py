@@ -12,7 +12,7 @@ from app.accounts import account_views, privacy_views
 from app.accounts import views as accounts_views
 from app.api import views as api_views
 from app.cli import register_commands
-from app.community import partner_views, report_views
+from app.community import partner_views, report_views, screening
 from app.community import views as community_views
 from app.config import load_config
 from app.extensions import compress, csrf, htmx, login_manager
@@ -93,6 +93,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     taxonomy_store.init_app(app, (test_config or {}).get("TAXONOMY"))
     catalog_store.init_app(app)
+    if app.config["SCREENING_WARM_UP"]:
+        screening.warm_up()
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

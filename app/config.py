@@ -103,6 +103,10 @@ SETTINGS: tuple[Setting, ...] = (
             "shoppers whose first page one run of the worker's job ranks ahead"),
     Setting("PREPARED_FEED_EVERY_SECONDS", int, 60,
             "how often a worker ranks first pages ahead"),
+    # The community
+    Setting("SCREENING_WARM_UP", bool, False,
+            "load the community's screening classifier as a server process starts, not at "
+            "its first post (`plaza serve` sets it)"),
     # Accounts
     Setting("LOGIN_MAX_FAILURES", int, 5,
             "failed logins per email within the login window before attempts slow down "

@@ -12,7 +12,7 @@ A rollup is exact however it is run:
   transaction: a job that dies midway leaves both as they were, and the next run
   counts that batch again, once. Forgetting days moves ``forgotten_before`` in the
   transaction that deletes them.
-* Both marks move by compare-and-set, as :func:`app.worker.claim_due` leases
+* Both marks move by compare-and-set, as :func:`app.claims.claim_due` leases
   providers: of two workers that read the same mark, one moves it and does the work,
   the other finds it moved and reads it again. The mark's row lock also keeps a batch
   and a forgetting from running at once, which could take a day off as it was being

@@ -29,7 +29,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from app.accounts.mail import send_queued
-from app.accounts.retention import prune_personal_data
+from app.accounts.retention import PreparedPages, prune_personal_data
 from app.accounts.throttle import prune as prune_attempts
 from app.catalog_store import catalog
 from app.community.feed_posts import sync_community_cards
@@ -89,7 +89,8 @@ def prune_login_attempts() -> None:
 
 def prune_old_personal_data() -> None:
     """Scheduled job: raw events, finished notifications, old rate-limit counts,
-    links and expired sessions past their retention (see app.accounts.retention)."""
+    links, expired sessions and first pages ranked ahead past their retention (see
+    app.accounts.retention)."""
     app = _job_app()
     with app.app_context(), Session(engine(), expire_on_commit=False) as db:
         pruned = prune_personal_data(
@@ -97,12 +98,15 @@ def prune_old_personal_data() -> None:
             datetime.now(UTC),
             event_days=app.config["EVENT_RETENTION_DAYS"],
             notification_days=app.config["NOTIFICATION_RETENTION_DAYS"],
+            prepared=PreparedPages.configured(app.config),
         )
     log.info(
-        "retention: deleted %d events, %d notifications, %d expired sessions",
+        "retention: deleted %d events, %d notifications, %d expired sessions, "
+        "%d unusable prepared first pages",
         pruned.events,
         pruned.notifications,
         pruned.sessions,
+        pruned.prepared_pages,
     )
 
 

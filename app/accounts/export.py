@@ -1,11 +1,11 @@
 """Everything Plaza holds about one account, as one JSON document, written piece by piece.
 
 The export is a generator of text chunks: the small parts (profile, interests, what
-ranking learned, saved cards, answers, settings, devices, signed-in browsers) are read
-at once, and the event log, which can be long, is read a chunk at a time in the order of
-its index (``ix_event_user_time``: user, time, and id after them), so an account with 50,000
-events streams in constant memory. Its own database session, since a streamed
-response outlives the request's.
+ranking learned and the first page it ranked ahead, saved cards, answers, settings,
+devices, signed-in browsers) are read at once, and the event log, which can be long, is
+read a chunk at a time in the order of its index (``ix_event_user_time``: user, time,
+and id after them), so an account with 50,000 events streams in constant memory. Its
+own database session, since a streamed response outlives the request's.
 
 "What Plaza has learned" is the ranking's own reading of the event log
 (:func:`app.ranking.candidates.load_profile`): the numbers the feed uses, and each in
@@ -39,6 +39,7 @@ from app.models import (
     NotificationPreference,
     NotificationSettings,
     Organization,
+    PreparedFeed,
     Provider,
     ProviderBlock,
     PushSubscription,
@@ -49,6 +50,7 @@ from app.models import (
 )
 from app.ranking.affinity import HALF_LIFE
 from app.ranking.candidates import EVENT_HORIZON, MAX_EVENTS, load_profile
+from app.ranking.prepared import planned_cards
 from app.shopper.follows import followed_organizations
 from cards.registry import UnknownKind, get_kind
 from cards.taxonomy import Taxonomy
@@ -128,6 +130,7 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
         )
     yield "interests", interests
     yield "learned", _learned(db, user_id, taxonomy, now)
+    yield "prepared_first_page", _prepared(db, user_id)
     yield (
         "hidden_sources",
         [
@@ -313,6 +316,25 @@ def _learned(db: Session, user_id: int, taxonomy: Taxonomy, now: datetime) -> di
         ),
         "usual_open_rate": round(affinities.usual_open_rate, 4),
         "saved_similar": sorted(affinities.saved_interests),
+    }
+
+
+def _prepared(db: Session, user_id: int) -> dict[str, Any] | None:
+    """The first page the worker ranked ahead for the account's next visit, if any: what
+    Plaza derived from their tastes, with when they last opened their feed."""
+    row = db.get(PreparedFeed, user_id)
+    if row is None:
+        return None
+    return {
+        "how": (
+            "So that your feed opens quickly, Plaza ranks the first pages of your next "
+            "visit a few minutes ahead, from what it has learned about you, and shows them "
+            "once while they are fresh."
+        ),
+        "last_feed_visit_at": row.visited_at,
+        "prepared_at": row.prepared_at,
+        "used_at": row.consumed_at,
+        "card_ids": planned_cards(row.plan),
     }
 
 

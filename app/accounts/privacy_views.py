@@ -31,5 +31,7 @@ def privacy() -> ResponseReturnValue:
         "reset_hours": int(VALID_FOR[TokenPurpose.RESET_PASSWORD].total_seconds() // 3600),
         "confirm_hours": int(VALID_FOR[TokenPurpose.CONFIRM_EMAIL].total_seconds() // 3600),
         "link_days": LINK_KEEP.days,
+        "prepared_minutes": config["PREPARED_FEED_MAX_AGE_MINUTES"],
+        "prepared_days": config["PREPARED_FEED_ACTIVE_DAYS"],
     }
     return render_template("privacy.html", **numbers)

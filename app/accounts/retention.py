@@ -10,6 +10,9 @@
   rows of account emails sent or given up (already blanked, :mod:`app.accounts.mail`).
 * Rate-limit counts and emailed links go once no limit or link can need them, and
   signed-in browsers once their session expired (:mod:`app.accounts.sessions`).
+* First pages ranked ahead (:mod:`app.ranking.prepared`) go once too old to be served,
+  and with them everything the worker kept about a shopper who has not opened their
+  feed within ``PLAZA_PREPARED_FEED_ACTIVE_DAYS``.
 
 Deletes run in batches of ids, each its own transaction, so that web requests writing
 at the same time wait for a batch at most. Afterwards SQLite's write-ahead log is
@@ -18,6 +21,7 @@ emptied (:func:`app.db.checkpoint_sqlite`), as after an account deletion.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +35,7 @@ from app.accounts.throttle import prune_throttle
 from app.db import checkpoint_sqlite, rows_changed
 from app.event_rollup import counted_by_every_rollup
 from app.models import AccountMail, AccountToken, Event, Notification, State
+from app.ranking.prepared import prune as prune_prepared
 
 BATCH = 5000
 DONE = (State.SENT, State.DIGESTED, State.SKIPPED, State.FAILED)
@@ -43,10 +48,33 @@ class Pruned:
     events: int
     notifications: int
     sessions: int
+    prepared_pages: int
+
+
+@dataclass(frozen=True)
+class PreparedPages:
+    """How long first pages ranked ahead are of use: a plan is served while younger than
+    ``max_age``, and prepared for shoppers who opened their feed within ``active``."""
+
+    max_age: timedelta
+    active: timedelta
+
+    @classmethod
+    def configured(cls, config: Mapping[str, Any]) -> PreparedPages:
+        """As ``PLAZA_PREPARED_FEED_MAX_AGE_MINUTES`` and ``..._ACTIVE_DAYS`` say."""
+        return cls(
+            max_age=timedelta(minutes=config["PREPARED_FEED_MAX_AGE_MINUTES"]),
+            active=timedelta(days=config["PREPARED_FEED_ACTIVE_DAYS"]),
+        )
 
 
 def prune_personal_data(
-    db: Session, now: datetime, *, event_days: int, notification_days: int
+    db: Session,
+    now: datetime,
+    *,
+    event_days: int,
+    notification_days: int,
+    prepared: PreparedPages,
 ) -> Pruned:
     """Delete what is past its retention (commits)."""
     counted = counted_by_every_rollup(db)
@@ -74,6 +102,7 @@ def prune_personal_data(
         AccountMail,
     )
     sessions = prune_sessions(db, now)
+    prepared_pages = prune_prepared(db, now, active=prepared.active, max_age=prepared.max_age)
     prune_throttle(db, now - THROTTLE_KEEP)
     db.exec(
         delete(AccountToken).where(
@@ -85,7 +114,7 @@ def prune_personal_data(
     )
     db.commit()
     checkpoint_sqlite(db)
-    return Pruned(events, notifications, sessions)
+    return Pruned(events, notifications, sessions, prepared_pages)
 
 
 def _in_batches(

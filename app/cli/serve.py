@@ -86,7 +86,9 @@ def serve_command(host: str, port: int, no_worker: bool, workers: int | None, th
     metrics_directory = Path(tempfile.mkdtemp(prefix="plaza-metrics-"))
     exposition.share_between_processes(metrics_directory)
     worker = None if no_worker else WorkerChild()
-    os.environ["PLAZA_CATALOG_WARM_UP"] = "true"  # the server processes' apps (not the worker)
+    # What the server processes' apps (not the worker's) prepare as they start.
+    os.environ["PLAZA_CATALOG_WARM_UP"] = "true"
+    os.environ["PLAZA_SCREENING_WARM_UP"] = "true"
     server = Granian(
         "app:create_app",
         factory=True,

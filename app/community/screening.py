@@ -5,7 +5,9 @@ Two judges, strictest outcome wins:
 * **Staff rules** (:class:`~app.models.ScreeningRule`): a word (matched as a whole word,
   any case) or a regular expression, each with its action: *refuse* the text at submit
   with a clear message, *hold* it until staff approve it, or *flag* it (shown, and
-  listed for staff).
+  listed for staff). Each process keeps the rules it read, and a post reads only
+  whether they changed (:class:`RuleBook`), so a rule staff add applies from the next
+  post without a post reading every rule.
 * **An offline classifier** (alt-profanity-check: a linear model over word n-grams,
   trained on a large set of labelled comments; no network, a few milliseconds a text,
   see ``bench/screening.py``): a text it finds offensive is flagged. It judges the
@@ -30,8 +32,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, literal_column, update
+from sqlalchemy import Engine, func, literal_column, update
 from sqlmodel import Session, col, or_, select
 
 from app.community import updates
@@ -140,7 +143,8 @@ class CompiledRule:
 
 
 def load_rules(db: Session) -> list[CompiledRule]:
-    """Every usable rule; one that no longer compiles is skipped with a warning."""
+    """Every usable rule, read from the database; one that no longer compiles is skipped
+    with a warning. A post takes them from :func:`current_rules` instead."""
     rules = []
     for row in db.exec(select(ScreeningRule).order_by(col(ScreeningRule.id))):
         try:
@@ -154,6 +158,57 @@ def load_rules(db: Session) -> list[CompiledRule]:
     return rules
 
 
+# Rules are added and removed (``plaza screening``), never changed in place, so how many
+# there are, the newest id and the newest creation time change with every edit: an id
+# given again after the newest rule was removed (SQLite) comes with a newer time.
+RulesMark = tuple[int, int | None, datetime | None]
+
+
+def read_rules_mark(db: Session) -> RulesMark:
+    """Where the staff's rules stand, in one small query that reads no rule."""
+    count, newest_id, newest_at = db.execute(
+        select(
+            func.count(),
+            func.max(col(ScreeningRule.id)),
+            func.max(col(ScreeningRule.created_at)),
+        ).select_from(ScreeningRule)
+    ).one()
+    return int(count), newest_id, newest_at
+
+
+class RuleBook:
+    """The staff's rules as this process last read them from one database, and the mark
+    they were read at: a post reads the mark only, and the rules again once it moved, so a
+    rule staff add or remove (in any process) applies from the next post."""
+
+    def __init__(self) -> None:
+        self._read: tuple[RulesMark, tuple[CompiledRule, ...]] | None = None
+
+    def current(self, db: Session) -> tuple[CompiledRule, ...]:
+        mark = read_rules_mark(db)
+        read = self._read
+        if read is not None and read[0] == mark:
+            return read[1]
+        # Read after the mark: a rule added meanwhile is in them, and moves the mark again.
+        rules = tuple(load_rules(db))
+        self._read = (mark, rules)
+        return rules
+
+
+_rule_books: WeakKeyDictionary[Engine, RuleBook] = WeakKeyDictionary()
+_rule_books_lock = threading.Lock()
+
+
+def current_rules(db: Session) -> tuple[CompiledRule, ...]:
+    """The staff's rules for a post in ``db``'s database, read again only when changed."""
+    engine = db.get_bind().engine
+    with _rule_books_lock:
+        book = _rule_books.get(engine)
+        if book is None:
+            book = _rule_books[engine] = RuleBook()
+    return book.current(db)
+
+
 # --- The classifier -----------------------------------------------------------------------
 
 Classifier = Callable[[Sequence[str]], Sequence[float]]
@@ -163,7 +218,8 @@ _classifier_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def _load_classifier() -> Classifier | None:
     """alt-profanity-check's model, loaded once per process (it takes a few seconds, so
-    not at import); None when the library is missing: rules alone then."""
+    not at import: a server process starts loading it with :func:`warm_up`, others at
+    their first post); None when the library is missing: rules alone then."""
     try:
         from profanity_check import predict_prob
     except ImportError:  # pragma: no cover - it is a dependency; say so if it went missing
@@ -179,6 +235,15 @@ def _load_classifier() -> Classifier | None:
 def classifier() -> Classifier | None:
     with _classifier_lock:
         return _load_classifier()
+
+
+def warm_up() -> threading.Thread:
+    """Load the classifier in the background, now: a server process starting
+    (``PLAZA_SCREENING_WARM_UP``), so that its first post does not wait seconds for it.
+    A post that comes while it loads waits for this load, not a second one."""
+    thread = threading.Thread(target=classifier, name="plaza-screening-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 # --- Screening ---------------------------------------------------------------------------
@@ -224,7 +289,7 @@ def pieces(text: str) -> list[str]:
 def screen(db: Session, texts: Sequence[str], *, author_id: int | None) -> Verdict:
     """Screen a post about to be stored, with the staff's rules and the classifier."""
     new_author = author_id is not None and earlier_posts(db, author_id) < NEW_ACCOUNT_POSTS
-    return screen_texts(texts, load_rules(db), new_author=new_author, judge=classifier())
+    return screen_texts(texts, current_rules(db), new_author=new_author, judge=classifier())
 
 
 def earlier_posts(db: Session, user_id: int) -> int:

@@ -10,13 +10,15 @@ other refusals (not allowed, removed, too many posts) are a message of their own
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app import db
 from app.community import posting, threads
@@ -55,6 +57,53 @@ def _back(target: str, message: str) -> ResponseReturnValue:
     return redirect(target, code=303)
 
 
+# --- Posting a question or an idea ------------------------------------------------------
+
+Posted = TypeVar("Posted", Question, Suggestion)
+
+
+@dataclass(frozen=True)
+class PostForm:
+    """A form that posts a title and details (a question, an idea): the page it is on,
+    the form alone (what htmx swaps back with a problem), what htmx swaps in once it is
+    posted, and what its author is told then without JavaScript."""
+
+    page: str
+    form_alone: str
+    posted: str
+    held_message: str
+    shown_message: str
+
+
+def _post_form(
+    form: PostForm,
+    write: Callable[[Session, dict[str, str]], Posted],
+    context: Callable[..., dict[str, Any]],
+    view: Callable[[Session, Posted, dict[str, Any]], Any],
+    anchor: Callable[[Posted], str],
+) -> ResponseReturnValue:
+    """Post what the form sent with ``write``: a text refused is the form again with its
+    problem (422, the page or, for htmx, the form alone, from ``context``); other
+    refusals are an error page. Posted, htmx gets ``form.posted`` with its ``view``, and
+    a browser without JavaScript goes back to the page at ``anchor``, with a message."""
+    session = db.session()
+    values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
+    try:
+        item = write(session, values)
+    except PostProblem as problem:
+        session.rollback()
+        if problem.status != 422:
+            _refuse(problem)
+        template = form.form_alone if is_htmx() else form.page
+        return render_template(template, **context(values=values, error=problem)), 422
+    session.commit()
+    if not is_htmx():
+        held = item.status == Visibility.HELD
+        return _back(anchor(item), form.held_message if held else form.shown_message)
+    shown = context()
+    return render_template(form.posted, new=view(session, item, shown), **shown)
+
+
 # --- A card's questions ------------------------------------------------------------------
 
 
@@ -82,34 +131,29 @@ def card_questions(card_id: int) -> ResponseReturnValue:
     )
 
 
+ASK = PostForm(
+    page="community/thread.html",
+    form_alone="community/_ask.html",
+    posted="community/_asked.html",
+    held_message="Your question is waiting for review; others will see it once staff approve it.",
+    shown_message="Your question is posted; you will hear when it is answered.",
+)
+
+
 @bp.post("/cards/<id:card_id>/questions")
 def ask(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
-    session = db.session()
-    values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
-    try:
-        question = posting.ask(session, _me(), card, values["title"], values["body"], _now())
-    except PostProblem as problem:
-        session.rollback()
-        if problem.status != 422:
-            _refuse(problem)
-        context = _thread_context(card, values=values, error=problem)
-        template = "community/_ask.html" if is_htmx() else "community/thread.html"
-        return render_template(template, **context), 422
-    session.commit()
-    held = question.status == Visibility.HELD
-    if not is_htmx():
-        message = (
-            "Your question is waiting for review; others will see it once staff approve it."
-            if held
-            else "Your question is posted; you will hear when it is answered."
-        )
-        return _back(
-            url_for(".card_questions", card_id=card_id) + f"#question-{question.id}", message
-        )
-    context = _thread_context(card)
-    (new,) = threads.question_views(session, [question], current_user.id, context["organization"])
-    return render_template("community/_asked.html", new=new, **context)
+    return _post_form(
+        ASK,
+        lambda session, values: posting.ask(
+            session, _me(), card, values["title"], values["body"], _now()
+        ),
+        lambda **extra: _thread_context(card, **extra),
+        lambda session, question, context: threads.question_views(
+            session, [question], current_user.id, context["organization"]
+        )[0],
+        lambda question: url_for(".card_questions", card_id=card_id) + f"#question-{question.id}",
+    )
 
 
 def _question_or_404(question_id: int) -> Question:
@@ -242,33 +286,29 @@ def board(slug: str) -> ResponseReturnValue:
     )
 
 
+SUGGEST = PostForm(
+    page="community/board.html",
+    form_alone="community/_suggest.html",
+    posted="community/_suggested.html",
+    held_message="Your idea is waiting for review; others will see it once staff approve it.",
+    shown_message="Your idea is posted, with your vote.",
+)
+
+
 @bp.post("/o/<slug>/suggestions")
 def suggest(slug: str) -> ResponseReturnValue:
     organization = _organization_or_404(slug)
-    session = db.session()
-    values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
     card = _context_card(organization, request.form.get("card"))
-    try:
-        idea = posting.suggest(
+    return _post_form(
+        SUGGEST,
+        lambda session, values: posting.suggest(
             session, _me(), organization, values["title"], values["body"], card, _now()
-        )
-    except PostProblem as problem:
-        session.rollback()
-        if problem.status != 422:
-            _refuse(problem)
-        context = _board_context(organization, values=values, error=problem, context_card=card)
-        template = "community/_suggest.html" if is_htmx() else "community/board.html"
-        return render_template(template, **context), 422
-    session.commit()
-    if not is_htmx():
-        message = (
-            "Your idea is waiting for review; others will see it once staff approve it."
-            if idea.status == Visibility.HELD
-            else "Your idea is posted, with your vote."
-        )
-        return _back(url_for(".board", slug=slug, sort="new") + f"#suggestion-{idea.id}", message)
-    (new,) = threads.suggestion_views(session, [idea], current_user.id)
-    return render_template("community/_suggested.html", new=new, **_board_context(organization))
+        ),
+        # The form shown again keeps the card the idea is about (a fresh one says none).
+        lambda **extra: _board_context(organization, context_card=card, **extra),
+        lambda session, idea, _: threads.suggestion_views(session, [idea], current_user.id)[0],
+        lambda idea: url_for(".board", slug=slug, sort="new") + f"#suggestion-{idea.id}",
+    )
 
 
 @bp.post("/suggestions/<id:suggestion_id>/vote")

@@ -1,9 +1,9 @@
 """Which providers are due, and refreshing them: one tick of the worker's refresh job.
 
 The database decides what is due. A worker claims a provider by pushing its
-``next_run_at`` forward by a lease inside one transaction (on PostgreSQL the
-due rows are locked with ``FOR UPDATE SKIP LOCKED`` first), so two workers
-never refresh the same provider at once.
+``next_run_at`` forward by a lease inside one transaction (:mod:`app.claims`: on
+PostgreSQL the due rows are locked with ``FOR UPDATE SKIP LOCKED`` first), so two
+workers never refresh the same provider at once.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from contextvars import copy_context
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from app.db import engine, rows_changed
+from app import claims
+from app.db import engine
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
 from app.models import Organization, Provider, ProviderStatus
@@ -30,13 +31,9 @@ BATCH = 20
 
 
 def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
-    """Ids of due providers, now leased to this worker; commits the claim.
-
-    Each claim is a compare-and-set on ``next_run_at``, so a provider another
-    worker claimed in the meantime is simply not ours. On PostgreSQL the due
-    rows are also locked with ``SKIP LOCKED`` so workers do not even wait on
-    each other; SQLite has no row locks, so its read ends before the writes.
-    """
+    """Ids of due providers, now leased to this worker by pushing their ``next_run_at``
+    forward (:func:`app.claims.claim_due`); commits the claim. Another worker may win some
+    of the rows found: up to :data:`CLAIM_ROUNDS` looks make up for them."""
     due_now = (
         col(Provider.status).in_([ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF]),
         # An organisation staff suspended is not refreshed, its newer providers included.
@@ -45,34 +42,16 @@ def claim_due(db: Session, now: datetime, limit: int = BATCH) -> list[int]:
         ),
         or_(col(Provider.next_run_at).is_(None), col(Provider.next_run_at) <= now),
     )
-    claimed: list[int] = []
-    tried: set[int] = set()
-    for _ in range(CLAIM_ROUNDS):
-        found = db.exec(
-            select(Provider.id)
-            .where(*due_now, col(Provider.id).not_in(tried))
-            .order_by(col(Provider.next_run_at).asc())
-            .limit(limit - len(claimed))
-            .with_for_update(skip_locked=True)
-        ).all()
-        ids = [provider_id for provider_id in found if provider_id is not None]
-        if not ids:
-            break
-        if db.get_bind().dialect.name == "sqlite":
-            db.commit()
-        for provider_id in ids:
-            tried.add(provider_id)
-            won = db.execute(
-                update(Provider)
-                .where(col(Provider.id) == provider_id, *due_now)
-                .values(next_run_at=now + CLAIM_LEASE)
-            )
-            if rows_changed(won) == 1:
-                claimed.append(provider_id)
-        db.commit()
-        if len(claimed) >= limit:
-            break
-    return claimed
+    claimed = claims.claim_due(
+        db,
+        Provider,
+        due_now,
+        order_by=col(Provider.next_run_at).asc(),
+        limit=limit,
+        lease={"next_run_at": now + CLAIM_LEASE},
+        rounds=CLAIM_ROUNDS,
+    )
+    return [provider_id for (provider_id,) in claimed]
 
 
 def refresh_one(app: Flask, provider_id: int) -> None:

@@ -146,7 +146,9 @@ class SuggestionVote(SQLModel, table=True):
 
 class ScreeningRule(SQLModel, table=True):
     """A staff rule: a word (whole word, any case) or a regular expression, and what
-    happens to a text that matches it."""
+    happens to a text that matches it. Rules are added and removed, never changed in
+    place: each process notices a change by their count, newest id and newest time
+    (:func:`app.community.screening.read_rules_mark`)."""
 
     __tablename__ = "screening_rule"
     id: int | None = Field(default=None, primary_key=True)

@@ -3,8 +3,8 @@
 Rows are inserted with ``ON CONFLICT DO NOTHING`` on (consumer, channel,
 subject), so an event processed twice (a retried job, two workers) still
 yields one row per channel. A worker claims due rows by leasing them in one
-short transaction (locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a
-compare-and-set on SQLite), and every result is written with the same guard,
+short transaction (:mod:`app.claims`: locked with ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, taken by a compare-and-set), and every result is written with the same guard,
 so a worker whose lease ran out can never overwrite the row's new owner. A
 worker killed mid-batch leaves its rows leased; they are claimed again when
 the lease ends, and go out with the same idempotency key (Message-ID, push
@@ -25,6 +25,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Table, and_, inspect, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
+from app import claims
 from app.db import dialect_insert
 from app.models.accounts import AccountMail
 from app.models.notifications import Notification, NotificationSettings, State
@@ -180,43 +181,24 @@ def _claimable(model: type[Row], now: datetime) -> Any:
 
 
 def claim(db: Session, now: datetime, limit: int, lease: timedelta, model: type[Row]) -> list[Row]:
-    """Lease up to ``limit`` due rows of ``model``'s outbox to this worker and return
-    them; commits."""
-    ids = db.exec(
-        select(model.id)
-        .where(_claimable(model, now))
-        .order_by(col(model.due_at))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not ids:
-        db.commit()
+    """Lease up to ``limit`` due rows of ``model``'s outbox to this worker
+    (:func:`app.claims.claim_due`) and return them; commits."""
+    claimed = claims.claim_due(
+        db,
+        model,
+        [_claimable(model, now)],
+        order_by=col(model.due_at),
+        limit=limit,
+        lease={
+            "state": State.SENDING,
+            "lease_until": now + lease,
+            "attempts": col(model.attempts) + 1,
+        },
+    )
+    if not claimed:
         return []
-    if db.get_bind().dialect.name == "sqlite":
-        db.commit()  # SQLite has no row locks: end the read, then compare-and-set below
-    lease_until = now + lease
-    db.exec(
-        update(model)
-        .where(col(model.id).in_(ids), _claimable(model, now))
-        .values(
-            state=State.SENDING,
-            lease_until=lease_until,
-            attempts=col(model.attempts) + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.commit()
-    return list(
-        db.exec(
-            select(model)
-            .where(
-                col(model.id).in_(ids),
-                col(model.state) == State.SENDING,
-                col(model.lease_until) == lease_until,
-            )
-            .order_by(col(model.id))
-        ).all()
-    )
+    ids = [row_id for (row_id,) in claimed]
+    return list(db.exec(select(model).where(col(model.id).in_(ids)).order_by(col(model.id))).all())
 
 
 def finish(db: Session, row: Notification | AccountMail, **values: Any) -> bool:

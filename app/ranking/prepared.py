@@ -25,6 +25,11 @@ records each first page (``visited_at``), which is how the worker knows who visi
 The plan is stored compactly: card ids with their scores and reasons, and the tastes it
 was ranked with; the cards come back from the process's catalog snapshot, and a card
 the snapshot does not hold any more is left out like a card the filters remove.
+
+A plan is data derived about the shopper: the export lists its cards
+(:func:`planned_cards`), deleting the account deletes the row, and the worker's
+retention job (:func:`prune`) forgets plans too old to be used, and the rows of
+shoppers who stopped visiting.
 """
 
 from __future__ import annotations
@@ -35,9 +40,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import bindparam, delete, null, or_, update
+from sqlmodel import Session, SQLModel, col
 
+from app import claims
 from app.db import dialect_insert, rows_changed
 from app.models import PreparedFeed
 from app.ranking.affinity import Affinities
@@ -189,8 +195,8 @@ def claim_due(
     count of interest changes.
 
     The claim is a compare-and-set, so a shopper another worker claimed meanwhile is
-    not ours; on PostgreSQL the due rows are locked with ``SKIP LOCKED`` first, so
-    workers do not wait on each other. SQLite has no row locks: its read ends first."""
+    not ours (:func:`app.claims.claim_due`: on PostgreSQL the due rows are locked with
+    ``SKIP LOCKED`` first, so workers do not wait on each other)."""
     due = (
         col(PreparedFeed.visited_at) > now - active,
         or_(col(PreparedFeed.claimed_until).is_(None), col(PreparedFeed.claimed_until) <= now),
@@ -202,27 +208,16 @@ def claim_due(
             col(PreparedFeed.prepared_changes) != col(PreparedFeed.changes),
         ),
     )
-    found = db.exec(
-        select(PreparedFeed.user_id)
-        .where(*due)
-        .order_by(col(PreparedFeed.visited_at).desc())
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    if not found:
-        db.commit()
-        return {}
-    if db.get_bind().dialect.name == "sqlite":
-        db.commit()
-    claimed = db.execute(
-        update(PreparedFeed)
-        .where(col(PreparedFeed.user_id).in_(found), *due)
-        .values(claimed_until=now + CLAIM_LEASE)
-        .returning(col(PreparedFeed.user_id), col(PreparedFeed.changes))
+    claimed = claims.claim_due(
+        db,
+        PreparedFeed,
+        due,
+        order_by=col(PreparedFeed.visited_at).desc(),
+        limit=limit,
+        lease={"claimed_until": now + CLAIM_LEASE},
+        returning=[col(PreparedFeed.changes)],
     )
-    changes = {user_id: count for user_id, count in claimed}
-    db.commit()
-    return changes
+    return {user_id: count for user_id, count in claimed}
 
 
 def prepare(
@@ -281,6 +276,42 @@ def prepare(
         )
     db.commit()
     return [row["who"] for row in rows]
+
+
+def prune(db: Session, now: datetime, *, active: timedelta, max_age: timedelta) -> int:
+    """Forget what no visit can use any more (the worker's retention job; commits):
+    the rows of shoppers who have not opened their feed within ``active`` (the worker
+    prepares nothing for them; a visit makes a new row), and the plans older than
+    ``max_age``, which no visit uses (the worker ranks a recent visitor's again). Returns
+    how many rows and plans went."""
+    gone = rows_changed(
+        db.execute(
+            delete(PreparedFeed)
+            .where(
+                or_(
+                    col(PreparedFeed.visited_at).is_(None),
+                    col(PreparedFeed.visited_at) <= now - active,
+                )
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    gone += rows_changed(
+        db.execute(
+            update(PreparedFeed)
+            .where(col(PreparedFeed.prepared_at) <= now - max_age)
+            # null(): SQL's NULL, where None would store JSON's null
+            .values(plan=null(), prepared_at=None, consumed_at=None, prepared_changes=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    db.commit()
+    return gone
+
+
+def planned_cards(plan: Mapping[str, Any] | None) -> list[int]:
+    """The ids of the cards a stored plan holds, in the order it ranked them."""
+    return [card[0] for card in (plan or {}).get("cards", [])]
 
 
 def prepare_due(

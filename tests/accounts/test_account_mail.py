@@ -10,7 +10,7 @@ import time_machine
 from sqlmodel import select
 
 from app.accounts.mail import send_queued
-from app.accounts.retention import prune_personal_data
+from app.accounts.retention import PreparedPages, prune_personal_data
 from app.models import AccountMail, State
 from tests.accounts.conftest import Inbox
 from tests.accounts.test_account_page import NEW_PASSWORD, forgot, password_is
@@ -112,11 +112,19 @@ def test_sent_emails_rows_go_with_the_notifications_retention(world, app):
         server.stop()
     days = app.config["NOTIFICATION_RETENTION_DAYS"]
     prune_personal_data(
-        world.db, START + timedelta(days=days - 1), event_days=180, notification_days=days
+        world.db,
+        START + timedelta(days=days - 1),
+        event_days=180,
+        notification_days=days,
+        prepared=PreparedPages.configured(app.config),
     )
     assert len(mail_rows(world)) == 1
     prune_personal_data(
-        world.db, START + timedelta(days=days + 1), event_days=180, notification_days=days
+        world.db,
+        START + timedelta(days=days + 1),
+        event_days=180,
+        notification_days=days,
+        prepared=PreparedPages.configured(app.config),
     )
     assert mail_rows(world) == []
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel, select
 
-from app.accounts.retention import prune_personal_data
+from app import worker
 from app.ingest.refresh import refresh_provider
 from app.ingest.sources import context_for
 from app.models import (
@@ -23,6 +23,7 @@ from app.models import (
     LoginAttempt,
     NotificationSettings,
     PartnerFollow,
+    PreparedFeed,
     ProviderBlock,
     PushSubscription,
     SurveyAnswer,
@@ -31,7 +32,9 @@ from app.models import (
 from app.partners import stats
 from app.partners.rollup import roll_up_results
 from app.partners.surveys import survey_results
+from app.ranking.prepared import record_visit
 from app.ranking.rollup import roll_up
+from tests.accounts.test_retention import prune
 from tests.conftest import PASSWORD, csrf_token
 
 VICTIM = "leaving.person@example.com"
@@ -219,11 +222,18 @@ def test_deletion_removes_the_account_for_good_and_keeps_every_count(world, capl
     world.db.add(LoginAttempt(email=VICTIM, ip="192.0.2.7", succeeded=False))
     world.db.commit()
     world.login(VICTIM)
+    # The victim opened their feed, so the worker ranked their next first page ahead.
+    record_visit(world.db, victim, None, datetime.now(UTC))
+    world.db.commit()
+    worker.build_scheduler(world.app, blocking=False)
+    worker.prepare_first_pages()
     before = aggregates(world, arranged)
     stayer = arranged["stayer"]
     stayer_events = world.db.exec(select(func.count()).where(Event.user_id == stayer)).one()
     assert written(world, arranged) == ["written by shopper 0", "written by shopper 1"]
     assert rows_naming(world, victim, VICTIM)  # the checks below can fail
+    assert "prepared_feed.user_id: 1" in rows_naming(world, victim, VICTIM)
+    assert world.db.get(PreparedFeed, victim).plan
     sqlite = world.app.config["DATABASE_URL"].startswith("sqlite")
     if sqlite:
         with world.app.extensions["plaza.engine"].connect() as connection:
@@ -264,7 +274,7 @@ def test_results_stay_the_same_for_days_inside_and_outside_raw_event_retention(w
     rollup alone, recent days from it and the events: an account deleted changes neither."""
     arranged = arrange(world)
     now = datetime.now(UTC)
-    pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
+    pruned = prune(world, now)
     assert pruned.events > 0
     old = (now - timedelta(days=OLD_DAY)).date()
     before = aggregates(world, arranged)

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from app.models import CardState, Event, SurveyAnswer
+from app import worker
+from app.models import CardState, Event, PreparedFeed, SurveyAnswer
 from app.shopper.interests import set_interest_state
 
 
@@ -151,3 +152,25 @@ def test_fifty_thousand_events_stream_as_valid_json_in_little_memory(world, tmp_
     # The whole document is several megabytes; the export never held more than a slice.
     assert size > 5_000_000
     assert peak < size / 3, (peak, size)
+
+
+def test_export_lists_the_first_page_ranked_ahead_for_the_next_visit(world, app):
+    """A plan is data Plaza derived about the shopper: which cards, and when."""
+    cards = world.cards(world.provider(), 30, interests=("shoes/running",))
+    user_id = world.consumer(follows=("shoes",))
+    world.login()
+    nothing_yet = export(world.client)["prepared_first_page"]
+    assert (nothing_yet["prepared_at"], nothing_yet["card_ids"]) == (None, [])
+    assert world.client.get("/").status_code == 200  # a visit: the worker prepares the next
+    worker.build_scheduler(app, blocking=False)
+    worker.prepare_first_pages()
+
+    prepared = export(world.client)["prepared_first_page"]
+    world.db.expire_all()
+    row = world.db.get(PreparedFeed, user_id)
+    assert prepared["prepared_at"] == row.prepared_at.isoformat()
+    assert prepared["last_feed_visit_at"] == row.visited_at.isoformat()
+    assert prepared["used_at"] is None
+    assert len(prepared["card_ids"]) >= 20 and set(prepared["card_ids"]) <= set(cards)
+    assert prepared["card_ids"] == [card[0] for card in row.plan["cards"]]
+    assert "ranks the first pages of your next visit" in prepared["how"]

@@ -10,12 +10,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app import worker
-from app.accounts.retention import prune_personal_data
+from app.accounts.retention import PreparedPages, Pruned, prune_personal_data
 from app.models import (
     AccountThrottle,
     CardPopularity,
     Event,
     Notification,
+    PreparedFeed,
     State,
 )
 from app.partners.rollup import roll_up_results
@@ -52,6 +53,17 @@ def note(user_id: int, n: int, state: str, days: float) -> Notification:
     )
 
 
+def prune(world, now: datetime) -> Pruned:  # type: ignore[no-untyped-def]
+    """The worker's retention job with 180 days for events and 90 for notifications."""
+    return prune_personal_data(
+        world.db,
+        now,
+        event_days=180,
+        notification_days=90,
+        prepared=PreparedPages.configured(world.app.config),
+    )
+
+
 def counts(world) -> dict[str, int]:  # type: ignore[no-untyped-def]
     world.db.expire_all()
     return {
@@ -84,7 +96,7 @@ def test_old_events_and_finished_notifications_go_after_their_days(world):
     now = datetime.now(UTC)
     roll_up_both(world.db, now)
     popularity = world.db.exec(select(CardPopularity)).one().model_dump()
-    pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
+    pruned = prune(world, now)
     assert (pruned.events, pruned.notifications) == (4, 4)
     assert counts(world) == {"events": 6, "notifications": 3}
     kept = world.db.exec(select(Notification.state).order_by(Notification.id)).all()
@@ -103,11 +115,50 @@ def test_events_a_rollup_has_not_counted_yet_wait_for_it(world):
     world.db.add(event(user_id, card, provider.id, 200))
     world.db.commit()
     now = datetime.now(UTC)
-    assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 0
+    assert prune(world, now).events == 0
     roll_up(world.db, now)  # popularity has passed it, the results have not counted it yet
-    assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 0
+    assert prune(world, now).events == 0
     roll_up_results(world.db, now)
-    assert prune_personal_data(world.db, now, event_days=180, notification_days=90).events == 1
+    assert prune(world, now).events == 1
+
+
+def test_first_pages_ranked_ahead_go_once_no_visit_can_use_them(world):
+    """A plan is served while younger than 15 minutes, and prepared for shoppers who
+    opened their feed within 3 days (the defaults): older plans go, and so does all the
+    worker kept about a shopper who stopped coming."""
+    now = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    (card,) = world.cards(world.provider(), 1)
+    plan = {"format": 1, "complete": True, "cards": [[card, 1.0, []]], "affinities": {}}
+    people = {
+        who: world.consumer(f"{who}@example.com", follows=()) for who in ("fresh", "stale", "away")
+    }
+    never = world.consumer("never@example.com", follows=("shoes",))  # changed interests only
+    for who, visited, prepared in (
+        ("fresh", timedelta(hours=1), timedelta(minutes=14)),
+        ("stale", timedelta(days=2), timedelta(minutes=16)),
+        ("away", timedelta(days=3, seconds=1), timedelta(days=3)),
+    ):
+        world.db.add(
+            PreparedFeed(
+                user_id=people[who],
+                visited_at=now - visited,
+                prepared_at=now - prepared,
+                plan=plan,
+                prepared_changes=0,
+            )
+        )
+    world.db.commit()
+    assert world.db.get(PreparedFeed, never) is not None
+
+    assert prune(world, now).prepared_pages == 3  # two shoppers' rows, one stale plan
+    world.db.expire_all()
+    assert world.db.get(PreparedFeed, people["fresh"]).plan == plan
+    stale = world.db.get(PreparedFeed, people["stale"])
+    assert (stale.plan, stale.prepared_at) == (None, None)
+    assert stale.visited_at == now - timedelta(days=2)  # still a visitor: prepared again
+    assert world.db.get(PreparedFeed, people["away"]) is None
+    assert world.db.get(PreparedFeed, never) is None
+    assert prune(world, now).prepared_pages == 0
 
 
 def test_the_worker_job_uses_the_configured_days(world, make_app, database_url, monkeypatch):
@@ -143,6 +194,8 @@ def test_the_privacy_page_says_what_is_kept_with_the_configured_numbers(
     assert "45 days after they were sent" in text
     assert "500 days for shops' results" in text
     assert "Password-reset links work for 1 hour" in text
+    assert "shown within 15 minutes or not at all" in text
+    assert "until you have not opened it for 3 days" in text
     assert "style=" not in text and "<script>" not in text
     # linked from every page's footer and from sign-up
     assert 'href="/privacy"' in client.get("/login").get_data(as_text=True)

@@ -3,12 +3,15 @@ flagged posts held, and the functions staff tooling calls."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlmodel import select
 
 from app.community.screening import (
     Outcome,
     RuleProblem,
+    _load_classifier,
     add_rule,
     classifier,
     held_and_flagged,
@@ -18,6 +21,7 @@ from app.community.screening import (
 )
 from app.models import Answer, Question, Suggestion
 from tests.community.conftest import text_of
+from tests.shopper.test_reads import statements
 
 
 def _rule(community, pattern, action, **kwargs):  # type: ignore[no-untyped-def]
@@ -100,6 +104,39 @@ def test_ordinary_shopping_questions_pass(community):
         "Is the zip on the left or the right?",
     ):
         assert screen_texts([text], [], judge=judge).outcome == Outcome.SHOW
+
+
+def test_a_server_process_loads_the_classifier_as_it_starts(make_app, database_url, monkeypatch):
+    """Loading takes seconds: a server process does it as it starts, so its first post
+    does not wait; an app that is not a server's (tests, commands) loads it at a post."""
+    _load_classifier.cache_clear()
+    make_app(database_url)
+    assert _load_classifier.cache_info().currsize == 0
+    monkeypatch.setenv("PLAZA_SCREENING_WARM_UP", "true")  # as `plaza serve` sets it
+    make_app(database_url)
+    deadline = time.monotonic() + 60
+    while _load_classifier.cache_info().currsize == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _load_classifier.cache_info().currsize == 1  # loaded with no post at all
+
+
+def test_a_rule_staff_add_or_remove_applies_from_the_next_post(community, runner):
+    """A process keeps the rules it read, and a post reads only whether they changed."""
+    app = community.world.app
+    assert community.ask(title="Is this a knockoff?").status_code == 303
+    with statements(app) as seen:
+        assert community.ask(title="Is it a knockoff, really?").status_code == 303
+    assert seen["SELECT", "screening_rule"] == 1  # where the rules stand, not the rules
+    added = runner.invoke(args=["screening", "add", "knockoff", "--action", "refuse"])
+    assert added.exit_code == 0, added.output
+    with statements(app) as seen:
+        assert community.ask(title="A knockoff, then?").status_code == 422
+    assert seen["SELECT", "screening_rule"] == 2  # and the rules, once, as they changed
+    # Removed, and another added in its place (SQLite gives it the same id).
+    assert runner.invoke(args=["screening", "remove", "1"]).exit_code == 0
+    assert runner.invoke(args=["screening", "add", "replica", "--action", "refuse"]).exit_code == 0
+    assert community.ask(title="A knockoff after all?").status_code == 303
+    assert community.ask(title="Or a replica?").status_code == 422
 
 
 def test_the_strictest_rule_wins(community):

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.accounts.retention import prune_personal_data
 from app.ingest.refresh import refresh_provider
 from app.ingest.retention import MAX_AGE, prune_cards
 from app.ingest.sources import context_for
@@ -19,6 +18,7 @@ from app.partners.rollup import roll_up_results
 from app.portal.charts import bar_chart, line_chart, nice_step
 from app.ranking.rollup import roll_up
 from cards.survey import choice_id
+from tests.accounts.test_retention import prune
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_results_of_days_past_raw_event_retention_survive_pruning(
 
     roll_up(world.db, now)
     roll_up_results(world.db, now)
-    pruned = prune_personal_data(world.db, now, event_days=180, notification_days=90)
+    pruned = prune(world, now)
     assert pruned.events == 11  # every event of that old day
     assert prune_cards(world.db, now) == 1
     assert world.db.get(Card, stale) is None
