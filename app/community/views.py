@@ -10,6 +10,7 @@ other refusals (not allowed, removed, too many posts) are a message of their own
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +20,9 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from app import db
-from app.community import posting, threads
+from app.community import partner_views, posting, threads
 from app.community.posting import PostProblem
-from app.community.updates import STAGE_LABELS
+from app.community.updates import STAGE_LABELS, question_path
 from app.models import Answer, Card, Organization, Question, Suggestion, User, Visibility
 from app.shopper.display import card_or_404, card_views
 from app.web.converters import add_id_converter, parse_id
@@ -85,16 +86,46 @@ def card_questions(card_id: int) -> ResponseReturnValue:
 @bp.post("/cards/<id:card_id>/questions")
 def ask(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
+    return _ask(
+        card,
+        url_for(".card_questions", card_id=card_id),
+        "community/thread.html",
+        lambda **extra: _thread_context(card, **extra),
+    )
+
+
+@bp.post("/o/<slug>/questions")
+def ask_organization(slug: str) -> ResponseReturnValue:
+    """A general question from the organisation's questions page (read by anyone at
+    :func:`app.community.partner_views.questions`; asking needs an account)."""
+    organization = partner_views.organization_or_404(slug)
+    return _ask(
+        organization,
+        url_for("partners.questions", slug=slug),
+        "community/org_questions.html",
+        lambda **extra: partner_views.questions_context(organization, **extra),
+    )
+
+
+def _ask(
+    about: Card | Organization,
+    page_url: str,
+    page_template: str,
+    context_of: Callable[..., dict[str, Any]],
+) -> ResponseReturnValue:
+    """Ask about a card or an organisation, from the page at ``page_url``: a refused text
+    comes back in its form (the fragment with htmx, the page without), the new question
+    on top of the list with htmx, or back to the page with a message."""
     session = db.session()
     values = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
     try:
-        question = posting.ask(session, _me(), card, values["title"], values["body"], _now())
+        question = posting.ask(session, _me(), about, values["title"], values["body"], _now())
     except PostProblem as problem:
         session.rollback()
         if problem.status != 422:
             _refuse(problem)
-        context = _thread_context(card, values=values, error=problem)
-        template = "community/_ask.html" if is_htmx() else "community/thread.html"
+        context = context_of(values=values, error=problem)
+        template = "community/_ask.html" if is_htmx() else page_template
         return render_template(template, **context), 422
     session.commit()
     held = question.status == Visibility.HELD
@@ -104,10 +135,8 @@ def ask(card_id: int) -> ResponseReturnValue:
             if held
             else "Your question is posted; you will hear when it is answered."
         )
-        return _back(
-            url_for(".card_questions", card_id=card_id) + f"#question-{question.id}", message
-        )
-    context = _thread_context(card)
+        return _back(f"{page_url}#question-{question.id}", message)
+    context = context_of()
     (new,) = threads.question_views(session, [question], current_user.id, context["organization"])
     return render_template("community/_asked.html", new=new, **context)
 
@@ -121,6 +150,11 @@ def _question_or_404(question_id: int) -> Question:
 
 def _is_author(item: Question | Answer | Suggestion) -> bool:
     return item.user_id is not None and item.user_id == current_user.id
+
+
+def _thread_url(question: Question) -> str:
+    """The page showing ``question``: its card's thread or its organisation's questions."""
+    return question_path(db.session(), question)
 
 
 def _render_question(question: Question, **extra: Any) -> str:
@@ -144,9 +178,9 @@ def answer(question_id: int) -> ResponseReturnValue:
         session.rollback()
         if problem.status != 422:
             _refuse(problem)
-        if not is_htmx() and question.card_id is not None:
+        if not is_htmx():
             flash(problem.message, "error")
-            return redirect(url_for(".card_questions", card_id=question.card_id), code=303)
+            return redirect(_thread_url(question).split("#")[0], code=303)
         return _render_question(question, error=problem, answer_value=body), 422
     session.commit()
     if not is_htmx():
@@ -155,12 +189,7 @@ def answer(question_id: int) -> ResponseReturnValue:
             if reply.status == Visibility.HELD
             else "Your answer is posted."
         )
-        target = (
-            url_for(".card_questions", card_id=question.card_id)
-            if question.card_id
-            else url_for("feed.home")
-        )
-        return _back(f"{target}#question-{question.id}", message)
+        return _back(_thread_url(question), message)
     return _render_question(question)
 
 
@@ -179,8 +208,7 @@ def helpful(answer_id: int) -> ResponseReturnValue:
     session.commit()
     if not is_htmx():
         question = session.get(Question, reply.question_id)
-        card_id = question.card_id if question else None
-        target = url_for(".card_questions", card_id=card_id) if card_id else url_for("feed.home")
+        target = _thread_url(question).split("#")[0] if question else url_for("feed.home")
         return redirect(f"{target}#answer-{reply.id}", code=303)
     return render_template(
         "community/_helpful.html", a=threads.AnswerView(reply, "", wanted, False)
