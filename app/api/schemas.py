@@ -218,7 +218,10 @@ class AnswerOut(BaseModel):
 
 class CommunityQuestionOut(BaseModel):
     id: int
-    card_id: int | None = Field(description="The card it was asked on; null once gone.")
+    card_id: int | None = Field(
+        description="The card it was asked on; null for a general question asked from the "
+        "organisation's page, or once the card is gone."
+    )
     title: str
     body: str
     created_at: datetime

@@ -73,7 +73,8 @@ def settled(model: Any) -> ColumnElement[bool]:
 def _answered(
     db: Session, organizations: dict[int, Organization], now: datetime
 ) -> Iterator[tuple[int, CommunityPost]]:
-    """Questions on live cards, each with the organisation's first answer."""
+    """Questions on live cards (general questions to an organisation have none, so the
+    join leaves them out), each with the organisation's first answer."""
     rows = db.exec(
         select(Question, Answer)
         .join(Answer, col(Answer.question_id) == col(Question.id))
@@ -103,7 +104,7 @@ def _answered(
                 title=question.title,
                 text=snippet(answer.body, EXCERPT),
                 label=f"Answered by {organization.name}",
-                path=question_path(question),
+                path=question_path(db, question),
                 interests=interests.get(question.card_id, [])[:MAX_INTERESTS],
                 published_at=answer.created_at,
             ),

@@ -1,10 +1,11 @@
 """An organisation's page at ``/o/<slug>``, and following it.
 
 The page says who the partner is (the profile its members write in the portal), lists
-its sources and its newest cards as the feed shows them, and leads to its questions and
-ideas board. Anyone may read it, signed in or not, as anyone may be sent a link to it:
-a signed-out visitor sees the cards without their actions, and "Follow" asks them to
-log in first, as opening a card does. A suspended organisation has no page: a 404, the
+its sources and its newest cards as the feed shows them, and leads to its questions
+(``/o/<slug>/questions``: general ones, asked from there) and ideas board. Anyone may
+read them, signed in or not, as anyone may be sent a link to them: a signed-out visitor
+sees the cards without their actions, and "Follow" or "Ask" asks them to log in first,
+as opening a card does. A suspended organisation has no page: a 404, the
 same as for one that never existed.
 
 Following is a POST (CSRF-checked) that works without JavaScript (back to the page it
@@ -14,13 +15,15 @@ came from) and, with htmx, swaps the button in place.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlmodel import col, select
 
 from app import db
+from app.community import posting, threads
 from app.models import Card, Organization, Provider, ProviderStatus
 from app.partners.health import kind_label
 from app.partners.orgs import organization_by_slug
@@ -29,7 +32,7 @@ from app.ranking.candidates import shown_now
 from app.ranking.catalog import scheduled_kinds
 from app.shopper.display import card_views
 from app.shopper.follows import change_following, followed_among, is_available
-from app.web.htmx import fragment_or_back
+from app.web.htmx import fragment_or_back, render_page_or_fragment
 
 bp = Blueprint("partners", __name__)
 
@@ -37,7 +40,7 @@ NEWEST_CARDS = 12
 NOT_FOUND = "There is no such organisation on Plaza."
 
 
-def _organization_or_404(slug: str, *, available: bool = True) -> Organization:
+def organization_or_404(slug: str, *, available: bool = True) -> Organization:
     """The organisation ``slug`` names; with ``available``, only while not suspended."""
     organization = organization_by_slug(db.session(), slug)
     if organization is None or (available and not is_available(organization)):
@@ -53,7 +56,7 @@ def _follows(organization: Organization) -> bool:
 
 @bp.get("/o/<slug>")
 def page(slug: str) -> ResponseReturnValue:
-    organization = _organization_or_404(slug)
+    organization = organization_or_404(slug)
     session = db.session()
     now = datetime.now(UTC)
     providers = session.exec(
@@ -88,10 +91,37 @@ def page(slug: str) -> ResponseReturnValue:
     )
 
 
+def questions_context(organization: Organization, **extra: Any) -> dict[str, Any]:
+    """What the organisation's questions page shows: its general questions (a held one to
+    its author only, as on a card's thread) and the Ask form's state."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    return {
+        "organization": organization,
+        "questions": threads.general(db.session(), organization, user_id),
+        "ask_action": url_for("community.ask_organization", slug=organization.slug),
+        "values": {"title": "", "body": ""},
+        "error": None,
+        "limits": posting,
+        **extra,
+    }
+
+
+@bp.get("/o/<slug>/questions")
+def questions(slug: str) -> ResponseReturnValue:
+    """General questions to the organisation, readable signed out like its page; asking
+    (:func:`app.community.views.ask_organization`) asks a visitor to log in first."""
+    organization = organization_or_404(slug)
+    return render_page_or_fragment(
+        "community/org_questions.html",
+        "community/_questions.html",
+        **questions_context(organization),
+    )
+
+
 def _follow(slug: str, *, wanted: bool) -> ResponseReturnValue:
     """Follow or unfollow; a suspended organisation may be unfollowed (from the list of
     followed partners: it has no page), not followed."""
-    organization = _organization_or_404(slug, available=False)
+    organization = organization_or_404(slug, available=False)
     change_following(current_user.id, organization, wanted=wanted)
     return fragment_or_back(
         lambda: render_template(

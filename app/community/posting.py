@@ -132,15 +132,20 @@ def organization_of(db: Session, card: Card) -> Organization:
     return organization
 
 
-def ask(db: Session, user: User, card: Card, title: str, body: str, now: datetime) -> Question:
-    """A question to the card's organisation (the caller commits)."""
+def ask(
+    db: Session, user: User, about: Card | Organization, title: str, body: str, now: datetime
+) -> Question:
+    """A question to an organisation (the caller commits): about one of its cards, or,
+    given the organisation itself, a general one ("Do you ship to Canada?") shown on its
+    questions page. Both are screened, limited and held alike."""
     _shopper(user)
     title = clean(title, field="title", label="question", limit=QUESTION_TITLE_MAX)
     body = clean(body, field="body", label="details", limit=QUESTION_BODY_MAX, required=False)
-    organization = organization_of(db, card)
+    card = about if isinstance(about, Card) else None
+    organization = organization_of(db, card) if card is not None else about
     question = Question(
         organization_id=stored_id(organization),
-        card_id=card.id,
+        card_id=card.id if card is not None else None,
         user_id=user.id,
         title=title,
         body=body,

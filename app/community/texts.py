@@ -120,7 +120,7 @@ def _described(db: Session, item: Item) -> tuple[str, str, str | None, str]:
     where = f"a question to {organization.name if organization else 'an organisation'}"
     if card is not None:
         where += f" on the card “{card.title}”"
-    url = question_path(question) if question.card_id is not None else None
+    url = question_path(db, question)
     if isinstance(item, Question):
         return item.title, where, url, f"question “{item.title[:80]}”"
     by = "the organisation's answer" if item.organization_id else "an answer"

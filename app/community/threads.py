@@ -99,9 +99,24 @@ def thread(
     db: Session, card_id: int, viewer_id: int | None, organization: Organization
 ) -> list[QuestionView]:
     """The questions on one card, newest first, with their answers."""
+    return _questions(db, col(Question.card_id) == card_id, viewer_id, organization)
+
+
+def general(db: Session, organization: Organization, viewer_id: int | None) -> list[QuestionView]:
+    """The organisation's general questions (asked from its page, about no card), newest
+    first, with their answers."""
+    about_no_card = and_(
+        col(Question.organization_id) == organization.id, col(Question.card_id).is_(None)
+    )
+    return _questions(db, about_no_card, viewer_id, organization)
+
+
+def _questions(
+    db: Session, where: Any, viewer_id: int | None, organization: Organization
+) -> list[QuestionView]:
     questions = db.exec(
         select(Question)
-        .where(Question.card_id == card_id, seen_by(Question, viewer_id))
+        .where(where, seen_by(Question, viewer_id))
         .order_by(col(Question.created_at).desc(), col(Question.id).desc())
         .limit(THREAD_LIMIT)
     ).all()

@@ -45,11 +45,15 @@ def snippet(text: str, limit: int = SNIPPET) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def question_path(question: Question) -> str:
-    """Where a question is shown: its card's thread."""
-    if question.card_id is None:
+def question_path(db: Session, question: Question) -> str:
+    """Where a question is shown: its card's thread, or, for a general question (no
+    card), its organisation's questions page."""
+    if question.card_id is not None:
+        return f"/cards/{question.card_id}/questions#question-{question.id}"
+    organization = db.get(Organization, question.organization_id)
+    if organization is None:  # the foreign key cascades; kept for the type checker
         return "/notifications"
-    return f"/cards/{question.card_id}/questions#question-{question.id}"
+    return f"/o/{organization.slug}/questions#question-{question.id}"
 
 
 def suggestion_path(organization: Organization, suggestion: Suggestion) -> str:
@@ -115,7 +119,7 @@ def tell_of_answer(db: Session, question: Question, answer: Answer, now: datetim
         f"answer:{answer.id}",
         title,
         f"“{snippet(question.title)}”: {snippet(answer.body)}",
-        question_path(question),
+        question_path(db, question),
         now,
         Category.COMMUNITY,
     )

@@ -11,7 +11,7 @@ other refusals (not allowed, removed, too many posts) are a message of their own
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,9 +21,9 @@ from flask_login import current_user, login_required
 from sqlmodel import Session, select
 
 from app import db
-from app.community import posting, threads
+from app.community import partner_views, posting, threads
 from app.community.posting import PostProblem
-from app.community.updates import STAGE_LABELS
+from app.community.updates import STAGE_LABELS, question_path
 from app.models import Answer, Card, Organization, Question, Suggestion, User, Visibility
 from app.shopper.display import card_or_404, card_views
 from app.web.converters import add_id_converter, parse_id
@@ -143,16 +143,47 @@ ASK = PostForm(
 @bp.post("/cards/<id:card_id>/questions")
 def ask(card_id: int) -> ResponseReturnValue:
     card = card_or_404(card_id)
-    return _post_form(
+    return _ask(
         ASK,
-        lambda session, values: posting.ask(
-            session, _me(), card, values["title"], values["body"], _now()
-        ),
+        card,
+        url_for(".card_questions", card_id=card_id),
         lambda **extra: _thread_context(card, **extra),
-        lambda session, question, context: threads.question_views(
-            session, [question], current_user.id, context["organization"]
+    )
+
+
+ASK_ORGANIZATION = replace(ASK, page="community/org_questions.html")
+
+
+@bp.post("/o/<slug>/questions")
+def ask_organization(slug: str) -> ResponseReturnValue:
+    """A general question from the organisation's questions page (read by anyone at
+    :func:`app.community.partner_views.questions`; asking needs an account)."""
+    organization = partner_views.organization_or_404(slug)
+    return _ask(
+        ASK_ORGANIZATION,
+        organization,
+        url_for("partners.questions", slug=slug),
+        lambda **extra: partner_views.questions_context(organization, **extra),
+    )
+
+
+def _ask(
+    form: PostForm,
+    about: Card | Organization,
+    page_url: str,
+    context: Callable[..., dict[str, Any]],
+) -> ResponseReturnValue:
+    """Ask about a card or an organisation, from the page at ``page_url``."""
+    return _post_form(
+        form,
+        lambda session, values: posting.ask(
+            session, _me(), about, values["title"], values["body"], _now()
+        ),
+        context,
+        lambda session, question, shown: threads.question_views(
+            session, [question], current_user.id, shown["organization"]
         )[0],
-        lambda question: url_for(".card_questions", card_id=card_id) + f"#question-{question.id}",
+        lambda question: f"{page_url}#question-{question.id}",
     )
 
 
@@ -165,6 +196,11 @@ def _question_or_404(question_id: int) -> Question:
 
 def _is_author(item: Question | Answer | Suggestion) -> bool:
     return item.user_id is not None and item.user_id == current_user.id
+
+
+def _thread_url(question: Question) -> str:
+    """The page showing ``question``: its card's thread or its organisation's questions."""
+    return question_path(db.session(), question)
 
 
 def _render_question(question: Question, **extra: Any) -> str:
@@ -188,9 +224,9 @@ def answer(question_id: int) -> ResponseReturnValue:
         session.rollback()
         if problem.status != 422:
             _refuse(problem)
-        if not is_htmx() and question.card_id is not None:
+        if not is_htmx():
             flash(problem.message, "error")
-            return redirect(url_for(".card_questions", card_id=question.card_id), code=303)
+            return redirect(_thread_url(question).split("#")[0], code=303)
         return _render_question(question, error=problem, answer_value=body), 422
     session.commit()
     if not is_htmx():
@@ -199,12 +235,7 @@ def answer(question_id: int) -> ResponseReturnValue:
             if reply.status == Visibility.HELD
             else "Your answer is posted."
         )
-        target = (
-            url_for(".card_questions", card_id=question.card_id)
-            if question.card_id
-            else url_for("feed.home")
-        )
-        return _back(f"{target}#question-{question.id}", message)
+        return _back(_thread_url(question), message)
     return _render_question(question)
 
 
@@ -223,8 +254,7 @@ def helpful(answer_id: int) -> ResponseReturnValue:
     session.commit()
     if not is_htmx():
         question = session.get(Question, reply.question_id)
-        card_id = question.card_id if question else None
-        target = url_for(".card_questions", card_id=card_id) if card_id else url_for("feed.home")
+        target = _thread_url(question).split("#")[0] if question else url_for("feed.home")
         return redirect(f"{target}#answer-{reply.id}", code=303)
     return render_template(
         "community/_helpful.html", a=threads.AnswerView(reply, "", wanted, False)

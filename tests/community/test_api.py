@@ -86,3 +86,19 @@ def test_bad_requests_change_nothing(community, api, posted):
     community.db.expire_all()
     assert community.db.exec(select(Answer)).all() == []
     assert community.db.get(Suggestion, idea_id).stage == "new"
+
+
+def test_a_general_question_is_listed_with_no_card_and_answered(community, api):
+    community.post("shopper", "/o/acme/questions", title="Do you ship to Canada?")
+    question = community.db.exec(select(Question)).one()
+    (item,) = api("GET", "/questions?open=true").json["items"]
+    assert (item["id"], item["card_id"], item["title"]) == (
+        question.id, None, "Do you ship to Canada?"
+    )  # fmt: skip
+    response = api("POST", f"/questions/{question.id}/answers", json={"body": "Yes."})
+    assert response.status_code == 201, response.json
+    (told,) = [m for m in community.messages("shopper") if m.channel == "in_app"]
+    assert told.content["path"] == f"/o/acme/questions#question-{question.id}"
+    schema = community.world.app.test_client().get("/api/v1/openapi.json").json
+    card_id = schema["components"]["schemas"]["CommunityQuestionOut"]["properties"]["card_id"]
+    assert {"type": "null"} in card_id["anyOf"] and "general question" in card_id["description"]

@@ -208,3 +208,17 @@ def test_an_organisation_has_one_community_provider_its_members_may_only_pause(c
     assert (
         community.get("retailer", f"/portal/acme/providers/{provider.id}/edit").status_code == 404
     )
+
+
+def test_a_general_question_answered_on_the_organisations_page_stays_there(community):
+    """A question about no card has no card's interests to reach shoppers by: the job
+    passes over it and still posts the card questions answered beside it."""
+    community.post("shopper", "/o/acme/questions", title="Do you ship to Canada?")
+    general = community.db.exec(select(Question)).one()
+    community.post("retailer", f"/questions/{general.id}/answers", body="Yes.")
+    assert community.ask(title="Does it come in a wide fit?").status_code == 303
+    on_card = community.db.exec(select(Question).where(Question.card_id != None)).one()  # noqa: E711
+    community.post("retailer", f"/questions/{on_card.id}/answers", body="Yes: in W.")
+    assert _surface(community) is not None
+    urls = [c.url for c in community.db.exec(select(Card).where(Card.kind == KIND))]
+    assert urls == [f"/cards/{community.card_id}/questions#question-{on_card.id}"]

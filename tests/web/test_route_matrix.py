@@ -46,6 +46,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("cards.open_card", "GET"): "a shared card link: signed out, it leads to sign-in",
     ("partners.page", "GET"): "a partner's page, read-only for visitors: following it, and "
     "its cards' actions, lead to sign-in",
+    ("partners.questions", "GET"): "a partner's general questions, read-only for visitors "
+    "like its page: asking leads to sign-in",
     ("api.openapi", "GET"): "the API's own description",
     ("auth.second_factor", "GET"): "login's second step: the password was just given",
     ("auth.second_factor", "POST"): "login's second step: the password was just given",
