@@ -222,7 +222,7 @@ def bench(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         queries = searches(taxonomy, args.requests + WARM_UP, rng)
         run = measure(clients, queries, rng)
         figures["catalogs"][str(size)] = run | {
-            "seed_seconds": round(seeded, 1), "index_seconds": round(indexed, 1),
+            "seed_seconds": round(seeded, 1), "index_seconds": round(indexed, 3),
         }  # fmt: skip
     app.extensions["plaza.engine"].dispose()
     engine.dispose()
