@@ -10,7 +10,7 @@ HTMX := static/vendor/htmx.min.js
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-days lint bench clean system-deps
+.PHONY: run test test-days lint bench clean system-deps lock
 
 run: $(STAMP_APP) $(HTMX)
 	$(BIN)/plaza db upgrade
@@ -39,6 +39,7 @@ bench: $(STAMP_TEST) system-deps
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/search.py --cards 100000
 	$(BIN)/python bench/request_overhead.py
+	$(BIN)/python bench/lighthouse.py
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
@@ -50,14 +51,29 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP_APP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --editable .
+# Every package comes from the lock, checked against its hashes; Plaza itself is then
+# installed with the locked build backend, so nothing unpinned is fetched.
+$(STAMP_APP): pyproject.toml requirements/app.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/app.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $@
 
-$(STAMP_TEST): pyproject.toml examples/plaza-store-events/pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --editable '.[test]'
-	$(BIN)/pip install --quiet --editable examples/plaza-store-events
+$(STAMP_TEST): pyproject.toml examples/plaza-store-events/pyproject.toml requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/test.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable . --editable examples/plaza-store-events
 	touch $(STAMP_APP) $@
+
+# After changing a dependency in pyproject.toml: re-resolve both locks, with hashes for
+# every platform, keeping the versions already locked where they still fit.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.9,<1'
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command 'make lock' $(LOCK_FLAGS) \
+		pyproject.toml requirements/build.in -o requirements/app.txt
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command 'make lock' --extra test $(LOCK_FLAGS) \
+		pyproject.toml examples/plaza-store-events/pyproject.toml requirements/build.in \
+		-o requirements/test.txt
 
 # htmx comes from the npm registry, pinned in package.json / package-lock.json.
 $(HTMX): package.json package-lock.json

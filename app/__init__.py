@@ -10,6 +10,7 @@ from flask import Flask
 from app import catalog_store, db, taxonomy_store
 from app.accounts import account_views, privacy_views
 from app.accounts import views as accounts_views
+from app.api import reference_views as api_reference_views
 from app.api import views as api_views
 from app.cli import register_commands
 from app.community import partner_views, report_views, screening
@@ -21,6 +22,7 @@ from app.portal import (
     access_views,
     home_views,
     join_views,
+    media_views,
     profile_views,
     provider_views,
     result_views,
@@ -28,18 +30,29 @@ from app.portal import (
 from app.portal import (
     community_views as portal_community_views,
 )
-from app.shopper import action_views, feed_views, interest_views, search_views, why_views
+from app.shopper import (
+    action_views,
+    feed_settings_views,
+    feed_views,
+    interest_views,
+    search_views,
+    share_views,
+    why_views,
+)
 from app.staff import decision_views, editorial_views
 from app.staff import views as staff_views
 from app.web import (
+    app_shell,
     errors,
     health,
     json_input,
     metrics_views,
     request_ids,
     security,
+    shell_views,
     static,
     templating,
+    uploads,
 )
 from app.web.converters import IdConverter
 
@@ -48,12 +61,15 @@ BLUEPRINTS = (
     accounts_views,
     account_views,
     feed_views,
+    feed_settings_views,
     action_views,
     interest_views,
     search_views,
+    share_views,
     health,
     metrics_views,
     privacy_views,
+    shell_views,
     why_views,
     home_views,
     provider_views,
@@ -62,6 +78,7 @@ BLUEPRINTS = (
     access_views,
     join_views,
     api_views,
+    api_reference_views,
     notifications_views,
     report_views,
     staff_views,
@@ -70,6 +87,7 @@ BLUEPRINTS = (
     community_views,
     portal_community_views,
     partner_views,
+    media_views,
 )
 
 
@@ -95,11 +113,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     catalog_store.init_app(app)
     if app.config["SCREENING_WARM_UP"]:
         screening.warm_up()
+    uploads.init_app(app)  # before the CSRF check reads a form
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    app_shell.init_app(app)
     app.url_map.converters["id"] = IdConverter  # every page's row ids: <id:card_id>
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

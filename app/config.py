@@ -93,6 +93,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CATALOG_WARM_UP", bool, False,
             "build the feed's catalog snapshot as a server process starts, not at its "
             "first page (`plaza serve` sets it)"),
+    Setting("CATCH_UP_GAP_HOURS", float, 12,
+            "a shopper who opens their feed this long after their previous visit finds the "
+            "best cards stored since grouped at its top, under \"Since your last visit\""),
     Setting("PREPARED_FEED_MAX_AGE_MINUTES", int, 15,
             "a first page the worker ranked ahead is served for this long; an older one is "
             "ranked again on the request (cards published since wait that long at most)"),
@@ -141,6 +144,12 @@ SETTINGS: tuple[Setting, ...] = (
     # The worker
     Setting("WORKER_CONCURRENCY", int, 4, "providers refreshed at once by a worker"),
     Setting("WORKER_TICK_SECONDS", int, 30, "how often a worker looks for due providers"),
+    Setting("WORKER_PRUNE_SECONDS", int, 21600,
+            "how often a worker prunes old cards, login attempts and personal data past "
+            "retention"),
+    Setting("WORKER_STOP_SECONDS", float, 8.0,
+            "seconds a stopping worker (SIGTERM or SIGINT) lets running jobs finish; what "
+            "they leave undone is claimed again by the next run"),
     # Notifications
     Setting("SMTP_URL", str, None,
             "`smtp://user:pw@host:587?starttls=true` or `smtps://host:465`",
@@ -184,6 +193,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("API_MAX_BODY_BYTES", int, 64 * 1024, "largest API request body"),
 )  # fmt: skip
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+# What a product card's badges claim, so that each one means something (app/shopper/badges.py).
+# A card is "New" this long after it was published or, if earlier, first stored by Plaza
+# (app.ranking.candidate.new_until_ts), and ranking lifts it as long: a shopper coming back
+# every other day still meets the new arrivals, and last week's stock stops calling itself
+# new (a longer lift ranked worse in bench/ranking_eval.py).
+NEW_BADGE_FOR = timedelta(days=2)
+# "Price dropped" this long after the stored price fell, and a deal as long: a drop is news
+# for a week (app.ranking.candidate.price_drop_until, the one rule for both).
+PRICE_DROP_BADGE_FOR = timedelta(days=7)
+# A sale saving less than this share of the price gets no "-n%" badge: "-2%" is noise.
+MIN_DISCOUNT_PERCENT = 5
 
 # Flask's and its extensions' own settings, as Plaza runs them. They can be overridden
 # like any Flask setting (``PLAZA_SESSION_COOKIE_SAMESITE``) but are not Plaza's to document.

@@ -48,6 +48,12 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a connection waits for another's write lock
 CONNECT_TIMEOUT = 10  # seconds to wait for a PostgreSQL server that does not answer
 CHECKPOINT_TRIES = 5
+# SQLite reads the file through a memory map of up to this much (address space, not
+# memory: the pages are the operating system's cache, shared by every connection)
+# instead of copying each page it needs into its own small cache with a read(). At a
+# million cards a search touches a few thousand pages of the index (each match's size
+# for BM25) and of the cards: mapped, it costs about a tenth less CPU.
+SQLITE_MMAP_BYTES = 2**31 - 2**16  # SQLite's own ceiling (SQLITE_MAX_MMAP_SIZE)
 
 
 def make_engine(url: str) -> Engine:
@@ -91,6 +97,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     # Deleted rows are overwritten with zeros, not left in free pages: a deleted account
     # is gone from the file too (app.accounts.deletion checkpoints the WAL after).
     cursor.execute("PRAGMA secure_delete=ON")

@@ -11,20 +11,27 @@ first pages ahead (:mod:`app.ranking.prepared`), answered questions and popular 
 becoming cards (:mod:`app.community.feed_posts`), the notification tick
 (:mod:`app.notifications.jobs`) and account emails (:mod:`app.accounts.mail`).
 Several workers may run at once: each job claims its work in the database. Every line
-a run of a job logs carries that run's id (:func:`app.logs.job_run`).
+a run of a job logs carries that run's id (:func:`app.logs.job_run`). A worker told to
+stop (SIGTERM or SIGINT) starts no job, lets the running ones finish for a grace period
+and then leaves: what it had claimed and not finished is claimed again by the next run.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
+import select
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
@@ -47,10 +54,12 @@ from app.taxonomy_store import taxonomy
 log = logging.getLogger(__name__)
 
 ROLLUP_EVERY = timedelta(minutes=5)
-PRUNE_EVERY = timedelta(hours=6)
 ACCOUNT_MAIL_EVERY = timedelta(seconds=5)  # a person waits for a reset link
 COMMUNITY_EVERY = timedelta(minutes=1)
 _app: Flask | None = None
+_running: set[str] = set()  # the jobs running now, by name
+_running_lock = threading.Lock()
+_stopping = threading.Event()  # set: no job starts any more
 
 
 def _job_app() -> Flask:
@@ -185,28 +194,91 @@ def _one_run(job: Callable[[], None]) -> Callable[[], None]:
 
     @functools.wraps(job)
     def run() -> None:
-        with job_run(job.__name__):
+        if _stopping.is_set():  # queued before the stop: it waits for the next worker
+            return
+        with _runs(job.__name__), job_run(job.__name__):
             job()
 
     return run
 
 
-def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
+@contextmanager
+def _runs(name: str) -> Iterator[None]:
+    with _running_lock:
+        _running.add(name)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(name)
+
+
+def running_jobs() -> list[str]:
+    with _running_lock:
+        return sorted(_running)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _noted(number: int, frame: FrameType | None) -> None:
+    """Python's own handler has written ``number`` to the wakeup pipe by now."""
+
+
+def run_until_stopped(scheduler: BaseScheduler, grace_seconds: float) -> list[str]:
+    """Runs ``scheduler``'s jobs until SIGTERM or SIGINT, then gives those running
+    ``grace_seconds`` to finish (a second signal ends the wait); the jobs still running
+    then, which the caller cuts short.
+
+    The signal is waited for, not raised: an exception raised into the main thread could
+    land anywhere, even inside APScheduler, which swallows it. Python writes a handled
+    signal's number to the wakeup pipe whichever thread received it, and this thread
+    reads it there. Both signals are handled whatever the process inherited: a shell
+    starts a background command with SIGINT ignored, and a container's first process
+    ignores a SIGTERM it has no handler for, so `docker stop` would wait out its timeout."""
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    previous = signal.set_wakeup_fd(write)
+    for number in STOP_SIGNALS:
+        signal.signal(number, _noted)
+    try:
+        scheduler.start()
+        while (received := os.read(read, 1)[0]) not in STOP_SIGNALS:
+            continue
+        _stopping.set()
+        scheduler.shutdown(wait=False)
+        running = running_jobs()
+        log.info(
+            "stopping (%s): no job starts now; %s", signal.Signals(received).name,
+            f"waiting up to {grace_seconds:g} s for {', '.join(running)}"
+            if running else "none was running",
+        )  # fmt: skip
+        ends = time.monotonic() + grace_seconds
+        while running_jobs() and (left := ends - time.monotonic()) > 0:
+            if select.select([read], [], [], min(left, 0.05))[0]:
+                break  # asked again: stop now
+        return running_jobs()
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(read)
+        os.close(write)
+
+
+def build_scheduler(app: Flask) -> BaseScheduler:
     global _app
     _app = app
-    scheduler: BaseScheduler = (
-        BlockingScheduler(timezone=UTC)
-        if blocking
-        else BackgroundScheduler(timezone=UTC, daemon=True)
-    )
+    _stopping.clear()
+    scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
     now = datetime.now(UTC)
     # (job, seconds between runs, jitter, whether it runs at start); at most one of each
     # at a time, and runs missed while the worker was busy fold into one.
+    prune_every = app.config["WORKER_PRUNE_SECONDS"]
+    prune_jitter = min(600, prune_every // 10)
     jobs: tuple[tuple[Callable[[], None], float, int, bool], ...] = (
         (refresh_due_providers, app.config["WORKER_TICK_SECONDS"], 5, True),
-        (prune_old_cards, PRUNE_EVERY.total_seconds(), 600, False),
-        (prune_login_attempts, PRUNE_EVERY.total_seconds(), 600, True),
-        (prune_old_personal_data, PRUNE_EVERY.total_seconds(), 600, False),
+        (prune_old_cards, prune_every, prune_jitter, False),
+        (prune_login_attempts, prune_every, prune_jitter, True),
+        (prune_old_personal_data, prune_every, prune_jitter, False),
         (roll_up_popularity, ROLLUP_EVERY.total_seconds(), 30, True),
         (roll_up_partner_results, ROLLUP_EVERY.total_seconds(), 30, True),
         (notify_tick, notify_config(app).tick_seconds, 2, True),

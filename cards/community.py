@@ -69,6 +69,7 @@ class CommunityKind(CardKind[CommunityConfig]):
     label = "Community"
     description = "Answered questions and popular ideas from an organisation's community."
     card_label = "Community"
+    feed_label = "Community posts"
     config_model = CommunityConfig
     fetches_remote = False
     gone_grace = timedelta(0)  # a removed text's card leaves the feed at once

@@ -107,6 +107,7 @@ class EditorialKind(CardKind[EditorialConfig]):
     label = "Editorial"
     description = "A story, link or collection from Plaza's staff, shown between two dates."
     card_label = "From Plaza"
+    feed_label = "From Plaza"
     config_model = EditorialConfig
     fetches_remote = False
     gone_grace = timedelta(0)  # an edited or ended card leaves the feed at once

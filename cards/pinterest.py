@@ -26,7 +26,7 @@ from cards._shared import (
     fetch_feed,
     first_of_each,
 )
-from cards.spec import CardDraft, CardKind, RefreshContext
+from cards.spec import CardDraft, CardKind, RefreshContext, report_rejected
 from feeds.normalize import plain_text, safe_url
 
 _BOARD_FEED_PATH = re.compile(r"/[^/]+/[^/]+\.rss/?")
@@ -74,6 +74,7 @@ class PinterestKind(CardKind[PinterestConfig]):
     label = "Pinterest board"
     description = "One card showing the newest pins of a public Pinterest board."
     card_label = "Board"
+    feed_label = "Boards"
     freshness_half_life = timedelta(days=14)  # a board of ideas keeps longest
     notification_category = "boards"
     config_model = PinterestConfig
@@ -88,7 +89,11 @@ class PinterestKind(CardKind[PinterestConfig]):
         for entry in document.parsed.entries:
             url = safe_url(entry.get("link"), base_url)
             image_url = entry_image(entry, base_url)
-            if url and image_url:
+            if not (url and image_url):
+                missing = "link to the pin" if not url else "picture"
+                named = plain_text(entry.get("title"), 100) or url or "A pin"
+                report_rejected(context, named, f"it has no {missing}")
+            else:
                 pin = {
                     "title": plain_text(entry.get("title") or entry.get("summary"), 100),
                     "url": url,

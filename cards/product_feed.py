@@ -20,7 +20,7 @@ from cards._shared import (
     fetch_feed,
     first_of_each,
 )
-from cards.spec import CardDraft, CardKind, RefreshContext
+from cards.spec import CardDraft, CardKind, RefreshContext, report_rejected
 from feeds.normalize import as_utc, parse_datetime, parse_price, plain_text, safe_url
 
 # Merchant Center feeds may bind this namespace to any prefix; feedparser names
@@ -60,6 +60,7 @@ class ProductFeedKind(CardKind[ProductFeedConfig]):
     label = "Product feed"
     description = "Product cards from an RSS, Atom or Google Merchant Center feed."
     card_label = "Product"
+    feed_label = "Products"
     config_model = ProductFeedConfig
     default_interval = timedelta(hours=1)
     gone_grace = timedelta(days=2)  # a delisted product lingers briefly, then expires
@@ -97,6 +98,15 @@ def _product(
     url = safe_url(google("link"), base_url) or safe_url(entry.get("link"), base_url)
     title = plain_text(google("title") or entry.get("title"), TITLE_MAX)
     if url is None or not title:
+        named = title or url or plain_text(entry.get("id"), TITLE_MAX) or "An item"
+        reason = (
+            "it has neither a title nor a link"
+            if url is None and not title
+            else "it has no link to the product's page (an https:// address)"
+            if url is None
+            else "it has no title"
+        )
+        report_rejected(context, named, reason)
         return None
     price = parse_price(google("price"))
     sale = parse_price(google("sale_price"))

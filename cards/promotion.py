@@ -8,6 +8,7 @@ payload so the feed code needs no access to provider configs).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
@@ -28,6 +29,9 @@ from cards.spec import (
     RefreshContext,
 )
 from feeds.normalize import safe_url
+
+# A picture uploaded in the portal, which Plaza serves itself (app.portal.media_views).
+UPLOADED = re.compile(r"/media/[0-9a-f]{64}\.webp")
 
 
 class PromotionConfig(ScheduledConfig):
@@ -53,9 +57,9 @@ class PromotionConfig(ScheduledConfig):
     image_url: str | None = Field(
         default=None,
         max_length=2048,
-        title="Image address",
-        description="Optional picture: a full https:// address.",
-        json_schema_extra={"format": "uri"},
+        title="Picture",
+        description="Optional: a full https:// address of a picture, or upload one in the portal.",
+        json_schema_extra={"format": "uri", "x-plaza-upload": "image"},
     )
     cta_label: str = Field(
         default="Learn more",
@@ -80,10 +84,13 @@ class PromotionConfig(ScheduledConfig):
     @field_validator("image_url", mode="before")
     @classmethod
     def check_image_url(cls, value: object) -> object:
-        """Blank means no image. Besides https addresses, ``/static/`` paths are accepted
-        so Plaza's bundled demo promotions can use pictures shipped with Plaza."""
+        """Blank means no image. Besides https addresses, Plaza's own paths are accepted:
+        ``/static/`` for the pictures its demo promotions ship with, ``/media/`` for the
+        pictures partners upload in the portal."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
+        if isinstance(value, str) and UPLOADED.fullmatch(value.strip()):
+            return value.strip()
         if not isinstance(value, str) or safe_url(value.strip()) != value.strip():
             raise ValueError("Enter a full image address starting with https:// (or http://).")
         return value.strip()
@@ -99,6 +106,7 @@ class PromotionKind(CardKind[PromotionConfig]):
     label = "Promotion"
     description = "A sponsored card you write, shown between two dates within daily limits."
     card_label = "Sponsored"
+    feed_label = "Promotions"
     config_model = PromotionConfig
     fetches_remote = False
     gone_grace = timedelta(0)  # a removed item leaves the feed at once

@@ -112,6 +112,20 @@ class RefreshContext(Protocol):
         """
 
 
+def report_rejected(context: RefreshContext, item: str, reason: str) -> None:
+    """Tell Plaza that the source sent ``item`` (its title, or its link or id when it
+    has no title) and the kind left it out, and why, in words the provider's owner can
+    act on ("it has no link"). The portal lists the last refresh's rejected items, so a
+    retailer sees why a product never became a card instead of guessing.
+
+    Plaza's contexts collect them through their ``reject(item, reason)`` method; a
+    context without one (a plugin's own test double) is fine, the item is just dropped.
+    """
+    reject = getattr(context, "reject", None)
+    if callable(reject):
+        reject(item, reason)
+
+
 # The two caps of sponsored and scheduled kinds are field types rather than a base model:
 # a base model's fields would come first in the generated form, and these come last.
 DailyImpressionCap = Annotated[
@@ -211,6 +225,11 @@ class CardKind(Generic[Config]):
     card_label: ClassVar[str] = ""
     """What a card of this kind is called on the feed ("Product", "Video")."""
 
+    feed_label: ClassVar[str] = ""
+    """What shoppers call this kind's cards when they shape their feed ("Videos"): the
+    row of ``/settings/feed`` where they ask for more, less or none of them, and the
+    reasons that choice gives. Empty: the kind's ``label``."""
+
     gone_grace: ClassVar[timedelta | None] = None
     """How long a card stays after its item disappears from the source (a delisted
     product). None keeps cards until they end or age out: right for sources that
@@ -245,6 +264,13 @@ class CardKind(Generic[Config]):
     their config from what happens on Plaza (the community's answered questions and
     popular ideas): nobody registers or edits one, from the portal, the API or the
     command line; the organisation may pause it."""
+
+    item_interests: ClassVar[bool] = False
+    """True when each draft's ``interests`` are read from the item itself (a video's
+    tags, title and description) and say what it is about better than its provider
+    does: the provider's target interests then stand in only for an item that named
+    none. False (the default): every card also carries its provider's interests, as a
+    product feed's broad "Home" or "Apparel" does."""
 
     per_page_limit: ClassVar[int | None] = None
     """The most cards of this kind on one feed page (one survey question per page), or

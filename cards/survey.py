@@ -130,6 +130,7 @@ class SurveyKind(CardKind[SurveyConfig]):
         "Short questions shoppers answer with a tap, shown between two dates within daily limits."
     )
     card_label = "Survey"
+    feed_label = "Surveys"
     config_model = SurveyConfig
     fetches_remote = False
     gone_grace = timedelta(0)  # a removed item leaves the feed at once

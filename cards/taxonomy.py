@@ -48,6 +48,7 @@ class Taxonomy:
     interests: dict[str, Interest]
     _children: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
     _phrases: dict[str, str] = field(default_factory=dict, repr=False)
+    _longest_phrase: int = field(default=1, repr=False)  # in words
 
     def __post_init__(self) -> None:
         for slug, interest in self.interests.items():
@@ -61,6 +62,7 @@ class Taxonomy:
                 key = _normalise(phrase.replace("-", " "))
                 if key:
                     self._phrases[key] = interest.slug
+                    self._longest_phrase = max(self._longest_phrase, key.count(" ") + 1)
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict[str, str]]) -> Taxonomy:
@@ -132,6 +134,29 @@ class Taxonomy:
                 )
                 found.extend(slug for slug in parts if slug and slug not in found)
         # Stable sort: equally deep interests keep the order the texts gave them.
+        return sorted(found, key=lambda s: -self.interests[s].depth)
+
+    def mentioned(self, texts: Iterable[str]) -> list[str]:
+        """Interests named anywhere in free text (a video's title or description), most
+        specific first, without repeats: the same names and aliases :meth:`match` reads,
+        found as whole words, the longest phrase at each place winning ("trail running
+        shoes" over "running"). Top-level interests are left out: a sentence that says
+        "home" or "style" is rarely about all of Home or Apparel."""
+        found: list[str] = []
+        for text in texts:
+            words = _normalise((text or "").replace("-", " ")).split()
+            start = 0
+            while start < len(words):
+                for size in range(min(self._longest_phrase, len(words) - start), 0, -1):
+                    slug = self._phrases.get(" ".join(words[start : start + size]))
+                    if slug is not None:
+                        break
+                else:
+                    start += 1
+                    continue
+                if "/" in slug and slug not in found:
+                    found.append(slug)
+                start += size
         return sorted(found, key=lambda s: -self.interests[s].depth)
 
     def search(self, query: str, limit: int = 20) -> list[Interest]:

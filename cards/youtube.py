@@ -37,7 +37,7 @@ from cards._shared import (
 )
 from cards.choices import labelled, needed_for
 from cards.errors import SourceError
-from cards.spec import CardDraft, CardKind, RefreshContext
+from cards.spec import CardDraft, CardKind, RefreshContext, report_rejected
 from feeds.normalize import as_utc, iso8601_duration_seconds, plain_text, safe_url
 
 if TYPE_CHECKING:
@@ -158,6 +158,8 @@ class YouTubeKind(CardKind[YouTubeConfig]):
     label = "YouTube videos"
     description = "Video cards from a YouTube channel, playlist or search."
     card_label = "Video"
+    item_interests = True  # a channel posts about many things; each video says which
+    feed_label = "Videos"
     freshness_half_life = timedelta(days=10)  # a video keeps longer than a product
     notification_category = "videos"
     config_model = YouTubeConfig
@@ -323,6 +325,8 @@ def _video(
     """One video card, the same whichever way the video was found; ``None`` without a valid id."""
     text_title = plain_text(title, TITLE_MAX)
     if not _VIDEO_ID.fullmatch(video_id) or not text_title:
+        reason = "its video id is not a YouTube video id" if text_title else "it has no title"
+        report_rejected(context, text_title or video_id or "A video", reason)
         return None
     return CardDraft(
         external_id=video_id,
@@ -330,7 +334,7 @@ def _video(
         url=f"https://www.youtube.com/watch?v={video_id}",
         summary=plain_text(description, SUMMARY_MAX),
         image_url=image_url,
-        interests=context.taxonomy.match([*(c for c in categories if c), text_title]),
+        interests=_video_interests(context, categories, text_title, description),
         published_at=published,
         payload={
             "video_id": video_id,
@@ -342,6 +346,21 @@ def _video(
             "embed_url": f"https://www.youtube-nocookie.com/embed/{video_id}",
         },
     )
+
+
+def _video_interests(
+    context: RefreshContext, categories: Iterable[str], title: str, description: str | None
+) -> list[str]:
+    """What one video is about: its tags and category (whole), then whatever interests its
+    title names, and only when neither says anything, those its description names. A
+    description rambles ("...a tidy repot you can do on the kitchen floor"), so it is
+    the last word, not the first."""
+    taxonomy = context.taxonomy
+    found = taxonomy.match(c for c in categories if c)
+    found += [s for s in taxonomy.mentioned([title]) if s not in found]
+    if not found:
+        found = taxonomy.mentioned([plain_text(description, SUMMARY_MAX)])
+    return found
 
 
 def _best_thumbnail(thumbnails: dict[str, dict[str, Any]]) -> str | None:

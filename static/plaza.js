@@ -86,6 +86,100 @@
     if (event.target.form) showNeededFields(event.target.form);
   });
 
+  // Copy buttons (data-copy names the field whose value they copy) show only where the
+  // page may write to the clipboard; the field itself stays selectable everywhere.
+  function clipboardWritable() { return Boolean(navigator.clipboard) && window.isSecureContext; }
+  function offerCopy(root) {
+    if (!clipboardWritable()) return;
+    root.querySelectorAll("button[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var field = document.getElementById(button.dataset.copy);
+    var note = document.getElementById(button.dataset.copiedNote || "");
+    if (!field) return;
+    navigator.clipboard.writeText(field.value || field.textContent || "").then(function () {
+      if (note) note.textContent = "Copied.";
+    }, function () {
+      field.select();
+      if (note) note.textContent = "Copying was refused: the text is selected, copy it from the menu.";
+    });
+  });
+  // Wide screens show the feed in columns (static/plaza.css sets --masonry there): a
+  // grid of 2 px rows in which each card spans the rows its height needs, so that a
+  // short card does not leave a hole beside a tall one. The cards stay in their order; a
+  // card that grows (its "Why?" opens) or a page that arrives is measured again.
+  // On phones, consecutive products pair up side by side (is-paired); one left over
+  // keeps the whole width, as every product does without this file.
+  var MASONRY_ROW = 2;
+  var PRODUCT = "card--product_feed";
+  var masonryFeeds = new WeakSet();
+  // A product showing its "Why?" panel or a report form takes the whole width for it.
+  function pairable(item) {
+    return Boolean(item) && item.classList.contains(PRODUCT) &&
+      !item.querySelector(".why:not(:empty), .report-slot:not(:empty)");
+  }
+  function pairProducts(feed) {
+    var run = 0;
+    var items = Array.prototype.slice.call(feed.children);
+    items.forEach(function (item, i) {
+      run = pairable(item) ? run + 1 : 0;
+      var paired = run % 2 === 0 ? run > 0 : pairable(items[i + 1]);
+      item.classList.toggle("is-paired", paired);
+    });
+  }
+  function layOut(feed) {
+    pairProducts(feed);
+    var style = getComputedStyle(feed);
+    var on = style.getPropertyValue("--masonry").trim() === "1";
+    feed.classList.toggle("is-masonry", on);
+    var gap = parseFloat(style.columnGap) || 0;
+    var items = Array.prototype.slice.call(feed.children);
+    var heights = items.map(function (item) { return item.getBoundingClientRect().height; });
+    items.forEach(function (item, i) {
+      item.style.gridRowEnd = on && heights[i] ? "span " + Math.ceil((heights[i] + gap) / MASONRY_ROW) : "";
+    });
+  }
+  function masonry(root) {
+    if (!window.ResizeObserver) return;
+    root.querySelectorAll(".feed.density-compact, .feed.density-comfortable").forEach(function (feed) {
+      if (masonryFeeds.has(feed)) return;
+      masonryFeeds.add(feed);
+      var pending = false;
+      var later = function () {
+        if (pending) return;
+        pending = true;
+        window.requestAnimationFrame(function () { pending = false; layOut(feed); });
+      };
+      var sizes = new ResizeObserver(later);
+      var watch = function () { Array.prototype.forEach.call(feed.children, function (el) { sizes.observe(el); }); };
+      sizes.observe(feed);
+      watch();
+      new MutationObserver(function (changes) {
+        changes.forEach(function (change) {
+          change.removedNodes.forEach(function (el) { if (el.nodeType === 1) sizes.unobserve(el); });
+        });
+        watch();
+        later();
+      }).observe(feed, { childList: true });
+      layOut(feed);
+    });
+  }
+  // The "Why this card?" panel's Close: inside a card, the panel goes and the focus
+  // returns to the card's "Why?" link. On the panel's own page (no card around it, or
+  // no JavaScript) the Close link leads back to the card instead.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-why-close]");
+    var slot = close && close.closest(".why");
+    if (!slot) return;
+    event.preventDefault();
+    slot.replaceChildren();
+    var card = slot.closest("article.card");
+    var why = card && card.querySelector(".why-link");
+    if (why) why.focus();
+  });
+
   // Close an open card menu when the user taps elsewhere.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.card__menu[open]").forEach(function (menu) {
@@ -93,14 +187,53 @@
     });
   });
 
+  // A card's Share: the phone's share sheet where there is one, otherwise its page's
+  // address copied, said in a toast (#toasts is aria-live). Without either, or when
+  // copying fails, the link simply opens the card's page.
+  function toast(text) {
+    var toasts = document.getElementById("toasts");
+    if (!toasts) return;
+    var note = document.createElement("div");
+    note.className = "toast";
+    note.setAttribute("role", "status");
+    note.dataset.autoremove = "4000";
+    note.textContent = text;
+    toasts.appendChild(note);
+    scheduleRemoval(toasts);
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-share]");
+    if (!link) return;
+    var card = link.closest("article.card");
+    var heading = card && document.getElementById(card.getAttribute("aria-labelledby"));
+    var title = heading ? heading.textContent.trim() : document.title;
+    var url = link.href;  // the card's page, made absolute by the browser
+    var menu = link.closest("details");
+    if (navigator.share) {
+      event.preventDefault();
+      if (menu) menu.removeAttribute("open");
+      navigator.share({ title: title, url: url }).catch(function () {});  // cancelled: nothing to say
+    } else if (clipboardWritable()) {
+      event.preventDefault();
+      navigator.clipboard.writeText(url).then(function () {
+        if (menu) menu.removeAttribute("open");
+        toast("Link copied");
+      }, function () { window.location.assign(url); });
+    }
+  });
+
   document.addEventListener("htmx:load", function (event) {
     var el = event.detail.elt;
     scheduleRemoval(el.parentNode || el);
     showNeededFields(el.parentNode || el);
+    offerCopy(el.parentNode || el);
+    masonry(document);  // a feed swapped in whole
     if (el.dataset && (el.dataset.mutedInterest || el.dataset.hiddenProvider)) removeMatching(el);
   });
   document.addEventListener("DOMContentLoaded", function () {
     scheduleRemoval(document);
     showNeededFields(document);
+    offerCopy(document);
+    masonry(document);
   });
 })();

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from glob import glob
@@ -98,10 +98,17 @@ def _pg_bin() -> Path:
     raise RuntimeError("PostgreSQL is not installed: run `make test` (it installs it).")
 
 
+# Where clusters keep their files: in memory where the machine has it. Each test's
+# database is a copy of the template, some ten megabytes of write-ahead log, which on a
+# disk keeps a test waiting for the disk several times as long as the copy takes.
+IN_MEMORY = Path("/dev/shm")
+
+
 @dataclass
 class LocalPostgres:
-    """A throw-away PostgreSQL cluster in a temporary folder, on a free loopback port:
-    nothing on the machine is touched. Tests may stop and start it."""
+    """A throw-away PostgreSQL cluster in a temporary folder (in memory, ``IN_MEMORY``,
+    where there is one), on a free loopback port: nothing on the machine is touched.
+    Tests may stop and start it."""
 
     workdir: Path
     port: int
@@ -109,7 +116,8 @@ class LocalPostgres:
 
     @classmethod
     def create(cls) -> LocalPostgres:
-        workdir = Path(tempfile.mkdtemp(prefix="plaza-pg-"))
+        in_memory = IN_MEMORY.is_dir() and os.access(IN_MEMORY, os.W_OK)
+        workdir = Path(tempfile.mkdtemp(prefix="plaza-pg-", dir=IN_MEMORY if in_memory else None))
         as_postgres: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root
             shutil.chown(workdir, "postgres")
@@ -191,12 +199,17 @@ def private_postgres() -> Iterator[LocalPostgres]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    upgrade(make_engine(f"sqlite:///{path}"))
+    _checkpoint(path)
+    return path
+
+
+def _checkpoint(path: Path) -> None:
+    """Everything in the SQLite file itself, none in its write-ahead log: ready to copy."""
     engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -220,11 +233,24 @@ _database_numbers = itertools.count()
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+    else:
+        template = request.getfixturevalue("postgres_template")
+    with _database_copy(request, tmp_path, template) as url:
+        yield url
+
+
+@contextmanager
+def _database_copy(
+    request: pytest.FixtureRequest, tmp_path: Path, template: Path | str
+) -> Iterator[str]:
+    """A new database, a copy of ``template``: a SQLite file or, on the suite's
+    PostgreSQL server, a database's name."""
+    if isinstance(template, Path):
         path = tmp_path / "plaza.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(template, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
     with _postgres_database(request.getfixturevalue("postgres_server"), template) as url:
         yield url
 
@@ -246,12 +272,108 @@ def _postgres_database(server: str, template: str | None) -> Iterator[str]:
 
 
 @pytest.fixture
+def migrated_postgres(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, migrated database on the suite's PostgreSQL server, for the
+    tests about PostgreSQL alone (several worker processes on one database)."""
+    if not POSTGRES_WANTED:
+        pytest.skip("PostgreSQL tests are off: set PLAZA_TEST_POSTGRES=1 to run them")
+    server = request.getfixturevalue("postgres_server")
+    with _postgres_database(server, request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture
 def empty_postgres(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a new, empty database (no schema) on the suite's PostgreSQL server, for
     the tests that need PostgreSQL whatever the backend (``plaza db copy``'s target)."""
     if not POSTGRES_WANTED:
         pytest.skip("PostgreSQL tests are off: set PLAZA_TEST_POSTGRES=1 to run them")
     with _postgres_database(request.getfixturevalue("postgres_server"), None) as url:
+        yield url
+
+
+# --- The demo: loaded once a session, a copy for each test -----------------------------
+
+
+@contextmanager
+def shipped_app(database_url: str) -> Iterator[Flask]:
+    """Plaza as `make run` starts it (the shipped taxonomy) on ``database_url``, with
+    cheap password hashing; its engine closes after."""
+    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url,
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})  # fmt: skip
+    try:
+        yield app
+    finally:
+        app.extensions["plaza.engine"].dispose()
+
+
+def load_demo(database_url: str) -> None:
+    """``plaza demo`` on the migrated database at ``database_url``, as `make run` does."""
+    with shipped_app(database_url) as app:
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+
+
+class DemoTemplates:
+    """Migrated databases with the demo loaded, one per backend and moment, made when
+    first asked for and then copied like the migrated template: loading the demo takes
+    seconds, copying it a moment. What a test does to its copy reaches no other test."""
+
+    def __init__(
+        self, request: pytest.FixtureRequest, tmp: pytest.TempPathFactory, dropped: ExitStack
+    ) -> None:
+        self.request = request
+        self.tmp = tmp
+        self.dropped = dropped  # the PostgreSQL ones, when the session ends
+        self.made: dict[tuple[str, datetime | None], Path | str] = {}
+
+    def template(self, backend: str, at: datetime | None = None) -> Path | str:
+        """The SQLite file or PostgreSQL database with the demo loaded now, or as if it
+        were ``at`` (the clock stopped there while it loads)."""
+        if (backend, at) not in self.made:
+            with time_machine.travel(at, tick=False) if at else nullcontext():
+                self.made[backend, at] = self._load(backend)
+        return self.made[backend, at]
+
+    def _load(self, backend: str) -> Path | str:
+        if backend == "sqlite":
+            path = self.tmp.mktemp("demo") / "demo.sqlite3"
+            shutil.copy(self.request.getfixturevalue("sqlite_template"), path)
+            load_demo(f"sqlite:///{path}")
+            _checkpoint(path)
+            return path
+        server = self.request.getfixturevalue("postgres_server")
+        template = self.request.getfixturevalue("postgres_template")
+        url = self.dropped.enter_context(_postgres_database(server, template))
+        load_demo(url)
+        return url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def demo_templates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoTemplates]:
+    with ExitStack() as dropped:
+        yield DemoTemplates(request, tmp_path_factory, dropped)
+
+
+@pytest.fixture
+def demo_moment() -> datetime | None:
+    """When the demo of ``demo_database_url`` is loaded: now, unless a module says."""
+    return None
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    demo_templates: DemoTemplates,
+    demo_moment: datetime | None,
+) -> Iterator[str]:
+    """Like ``database_url``, a database of the test's own, with the demo loaded."""
+    with _database_copy(
+        request, tmp_path, demo_templates.template(request.param, demo_moment)
+    ) as url:
         yield url
 
 

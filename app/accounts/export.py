@@ -33,6 +33,7 @@ from app.models import (
     ConsumerInterest,
     Decision,
     Event,
+    FeedPreference,
     InterestState,
     LoginAttempt,
     Notification,
@@ -220,6 +221,8 @@ def _parts(db: Session, user: User, taxonomy: Taxonomy, now: datetime) -> Iterat
             ],
         },
     )
+    feed = db.get(FeedPreference, user_id)
+    yield "feed_settings", _row(feed, "user_id") if feed else None
     yield (
         "devices",
         [

@@ -13,6 +13,7 @@
 * First pages ranked ahead (:mod:`app.ranking.prepared`) go once too old to be served,
   and with them everything the worker kept about a shopper who has not opened their
   feed within ``PLAZA_PREPARED_FEED_ACTIVE_DAYS``.
+* The address an invitation was emailed to is forgotten a month after it expired.
 
 Deletes run in batches of ids, each its own transaction, so that web requests writing
 at the same time wait for a batch at most. Afterwards SQLite's write-ahead log is
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -35,12 +36,15 @@ from app.accounts.throttle import prune_throttle
 from app.db import checkpoint_sqlite, rows_changed
 from app.event_rollup import counted_by_every_rollup
 from app.models import AccountMail, AccountToken, Event, Notification, State
+from app.models.partners import Invitation
 from app.ranking.prepared import prune as prune_prepared
 
 BATCH = 5000
 DONE = (State.SENT, State.DIGESTED, State.SKIPPED, State.FAILED)
 THROTTLE_KEEP = timedelta(days=1)  # longer than any rate limit's window
 LINK_KEEP = timedelta(days=1)  # past expiry: a link's page can still say "expired"
+# Past an emailed invitation's expiry, its members still see whom it was for, a while.
+INVITATION_ADDRESS_KEEP = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,14 @@ def prune_personal_data(
                 col(AccountToken.used_at) < now - LINK_KEEP,
             )
         )
+    )
+    db.exec(
+        update(Invitation)
+        .where(
+            col(Invitation.sent_to).is_not(None),
+            col(Invitation.expires_at) < now - INVITATION_ADDRESS_KEEP,
+        )
+        .values(sent_to=None)
     )
     db.commit()
     checkpoint_sqlite(db)

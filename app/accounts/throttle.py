@@ -139,7 +139,8 @@ def user_key(prefix: str, user_id: int) -> str:
 
 # Every key an account's own actions are counted under, for its deletion.
 COMMUNITY_POSTS = "community-post"  # questions, answers and ideas (app.community.posting)
-USER_PREFIXES = ("two-factor", "email-change", COMMUNITY_POSTS)
+INVITATION_EMAILS = "invitation-email"  # portal invitations sent by email (app.partners.orgs)
+USER_PREFIXES = ("two-factor", "email-change", COMMUNITY_POSTS, INVITATION_EMAILS)
 ADDRESS_PREFIXES = ("reset-email", "signup-email")
 
 

@@ -76,6 +76,7 @@ from app.models import LoginAttempt, Role, User, stored_id
 from app.notifications.config import notify_config
 from app.notifications.preferences import detect_timezone
 from app.notifications.timing import is_known_timezone
+from app.web.app_shell import clear_browser_cache
 from app.web.emailed_links import forget_secret, stash_secret, stashed_secret
 from app.web.htmx import is_htmx
 from app.web.redirects import same_site_path
@@ -161,6 +162,14 @@ login_manager.unauthorized_handler(unauthorized)
 
 
 def _home_for(user: User) -> str:
+    """Where a sign-in without ``?next`` lands: the work each role came for. Retailers who
+    belong to an organisation go to its portal, staff to their console, shoppers to their
+    feed (onboarding first, until they have picked interests). Portal and console keep a
+    link to the shopper feed."""
+    if user.role == Role.STAFF:
+        return url_for("staff.console")
+    if user.role == Role.RETAILER and user.organization_id is not None:
+        return url_for("portal.index")
     if user.role == Role.CONSUMER and user.onboarded_at is None:
         return url_for("interests.onboarding")
     return url_for("feed.home")
@@ -354,10 +363,13 @@ def finish_signup() -> ResponseReturnValue:
 @login_required
 def logout() -> ResponseReturnValue:
     """Ends this browser's session: its row goes, so a copy of its session cookie or of
-    its remember-me cookie no longer signs in. The account's other browsers go on."""
+    its remember-me cookie no longer signs in. The account's other browsers go on.
+
+    The browser empties its HTTP cache too (``Clear-Site-Data``), and the service worker
+    drops the account's offline pages when it sees the signed-out login page."""
     session_id = current_session_id()
     if session_id is not None:
         end_session(db.session(), current_user.id, session_id)
     logout_user()
     flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"), code=303)
+    return clear_browser_cache(redirect(url_for("auth.login"), code=303))

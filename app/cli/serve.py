@@ -35,7 +35,7 @@ from app import logs
 from app.cli.schema import require_schema
 from app.metrics import exposition
 from app.web.current import current_app_object
-from app.worker import build_scheduler
+from app.worker import build_scheduler, run_until_stopped
 
 log = logging.getLogger(__name__)
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
@@ -154,11 +154,16 @@ def worker_command() -> None:
     logs.configure(app.config["LOG_FORMAT"])
     _serve_worker_metrics(app.config["WORKER_METRICS_PORT"], app.config["METRICS_TOKEN"])
     click.echo("Worker started; Ctrl+C stops it.")
-    scheduler = build_scheduler(app, blocking=True)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        click.echo("Worker stopped.")
+    scheduler = build_scheduler(app)
+    cut_short = run_until_stopped(scheduler, app.config["WORKER_STOP_SECONDS"])
+    click.echo("Worker stopped.")
+    if cut_short:
+        log.warning(
+            "stopped with %s still running: the items it left are claimed again by the "
+            "next run", ", ".join(cut_short),
+        )  # fmt: skip
+        logging.shutdown()
+        os._exit(0)  # else the interpreter waits at exit for the jobs' threads
 
 
 def _serve_worker_metrics(port: int | None, token: str | None) -> None:

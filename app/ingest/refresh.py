@@ -16,9 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.ingest.history import Rejections, record_refresh, rejections_of
 from app.ingest.store import IngestCounts, store_drafts
 from app.metrics import recorded
-from app.models import Card, Provider, ProviderStatus
+from app.models import Card, Provider, ProviderStatus, stored_id
+from app.models import RefreshOutcome as Outcome
 from cards.errors import SourceError
 from cards.registry import UnknownKind, get_kind
 from cards.spec import RefreshContext
@@ -42,8 +44,9 @@ class RefreshOutcome:
 def refresh_provider(
     db: Session, provider: Provider, context: RefreshContext, now: datetime
 ) -> RefreshOutcome:
-    """Refresh ``provider`` and commit, whatever happens."""
+    """Refresh ``provider`` and commit, whatever happens; its history gets a row."""
     provider.last_attempt_at = now
+    rejected = rejections_of(context)
     try:
         kind = get_kind(provider.kind)
         config = kind.config_model.model_validate(provider.config)
@@ -54,22 +57,26 @@ def refresh_provider(
             counts = store_drafts(db, provider, drafts, context.taxonomy, now, kind.gone_grace)
     except SourceError as exc:
         db.rollback()
-        return _failed(db, provider, exc.message, now, exc.retry_after, reason="source")
+        return _failed(
+            db, provider, exc.message, now, exc.retry_after, reason="source", rejected=rejected
+        )
     except UnknownKind as exc:
         db.rollback()
         message = f"{exc} Was a plugin uninstalled?"
-        return _failed(db, provider, message, now, None, reason="unknown_kind")
+        return _failed(db, provider, message, now, None, reason="unknown_kind", rejected=rejected)
     except ValidationError as exc:
         db.rollback()
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         message = f"The provider's settings are no longer valid ({where}: {first['msg']})."
-        return _failed(db, provider, message, now, None, reason="invalid_settings")
+        return _failed(
+            db, provider, message, now, None, reason="invalid_settings", rejected=rejected
+        )
     except Exception:
         log.exception("refresh of provider %s failed", provider.id)
         db.rollback()
         message = "Plaza could not process this source (an internal error)."
-        return _failed(db, provider, message, now, None, reason="internal")
+        return _failed(db, provider, message, now, None, reason="internal", rejected=rejected)
     provider.consecutive_errors = 0
     provider.last_error = None
     provider.last_success_at = now
@@ -80,6 +87,16 @@ def refresh_provider(
     if not context.source_unchanged:  # a 304 changed no card
         provider.card_count = _count_cards(db, provider)
     db.add(provider)
+    record_refresh(
+        db,
+        stored_id(provider),
+        now,
+        Outcome.UNCHANGED if context.source_unchanged else Outcome.STORED,
+        new=counts.new,
+        updated=counts.updated,
+        expired=counts.expired,
+        rejections=rejected,
+    )
     db.commit()
     recorded.refresh("not_modified" if context.source_unchanged else "ok")
     return RefreshOutcome(True, counts)
@@ -99,9 +116,10 @@ def _failed(
     retry_after: datetime | None,
     *,
     reason: str,
+    rejected: Rejections,
 ) -> RefreshOutcome:
-    """Record the failure on the provider and back it off; ``reason`` is its kind, for the
-    metrics (source, unknown_kind, invalid_settings, internal)."""
+    """Record the failure on the provider and in its history, and back it off; ``reason``
+    is its kind, for the metrics (source, unknown_kind, invalid_settings, internal)."""
     provider = db.merge(provider)
     provider.last_attempt_at = now
     provider.consecutive_errors += 1
@@ -116,6 +134,7 @@ def _failed(
         )
         provider.next_run_at = max(now + min(backoff, MAX_BACKOFF), retry_after or now)
     db.add(provider)
+    record_refresh(db, stored_id(provider), now, Outcome.FAILED, error=message, rejections=rejected)
     db.commit()
     recorded.refresh("failed", reason)
     return RefreshOutcome(False, IngestCounts(), message)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
-from app.db import writers_turn
+from app.db import rows_changed, writers_turn
 from app.models import Card, CardState
 
 ENDED_KEEP = timedelta(days=30)
@@ -36,9 +36,10 @@ def prune_cards(db: Session, now: datetime) -> int:
     )
     removed = 0
     while ids := list(db.exec(stale).all()):
-        db.exec(delete(Card).where(col(Card.id).in_(ids)))
+        # Counted as deleted, not as found: another worker pruning at the same moment
+        # may have taken some of these first, and each card is reported once.
+        removed += rows_changed(db.exec(delete(Card).where(col(Card.id).in_(ids))))
         db.commit()
-        removed += len(ids)
         if len(ids) == BATCH:  # more to come
             writers_turn(db)
     return removed

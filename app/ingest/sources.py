@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httplib2
 from flask import Flask
 
+from app.ingest.history import CollectsRejections
 from app.models import Provider
 from app.taxonomy_store import taxonomy
 from cards.errors import SourceError
@@ -29,7 +30,7 @@ from feeds.fetch import FetchError, FetchPolicy, fetch
 
 
 @dataclass
-class LiveContext:
+class LiveContext(CollectsRejections):
     """Fetches for real; remembers validators so the next refresh can get a 304."""
 
     provider: Provider
@@ -117,7 +118,7 @@ def shift_dates(body: bytes, shift: timedelta) -> bytes:
 
 
 @dataclass
-class SampleContext:
+class SampleContext(CollectsRejections):
     """Answers every fetch with the provider's bundled sample file."""
 
     samples: Mapping[str, str]

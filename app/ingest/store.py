@@ -2,13 +2,16 @@
 
 Cards are deduplicated by (provider, external id) and updated in place, so a
 consumer who saved a product keeps it when the retailer edits the title. A
-product whose price fell since the last refresh is marked ``price_drop``.
+product whose price fell since the last refresh is marked ``price_drop``, with the
+price before and the time it fell in its payload (``previous_price``,
+``price_dropped_at``), kept while the price stays below it: what the card's "Price
+dropped" badge and its struck-through price tell (:mod:`app.shopper.badges`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -20,6 +23,7 @@ from sqlmodel import Session, col, delete, select
 from app.db import writers_turn
 from app.models import Card, CardInterest, Provider, stored_id
 from app.search.index import index_cards
+from cards.registry import UnknownKind, get_kind
 from cards.spec import CardDraft
 from cards.taxonomy import Taxonomy
 
@@ -95,12 +99,18 @@ def store_drafts(
             chunk.created.append((_new_card(provider, external_id, draft, now), slugs))
             continue
         before = _snapshot(card)
-        old_price = _effective_price(card.payload)
+        old_price = effective_price(card.payload)
+        drop = {key: card.payload[key] for key in DROP_KEYS if key in card.payload}
         apply_draft(card, draft, now)
-        new_price = _effective_price(card.payload)
+        new_price = effective_price(card.payload)
         if old_price is not None and new_price is not None and new_price < old_price:
             card.badge = "price_drop"
-            card.payload = {**card.payload, "previous_price": f"{old_price:.2f}"}
+            drop = {"previous_price": f"{old_price:.2f}", "price_dropped_at": now.isoformat()}
+            card.payload = {**card.payload, **drop}
+        elif _still_below(new_price, drop.get("previous_price")):
+            card.payload = {**card.payload, **drop}  # the drop holds: keep telling it
+        elif card.badge == "price_drop":
+            card.badge = None  # the price went back up: no drop to tell any more
         changed = _snapshot(card) != before
         card_id = stored_id(card)
         moved = card.published_at != before[PUBLISHED]  # interests carry it, for their index
@@ -164,8 +174,15 @@ def storable_id(external_id: str) -> str:
 
 
 def _card_interests(draft: CardDraft, provider: Provider, taxonomy: Taxonomy) -> list[str]:
+    """The draft's interests and the provider's; for a kind whose items name their own
+    (``item_interests``), the provider's only when the item named none Plaza knows."""
+    own = [slug for slug in draft.interests if slug in taxonomy]
+    try:
+        item_interests = get_kind(provider.kind).item_interests
+    except UnknownKind:
+        item_interests = False
     slugs: list[str] = []
-    for slug in [*draft.interests, *provider.interests]:
+    for slug in own if own and item_interests else [*own, *provider.interests]:
         if slug in taxonomy and slug not in slugs:
             slugs.append(slug)
     return slugs
@@ -227,6 +244,7 @@ def apply_draft(card: Card, draft: CardDraft, now: datetime) -> None:
 
 
 PUBLISHED = 5  # published_at's place in a _snapshot
+DROP_KEYS = ("previous_price", "price_dropped_at")  # a price drop's record in the payload
 
 
 def _snapshot(card: Card) -> tuple[Any, ...]:
@@ -243,13 +261,23 @@ def _snapshot(card: Card) -> tuple[Any, ...]:
     )
 
 
-def _effective_price(payload: dict[str, Any]) -> Decimal | None:
+def stored_price(value: object) -> Decimal | None:
+    """A price as a card's payload stores it ("79.90"), as a number; None when missing
+    or unreadable."""
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def effective_price(payload: Mapping[str, Any]) -> Decimal | None:
     """What a shopper pays: the sale price when there is one."""
-    for key in ("sale_price", "price"):
-        value = payload.get(key)
-        if value:
-            try:
-                return Decimal(str(value))
-            except InvalidOperation:
-                return None
-    return None
+    return stored_price(payload.get("sale_price")) or stored_price(payload.get("price"))
+
+
+def _still_below(price: Decimal | None, previous: object) -> bool:
+    before = stored_price(previous)
+    return price is not None and before is not None and price < before

@@ -66,6 +66,7 @@ from app.models.popularity import (
     ProviderPopularityDay,
     RollupProgress,
 )
+from app.models.refreshes import ProviderRefresh, RefreshOutcome
 from app.models.results import CardResultsDay
 from app.models.search import SearchTerm
 from app.models.shopper import (
@@ -73,12 +74,14 @@ from app.models.shopper import (
     ConsumerInterest,
     Event,
     EventKind,
+    FeedPreference,
     InterestState,
     PartnerFollow,
     PreparedFeed,
     ProviderBlock,
     SurveyAnswer,
 )
+from app.models.uploads import Upload
 
 __all__ = [
     "AccountMail",
@@ -103,6 +106,7 @@ __all__ = [
     "DecisionAction",
     "Event",
     "EventKind",
+    "FeedPreference",
     "InterestState",
     "Invitation",
     "LoginAttempt",
@@ -119,10 +123,12 @@ __all__ = [
     "ProviderBlock",
     "ProviderPopularity",
     "ProviderPopularityDay",
+    "ProviderRefresh",
     "ProviderStatus",
     "PushSubscription",
     "Question",
     "RecoveryCode",
+    "RefreshOutcome",
     "Report",
     "ReportReason",
     "Resolution",
@@ -139,6 +145,7 @@ __all__ = [
     "TokenPurpose",
     "TokenScope",
     "UTCDateTime",
+    "Upload",
     "User",
     "Visibility",
     "answered_update",

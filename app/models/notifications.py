@@ -46,7 +46,8 @@ class NotificationSettings(SQLModel, table=True):
 
 
 class NotificationPreference(SQLModel, table=True):
-    """A choice that differs from the default, per (category, channel)."""
+    """A choice that differs from the default, per (category, channel); the channel "all"
+    with frequency "off" switches the whole category off (preferences.ALL_CHANNELS)."""
 
     __tablename__ = "notification_preference"
     user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")

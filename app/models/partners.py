@@ -55,6 +55,9 @@ class Invitation(SQLModel, table=True):
     used_at: datetime | None = time_column()
     used_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     revoked_at: datetime | None = time_column()
+    # The address a member emailed the link to, if they did; forgotten a month after the
+    # invitation ended (app.accounts.retention).
+    sent_to: str | None = Field(default=None, max_length=320)
 
 
 class ApiToken(SQLModel, table=True):

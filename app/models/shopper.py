@@ -130,3 +130,21 @@ class PreparedFeed(SQLModel, table=True):
     changes: int = 0
     prepared_changes: int | None = None
     claimed_until: datetime | None = time_column()  # a worker is preparing it until then
+
+
+class FeedPreference(SQLModel, table=True):
+    """How a shopper shaped their feed (``/settings/feed``): more, less or none of each
+    card kind, promotions as they are or lower, standing filters and card density.
+
+    One row per shopper who changed anything; no row is every default. The feed's
+    profile reads it by primary key with the rest of what the shopper chose
+    (:func:`app.ranking.candidates.load_profiles`)."""
+
+    __tablename__ = "feed_preference"
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    # Card kind name -> "more", "less" or "none"; kinds left as they are are not listed.
+    kinds: dict[str, str] = json_column(dict)
+    in_stock_only: bool = False
+    deals_only: bool = False
+    density: str = Field(default="compact", max_length=20)
+    updated_at: datetime = created_column()

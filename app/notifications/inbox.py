@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.models.notifications import Notification, State
 from app.notifications.catalog import Channel
@@ -24,10 +25,10 @@ def _inbox(user_id: int) -> list[ColumnElement[bool]]:
     ]
 
 
-def unread_count(db: Session, user_id: int) -> int:
-    return db.exec(
-        select(func.count()).where(*_inbox(user_id), col(Notification.read_at).is_(None))
-    ).one()
+def unread_count_query(user_id: int) -> SelectOfScalar[int]:
+    """The query counting the unread notifications in the centre: the bell draws it with
+    the top bar's other numbers (:mod:`app.web.top_bar`)."""
+    return select(func.count()).where(*_inbox(user_id), col(Notification.read_at).is_(None))
 
 
 @dataclass(frozen=True)

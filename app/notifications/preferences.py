@@ -5,12 +5,16 @@ default reaches everyone who never changed that setting. Validation happens
 here, not in the view, so the settings page, the unsubscribe link and the
 tests all go through the same rules; bad input raises :class:`InvalidSettings`
 and changes nothing.
+
+Each category has a switch on top of its per-channel frequencies. Switching a
+category off stores one row on the channel :data:`ALL_CHANNELS` and leaves the
+channels' own choices as they were, so switching it back on restores them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +22,14 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.models.notifications import NotificationPreference, NotificationSettings
-from app.notifications.catalog import Category, Channel, Frequency, default_frequency
+from app.notifications.catalog import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    Category,
+    Channel,
+    Frequency,
+    default_frequency,
+)
 from app.notifications.timing import (
     MONDAY,
     is_known_timezone,
@@ -31,6 +42,11 @@ MAX_PUSH_CAP = 50
 
 Choices = dict[tuple[Category, Channel], Frequency]
 
+# The channel of the row that says "this category is switched off" (its frequency is off).
+ALL_CHANNELS = "all"
+# What a category's row offers for "how often", most frequent first.
+_HOW_OFTEN = (Frequency.INSTANT, Frequency.DAILY, Frequency.WEEKLY)
+
 
 class InvalidSettings(ValueError):
     """A setting a person typed that cannot be saved; ``field`` says which."""
@@ -42,17 +58,56 @@ class InvalidSettings(ValueError):
 
 
 def choices_for(db: Session, user_ids: Iterable[int]) -> dict[int, Choices]:
-    """Every (category, channel) frequency in force for each consumer, defaults included."""
+    """Every (category, channel) frequency in force for each consumer, defaults included;
+    every channel of a category switched off is off."""
+    return {uid: stored.in_force() for uid, stored in _stored(db, user_ids).items()}
+
+
+@dataclass
+class Stored:
+    """One consumer's choices as stored: the channels' frequencies, and the categories
+    switched off above them (whose channels keep their frequencies for later)."""
+
+    choices: Choices
+    switched_off: set[Category] = field(default_factory=set)
+
+    def in_force(self) -> Choices:
+        return {
+            (cat, ch): Frequency.OFF if cat in self.switched_off else frequency
+            for (cat, ch), frequency in self.choices.items()
+        }
+
+    def is_on(self, category: Category, offered: Iterable[Channel]) -> bool:
+        """Whether the category reaches the consumer on any of the ``offered`` channels."""
+        return category not in self.switched_off and any(
+            self.choices[(category, ch)] != Frequency.OFF for ch in offered
+        )
+
+    def how_often(self, category: Category, offered: Iterable[Channel]) -> Frequency | None:
+        """How soon the consumer hears of the category: the most frequent of its ``offered``
+        channels that are not off (in Plaza right away and email weekly is "right away"),
+        None when all are off. The channels' own frequencies are behind "More"."""
+        frequencies = {self.choices[(category, ch)] for ch in offered}
+        return next((f for f in _HOW_OFTEN if f in frequencies), None)
+
+
+def _stored(db: Session, user_ids: Iterable[int]) -> dict[int, Stored]:
     ids = list(set(user_ids))
-    out: dict[int, Choices] = {uid: _defaults() for uid in ids}
+    out: dict[int, Stored] = {uid: Stored(_defaults()) for uid in ids}
     if ids:
         rows = db.exec(
             select(NotificationPreference).where(col(NotificationPreference.user_id).in_(ids))
         )
         for row in rows:
             try:
-                key = (Category(row.category), Channel(row.channel))
-                out[row.user_id][key] = Frequency(row.frequency)
+                category = Category(row.category)
+                if row.channel == ALL_CHANNELS:
+                    if row.frequency == Frequency.OFF:
+                        out[row.user_id].switched_off.add(category)
+                    continue
+                out[row.user_id].choices[(category, Channel(row.channel))] = Frequency(
+                    row.frequency
+                )
             except ValueError:
                 continue  # a category or channel a later release dropped
     return out
@@ -104,6 +159,44 @@ def _check_timezone(name: str) -> None:
         )
 
 
+def offered_channels(email: bool, push: bool) -> tuple[Channel, ...]:
+    """The channels this server can deliver on, in the catalog's order: in Plaza always,
+    email once SMTP is set up, push once Plaza has its VAPID key. Choices stored for a
+    channel that is not offered are kept for the day it is."""
+    available = {Channel.IN_APP: True, Channel.EMAIL: email, Channel.PUSH: push}
+    return tuple(ch for ch in Channel if available[ch])
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """One category as the settings page shows it: its switch, how often, its channels."""
+
+    category: Category
+    label: str
+    hint: str
+    on: bool
+    how_often: Frequency | None  # the most frequent of its channels; None: all are off
+    channels: tuple[tuple[Channel, str, Frequency], ...]
+
+
+def category_rows(
+    db: Session, user_id: int, offered: tuple[Channel, ...], only: Iterable[Category] = Category
+) -> list[CategoryRow]:
+    """The rows of the settings page for ``only`` those categories, with the stored choices."""
+    stored = _stored(db, [user_id])[user_id]
+    return [
+        CategoryRow(
+            category=cat,
+            label=CATEGORY_LABELS[cat][0],
+            hint=CATEGORY_LABELS[cat][1],
+            on=stored.is_on(cat, offered),
+            how_often=stored.how_often(cat, offered),
+            channels=tuple((ch, CHANNEL_LABELS[ch], stored.choices[(cat, ch)]) for ch in offered),
+        )
+        for cat in only
+    ]
+
+
 @dataclass(frozen=True)
 class SettingsForm:
     """What the settings page sent, already checked; :data:`KEEP` for what it did not."""
@@ -113,9 +206,20 @@ class SettingsForm:
     quiet_start: int | None
     quiet_end: int | None
     push_daily_cap: int
+    switches: Mapping[Category, bool] = field(default_factory=dict)
+    how_often: Mapping[Category, Frequency] = field(default_factory=dict)
+
+    def categories(self) -> set[Category]:
+        """The categories whose rows this form changed (or meant to)."""
+        return {cat for cat, _ in self.choices} | set(self.switches) | set(self.how_often)
 
 
 KEEP: Any = object()  # a field the form did not send: its stored value stays
+
+# The fields of a category's row besides its channels: ``<category>.switch`` says the
+# switch was on the page (an unticked box sends nothing), ``<category>.on`` is the box,
+# ``<category>.often`` the frequency for all its channels that are on ("" keeps them).
+_ROW_FIELDS = frozenset({"switch", "on", "often"})
 
 
 def parse_form(form: Mapping[str, str]) -> SettingsForm:
@@ -123,23 +227,40 @@ def parse_form(form: Mapping[str, str]) -> SettingsForm:
 
     A field the form does not send keeps its stored value (:data:`KEEP`): a form
     that sends only the push limit changes only the push limit. Frequencies are
-    named ``<category>.<channel>``; the time zone ``timezone`` (empty for UTC);
-    quiet hours ``quiet_start`` and ``quiet_end``, on when ``quiet_enabled`` is
-    ticked (the page sends both times either way, so times without the box mean
-    "off", and no times and no box mean "unchanged").
+    named ``<category>.<channel>``, the row's switch and frequency
+    ``<category>.switch``/``.on`` and ``<category>.often``; the time zone
+    ``timezone`` (empty for UTC); quiet hours ``quiet_start`` and ``quiet_end``,
+    on when ``quiet_enabled`` is ticked (the page sends both times either way, so
+    times without the box mean "off", and no times and no box mean "unchanged").
     """
     choices: dict[tuple[Category, Channel], Frequency] = {}
-    for category in Category:
-        for channel in Channel:
-            raw = form.get(f"{category}.{channel}")
-            if raw is None:
-                continue
-            try:
-                choices[(category, channel)] = Frequency(raw)
-            except ValueError:
-                raise InvalidSettings(
-                    f"{category}.{channel}", f"“{raw}” is not a frequency Plaza knows."
-                ) from None
+    switches: dict[Category, bool] = {}
+    how_often: dict[Category, Frequency] = {}
+    for name in form:
+        if "." not in name:
+            continue
+        category_name, _, part = name.partition(".")
+        category = _category(category_name)
+        raw = form.get(name) or ""
+        if part in _ROW_FIELDS:
+            if part == "switch":
+                switches[category] = bool(form.get(f"{category}.on"))
+            elif part == "on" and f"{category}.switch" not in form:
+                switches[category] = True
+            elif part == "often" and raw:
+                if raw not in _HOW_OFTEN:
+                    raise InvalidSettings(
+                        name,
+                        f"“{raw[:32]}” is not how often Plaza can tell you: "
+                        "right away, a daily or a weekly digest.",
+                    )
+                how_often[category] = Frequency(raw)
+            continue
+        channel = _channel(part)
+        try:
+            choices[(category, channel)] = Frequency(raw)
+        except ValueError:
+            raise InvalidSettings(name, f"“{raw[:32]}” is not a frequency Plaza knows.") from None
     timezone: str | None = KEEP
     if "timezone" in form:
         timezone = (form.get("timezone") or "").strip() or None
@@ -167,21 +288,65 @@ def parse_form(form: Mapping[str, str]) -> SettingsForm:
                 "push_daily_cap", f"The daily push limit is a number from 1 to {MAX_PUSH_CAP}."
             )
         push_daily_cap = int(raw_cap)
-    return SettingsForm(choices, timezone, quiet_start, quiet_end, push_daily_cap)
+    return SettingsForm(
+        choices, timezone, quiet_start, quiet_end, push_daily_cap, switches, how_often
+    )
+
+
+def _category(name: str) -> Category:
+    try:
+        return Category(name)
+    except ValueError:
+        raise InvalidSettings(
+            name, f"“{name[:32]}” is not a kind of notification Plaza sends."
+        ) from None
+
+
+def _channel(name: str) -> Channel:
+    try:
+        return Channel(name)
+    except ValueError:
+        raise InvalidSettings(
+            name, f"“{name[:32]}” is not a way Plaza notifies: in Plaza, push or email."
+        ) from None
 
 
 def save(
-    db: Session, user_id: int, form: SettingsForm, now: datetime, digest_hour: int
+    db: Session,
+    user_id: int,
+    form: SettingsForm,
+    now: datetime,
+    digest_hour: int,
+    offered: tuple[Channel, ...] = tuple(Channel),
 ) -> NotificationSettings:
     """Store what ``form`` sent as the consumer's settings, keeping what it did not send;
-    the caller commits."""
-    choices = {**choices_for(db, [user_id])[user_id], **form.choices}
-    db.exec(delete(NotificationPreference).where(col(NotificationPreference.user_id) == user_id))
-    db.add_all(
-        NotificationPreference(user_id=user_id, category=cat, channel=ch, frequency=frequency)
-        for (cat, ch), frequency in choices.items()
-        if frequency != default_frequency(cat, ch)
-    )
+    the caller commits.
+
+    A page without JavaScript sends every field at once, changed or not, so a row's
+    frequency and switch count only when they differ from what the page showed (the
+    stored state), and a channel chosen on its own in the same post keeps its choice.
+    """
+    before = _stored(db, [user_id])[user_id]
+    after = Stored({**before.choices, **form.choices}, set(before.switched_off))
+    for category, frequency in form.how_often.items():
+        if frequency == before.how_often(category, offered):
+            continue
+        targets = [ch for ch in offered if after.choices[(category, ch)] != Frequency.OFF]
+        for channel in targets or [Channel.IN_APP]:
+            key = (category, channel)
+            if form.choices.get(key, before.choices[key]) == before.choices[key]:
+                after.choices[key] = frequency
+    for category, on in form.switches.items():
+        if on == before.is_on(category, offered):
+            continue
+        if not on:
+            after.switched_off.add(category)
+            continue
+        after.switched_off.discard(category)
+        if not after.is_on(category, offered):  # every channel off: back to the defaults
+            for channel in offered:
+                after.choices[(category, channel)] = default_frequency(category, channel)
+    _store_changes(db, user_id, before, after)
     settings = _editable(db, user_id, now, digest_hour)
     if form.timezone is not KEEP:
         settings.timezone = form.timezone
@@ -193,6 +358,31 @@ def save(
         settings.push_daily_cap = form.push_daily_cap
     schedule_digests(settings, now, digest_hour)
     return settings
+
+
+def _store_changes(db: Session, user_id: int, before: Stored, after: Stored) -> None:
+    """Rewrite only the rows that changed. Each control of the page saves on its own, so
+    two saves of different rows may meet; neither then rewrites the other's rows."""
+    rows: dict[tuple[Category, str], Frequency | None] = {}
+    for (cat, ch), frequency in after.choices.items():
+        if frequency != before.choices[(cat, ch)]:
+            rows[(cat, ch)] = None if frequency == default_frequency(cat, ch) else frequency
+    for cat in before.switched_off ^ after.switched_off:
+        rows[(cat, ALL_CHANNELS)] = Frequency.OFF if cat in after.switched_off else None
+    for (cat, channel), value in rows.items():
+        db.exec(
+            delete(NotificationPreference).where(
+                col(NotificationPreference.user_id) == user_id,
+                col(NotificationPreference.category) == cat,
+                col(NotificationPreference.channel) == channel,
+            )
+        )
+        if value is not None:
+            db.add(
+                NotificationPreference(
+                    user_id=user_id, category=cat, channel=channel, frequency=value
+                )
+            )
 
 
 def detect_timezone(db: Session, user_id: int, name: str, now: datetime, digest_hour: int) -> bool:

@@ -10,7 +10,7 @@ spring-forward night is 03:30); a repeated one (autumn) as its first occurrence.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 MINUTES_PER_DAY = 24 * 60
@@ -26,6 +26,48 @@ PAUSES: dict[str, tuple[timedelta, str]] = {
 @cache
 def known_timezones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+# The regions IANA names its zones by; every other name (UTC, US/Eastern, EST5EDT...)
+# is listed under "Other".
+REGIONS = (
+    "Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+    "Indian", "Pacific",
+)  # fmt: skip
+
+
+def timezone_groups(now: datetime) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every known zone as (region, [(name, label)]), the label with the zone's place and
+    its offset from UTC at ``now`` ("Paris · UTC+01:00"), for a picker people can scan.
+
+    Offsets change on the quarter hour at most, so the list is made once per quarter
+    hour (making it takes a noticeable fraction of a page's time)."""
+    utc = now.astimezone(UTC)
+    quarter = utc.replace(minute=utc.minute // 15 * 15, second=0, microsecond=0)
+    return _timezone_groups(quarter)
+
+
+@lru_cache(maxsize=2)
+def _timezone_groups(now: datetime) -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: dict[str, list[tuple[str, str]]] = {region: [] for region in (*REGIONS, "Other")}
+    for name in sorted(known_timezones()):
+        region, _, place = name.partition("/")
+        if region not in REGIONS or not place:
+            region, place = "Other", name
+        label = f"{place.replace('_', ' ')} · {utc_offset(now, ZoneInfo(name))}"
+        groups[region].append((name, label))
+    return [(region, zones) for region, zones in groups.items() if zones]
+
+
+def utc_offset(now: datetime, tz: ZoneInfo) -> str:
+    """'UTC+05:30', 'UTC-03:00' or 'UTC' for the offset ``tz`` has at ``now``."""
+    offset = now.astimezone(tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
 
 
 def is_known_timezone(name: str) -> bool:

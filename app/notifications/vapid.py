@@ -10,6 +10,7 @@ Fly) set the variable: instance folders are not shared.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from flask import Flask
 from py_vapid import Vapid02
 
 KEY_FILE = "vapid_private_key.pem"
+
+log = logging.getLogger(__name__)
 
 
 def vapid_for(app: Flask) -> Vapid02:
@@ -50,6 +53,17 @@ def _instance_key(path: Path) -> Vapid02:
     with os.fdopen(fd, "wb") as handle:
         handle.write(vapid.private_pem())
     return vapid
+
+
+def push_key(app: Flask) -> str | None:
+    """The application server key browsers subscribe with, or None when Plaza has no
+    VAPID key (the configured one cannot be read, or none can be kept in the instance
+    folder): then push is not offered at all, rather than offered and never delivered."""
+    try:
+        return application_server_key(vapid_for(app))
+    except (OSError, ValueError, TypeError) as exc:
+        log.warning("Push is off: no usable VAPID key (%s).", exc)
+        return None
 
 
 def b64url(data: bytes) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -22,47 +23,43 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app import db
 from app.extensions import csrf
 from app.models import User, stored_id
-from app.models.notifications import Notification
+from app.models.notifications import Notification, PushSubscription
 from app.notifications import inbox, preferences, subscriptions
-from app.notifications.catalog import (
-    CATEGORY_LABELS,
-    CHANNEL_LABELS,
-    FREQUENCY_LABELS,
-    Category,
-    Channel,
-    Frequency,
-)
+from app.notifications.catalog import FREQUENCY_LABELS, Category, Channel, Frequency
 from app.notifications.compose import digest_heading, digest_parts, digest_sections
 from app.notifications.config import notify_config
 from app.notifications.policy import DIGEST_CATEGORY
-from app.notifications.timing import PAUSES, format_clock, known_timezones, zone
+from app.notifications.timing import PAUSES, format_clock, timezone_groups, zone
 from app.notifications.unsubscribe import read_token
-from app.notifications.vapid import application_server_key, vapid_for
+from app.notifications.vapid import push_key
 from app.ranking.candidates import shown_cards
 from app.shopper.display import card_views
+from app.web import top_bar
+from app.web.app_shell import service_worker_script
 from app.web.converters import parse_id
 from app.web.htmx import fragment_or_back, is_htmx, redirect_back, render_page_or_fragment
 
 bp = Blueprint("notifications", __name__)
 
 
+@bp.record_once
+def _bell_count(state: BlueprintSetupState) -> None:
+    """The bell's number, read with the top bar's others when a page draws it."""
+    top_bar.register(state.app, "unread", lambda user_id, _now: inbox.unread_count_query(user_id))
+
+
 @bp.app_context_processor
 def _lazy_state() -> dict[str, Any]:
-    """The bell's count and whether the zone is known, queried only when a page asks."""
-
-    def notification_unread() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        return inbox.unread_count(db.session(), current_user.id)
+    """Whether the zone is known, queried only when a page asks."""
 
     def timezone_unknown() -> bool:
         """Whether a page should ask the browser for the consumer's zone."""
@@ -71,7 +68,7 @@ def _lazy_state() -> dict[str, Any]:
         settings = preferences.settings_for(db.session(), current_user.id)
         return settings.timezone is None and not settings.timezone_chosen
 
-    return {"notification_unread": notification_unread, "timezone_unknown": timezone_unknown}
+    return {"timezone_unknown": timezone_unknown}
 
 
 def _now() -> datetime:
@@ -81,25 +78,43 @@ def _now() -> datetime:
 # --- Settings ------------------------------------------------------------------------
 
 
+def _offered() -> tuple[Channel, ...]:
+    """The channels this server can deliver on (the page offers no others)."""
+    email = notify_config(current_app).smtp_url is not None
+    return preferences.offered_channels(email=email, push=push_key(current_app) is not None)
+
+
+def _rows_context(devices: list[PushSubscription], **extra: Any) -> dict[str, Any]:
+    """What the category rows need to be drawn, on the page or redrawn after a save.
+    Push choices show at once for an account with a push device (elsewhere the page's
+    script shows them where the browser can take push)."""
+    return {
+        "how_often": [(f, FREQUENCY_LABELS[f]) for f in Frequency if f != Frequency.OFF],
+        "frequencies": [(f, FREQUENCY_LABELS[f]) for f in Frequency],
+        "has_push_devices": bool(devices),
+        **extra,
+    }
+
+
 def _settings_context(**extra: Any) -> dict[str, Any]:
     session = db.session()
     settings = preferences.settings_for(session, current_user.id)
-    cfg = notify_config(current_app)
+    offered = _offered()
+    push = _push_context()
     return {
         "settings": settings,
-        "choices": preferences.choices_for(session, [current_user.id])[current_user.id],
-        "categories": [(c, *CATEGORY_LABELS[c]) for c in Category],
-        "channels": [(ch, CHANNEL_LABELS[ch]) for ch in Channel],
-        "frequencies": [(f, FREQUENCY_LABELS[f]) for f in Frequency],
-        "timezones": sorted(known_timezones()),
+        "rows": preferences.category_rows(session, current_user.id, offered),
+        "timezone_groups": timezone_groups(_now()),
         # Unchecked quiet hours still offer the usual times, ready to switch on.
         "quiet_start": format_clock(_or(settings.quiet_start, preferences.DEFAULT_QUIET[0])),
         "quiet_end": format_clock(_or(settings.quiet_end, preferences.DEFAULT_QUIET[1])),
         "pauses": [(key, label) for key, (_, label) in PAUSES.items()],
         "paused": settings.paused_until is not None and settings.paused_until > _now(),
         "local": lambda moment: moment.astimezone(zone(settings.timezone)),
-        "email_available": cfg.smtp_url is not None,
-        **_push_context(),
+        "email_available": Channel.EMAIL in offered,
+        "push_offered": Channel.PUSH in offered,
+        **_rows_context(push["devices"]),
+        **push,
         **extra,
     }
 
@@ -110,7 +125,7 @@ def _or(value: int | None, default: int) -> int:
 
 def _push_context() -> dict[str, Any]:
     return {
-        "vapid_key": application_server_key(vapid_for(current_app)),
+        "vapid_key": push_key(current_app),
         "devices": subscriptions.devices(db.session(), current_user.id),
     }
 
@@ -124,23 +139,47 @@ def settings() -> str:
 @bp.post("/settings/notifications")
 @login_required
 def save_settings() -> ResponseReturnValue:
+    """Save what the form sent: one control's fields (htmx, which gets the control's
+    status and its row redrawn) or the whole form (without JavaScript)."""
     session = db.session()
+    offered = _offered()
     try:
         form = preferences.parse_form(request.form)
     except preferences.InvalidSettings as exc:
         if is_htmx():
-            return render_template("notifications/_status.html", error=exc.message), 422
+            return _varies(render_template("notifications/_status.html", error=exc.message), 422)
         context = _settings_context(error=exc.message, error_field=exc.field)
-        return render_template("notifications/settings.html", **context), 422
+        return _varies(render_template("notifications/settings.html", **context), 422)
     before = preferences.settings_for(session, current_user.id).timezone
-    preferences.save(session, current_user.id, form, _now(), notify_config(current_app).digest_hour)
+    now = _now()
+    preferences.save(
+        session, current_user.id, form, now, notify_config(current_app).digest_hour, offered
+    )
     session.commit()
     changed = form.timezone is not preferences.KEEP and form.timezone != before
     detail = f"Time zone: {form.timezone}." if changed and form.timezone else ""
     if is_htmx():
-        return render_template("notifications/_status.html", saved=True, detail=detail)
+        rows = preferences.category_rows(
+            session, current_user.id, offered, [c for c in Category if c in form.categories()]
+        )
+        context = _rows_context(
+            subscriptions.devices(session, current_user.id),
+            rows=rows,
+            saved=True,
+            detail=detail,
+            timezone_changed=form.timezone is not preferences.KEEP,
+            settings=preferences.settings_for(session, current_user.id),
+        )
+        return _varies(render_template("notifications/_saved.html", **context))
     flash(f"Notification settings saved. {detail}".strip(), "success")
-    return redirect(url_for("notifications.settings"), code=303)
+    return _varies(redirect(url_for("notifications.settings"), code=303))
+
+
+def _varies(body: ResponseReturnValue, status: int | None = None) -> Response:
+    """A response that differs for htmx and for a plain browser, and says so to caches."""
+    response = make_response(body) if status is None else make_response(body, status)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.post("/settings/notifications/timezone")
@@ -200,6 +239,8 @@ def email_on() -> ResponseReturnValue:
 @bp.get("/settings/notifications/push")
 @login_required
 def push_section() -> ResponseReturnValue:
+    if push_key(current_app) is None:
+        abort(404, description="Push notifications are not set up on this Plaza server.")
     return render_page_or_fragment(
         "notifications/settings.html", "notifications/_push.html", **_settings_context()
     )
@@ -255,10 +296,12 @@ def remove_device(subscription_id: int) -> ResponseReturnValue:
 
 @bp.get("/sw.js")
 def service_worker() -> ResponseReturnValue:
-    """The service worker, served from the root so that its scope is the whole site."""
-    response = send_from_directory(current_app.static_folder or "static", "sw.js", max_age=0)
+    """The service worker, served from the root so that its scope is the whole site,
+    with the app shell's URLs in front of it (``app/web/app_shell.py``)."""
+    response = Response(service_worker_script(), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 # --- The centre --------------------------------------------------------------------------

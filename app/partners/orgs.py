@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,8 +19,10 @@ from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.accounts import throttle
 from app.accounts.lookalikes import hidden_characters, skeleton
-from app.accounts.users import create_user
+from app.accounts.mail import queue_account_mail
+from app.accounts.users import AccountError, create_user, normalise_email
 from app.db import rows_changed
 from app.models import Organization, Role, User, stored_id
 from app.models.partners import Invitation
@@ -31,6 +34,9 @@ PLAZA_SLUG, PLAZA_NAME = "plaza", "Plaza"  # Plaza's own organisation: its staff
 # Words the portal's own URLs use, and Plaza's own organisation, which no partner may take.
 RESERVED_SLUGS = frozenset({"orgs", "join", PLAZA_SLUG})
 INVITATION_LIFETIME = timedelta(days=7)
+# Invitations one member may email in a day: enough to bring a team in, too few for the
+# portal to be a way of sending mail to strangers from Plaza's address.
+INVITATION_EMAILS_PER_DAY = 20
 INVITATION_PREFIX = "plaza_inv_"
 SUSPENDED_NOTICE = (
     "Plaza's staff suspended your organisation: its cards are not shown, and nothing can be "
@@ -146,6 +152,46 @@ def invite(
     db.add(invitation)
     db.flush()
     return invitation, secret
+
+
+class InvitationNotSent(ValueError):
+    """An invitation could not be emailed; the message says why, for the member."""
+
+
+def email_invitation(
+    db: Session,
+    organization: Organization,
+    by: User,
+    address: str,
+    link_for: Callable[[str], str],
+    now: datetime,
+) -> Invitation:
+    """A new invitation whose link (``link_for(secret)``) goes to ``address`` by email,
+    queued in the account-mail outbox (commits). The secret is in that email alone."""
+    try:
+        to = normalise_email(address)
+    except AccountError as exc:
+        raise InvitationNotSent(str(exc)) from exc
+    key = throttle.user_key(throttle.INVITATION_EMAILS, stored_id(by))
+    if throttle.attempts(db, key, timedelta(days=1), now) >= INVITATION_EMAILS_PER_DAY:
+        raise InvitationNotSent(
+            f"You emailed {INVITATION_EMAILS_PER_DAY} invitations in the last day. Create a "
+            "link and send it yourself, or try again tomorrow."
+        )
+    invitation, secret = invite(db, organization, by, now)
+    invitation.sent_to = to
+    throttle.count(db, key, now)
+    queue_account_mail(
+        db,
+        to,
+        f"Join {organization.name} on Plaza",
+        "portal_invitation",
+        now,
+        link=link_for(secret),
+        organization=organization.name,
+        days=INVITATION_LIFETIME.days,
+    )
+    return invitation
 
 
 def open_invitation(db: Session, secret: str, now: datetime) -> Invitation:

@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask
 from pydantic import BaseModel
 
+from app.ingest.history import Rejections, rejections_of
 from app.ingest.sources import LiveContext, context_for
 from app.ingest.store import apply_draft, storable_id
 from app.models import Card, Organization, Provider, stored_id
@@ -45,6 +46,9 @@ class PreviewResult:
     cards: list[Card] = field(default_factory=list)
     total: int = 0
     error: str | None = None
+    # Items the source sent that would be left out, and why: fixed before saving, they
+    # never show up in the provider's history.
+    rejected: Rejections = field(default_factory=Rejections)
 
     @property
     def ok(self) -> bool:
@@ -90,10 +94,11 @@ def run_preview(
         return PreviewResult(error="Plaza could not process this source (an internal error).")
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+    rejected = rejections_of(context)
     if not drafts:
-        return PreviewResult(error=_empty_message(context))
+        return PreviewResult(error=_empty_message(context), rejected=rejected)
     cards = [_transient_card(kind, draft, now, n) for n, draft in enumerate(drafts[:SHOWN_CARDS])]
-    return PreviewResult(cards=cards, total=len(drafts))
+    return PreviewResult(cards=cards, total=len(drafts), rejected=rejected)
 
 
 def _quick(context: RefreshContext) -> RefreshContext:

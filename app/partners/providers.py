@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
 from app.models import Organization, Provider, ProviderStatus, stored_id
+from app.partners.field_messages import people_message
 from app.partners.orgs import PLAZA_SLUG
 from cards.registry import UnknownKind, all_kinds, get_kind
 from cards.spec import CardKind
@@ -56,7 +57,10 @@ def validate_config(
     try:
         config = kind.config_model.model_validate(dict(raw))
     except ValidationError as exc:
-        return None, [(_field_name(error["loc"]), _message(error)) for error in exc.errors()]
+        schema = kind.config_model.model_json_schema()
+        return None, [
+            (_field_name(error["loc"]), people_message(error, schema)) for error in exc.errors()
+        ]
     problems = []
     for name, value in config.model_dump(mode="json").items():
         if name.endswith("url") and isinstance(value, str) and "://" in value:
@@ -70,11 +74,6 @@ def validate_config(
 def _field_name(location: Iterable[Any]) -> str:
     parts = [str(p) for p in location]
     return "config" + "".join(f".{p}" for p in parts) if parts else "config"
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    message = str(error.get("msg", "is not valid"))
-    return message.removeprefix("Value error, ")
 
 
 def validate_interests(slugs: Iterable[str], taxonomy: Taxonomy) -> list[tuple[str, str]]:

@@ -204,6 +204,7 @@ def per_provider(db: Session, provider_ids: Sequence[int], period: DateRange) ->
 class CardCounts(Counts):
     card_id: int = 0
     title: str = ""
+    image_url: str | None = None
     stored: bool = True  # False once housekeeping pruned the card: its counts stay
 
 
@@ -214,14 +215,15 @@ def per_card(db: Session, provider_id: int, period: DateRange) -> list[CardCount
         card_id: CardCounts(**vars(counts), card_id=card_id)
         for card_id, counts in _counts(db, [provider_id], period, "card_id", None).items()
     }
-    titles = {
-        card_id: title
-        for card_id, title in db.exec(
-            select(Card.id, Card.title).where(col(Card.id).in_(list(by_card)))
+    stored = {
+        card_id: (title, image_url)
+        for card_id, title, image_url in db.exec(
+            select(Card.id, Card.title, Card.image_url).where(col(Card.id).in_(list(by_card)))
         )
     }
     for card_id, counts in by_card.items():
-        counts.title, counts.stored = titles.get(card_id, ""), card_id in titles
+        counts.title, counts.image_url = stored.get(card_id, ("", None))
+        counts.stored = card_id in stored
     return sorted(by_card.values(), key=lambda c: (-c.impressions, -c.opens, c.card_id))
 
 

@@ -10,12 +10,17 @@ and ``GET /api/v1/surveys/{id}/results``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.db import as_date, utc_day
 from app.models import Card, Provider, SurveyAnswer, stored_id
+from app.partners.stats import DateRange
 from cards.registry import UnknownKind, get_kind
 
 
@@ -93,3 +98,37 @@ def survey_results(db: Session, provider: Provider) -> list[QuestionResult]:
         for choice in result.choices:
             choice.answers = result.answers
     return list(results.values())
+
+
+def answers_in(
+    db: Session,
+    provider_ids: Sequence[int],
+    period: DateRange,
+    by: Literal["day", "provider", "card"],
+    card_id: int | None = None,
+) -> dict[Any, int]:
+    """How many answers the providers' questions (or one question) got in ``period``,
+    per UTC day, provider or question: a survey's results count answers where other
+    cards count opens, since a question is answered on the feed, never opened."""
+    if not provider_ids:
+        return {}
+    key = {
+        "day": utc_day(db, SurveyAnswer.created_at),
+        "provider": col(Card.provider_id),
+        "card": col(SurveyAnswer.card_id),
+    }[by]
+    query = (
+        select(key, func.count())
+        .select_from(SurveyAnswer)
+        .join(Card, col(Card.id) == col(SurveyAnswer.card_id))
+        .where(
+            col(Card.provider_id).in_(provider_ids),
+            col(SurveyAnswer.created_at) >= period.since,
+            col(SurveyAnswer.created_at) < period.until,
+        )
+        .group_by(key)
+    )
+    if card_id is not None:
+        query = query.where(col(SurveyAnswer.card_id) == card_id)
+    counts = db.exec(query).all()
+    return {as_date(k) if by == "day" else k: int(n) for k, n in counts}

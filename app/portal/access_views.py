@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app import db
 from app.models import User
 from app.models.partners import ApiToken, Invitation, TokenScope
+from app.notifications.config import notify_config
 from app.partners.membership import (
     MembershipRefused,
     is_last_active_member,
@@ -24,31 +25,85 @@ from app.partners.membership import (
     removal_problem,
     remove_member,
 )
-from app.partners.orgs import invitations, invite, members, revoke_invitation
+from app.partners.orgs import (
+    INVITATION_LIFETIME,
+    InvitationNotSent,
+    email_invitation,
+    invitations,
+    invite,
+    members,
+    revoke_invitation,
+)
 from app.partners.tokens import TokenProblem, issue_token, revoke, tokens_of
 from app.portal.access import org, owned_or_404, partner_blueprint
 from app.portal.responses import see_other
 
 bp = partner_blueprint("portal_access", "/portal/<org>")
+EMAIL_OFF = "Email is not set up on this Plaza server: create a link and send it yourself."
 
 
 @bp.route("/members", methods=["GET", "POST"])
 def members_page() -> ResponseReturnValue:
     """Who belongs to the organisation; POST creates a single-use invitation link."""
+    if request.method == "GET":
+        return _members_page()
     session = db.session()
-    link = None
-    status = 200
-    if request.method == "POST":
-        _, secret = invite(session, org(), current_user, datetime.now(UTC))
-        session.commit()
-        link = url_for("portal_join.accept_link", secret=secret, _external=True)
-        status = 201
+    _, secret = invite(session, org(), current_user, datetime.now(UTC))
+    session.commit()
+    link = url_for("portal_join.accept_link", secret=secret, _external=True)
+    return _members_page(new_link=link, status=201)
+
+
+@bp.post("/members/invite-by-email")
+def email_invitation_view() -> ResponseReturnValue:
+    """Email a new invitation link to an address; the member never sees the link."""
+    address = request.form.get("email", "")
+    if not _email_ready():
+        return _members_page(email_problem=EMAIL_OFF, email_value=address, status=422)
+    session = db.session()
+    try:
+        invitation = email_invitation(
+            session, org(), current_user, address, _emailed_link, datetime.now(UTC)
+        )
+    except InvitationNotSent as exc:
+        session.rollback()
+        return _members_page(email_problem=str(exc), email_value=address, status=422)
+    flash(
+        f"Invitation sent to {invitation.sent_to}. It works once, within "
+        f"{INVITATION_LIFETIME.days} days.",
+        "info",
+    )
+    return see_other(url_for("portal_access.members_page", org=org().slug))
+
+
+def _email_ready() -> bool:
+    return notify_config(current_app).smtp_url is not None
+
+
+def _emailed_link(secret: str) -> str:
+    """The link on Plaza's public address, as every email has it (not the address the
+    member happens to use)."""
+    return notify_config(current_app).base_url + url_for("portal_join.accept_link", secret=secret)
+
+
+def _members_page(
+    *,
+    new_link: str | None = None,
+    email_problem: str | None = None,
+    email_value: str = "",
+    status: int = 200,
+) -> ResponseReturnValue:
+    session = db.session()
     own = current_user.organization_id == org().id
     return render_template(
         "portal/members.html",
         members=members(session, org()),
         invitations=invitations(session, org()),
-        new_link=link,
+        new_link=new_link,
+        email_ready=_email_ready(),
+        email_problem=email_problem,
+        email_value=email_value,
+        invitation_days=INVITATION_LIFETIME.days,
         leave_problem=removal_problem(session, org(), current_user, current_user) if own else None,
         now=datetime.now(UTC),
     ), status

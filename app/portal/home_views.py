@@ -19,7 +19,10 @@ from app.partners.orgs import (
     member_counts,
 )
 from app.portal.access import home_organization, is_staff, org, partner_blueprint
+from app.portal.provider_form import interest_path
 from app.portal.responses import see_other
+from app.taxonomy_store import taxonomy
+from app.web.htmx import render_page_or_fragment
 
 bp = partner_blueprint("portal", "/portal")
 
@@ -32,6 +35,26 @@ def index() -> ResponseReturnValue:
     organization = home_organization()
     assert organization is not None  # require_partner refused retailers without one
     return redirect(url_for("portal.dashboard", org=organization.slug))
+
+
+INTEREST_MATCHES = 12
+
+
+@bp.get("/interests")
+def interest_matches() -> ResponseReturnValue:
+    """The interests a provider form's search box matches (names, aliases and paths, as
+    the shopper's interest search matches them), each with its path so that two
+    "Accessories" can be told apart; the form's script ticks the one picked."""
+    query = request.args.get("q", "")[:100]
+    found = taxonomy().search(query, limit=INTEREST_MATCHES) if query.strip() else []
+    paths = {i.slug: interest_path(taxonomy(), i.slug)[:-1] for i in found}
+    return render_page_or_fragment(
+        "portal/interest_matches.html",
+        "portal/_interest_matches.html",
+        query=query,
+        matches=found,
+        paths=paths,
+    )
 
 
 @bp.route("/orgs", methods=["GET", "POST"])

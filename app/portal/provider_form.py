@@ -20,7 +20,8 @@ from werkzeug.datastructures import MultiDict
 from app.ingest.sources import fetch_policy
 from app.models import Organization, Provider, stored_id
 from app.partners.preview import PreviewResult, run_preview
-from app.partners.providers import check_settings
+from app.partners.providers import MAX_INTERVAL, check_settings
+from app.portal.intervals import UNITS, interval_words, read_interval, split_interval
 from app.portal.schema_form import (
     FormField,
     build_fields,
@@ -44,6 +45,12 @@ COMMON_LABELS = {
 }
 
 
+def interest_path(taxonomy: Taxonomy, slug: str) -> list[str]:
+    """The names from the top of the tree down to ``slug`` ("Shoes", "Running shoes"):
+    several interests share a name ("Accessories"), their paths tell them apart."""
+    return [taxonomy.name(s) for s in [*reversed(taxonomy.ancestors(slug)), slug]]
+
+
 @dataclass
 class InterestGroup:
     """A top-level interest and everything under it, for the picker."""
@@ -60,17 +67,20 @@ class ProviderForm:
     name: str = ""
     interests: list[str] = field(default_factory=list)
     interval: str = ""
+    interval_unit: str = "minutes"
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def for_provider(cls, kind: CardKind[Any], provider: Provider) -> ProviderForm:
         default = int(kind.default_interval.total_seconds())
+        number, unit = split_interval(provider.interval_seconds)
         return cls(
             kind=kind,
             config=dict(provider.config),
             name=provider.name,
             interests=list(provider.interests),
-            interval="" if provider.interval_seconds == default else str(provider.interval_seconds),
+            interval="" if provider.interval_seconds == default else number,
+            interval_unit=unit,
         )
 
     @classmethod
@@ -86,21 +96,40 @@ class ProviderForm:
             name=form.get("name", "").strip(),
             interests=list(dict.fromkeys(s for s in form.getlist("interests") if s)),
             interval=form.get("interval", "").strip(),
+            interval_unit=form.get("interval_unit", "minutes"),
         )
         return submitted, changed_rows
 
     def add_problems(self, problems: Iterable[tuple[str, str]]) -> None:
         for name, message in problems:
+            if name == "interval":  # the service counts seconds; the form, minutes or hours
+                message = f"Choose an interval between {self.interval_range}."
             self.errors[name].append(message)
 
+    @property
+    def interval_range(self) -> str:
+        """The intervals this kind allows, in words: "5 minutes and 7 days"."""
+        low = int(self.kind.min_interval.total_seconds())
+        return f"{interval_words(low)} and {interval_words(int(MAX_INTERVAL.total_seconds()))}"
+
+    @property
+    def default_interval_words(self) -> str:
+        return interval_words(int(self.kind.default_interval.total_seconds()))
+
+    @property
+    def interval_units(self) -> list[str]:
+        return list(UNITS)
+
     def interval_seconds(self) -> int | None:
-        """The interval typed, None for the kind's default; a problem if not a number."""
+        """The interval typed, in seconds; None for the kind's default or when it is not a
+        number (a problem is added then)."""
         if not self.interval:
             return None
-        if not self.interval.isdigit():
-            self.add_problems([("interval", "Give a whole number of seconds, or leave it blank.")])
+        try:
+            return read_interval(self.interval, self.interval_unit)
+        except ValueError as exc:
+            self.errors["interval"].append(str(exc))
             return None
-        return int(self.interval)
 
     def config_fields(self) -> tuple[list[FormField], list[str]]:
         """The generated settings fields, and settings errors that belong to no single field."""
@@ -116,6 +145,10 @@ class ProviderForm:
             for key, messages in self.errors.items()
             for message in messages
         ]
+
+    def chosen_paths(self, taxonomy: Taxonomy) -> list[list[str]]:
+        """The chosen interests as people read them, each a path of names."""
+        return [interest_path(taxonomy, slug) for slug in self.interests]
 
     def interest_groups(self, taxonomy: Taxonomy) -> list[InterestGroup]:
         chosen = set(self.interests)
@@ -175,6 +208,7 @@ class ProviderForm:
             fields=fields,
             general_errors=general_errors,
             interest_groups=self.interest_groups(taxonomy()),
+            chosen_paths=self.chosen_paths(taxonomy()),
             preview=preview,
             preview_views=self.preview_views(preview, organization),
             **context,

@@ -26,6 +26,8 @@ from typing import Any, NamedTuple
 
 from werkzeug.datastructures import MultiDict
 
+from app.partners.field_messages import resolve_schema as _resolve
+
 LONG_TEXT = 200  # strings allowed to be longer than this get a text area
 EMPTY: dict[str, Any] = {}
 
@@ -44,7 +46,8 @@ class FormField:
     key: str  # the form name and the error location, e.g. config.questions.0.prompt
     label: str
     help: str
-    widget: str  # text url number datetime textarea select checkbox choices lines rows object json
+    # text url image number datetime textarea select checkbox choices lines rows object json
+    widget: str
     required: bool = False
     needed_with: str = ""  # the form name of the choice that decides whether it is needed
     needed_for: list[Option] = field(default_factory=list)  # that choice's values needing it
@@ -131,27 +134,6 @@ def read_form_with_action(
 # --- schema helpers -------------------------------------------------------------------
 
 
-def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Follow ``$ref`` and unwrap ``anyOf [X, null]``; returns (schema, may be null)."""
-    resolved = dict(schema)
-    nullable = False
-    variants = resolved.get("anyOf")
-    if isinstance(variants, list):
-        others = [v for v in variants if v.get("type") != "null"]
-        nullable = len(others) < len(variants)
-        if len(others) == 1:
-            del resolved["anyOf"]
-            inner, _ = _resolve(others[0], root)
-            resolved = {**inner, **resolved}
-    ref = resolved.pop("$ref", None)
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = root.get("$defs", {}).get(ref.removeprefix("#/$defs/"), {})
-        inner, inner_nullable = _resolve(target, root)
-        resolved = {**inner, **resolved}
-        nullable = nullable or inner_nullable
-    return resolved, nullable
-
-
 def _widget(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
     kind = schema.get("type")
     if _options(schema) is not None:
@@ -161,6 +143,8 @@ def _widget(schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
     if kind in ("integer", "number"):
         return "number"
     if kind == "string":
+        if schema.get("x-plaza-upload") == "image":  # a picture's address, or an upload
+            return "image"
         fmt = schema.get("format")
         if fmt == "date-time":
             return "datetime"

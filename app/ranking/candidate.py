@@ -12,21 +12,132 @@ from __future__ import annotations
 import math
 import struct
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from app.config import NEW_BADGE_FOR, PRICE_DROP_BADGE_FOR
 from cards.registry import UnknownKind, get_kind
 from cards.spec import CardKind
+from feeds.normalize import as_utc
 
 MIN_FLIGHT_HALF_LIFE = timedelta(days=1)  # scheduled cards age over half their run, within
 MAX_FLIGHT_HALF_LIFE = timedelta(days=14)
 
-BADGE_LIFT = {"price_drop": 1.35, "new": 1.1}
-NEW_BADGE_SECONDS = timedelta(days=2).total_seconds()  # "new" stays on a card; its lift not
+# A badge lifts a card while what it says is news: "new" for as long as the card shows its
+# "New" badge (:func:`new_until_ts`), a price drop while it is one (:func:`price_drop_until`).
+NEW_LIFT, PRICE_DROP_LIFT = 1.1, 1.35
+NEW_BADGE_SECONDS = NEW_BADGE_FOR.total_seconds()
+
+# What a card offers, as flags, so that a shopper's "only deals" and "only in stock" filter
+# thousands of candidates with one numpy operation: it has a price; it is on sale (a sale
+# price below its price); its stock is known and short. A price drop is a deal too, for
+# as long as it is news: that depends on the time, so it is a column of its own
+# (``drop_until``, :func:`price_drop_until`), not a flag.
+PRICED, DEAL, UNSTOCKED = 1, 2, 4
+IN_STOCK = "in_stock"  # the availability token of a product that can be bought now
+
+
+def offer_flags(price: str | None, sale_price: str | None, availability: str | None) -> int:
+    """A card's offer flags from its payload's ``price``, ``sale_price`` and
+    ``availability`` (any kind may carry them; products do). A card that says nothing of
+    its stock is not short of it: only a known shortage filters."""
+    flags = 0
+    amount, sale = _amount(price), _amount(sale_price)
+    if amount is not None:
+        flags |= PRICED
+    if amount is not None and sale is not None and sale < amount:
+        flags |= DEAL
+    if availability is not None and availability != IN_STOCK:
+        flags |= UNSTOCKED
+    return flags
+
+
+def price_dropped_at(payload: Mapping[str, Any], changed_at: datetime) -> datetime | None:
+    """When the card's price last fell below the price recorded before it, while what a
+    shopper pays (the sale price when there is one) still is below that price; None when
+    it did not fall or has gone back up. Ingest keeps the record in the payload
+    (``previous_price``, ``price_dropped_at``: :mod:`app.ingest.store`); a drop stored
+    before its time was recorded counts from the card's last change, ``changed_at``.
+    ``payload`` may be a card's payload or a row of those fields."""
+    before = _amount(payload.get("previous_price"))
+    paid = _amount(payload.get("sale_price")) or _amount(payload.get("price"))
+    if before is None or paid is None or paid >= before:
+        return None
+    stamp = payload.get("price_dropped_at")
+    if isinstance(stamp, str):
+        try:
+            return as_utc(datetime.fromisoformat(stamp))
+        except ValueError:
+            pass
+    return as_utc(changed_at)
+
+
+def offer_fields(fields: Mapping[str, Any], changed_at: datetime) -> dict[str, Any]:
+    """A :class:`Candidate`'s offer fields (``offer``, ``price_dropped_at``) from a card's
+    payload or a row of those fields of it, and when the card last changed."""
+    return {
+        "offer": offer_flags(
+            fields.get("price"), fields.get("sale_price"), fields.get("availability")
+        ),
+        "price_dropped_at": price_dropped_at(fields, changed_at),
+    }
+
+
+def price_drop_until(dropped_at: datetime | None) -> float:
+    """Until when (epoch seconds) a price drop at ``dropped_at`` is news, and so a price
+    drop at all: :data:`PRICE_DROP_BADGE_FOR` after it; -inf without a drop."""
+    return (dropped_at + PRICE_DROP_BADGE_FOR).timestamp() if dropped_at else -math.inf
+
+
+def price_drop_holds(until_ts: Any, now_ts: float) -> Any:
+    """Whether a price drop that is news until ``until_ts`` (:func:`price_drop_until`; a
+    number or a numpy column of them) is one at ``now_ts``: the one rule for the "Price
+    dropped" badge and for the deals of the feed (its filter chip, "only deals") and of
+    search."""
+    return now_ts < until_ts
+
+
+def is_price_drop(dropped_at: datetime | None, now: datetime) -> bool:
+    """Whether the card whose price fell at ``dropped_at`` has a price drop at ``now``."""
+    return bool(price_drop_holds(price_drop_until(dropped_at), now.timestamp()))
+
+
+def _amount(text: object) -> float | None:
+    try:
+        value = float(str(text)) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def new_until_ts(published_ts: float, first_seen_ts: float | None) -> float:
+    """When a card stops being new, in epoch seconds: :data:`NEW_BADGE_FOR` after the
+    earlier of when it was published and when Plaza first stored it (None: not stored).
+    The one rule for the "New" badge, the feed's "New" chip and ranking's lift: a shop's
+    back catalog, stored today but published long ago, is not news, and neither is an
+    item whose feed moves its date on later. (A scheduled card, a promotion or a survey,
+    is news for as long from when its run begins: it shows no badge.)"""
+    start = published_ts if first_seen_ts is None else min(published_ts, first_seen_ts)
+    return start + NEW_BADGE_SECONDS
+
+
+def badge_lift(badge: str | None, new_until: float, drop_until: float) -> tuple[float, float]:
+    """A card's lift and until when: a price drop's while it is news, otherwise being new's
+    (a card can be both, and the drop says more for longer)."""
+    if badge == "price_drop":
+        return PRICE_DROP_LIFT, drop_until
+    return NEW_LIFT, new_until
+
+
+def is_new_now(candidate: Candidate, now_ts: float) -> bool:
+    """Whether the card is new at ``now_ts`` (:func:`new_until_ts`), as its badge says:
+    the feed's "New" filter shows the cards that wear it."""
+    return now_ts < candidate.new_until_ts
+
 
 COLUMNS = (
     "card_id",
@@ -40,6 +151,8 @@ COLUMNS = (
     "lift",  # its badge's
     "lift_until",
     "popularity",
+    "offer",  # flags: PRICED, DEAL, UNSTOCKED
+    "drop_until",  # its price drop is news (a deal) before this; -inf: none
 )
 ROW = np.dtype([(name, np.float64) for name in COLUMNS])
 _PACK = struct.Struct(f"={len(COLUMNS)}d").pack  # native float64s, as ROW reads them
@@ -152,6 +265,8 @@ def pack_row(
     lift: float,
     lift_until: float,
     popularity: float,
+    offer: int = 0,
+    drop_until: float = -math.inf,
 ) -> bytes:
     """One candidate's numbers, in :data:`COLUMNS` order."""
     return _PACK(
@@ -166,6 +281,8 @@ def pack_row(
         lift,
         lift_until,
         popularity,
+        offer,
+        drop_until,
     )
 
 
@@ -203,6 +320,11 @@ class Candidate:
     ends_at: datetime | None = None
     popularity: float = 1.0  # multiplier from app.ranking.popularity (1.0 = an average card)
     delivery: Delivery | None = None  # for kinds with delivery caps
+    offer: int = 0  # flags: PRICED, DEAL, UNSTOCKED (offer_flags)
+    price_dropped_at: datetime | None = None  # while its price stays down (price_dropped_at)
+    # When Plaza first stored it, in epoch seconds (the catalog's listing holds the same
+    # float); None for a card that is not stored, taken as its publication.
+    first_seen_ts: float | None = None
     rules: KindRules = field(init=False, repr=False, compare=False)
     # Derived once here, when the request path builds the candidate, so that ranking does
     # float arithmetic only (aware-datetime maths is slow): epoch seconds of published_at
@@ -211,6 +333,8 @@ class Candidate:
     published_ts: float = field(init=False, repr=False, compare=False)
     shown_from_ts: float = field(init=False, repr=False, compare=False)
     shown_until_ts: float = field(init=False, repr=False, compare=False)
+    new_until_ts: float = field(init=False, repr=False, compare=False)
+    drop_until_ts: float = field(init=False, repr=False, compare=False)
     row: bytes = field(init=False, repr=False, compare=False)
 
     def with_delivery(self, delivery: Delivery) -> Candidate:
@@ -231,8 +355,12 @@ class Candidate:
         rules = KindRules.of(self.kind)
         if rules.scheduled and self.starts_at is not None:  # ages over its own run
             aged_from, rate = starts, _flight_decay_rate(self.starts_at, self.ends_at)
+            fresh_until = new_until_ts(starts, None)  # news when its run begins
         else:
             aged_from, rate = published, _decay_rate(rules.half_life)
+            fresh_until = new_until_ts(published, self.first_seen_ts)
+        drop_until = price_drop_until(self.price_dropped_at)
+        lift, lift_until = badge_lift(self.badge, fresh_until, drop_until)
         row = pack_row(
             card_id=self.card_id,
             provider_id=self.provider_id,
@@ -242,15 +370,19 @@ class Candidate:
             shown_until=until,
             aged_from=aged_from,
             decay_rate=rate,
-            lift=BADGE_LIFT.get(self.badge, 1.0) if self.badge else 1.0,
-            lift_until=aged_from + NEW_BADGE_SECONDS if self.badge == "new" else math.inf,
+            lift=lift,
+            lift_until=lift_until,
             popularity=self.popularity,
+            offer=self.offer,
+            drop_until=drop_until,
         )
         for name, value in (
             ("rules", rules),
+            ("new_until_ts", fresh_until),
             ("published_ts", published),
             ("shown_from_ts", starts),
             ("shown_until_ts", until),
+            ("drop_until_ts", drop_until),
             ("row", row),
         ):
             object.__setattr__(self, name, value)

@@ -10,10 +10,10 @@ for the next refresh, and no card is served twice or skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
@@ -24,6 +24,7 @@ from app.models import (
     ConsumerInterest,
     Event,
     EventKind,
+    FeedPreference,
     InterestState,
     Organization,
     PartnerFollow,
@@ -35,12 +36,12 @@ from app.models import (
 )
 from app.ranking.affinity import (
     NO_AFFINITIES,
-    Affinities,
     EventRecord,
     affinities_from_events,
 )
-from app.ranking.candidate import Candidate
+from app.ranking.candidate import Candidate, offer_fields
 from app.ranking.catalog import Catalog, Snapshot, interests_of, with_deliveries
+from app.ranking.choices import NO_CHOICES, FeedChoices
 from app.ranking.plans import PAGES_AHEAD, FeedPlans, Plan
 from app.ranking.pool import CandidatePool
 from app.ranking.rank import Profile, Ranked, candidate_slugs, feed_scores, rank
@@ -52,6 +53,8 @@ EVENT_HORIZON = timedelta(days=90)
 MAX_EVENTS = 2000  # the most recent ones, through ix_event_user_time
 MAX_FLIGHTS = 200  # running promotions and surveys considered for one page
 MAX_RECHECKS = 3  # pages ranked again when cards turn out to be gone
+
+Keep = Callable[[Candidate], bool]  # which cards a narrowed feed session shows
 
 
 def load_profile(
@@ -69,7 +72,7 @@ def load_profiles(
     now: datetime,
     learned: bool = True,
 ) -> dict[int, Profile]:
-    """Each consumer's profile, in the same seven queries however many consumers there
+    """Each consumer's profile, in the same eight queries however many consumers there
     are: the notification job ranks news for thousands of them at a time. The queries
     list the ids, so callers pass a few hundred at most. Without ``learned``, what the
     consumer chose and did alone (no affinities, and no history read)."""
@@ -101,6 +104,7 @@ def load_profiles(
     answered = _per_user(
         db, select(SurveyAnswer.user_id, SurveyAnswer.card_id), SurveyAnswer.user_id, ids
     )
+    chosen = _feed_choices(db, ids)
     events = _recent_events(db, ids, now) if learned else {}
     return {
         user_id: Profile(
@@ -110,10 +114,29 @@ def load_profiles(
             followed_providers=frozenset(followed[user_id]),
             dismissed=frozenset(dismissed[user_id]),
             answered=frozenset(answered[user_id]),
+            feed=chosen.get(user_id, NO_CHOICES),
             affinities=affinities_from_events(events[user_id], now) if learned else NO_AFFINITIES,
         )
         for user_id in ids
     }
+
+
+def _feed_choices(db: Session, ids: list[int]) -> dict[int, FeedChoices]:
+    """The feed settings of those of ``ids`` who changed any (``/settings/feed``)."""
+    rows = db.exec(select(FeedPreference).where(col(FeedPreference.user_id).in_(ids)))
+    return {row.user_id: feed_choices(row) for row in rows}
+
+
+def feed_choices(row: FeedPreference | None) -> FeedChoices:
+    """A stored row of feed settings as ranking reads it; no row is every default."""
+    if row is None:
+        return NO_CHOICES
+    return FeedChoices(
+        kinds=dict(row.kinds or {}),
+        in_stock_only=row.in_stock_only,
+        deals_only=row.deals_only,
+        density=row.density,
+    )
 
 
 def _empty_sets(ids: list[int]) -> dict[int, set[Any]]:
@@ -188,6 +211,8 @@ def as_candidate(card: Card, interests: Iterable[str]) -> Candidate:
         badge=card.badge,
         starts_at=card.starts_at,
         ends_at=card.ends_at,
+        first_seen_ts=card.first_seen_at.timestamp(),
+        **offer_fields(card.payload, card.updated_at),
     )
 
 
@@ -198,7 +223,14 @@ class FeedPage:
     interests: dict[int, list[str]]  # of the page's cards, as the candidates were read
     has_more: bool
     viewer_rate: float  # the consumer's usual open rate, for the page's impressions
+    # The profile the page was ranked with (its feed settings too): what the page does
+    # next with the shopper's tastes (a thin page's popular cards) reuses it, not a
+    # second read of the same eight tables.
+    profile: Profile
     planned: bool = False  # taken from a plan ranked ahead, not ranked while the shopper waited
+    # "Since your last visit": the best cards stored since, above the page (its cards
+    # are in ``cards`` too, and not among ``ranked``).
+    caught_up: list[Ranked] = field(default_factory=list)
 
 
 def build_page(
@@ -213,6 +245,9 @@ def build_page(
     page_size: int,
     candidate_limit: int,
     plans: FeedPlans | None = None,
+    keep: Keep | None = None,
+    new_since: datetime | None = None,
+    catch_up: int = 0,
 ) -> FeedPage:
     """A page of ``user_id``'s feed: the catalog snapshot's candidates about their
     interests, minus what this feed session served, ranked against their profile.
@@ -221,7 +256,11 @@ def build_page(
     gone (deleted, or its provider suspended or removed) is left out with the rest
     of its provider's cards, and the page ranked again without them. With ``plans``,
     a visit's second page ranks the next few pages at once, and the pages after it
-    come from that plan (see :mod:`app.ranking.plans`)."""
+    come from that plan (see :mod:`app.ranking.plans`).
+
+    ``keep`` narrows the session to some cards (a filter chip, :mod:`app.ranking.choices`).
+    With ``new_since``, a first page also picks up to ``catch_up`` of the best cards stored
+    since then ("Since your last visit"), and the page is ranked without them."""
     served: set[int] = set(
         db.scalars(
             select(col(Event.card_id)).where(
@@ -241,7 +280,7 @@ def build_page(
     profile = load_profile(db, user_id, taxonomy=taxonomy, now=now)
     # One card more than is laid out tells whether there is a next page.
     limit = page_size * (PAGES_AHEAD if planning is not None else 1) + 1
-    ranked, page, cards = rank_shown(
+    shown = rank_shown(
         db,
         user_id,
         profile,
@@ -253,11 +292,26 @@ def build_page(
         limit=limit,
         page_size=page_size,
         candidate_limit=candidate_limit,
+        keep=keep,
+        new_since=None if served else new_since,
+        catch_up=catch_up,
     )
+    ranked = shown.ranked
     if planning is not None:
         ahead = Plan.of(ranked[page_size:], profile.affinities, complete=len(ranked) < limit)
         planning.put(user_id, feed_session, ahead)
-    return _feed_page(page, cards, profile.affinities, has_more=len(ranked) > page_size)
+    return _feed_page(
+        shown.page, shown.cards, profile, has_more=len(ranked) > page_size, caught_up=shown.new
+    )
+
+
+class Shown(NamedTuple):
+    """A ranking of what a shopper may be shown (:func:`rank_shown`)."""
+
+    ranked: list[Ranked]  # up to the limit asked for
+    page: list[Ranked]  # its first page, of the cards still there
+    cards: dict[int, Card]  # the page's cards and the new ones', by id
+    new: list[Ranked]  # the best cards stored since a moment, when asked for
 
 
 def rank_shown(
@@ -273,12 +327,19 @@ def rank_shown(
     limit: int,
     page_size: int,
     candidate_limit: int,
-) -> tuple[list[Ranked], list[Ranked], dict[int, Card]]:
+    keep: Keep | None = None,
+    new_since: datetime | None = None,
+    catch_up: int = 0,
+) -> Shown:
     """``user_id``'s ranking of the snapshot's candidates up to ``limit`` cards, its first
     page of cards that can still be shown, and those cards: a feed page's, or the first
     pages the worker prepares (:mod:`app.ranking.prepared`). A card of the first page the
     snapshot could not know was gone is left out with the rest of its provider's cards,
-    and the ranking run again without them."""
+    and the ranking run again without them.
+
+    Only the cards ``keep`` keeps are ranked. With ``new_since``, the best ``catch_up``
+    ordinary cards first stored after it are ranked apart (promotions keep their slots
+    in the page) and the rest without them."""
     listings = snapshot.candidates(
         candidate_slugs(profile, taxonomy),
         as_of=as_of,
@@ -286,14 +347,28 @@ def rank_shown(
         limit=candidate_limit,
         max_flights=MAX_FLIGHTS,
     )
+    if keep is not None:
+        listings = [listing for listing in listings if keep(listing.candidate)]
     candidates = with_deliveries(
         listings, lambda provider_ids: delivered_today(db, provider_ids, user_id, now)
     )
+    new: list[Ranked] = []
+    if new_since is not None and catch_up > 0:
+        since = new_since.timestamp()
+        fresh = [
+            candidate
+            for candidate, listing in zip(candidates, listings, strict=True)
+            if listing.first_seen_ts > since and not candidate.rules.sponsored
+        ]
+        new = rank(profile, fresh, now, taxonomy, limit=catch_up, page_size=catch_up)
+        taken = {r.candidate.card_id for r in new}
+        candidates = [c for c in candidates if c.card_id not in taken]
     for _ in range(MAX_RECHECKS):
         ranked = rank(profile, candidates, now, taxonomy, limit=limit, page_size=page_size)
         page = ranked[:page_size]
-        cards = shown_cards(db, [r.candidate.card_id for r in page], now)
-        gone = {r.candidate.card_id for r in page} - cards.keys()
+        wanted = [r.candidate.card_id for r in (*new, *page)]
+        cards = shown_cards(db, wanted, now)
+        gone = set(wanted) - cards.keys()
         if not gone:
             break
         closed = _closed_providers(
@@ -304,7 +379,8 @@ def rank_shown(
             for c in candidates
             if c.card_id not in gone and (c.provider_id not in closed or c.card_id in cards)
         ]
-    return ranked, [r for r in page if r.candidate.card_id in cards], cards
+    kept = [r for r in page if r.candidate.card_id in cards]
+    return Shown(ranked, kept, cards, [r for r in new if r.candidate.card_id in cards])
 
 
 def _page_from_plan(
@@ -329,24 +405,29 @@ def _page_from_plan(
     cards = shown_cards(db, [r.candidate.card_id for r in page], now)
     if len(cards) < len(page):
         return None
-    return _feed_page(page, cards, plan.affinities, has_more=len(left) > page_size, planned=True)
+    return _feed_page(page, cards, profile, has_more=len(left) > page_size, planned=True)
 
 
 def _feed_page(
     page: list[Ranked],
     cards: dict[int, Card],
-    affinities: Affinities,
+    profile: Profile,
     *,
     has_more: bool,
     planned: bool = False,
+    caught_up: list[Ranked] | None = None,
 ) -> FeedPage:
     return FeedPage(
         ranked=page,
         cards=cards,
-        interests={r.candidate.card_id: list(r.candidate.interests) for r in page},
+        interests={
+            r.candidate.card_id: list(r.candidate.interests) for r in [*(caught_up or []), *page]
+        },
         has_more=has_more,
-        viewer_rate=affinities.usual_open_rate,
+        viewer_rate=profile.affinities.usual_open_rate,
+        profile=profile,
         planned=planned,
+        caught_up=caught_up or [],
     )
 
 

@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +42,12 @@ from sqlalchemy import select as sqlalchemy_select
 from sqlmodel import Session, col, select
 
 from app.models import Card, CardInterest, RollupProgress
-from app.ranking.candidate import INTEREST_SETS, Candidate, Delivery
+from app.ranking.candidate import (
+    INTEREST_SETS,
+    Candidate,
+    Delivery,
+    offer_fields,
+)
 from app.ranking.popularity import Tally, popularity_lifts
 from app.ranking.rollup import PROGRESS, provider_counts, recent_counts
 from cards.registry import UnknownKind, all_kinds, get_kind
@@ -317,6 +322,26 @@ def with_deliveries(
     return out
 
 
+def column_candidate(
+    row: Mapping[str, Any], interests: tuple[str, ...], *, popularity: float = 1.0
+) -> Candidate:
+    """A card as ranking sees it, from its :data:`CARD_COLUMNS` (the catalog's, and
+    search's results)."""
+    return Candidate(
+        card_id=row["id"],
+        provider_id=row["provider_id"],
+        kind=sys.intern(row["kind"]),
+        interests=interests,
+        published_at=row["published_at"],
+        badge=sys.intern(row["badge"]) if row["badge"] else None,
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        popularity=popularity,
+        first_seen_ts=row["first_seen_at"].timestamp(),
+        **offer_fields(row, row["updated_at"]),
+    )
+
+
 CARD_COLUMNS: tuple[Any, ...] = (
     col(Card.id),
     col(Card.provider_id),
@@ -327,6 +352,14 @@ CARD_COLUMNS: tuple[Any, ...] = (
     col(Card.ends_at),
     col(Card.first_seen_at),
     col(Card.removed_at),
+    # What a shopper's "only deals" and "only in stock" read (offer_flags, and
+    # price_dropped_at for a price drop): five fields of the payload, not all of it.
+    col(Card.payload)["price"].as_string().label("price"),
+    col(Card.payload)["sale_price"].as_string().label("sale_price"),
+    col(Card.payload)["availability"].as_string().label("availability"),
+    col(Card.payload)["previous_price"].as_string().label("previous_price"),
+    col(Card.payload)["price_dropped_at"].as_string().label("price_dropped_at"),
+    col(Card.updated_at),
 )
 
 
@@ -379,11 +412,20 @@ def _is_live(row: dict[str, Any], now: datetime) -> bool:
     return row["removed_at"] is None and (row["ends_at"] is None or row["ends_at"] > now)
 
 
+# The distinct caps the process's scheduled cards carry, one object each: the cards of a
+# provider all carry its caps, and a model per card was a seventh of a snapshot of
+# promotions and surveys. Read only, never changed, so one object serves every card.
+_SHARED_CAPS: dict[tuple[int, int], DeliveryCaps] = {}
+
+
 def _caps(kind: str, payload: dict[str, Any]) -> DeliveryCaps | None:
     try:
-        return get_kind(kind).delivery_caps(payload)
+        caps = get_kind(kind).delivery_caps(payload)
     except UnknownKind:
         return None
+    if caps is None:
+        return None
+    return _SHARED_CAPS.setdefault((caps.daily_impression_cap, caps.per_consumer_cap), caps)
 
 
 def _add(
@@ -405,22 +447,14 @@ def _add(
         popularity = popularity_lifts(counts, snapshot.providers)
     added: dict[Shelf, list[SortKey]] = {}
     for row in rows:
-        candidate = Candidate(
-            card_id=row["id"],
-            provider_id=row["provider_id"],
-            kind=sys.intern(row["kind"]),
-            interests=_shared(row["interests"]),
-            published_at=row["published_at"],
-            badge=sys.intern(row["badge"]) if row["badge"] else None,
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            popularity=popularity.get(row["id"], 1.0),
+        candidate = column_candidate(
+            row, _shared(row["interests"]), popularity=popularity.get(row["id"], 1.0)
         )
         scheduled = candidate.rules.scheduled
+        first_seen = candidate.first_seen_ts  # one float for both, at a million cards
+        assert first_seen is not None  # a stored card's
         listing = Listing(
-            candidate,
-            row["first_seen_at"].timestamp(),
-            _caps(row["kind"], row["payload"]) if scheduled else None,
+            candidate, first_seen, _caps(row["kind"], row["payload"]) if scheduled else None
         )
         snapshot.listings[row["id"]] = listing
         for slug in candidate.interests:

@@ -40,12 +40,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, null, or_, update
+from sqlalchemy import bindparam, delete, func, null, or_, select, update
 from sqlmodel import Session, SQLModel, col
 
 from app import claims
 from app.db import dialect_insert, rows_changed
-from app.models import PreparedFeed
+from app.models import Event, PreparedFeed
 from app.ranking.affinity import Affinities
 from app.ranking.candidates import load_profiles, rank_shown
 from app.ranking.catalog import Catalog, Snapshot, with_deliveries
@@ -56,7 +56,7 @@ from cards.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # of the stored plan: a plan of another format is not used
+FORMAT = 2  # of the stored plan: a plan of another format is not used
 # Per provider id, (impressions today to everyone, to this shopper): see with_deliveries.
 CapsUsed = Callable[[list[int]], dict[int, tuple[int, int]]]
 CLAIM_LEASE = timedelta(minutes=5)  # a worker that died mid-batch leaves its shoppers this long
@@ -81,14 +81,20 @@ def encode(plan: Plan) -> dict[str, Any]:
         "format": FORMAT,
         "complete": plan.complete,
         "cards": [
-            [p.candidate.card_id, p.score, [[r.code, r.interest, r.provider_id] for r in p.reasons]]
+            [
+                p.candidate.card_id,
+                p.score,
+                [[r.code, r.interest, r.provider_id, r.count, r.card_id] for r in p.reasons],
+            ]
             for p in plan.cards
         ],
         "affinities": {
             "interests": dict(affinities.interests),
             "kinds": dict(affinities.kinds),
             "providers": {str(k): v for k, v in affinities.providers.items()},
-            "saved_interests": sorted(affinities.saved_interests),
+            "saved": {slug: list(cards) for slug, cards in affinities.saved.items()},
+            "engaged": dict(affinities.engaged),
+            "provider_engagements": {str(k): n for k, n in affinities.provider_engagements.items()},
             # Fatigue starts at the second impression: cards shown once are not kept.
             "ignored": {str(k): n for k, n in affinities.ignored.items() if n > 1},
             "seen_providers": sorted(affinities.seen_providers),
@@ -108,7 +114,9 @@ def decode(data: dict[str, Any], snapshot: Snapshot, used: CapsUsed) -> Plan | N
         interests=raw["interests"],
         kinds=raw["kinds"],
         providers={int(k): v for k, v in raw["providers"].items()},
-        saved_interests=frozenset(raw["saved_interests"]),
+        saved={slug: tuple(cards) for slug, cards in raw["saved"].items()},
+        engaged=raw["engaged"],
+        provider_engagements={int(k): n for k, n in raw["provider_engagements"].items()},
         ignored={int(k): n for k, n in raw["ignored"].items()},
         seen_providers=frozenset(raw["seen_providers"]),
         usual_open_rate=raw["usual_open_rate"],
@@ -117,7 +125,7 @@ def decode(data: dict[str, Any], snapshot: Snapshot, used: CapsUsed) -> Plan | N
     kept = [card for card in data["cards"] if card[0] in snapshot.listings]
     candidates = with_deliveries([snapshot.listings[card[0]] for card in kept], used)
     cards = tuple(
-        Planned(candidate, score, tuple(Reason(code, i, p) for code, i, p in reasons))
+        Planned(candidate, score, tuple(Reason(*reason) for reason in reasons))
         for candidate, (_, score, reasons) in zip(candidates, kept, strict=True)
     )
     return Plan(cards, complete=bool(data["complete"]), affinities=affinities)
@@ -126,12 +134,19 @@ def decode(data: dict[str, Any], snapshot: Snapshot, used: CapsUsed) -> Plan | N
 # The request path.
 
 
+def visit_row(db: Session, user_id: int) -> PreparedFeed | None:
+    """``user_id``'s row of visits and prepared plans, read once for a first page: both
+    :func:`last_visit` and :func:`prepared_plan` take it (the session's identity map
+    holds rows weakly, so a second ``get`` would read it again)."""
+    return db.get(PreparedFeed, user_id)
+
+
 def prepared_plan(
-    db: Session, user_id: int, catalog: Catalog, *, now: datetime, max_age: timedelta
+    db: Session, row: PreparedFeed | None, catalog: Catalog, *, now: datetime, max_age: timedelta
 ) -> Prepared | None:
-    """``user_id``'s prepared plan, if a visit starting at ``now`` may use it: ranked
-    within ``max_age``, with their current interests, and not used yet."""
-    row = db.get(PreparedFeed, user_id)
+    """The prepared plan in ``row`` (:func:`visit_row`), if a visit starting at ``now``
+    may use it: ranked within ``max_age``, with the shopper's current interests, and not
+    used yet."""
     if (
         row is None
         or row.plan is None
@@ -142,8 +157,19 @@ def prepared_plan(
     ):
         return None
     snapshot = catalog.current(db, now)
+    user_id = row.user_id
     plan = decode(row.plan, snapshot, lambda ids: delivered_today(db, ids, user_id, now))
     return None if plan is None else Prepared(plan, row.prepared_at)
+
+
+def last_visit(db: Session, user_id: int, row: PreparedFeed | None) -> datetime | None:
+    """When ``user_id`` last opened their feed, before the visit under way: their
+    ``row``'s ``visited_at`` (:func:`visit_row`) or, once the row was pruned for a long
+    absence, their newest event."""
+    if row is not None and row.visited_at is not None:
+        return row.visited_at
+    newest = select(func.max(col(Event.created_at))).where(col(Event.user_id) == user_id)
+    return db.scalar(newest)
 
 
 def record_visit(db: Session, user_id: int, prepared: Prepared | None, now: datetime) -> bool:
@@ -166,9 +192,10 @@ def record_visit(db: Session, user_id: int, prepared: Prepared | None, now: date
 
 
 def interests_changed(db: Session, user_id: int) -> None:
-    """``user_id`` follows, mutes or clears an interest, or follows or unfollows a partner
-    (in this transaction): a plan ranked before is not used (its candidates were gathered
-    for the interests they had, and scored for the partners they followed)."""
+    """``user_id`` follows, mutes or clears an interest, follows or unfollows a partner, or
+    changes their feed settings (in this transaction): a plan ranked before is not used
+    (its candidates were gathered for the interests they had, and scored for the partners
+    they followed and the kinds they asked for)."""
     _upsert(db, user_id, {"changes": 1}, {"changes": PreparedFeed.changes + 1})
 
 
@@ -235,7 +262,7 @@ def prepare(
     unused, releasing their claims; returns whose were stored.
 
     Their profiles are read together (:func:`~app.ranking.candidates.load_profiles`:
-    seven queries however many shoppers), each ranking is a feed page's
+    eight queries however many shoppers), each ranking is a feed page's
     (:func:`~app.ranking.candidates.rank_shown`), and the plans are written in one
     statement at the end, so the write lock is held for a moment only."""
     profiles = load_profiles(db, claimed, taxonomy=taxonomy, now=now)
@@ -243,7 +270,7 @@ def prepare(
     limit = page_size * (PAGES_AHEAD + 1) + 1
     rows: list[dict[str, Any]] = []
     for user_id, profile in profiles.items():
-        ranked, page, _ = rank_shown(
+        ranked, page, _, _ = rank_shown(
             db,
             user_id,
             profile,

@@ -41,6 +41,7 @@ from app.ranking.affinity import ANCESTOR_SHARE, NO_AFFINITIES, Affinities, line
 from app.ranking.candidate import (
     Candidate,
 )
+from app.ranking.choices import NO_CHOICES, FeedChoices
 from app.ranking.compose import Scored, compose
 from app.ranking.pool import CandidatePool, InterestSets
 from cards.taxonomy import Taxonomy
@@ -62,6 +63,9 @@ POPULAR_REASON = 1.5  # a popularity multiplier worth naming
 # provider affinity (up to e = 2.7), so what the consumer does still counts for more.
 FOLLOWED_PARTNER_LIFT = 1.5
 LIKED_SOURCE_REASON = 0.25  # a provider affinity worth naming
+# "You often open cards from X" is said only after this many of X's cards were opened,
+# saved or answered: one save is not "often".
+LIKED_SOURCE_MIN_CARDS = 3
 
 FATIGUE_STEP = 0.75  # each impression beyond the first without an open
 FATIGUE_LIMIT = 5  # impressions without an open after which a card leaves
@@ -80,6 +84,7 @@ class Profile:
     dismissed: frozenset[int] = frozenset()
     answered: frozenset[int] = frozenset()
     affinities: Affinities = NO_AFFINITIES
+    feed: FeedChoices = NO_CHOICES  # /settings/feed (app.ranking.choices)
 
 
 @dataclass(frozen=True)
@@ -91,11 +96,17 @@ class Reason:
     ``liked_source`` (a learned provider), ``followed_partner`` (the provider's
     organisation is followed), ``sponsored``, ``explore``, ``popular``,
     ``price_drop``, ``new``.
+
+    A learned reason says how much happened, so that its words claim no more:
+    ``count`` cards about ``interest`` saved (or engaged with), and when it was a
+    single saved card, which one (``card_id``).
     """
 
     code: str
     interest: str | None = None
     provider_id: int | None = None
+    count: int = 0
+    card_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,17 +172,22 @@ def search_order(
     found: Sequence[tuple[Candidate, float]],
     now: datetime,
     taxonomy: Taxonomy,
+    *,
+    explained: slice = slice(None),
 ) -> list[Ranked]:
     """Search results for one consumer, best first, with their reasons: each card's
     relevance to the search (any positive scale) blended with what the feed knows of
     their tastes.
 
     The feed's hard filters hold (a card about a muted interest, from a hidden provider,
-    dismissed or an answered survey is left out), but a card about nothing the consumer
+    dismissed or an answered survey is left out, and so are the kinds and offers the
+    shopper's feed settings leave out), but a card about nothing the consumer
     follows stays: a search finds what was asked for, tastes only order it. Relevance is
     taken as a share of the best one's; tastes multiply it by the learned provider and
     kind affinities, a lift of up to 2x for followed and learned interests (down to 0.5x
-    for disliked ones), and half the feed's freshness."""
+    for disliked ones), and half the feed's freshness. Reasons are drawn up for the
+    ``explained`` part of the order alone (the page shown): a search orders 200 cards and
+    shows 20, and explaining the rest cost a twentieth of a search."""
     if not found:
         return []
     scorer = Scorer(profile, now, taxonomy)
@@ -185,18 +201,24 @@ def search_order(
     score = relevance * lift * factors["provider"] * factors["kind"]
     score *= np.sqrt(factors["freshness"])
     removed = profile.dismissed | profile.answered
+    offers = profile.feed.offer_mask(scores.pool.numbers, now.timestamp()).tolist()
     ordered = sorted(
         (
             (-value, -candidate.card_id, position)
-            for position, (candidate, value, is_muted) in enumerate(
-                zip(scores.pool.candidates, score.tolist(), muted.tolist(), strict=True)
+            for position, (candidate, value, is_muted, offered) in enumerate(
+                zip(scores.pool.candidates, score.tolist(), muted.tolist(), offers, strict=True)
             )
-            if not is_muted and value > 0 and candidate.card_id not in removed
+            if not is_muted and value > 0 and candidate.card_id not in removed and offered
         ),
     )
+    shown = range(len(ordered))[explained]
     return [
-        Ranked(scores.pool.candidates[position], -value, _explained(scorer, scores, position))
-        for value, _, position in ordered
+        Ranked(
+            scores.pool.candidates[position],
+            -value,
+            _explained(scorer, scores, position) if place in shown else (),
+        )
+        for place, (value, _, position) in enumerate(ordered)
     ]
 
 
@@ -244,6 +266,8 @@ class Match:
     declared: float  # the best declared (followed) match alone, for promotion targeting
     code: str  # the reason's code
     interest: str | None  # the reason's interest
+    count: int = 0  # a learned reason's cards (Reason.count)
+    card_id: int | None = None  # a learned reason's one saved card (Reason.card_id)
 
 
 class _SlugValue(NamedTuple):
@@ -251,6 +275,8 @@ class _SlugValue(NamedTuple):
     declared: float
     code: str
     interest: str | None
+    cards: int = 0
+    card_id: int | None = None
 
 
 NO_MATCH = Match(0.0, 0.0, "follow", None)
@@ -380,14 +406,15 @@ class Scorer:
         interest = self._interest_values(pool.interests)[pool.interest_code]
         provider = np.array([self._provider_factor.get(p, 1.0) for p in pool.providers])
         provider = provider[pool.provider_code]
-        kinds = [self._kinds.get(kind.name, 1.0) for kind in pool.kinds]
+        feed = self.profile.feed
+        kinds = [self._kinds.get(k.name, 1.0) * feed.kind_factor(k) for k in pool.kinds]
         kind = np.array(kinds, dtype=np.float64).reshape(-1)[pool.kind_code]
         fatigue = self._card_factors(numbers["card_id"])
         rate = numbers["decay_rate"]
         age = now - numbers["aged_from"]
         decayed = FRESHNESS_FLOOR + FRESHNESS_SPAN * np.exp(-rate * np.maximum(age, 0.0))
         freshness = np.where(age > 0, decayed, 1.0)
-        badge = np.where(now <= numbers["lift_until"], numbers["lift"], 1.0)
+        badge = np.where(now < numbers["lift_until"], numbers["lift"], 1.0)  # as the badge says
         popularity = numbers["popularity"]
         factors = {
             "interest": interest,
@@ -400,7 +427,8 @@ class Scorer:
         }
         score = np.maximum(interest, 0.0) * fatigue * provider * kind * popularity
         score *= freshness * badge
-        kept = (interest > 0) & (fatigue > 0) & (provider > 0)
+        kept = (interest > 0) & (fatigue > 0) & (provider > 0) & (kind > 0)
+        kept &= feed.offer_mask(numbers, now)
         kept &= (numbers["shown_from"] <= now) & (numbers["shown_until"] > now)
         # Capped cards outside the sponsored slots (survey questions) keep their caps and
         # pace here; sponsored ones in promotions().
@@ -445,7 +473,7 @@ class Scorer:
                 slugs = [self._slug(slug) for slug in interests]
                 best = max(slugs, key=lambda v: v.value)
                 declared = max(v.declared for v in slugs)
-                found = Match(value, declared, best.code, best.interest)
+                found = Match(value, declared, best.code, best.interest, best.cards, best.card_id)
             self._matches[interests] = found
         return found
 
@@ -486,14 +514,18 @@ class Scorer:
             reasons.append(Reason("followed_partner", provider_id=candidate.provider_id))
         if via == "explore":
             reasons.append(Reason("explore"))
-        reasons.append(Reason(match.code, match.interest))
-        provider = self.profile.affinities.providers.get(candidate.provider_id, 0.0)
-        if provider >= LIKED_SOURCE_REASON:
+        reasons.append(Reason(match.code, match.interest, count=match.count, card_id=match.card_id))
+        if asked := self.profile.feed.reason_code(candidate):
+            reasons.append(Reason(asked))
+        affinities = self.profile.affinities
+        provider = affinities.providers.get(candidate.provider_id, 0.0)
+        engaged = affinities.provider_engagements.get(candidate.provider_id, 0)
+        if provider >= LIKED_SOURCE_REASON and engaged >= LIKED_SOURCE_MIN_CARDS:
             reasons.append(Reason("liked_source", provider_id=candidate.provider_id))
         if candidate.popularity >= POPULAR_REASON:
             reasons.append(Reason("popular"))
-        if signals.get("badge", 1.0) > 1.0:
-            reasons.append(Reason(candidate.badge or ""))
+        if signals.get("badge", 1.0) > 1.0:  # badge_lift's: a price drop's, else being new's
+            reasons.append(Reason("price_drop" if candidate.badge == "price_drop" else "new"))
         return tuple(reasons)
 
     def _value(self, interests: tuple[str, ...]) -> float:
@@ -511,10 +543,26 @@ class Scorer:
             declared, code, interest = self._declared(slug, line)
             learned = self._learned(line, declared)
             if learned > declared:
-                saved = not self.profile.affinities.saved_interests.isdisjoint(line)
-                code, interest = ("saved_similar" if saved else "opened_similar"), slug
-            found = self._slugs[slug] = _SlugValue(declared + learned, declared, code, interest)
+                found = _SlugValue(declared + learned, declared, *self._learned_reason(line))
+            else:
+                found = _SlugValue(declared + learned, declared, code, interest)
+            self._slugs[slug] = found
         return found
+
+    def _learned_reason(self, line: tuple[str, ...]) -> tuple[str, str, int, int | None]:
+        """What the consumer did that lifted an interest, as precisely as it happened:
+        the nearest interest of ``line`` with cards they saved (naming the card when it
+        was one), else the nearest with cards they opened."""
+        affinities = self.profile.affinities
+        for slug in line:
+            saved = affinities.saved.get(slug)
+            if saved:
+                return "saved_similar", slug, len(saved), saved[0] if len(saved) == 1 else None
+        for slug in line:
+            engaged = affinities.engaged.get(slug, 0)
+            if engaged:
+                return "opened_similar", slug, engaged, None
+        return "opened_similar", line[0], 0, None
 
     def _slug_value(self, slug: str) -> float:
         """The interest's value alone, for scoring: -inf when it or a broader interest

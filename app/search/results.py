@@ -20,9 +20,8 @@ from sqlalchemy import exists, select
 from sqlmodel import Session, col
 
 from app.models import Card, CardInterest, Provider
-from app.ranking.candidate import Candidate
 from app.ranking.candidates import load_profile, shown_cards, shown_now
-from app.ranking.catalog import CARD_COLUMNS, interests_of
+from app.ranking.catalog import CARD_COLUMNS, column_candidate, interests_of
 from app.ranking.rank import Profile, Reason, search_order
 from app.search import spelling
 from app.search.index import match
@@ -60,22 +59,15 @@ def search_cards(
     interests = interests_of(db, [row.id for row in found])
     candidates = [
         (
-            Candidate(
-                card_id=row.id,
-                provider_id=row.provider_id,
-                kind=row.kind,
-                interests=tuple(interests.get(row.id, ())),
-                published_at=row.published_at,
-                badge=row.badge,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-            ),
+            column_candidate(row._mapping, tuple(interests.get(row.id, ()))),
             row.relevance,
         )
         for row in found
     ]
-    ordered = search_order(profile, candidates, now, taxonomy)
     start = (page - 1) * PAGE_SIZE
+    ordered = search_order(
+        profile, candidates, now, taxonomy, explained=slice(start, start + PAGE_SIZE)
+    )
     on_page = ordered[start : start + PAGE_SIZE]
     shown = shown_cards(db, [r.candidate.card_id for r in on_page], now)
     return SearchResults(

@@ -38,9 +38,15 @@ from app.shopper.card_actions import (
 )
 from app.shopper.display import card_or_404, card_views, render_card
 from app.shopper.follows import change_following
-from app.shopper.interests import set_interest_state
+from app.shopper.interests import followed_within, mute_needs_confirming, set_interest_state
 from app.taxonomy_store import taxonomy
-from app.web.htmx import fragment_or_back, is_htmx, redirect_back
+from app.web.htmx import (
+    card_anchor,
+    fragment_or_back,
+    is_htmx,
+    redirect_back,
+    render_page_or_fragment,
+)
 from cards.errors import ActionError
 from cards.registry import UnknownKind, get_kind
 
@@ -111,15 +117,46 @@ def _mark(card_id: int, field: str, on: bool, event: EventKind) -> Card:
 @bp.post("/<id:card_id>/save")
 @login_required
 def save(card_id: int) -> ResponseReturnValue:
+    """Save a card, and say so with a way to Saved. From the Saved list (its Undo), the
+    card's row comes back instead."""
     card = _mark(card_id, "saved_at", True, EventKind.SAVE)
-    return fragment_or_back(lambda: render_card(card))
+    if _from_saved_list():
+        return fragment_or_back(
+            lambda: _saved_row(card) + _saved_count(), anchor=f"saved-{card.id}"
+        )
+    if not is_htmx():
+        flash("Saved", "saved")
+    return fragment_or_back(
+        lambda: render_card(card) + render_template("feed/_saved_toast.html"),
+        anchor=card_anchor(card.id),
+    )
 
 
 @bp.post("/<id:card_id>/unsave")
 @login_required
 def unsave(card_id: int) -> ResponseReturnValue:
+    """Take a card out of Saved. From the Saved list (its Remove), the row becomes a note
+    with Undo; without JavaScript the list itself offers the undo."""
     card = _mark(card_id, "saved_at", False, EventKind.UNSAVE)
-    return fragment_or_back(lambda: render_card(card))
+    if _from_saved_list():
+        if not is_htmx():
+            return redirect(url_for("feed.saved", removed=card.id), code=303)
+        return render_template("feed/_saved_removed.html", card=card) + _saved_count()
+    return fragment_or_back(lambda: render_card(card) + _saved_count(), anchor=card_anchor(card.id))
+
+
+def _from_saved_list() -> bool:
+    return request.form.get("from") == "saved"
+
+
+def _saved_row(card: Card) -> str:
+    (view,) = card_views(db.session(), [(card, None)], current_user.id)
+    return render_template("feed/_saved_item.html", view=view)
+
+
+def _saved_count() -> str:
+    """The Saved tab's count, out of band, beside an action's own fragment."""
+    return render_template("feed/_saved_count.html", oob=True)
 
 
 @bp.post("/<id:card_id>/dismiss")
@@ -132,7 +169,8 @@ def dismiss(card_id: int) -> ResponseReturnValue:
             card=card,
             message="Card dismissed.",
             undo_url=url_for("cards.undismiss", card_id=card.id),
-        )
+        ),
+        anchor=card_anchor(card.id),
     )
 
 
@@ -147,30 +185,67 @@ def undismiss(card_id: int) -> ResponseReturnValue:
     state.dismissed_at = None
     record_event(session, current_user.id, card, EventKind.UNDISMISS)
     session.commit()
-    return fragment_or_back(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card), anchor=card_anchor(card.id))
 
 
 @bp.post("/<id:card_id>/not-interested")
 @login_required
 def not_interested(card_id: int) -> ResponseReturnValue:
-    """Mute one of the card's interests: no card about it comes back, on any page."""
+    """Mute one of the card's interests: no card about it comes back, on any page.
+
+    When that would silence an interest the shopper follows, or a whole top-level
+    interest, it asks first (a small confirmation in place of the card; without
+    JavaScript, a page); Confirm posts again with ``confirm=yes``, Cancel with
+    ``cancel=yes`` puts the card back. Otherwise it is one tap, with Undo."""
     card = card_or_404(card_id)
     slug = request.form.get("interest", "")
     if slug not in taxonomy():
         raise BadRequest("Choose one of the card's topics.")
+    if request.form.get("cancel") == "yes":
+        return fragment_or_back(lambda: render_card(card))
     session = db.session()
+    followed = followed_within(session, current_user.id, slug)
+    if request.form.get("confirm") != "yes" and mute_needs_confirming(slug, followed):
+        return render_page_or_fragment(
+            "cards/confirm_mute_page.html",
+            "cards/_confirm_mute.html",
+            card=card,
+            slug=slug,
+            question=mute_question(slug, followed),
+            next=request.form.get("next") or request.referrer or "",
+        )
     set_interest_state(session, current_user.id, slug, InterestState.MUTE)
     record_event(session, current_user.id, card, EventKind.NOT_INTERESTED, interest=slug)
     session.commit()
+    # Undo gives back what the mute took: following the interest, when it was followed.
+    refollow = "yes" if slug in followed else None  # url_for leaves out None
     return fragment_or_back(
         lambda: render_template(
             "cards/_undo.html",
             card=card,
             message=f"You won't see cards about {taxonomy().name(slug)}.",
-            undo_url=url_for("interests.unmute", slug=slug, card_id=card.id),
+            undo_url=url_for("interests.unmute", slug=slug, card_id=card.id, refollow=refollow),
             muted_interest=slug,
-        )
+        ),
+        anchor=card_anchor(card.id),
     )
+
+
+def mute_question(slug: str, followed: list[str]) -> str:
+    """What the confirmation asks, naming what the shopper would stop seeing:
+    "Mute all of Apparel? You follow Running shoes, which is in it." """
+    tax = taxonomy()
+    name = tax.name(slug)
+    inside = [tax.name(s) for s in followed if s != slug]
+    if slug in followed:
+        return f"Stop following {name} and mute it? You won't see cards about {name}."
+    ask = f"Mute all of {name}?" if "/" not in slug or inside else f"Mute {name}?"
+    if not inside:
+        return f"{ask} You won't see cards about anything in it."
+    shown = inside[:3] + ([f"{len(inside) - 3} more"] if len(inside) > 3 else [])
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    verb = "is" if len(inside) == 1 else "are"
+    return f"{ask} You follow {listed}, which {verb} in it."
 
 
 @bp.post("/<id:card_id>/hide-provider")
@@ -190,7 +265,8 @@ def hide_provider(card_id: int) -> ResponseReturnValue:
             message=f"You won't see cards from {provider.name if provider else 'this source'}.",
             undo_url=url_for("cards.unhide_provider", card_id=card.id),
             hidden_provider=card.provider_id,
-        )
+        ),
+        anchor=card_anchor(card.id),
     )
 
 
@@ -204,7 +280,7 @@ def unhide_provider(card_id: int) -> ResponseReturnValue:
         abort(409, description="This source is not hidden.")
     session.delete(block)
     session.commit()
-    return fragment_or_back(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card), anchor=card_anchor(card.id))
 
 
 def _follow_partner(card_id: int, *, wanted: bool) -> ResponseReturnValue:
@@ -216,7 +292,7 @@ def _follow_partner(card_id: int, *, wanted: bool) -> ResponseReturnValue:
     if organization is None:
         abort(404, description="This card does not exist or was removed.")
     change_following(current_user.id, organization, wanted=wanted)
-    return fragment_or_back(lambda: render_card(card))
+    return fragment_or_back(lambda: render_card(card), anchor=card_anchor(card.id))
 
 
 @bp.post("/<id:card_id>/follow-partner")
@@ -261,14 +337,15 @@ def answer(card_id: int) -> ResponseReturnValue:
             "cards/_survey_result.html",
             card=card,
             results=answer_tally(session, card, current_user.id),
-        )
+        ),
+        anchor=card_anchor(card.id),
     )
 
 
 def _answer_error(card: Card, message: str) -> ResponseReturnValue:
     if not is_htmx():
         flash(message, "error")
-        return redirect_back()
+        return redirect_back(anchor=card_anchor(card.id))
     session = db.session()
     (view,) = card_views(session, [(card, None)], current_user.id)
     view.extra["error"] = message

@@ -4,7 +4,7 @@ per card, assembled for a whole page in a few queries, not one per card."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
@@ -21,6 +21,8 @@ from app.models import Card, CardState, Organization, Provider
 from app.ranking.candidates import as_candidate, load_profile, shown_cards
 from app.ranking.catalog import interests_of
 from app.ranking.rank import Profile, Reason, explain
+from app.shopper.badges import Badge, Stock, card_badges, stock_state
+from app.shopper.feed_settings import asked_reason
 from app.shopper.follows import followed_among
 from app.taxonomy_store import taxonomy
 from cards.registry import UnknownKind, get_kind
@@ -43,34 +45,77 @@ class CardView:
     extra: dict[str, object] = field(default_factory=dict)
     reasons: tuple[Reason, ...] = ()  # every reason, best first ("Why?" lists them)
     topics: list[str] = field(default_factory=list)  # every interest the card is about
+    badges: tuple[Badge, ...] = ()  # what the card claims now ("-20%", "New"), strongest first
+    stock: Stock | None = None  # a product's availability, when its feed gave it
 
     @property
     def template(self) -> str:
         return card_template(self.card.kind)
 
 
+REASON_TITLE_MAX = 48  # characters of a saved card's title a reason quotes
+
+
 def reason_text(
-    reason: Reason | None, taxonomy: Taxonomy, source: str, sponsor: str | None = None
+    reason: Reason | None,
+    taxonomy: Taxonomy,
+    source: str,
+    sponsor: str | None = None,
+    titles: Mapping[int, str] | None = None,
 ) -> str:
+    """A reason as one short English sentence that claims only what happened: interests
+    by their names (never a slug), counts as they are ("You saved 3 cards about Audio"),
+    and a single saved card by its title (``titles``: card id -> title, from
+    :func:`saved_titles`)."""
     if reason is None:
         # No longer matches the consumer's interests (a saved card, say): say where it is from.
         return f"From {source}"
-    name = taxonomy.name(reason.interest) if reason.interest else ""
+    if asked := asked_reason(reason.code):  # a feed setting moved the card
+        return asked
+    interest = taxonomy.get(reason.interest) if reason.interest else None
+    name = interest.name if interest else ""
     if reason.code == "sponsored":
         by = f"Sponsored by {sponsor}" if sponsor else "Sponsored"
         return f"{by}, shown to people interested in {name}" if name else by
+    if reason.code in ("saved_similar", "opened_similar"):
+        return _learned_text(reason, name, (titles or {}).get(reason.card_id or 0))
     texts = {
-        "related": f"Related to {name}, which you follow",
-        "saved_similar": f"You saved similar {name}",
-        "opened_similar": f"You looked at similar {name}",
-        "liked_source": f"You liked other cards from {source}",
+        "related": f"Related to {name}, which you follow" if name else f"From {source}",
+        "liked_source": f"You often open cards from {source}",
         "followed_partner": f"Because you follow {source}",
         "popular": "Popular with shoppers like you",
         "explore": "Something new for you",
         "price_drop": "Price dropped",
         "new": "New",
     }
-    return texts.get(reason.code, f"Because you follow {name}")
+    return texts.get(reason.code, f"Because you follow {name}" if name else f"From {source}")
+
+
+def _learned_text(reason: Reason, name: str, title: str | None) -> str:
+    """What the shopper did, counted, so the words never claim more: "Similar to the
+    Trail Runner 2 you saved", "You saved 3 cards about Audio", "You opened 4 cards
+    about Hiking"."""
+    saved = reason.code == "saved_similar"
+    did = "saved" if saved else "opened"
+    if reason.count >= 2 and name:
+        return f"You {did} {reason.count} cards about {name}"
+    if saved and reason.count == 1 and title:
+        if len(title) > REASON_TITLE_MAX:
+            title = title[:REASON_TITLE_MAX].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"
+        article = "" if title.split(" ", 1)[0].lower() in ("the", "a", "an") else "the "
+        return f"Similar to {article}{title} you {did}"
+    if reason.count == 1:
+        return f"Similar to a card you {did}"
+    return f"Similar to cards you {did}"
+
+
+def saved_titles(db: Session, reasons: Iterable[Reason]) -> dict[int, str]:
+    """The titles of the saved cards ``reasons`` name, in one query."""
+    ids = {r.card_id for r in reasons if r.card_id is not None}
+    if not ids:
+        return {}
+    rows = db.exec(select(Card.id, Card.title).where(col(Card.id).in_(ids))).all()
+    return {card_id: title for card_id, title in rows if card_id is not None}
 
 
 FRAME_CACHE_SIZE = 5_000  # cards' frames kept per process: about 20 MB of HTML
@@ -92,7 +137,8 @@ class CardFrames:
     and the response's CSRF token (masked afresh per response, see
     :mod:`app.web.csrf`), by replacing two stand-ins. The minute is in the key because
     a template may say how long ago something happened; the card's ``updated_at``,
-    because a refresh may change what it shows. Kinds whose ``shared_template`` is
+    because a refresh may change what it shows; its badges, because "New" and "Price
+    dropped" end at a time of their own. Kinds whose ``shared_template`` is
     false (a survey shows the shopper's own answer), and views with a message of their
     own, are rendered for each shopper."""
 
@@ -114,6 +160,7 @@ class CardFrames:
             view.organization_name,
             view.provider.name,
             tuple(view.interests),
+            view.badges,
         )
         with self._lock:
             shared = self._cache.get(key)
@@ -161,12 +208,14 @@ def card_views(
     *,
     interests: Mapping[int, Sequence[str]] | None = None,
     profile: Profile | None = None,
+    now: datetime | None = None,
 ) -> list[CardView]:
     """A view of each card for ``user_id``, or for a signed-out visitor when None (no
     marks, no reasons but the card's source, no actions). A card given without its
     reasons is explained from ``profile`` (loaded once for all of them when not given);
     ``interests``, when the caller has read them already (a feed page), spare reading the
-    cards' interests again."""
+    cards' interests again. ``now`` (the caller's clock, the time now when not given)
+    decides what the cards' badges still claim."""
     cards = [card for card, _ in items]
     card_ids = [c.id for c in cards]
     provider_ids = {c.provider_id for c in cards}
@@ -194,19 +243,23 @@ def card_views(
         interests if interests is not None else interests_of(db, [c.id or 0 for c in cards])
     )
     tax = taxonomy()
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     if profile is None and any(reasons is None for _, reasons in items):
         assert user_id is not None  # a signed-out visitor's profile is the empty one
         profile = load_profile(db, user_id, taxonomy=tax, now=now)
-    views = []
+    explained = []
     for card, given in items:
-        provider = providers[card.provider_id]
         topics = list(slugs.get(card.id or 0, ()))
         if given is not None:
             reasons = tuple(given)
         else:
             assert profile is not None
             reasons = explain(profile, as_candidate(card, topics), tax, now)
+        explained.append((card, topics, reasons))
+    titles = saved_titles(db, (reason for *_, reasons in explained for reason in reasons[:1]))
+    views = []
+    for card, topics, reasons in explained:
+        provider = providers[card.provider_id]
         primary = reasons[0] if reasons else None
         # The card's own interests, most specific first, the same for every shopper (so
         # the card's frame is shared): "not interested in trail shoes" rather than an
@@ -220,7 +273,7 @@ def card_views(
                 card=card,
                 provider=provider,
                 organization_name=name,
-                reason=reason_text(primary, tax, name, card.payload.get("sponsor")),
+                reason=reason_text(primary, tax, name, card.payload.get("sponsor"), titles),
                 interests=[(slug, tax.name(slug)) for slug in unique],
                 saved=card.id in saved,
                 organization_slug=organization.slug if organization else "",
@@ -228,6 +281,8 @@ def card_views(
                 actions=user_id is not None,
                 reasons=reasons,
                 topics=topics,
+                badges=card_badges(card, now),
+                stock=stock_state(card.payload or {}),
             )
         )
     return views

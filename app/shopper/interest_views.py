@@ -2,6 +2,9 @@
 
 Every chip is a small form, so following works without JavaScript; with htmx
 the chip swaps itself in place. Search-as-you-type asks ``/interests/search``.
+Onboarding offers the top-level interests that have cards, each pictured by one and
+with its number of cards (from the feed's catalog snapshot, never a count of the card
+table), and counts the shopper's picks towards :data:`MIN_PICKS`.
 Browsing lists the top-level interests with the shopper's counts; one's
 interests come from ``/interests/browse/<slug>`` when it is opened (a fragment
 for htmx, a page of their own without JavaScript), so a page never carries all
@@ -10,20 +13,25 @@ the taxonomy's chips.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from sqlmodel import col, select
 
 from app import db
-from app.models import InterestState
+from app.catalog_store import catalog
+from app.models import Card, InterestState
+from app.ranking.overview import TopicCount, TopicCounts, topic_counts
 from app.shopper.display import card_or_404, render_card
 from app.shopper.follows import followed_organizations
 from app.shopper.interests import clear_interest, interest_states, set_interest_state
 from app.taxonomy_store import taxonomy
 from app.web.converters import parse_id
-from app.web.htmx import fragment_or_back, render_page_or_fragment
+from app.web.htmx import card_anchor, fragment_or_back, is_htmx, render_page_or_fragment
 from cards.taxonomy import Interest
 
 bp = Blueprint("interests", __name__)
@@ -84,18 +92,76 @@ def suggestions() -> list[Interest]:
     return found or [i for i in (tax.get(s) for s in tax.children(None)) if i][:10]
 
 
+MIN_PICKS = 3  # interests onboarding asks for: enough for a feed with some variety
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A top-level interest as onboarding offers it: its cards now, and a picture of one."""
+
+    interest: Interest
+    count: TopicCount
+    image_url: str | None
+
+
+def _counts() -> TopicCounts:
+    """Every interest's current cards, from the feed's catalog snapshot (worked out once
+    per snapshot: no request counts the card table)."""
+    snapshot = catalog().current(db.session(), datetime.now(UTC))
+    return topic_counts(snapshot, taxonomy(), catalog().depth)
+
+
+def _topics(counts: TopicCounts) -> list[Topic]:
+    """The top-level interests, those with cards first (the most first), each pictured by
+    its newest current card that has an image: one read of at most a few cards each."""
+    tops = _top_level()
+    wanted = [card_id for top in tops for card_id in counts[top.slug].newest]
+    images: dict[int, str] = {}
+    if wanted:
+        rows = db.session().exec(
+            select(Card.id, Card.image_url).where(
+                col(Card.id).in_(wanted),
+                col(Card.image_url).is_not(None),
+                col(Card.removed_at).is_(None),
+            )
+        )
+        images = {card_id: url for card_id, url in rows if card_id is not None and url}
+    topics = [
+        Topic(
+            top,
+            counts[top.slug],
+            next((images[i] for i in counts[top.slug].newest if i in images), None),
+        )
+        for top in tops
+    ]
+    return sorted(topics, key=lambda t: (t.count.cards == 0, -t.count.cards, t.interest.name))
+
+
+def _picked(states: dict[str, str]) -> int:
+    return sum(state == InterestState.FOLLOW for state in states.values())
+
+
 @bp.get("/onboarding")
 @login_required
 def onboarding() -> ResponseReturnValue:
+    """Top-level topics with a picture and their number of cards (those without cards
+    are shown as such, not offered), a search that stays here (``?q=`` without
+    JavaScript), and a counter towards :data:`MIN_PICKS`."""
     states = interest_states(db.session(), current_user.id)
-    tax = taxonomy()
+    query = request.args.get("q", "")[:100]
+    counts = _counts()
+    topics = _topics(counts)
     return render_template(
         "interests/onboarding.html",
-        suggestions=suggestions(),
-        top_level=_top_level(),
-        branch_counts=branch_counts(states),
+        topics=topics,
+        nothing_yet=not any(topic.count.cards for topic in topics),
+        counts=counts,
+        results=taxonomy().search(query) if query.strip() else [],
+        query=query,
         states=states,
-        taxonomy=tax,  # every category's interests on the page itself
+        picked=_picked(states),
+        min_picks=MIN_PICKS,
+        onboarding=True,
     )
 
 
@@ -103,7 +169,10 @@ def onboarding() -> ResponseReturnValue:
 @login_required
 def finish_onboarding() -> ResponseReturnValue:
     states = interest_states(db.session(), current_user.id)
-    if not any(state == InterestState.FOLLOW for state in states.values()):
+    counts = _counts()
+    nothing_yet = not any(counts[top.slug].cards for top in _top_level())
+    if not nothing_yet and not any(state == InterestState.FOLLOW for state in states.values()):
+        # (While Plaza has no cards at all there is nothing to pick: the shopper goes on.)
         flash("Pick at least one interest so we can fill your feed.", "error")
         return redirect(url_for("interests.onboarding"), code=303)
     current_user.onboarded_at = datetime.now(UTC)
@@ -156,15 +225,24 @@ def branch(slug: str) -> ResponseReturnValue:
 @bp.get("/interests/search")
 @login_required
 def search() -> ResponseReturnValue:
+    """Interests matching ``q``; from onboarding (``onboarding=1``), with their cards'
+    counts, and the onboarding page itself when JavaScript is off."""
     query = request.args.get("q", "")[:100]
+    if request.args.get("onboarding") and not is_htmx():
+        return redirect(url_for("interests.onboarding", q=query or None))
     states = interest_states(db.session(), current_user.id)
     results = taxonomy().search(query) if query.strip() else suggestions()
+    extra: dict[str, Any] = {}
+    if request.args.get("onboarding"):
+        extra = {"counts": _counts(), "onboarding": True}
+        results = results if query.strip() else []
     return render_page_or_fragment(
         "interests/search_page.html",
         "interests/_results.html",
         results=results,
         states=states,
         query=query,
+        **extra,
     )
 
 
@@ -180,7 +258,30 @@ def _change(slug: str, action: str) -> ResponseReturnValue:
     session.commit()
     interest = taxonomy().get(slug)
     assert interest is not None
+    shape = request.form.get("onboarding")
+    if shape in ("topic", "chip"):
+        return fragment_or_back(lambda: _onboarding_choice(interest, shape))
     return fragment_or_back(lambda: _chip(interest, interest_states(session, current_user.id)))
+
+
+def _onboarding_choice(interest: Interest, shape: str) -> str:
+    """An onboarding topic or chip after a tap, and the counter of picks out of band."""
+    states = interest_states(db.session(), current_user.id)
+    counts = _counts()
+    context: dict[str, Any] = {"states": states, "counts": counts, "onboarding": True}
+    if shape == "topic":
+        (topic,) = [t for t in _topics(counts) if t.interest.slug == interest.slug] or [
+            Topic(interest, counts[interest.slug], None)
+        ]
+        choice = render_template("interests/_topic.html", topic=topic, **context)
+    else:
+        choice = render_template(
+            "interests/_chip.html", interest=interest, state=states.get(interest.slug), **context
+        )
+    picks = render_template(
+        "interests/_picks.html", picked=_picked(states), min_picks=MIN_PICKS, oob=True
+    )
+    return choice + picks
 
 
 @bp.post("/interests/<path:slug>/follow")
@@ -212,6 +313,9 @@ def unmute(slug: str) -> ResponseReturnValue:
         abort(404, description="This card does not exist or was removed.")
     _known_slug(slug)
     session = db.session()
-    clear_interest(session, current_user.id, slug)
+    if request.args.get("refollow") == "yes":  # the mute had replaced following it
+        set_interest_state(session, current_user.id, slug, InterestState.FOLLOW)
+    else:
+        clear_interest(session, current_user.id, slug)
     session.commit()
-    return fragment_or_back(lambda: render_card(card_or_404(card_id)))
+    return fragment_or_back(lambda: render_card(card_or_404(card_id)), anchor=card_anchor(card_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -64,3 +64,21 @@ def declared_states(profile: Profile) -> dict[str, str]:
     states = dict.fromkeys(profile.follows, InterestState.FOLLOW.value)
     states.update(dict.fromkeys(profile.muted, InterestState.MUTE.value))
     return states
+
+
+def followed_within(db: Session, user_id: int, slug: str) -> list[str]:
+    """The interests the consumer follows that muting ``slug`` would silence: ``slug``
+    itself and anything below it, ``slug`` first, then by name order of their slugs."""
+    follows = [
+        s
+        for s, state in interest_states(db, user_id).items()
+        if state == InterestState.FOLLOW and (s == slug or s.startswith(slug + "/"))
+    ]
+    return sorted(follows, key=lambda s: (s != slug, s))
+
+
+def mute_needs_confirming(slug: str, followed: Sequence[str]) -> bool:
+    """Whether one tap on "Not interested in ..." must ask first: when it would silence
+    something the consumer follows, or a whole top-level interest (everything under
+    "Apparel"). A narrower interest they do not follow stays one tap, with Undo."""
+    return bool(followed) or "/" not in slug

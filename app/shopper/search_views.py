@@ -38,7 +38,11 @@ def search() -> ResponseReturnValue:
     page = _page_number(request.args.get("page", "1"))
     session = db.session()
     tax = taxonomy()
-    context: dict[str, object] = {"query": query, "page": page, "max_chars": MAX_CHARS}
+    context: dict[str, object] = {
+        "query": query,
+        "page": page,
+        "max_chars": MAX_CHARS,
+    }
     if query.words:
         results = search_cards(
             session, current_user.id, query, tax, now=datetime.now(UTC), page=page

@@ -19,10 +19,10 @@ from app import db
 from app.models import EventKind
 from app.ranking.candidates import load_profile
 from app.shopper.card_actions import record_event
-from app.shopper.display import card_or_404, card_views, reason_text
+from app.shopper.display import card_or_404, card_views, reason_text, saved_titles
 from app.shopper.interests import declared_states
 from app.taxonomy_store import taxonomy
-from app.web.htmx import fragment_or_back, render_page_or_fragment
+from app.web.htmx import back_url, card_anchor, fragment_or_back, render_page_or_fragment
 
 bp = Blueprint("why", __name__, url_prefix="/cards")
 
@@ -36,9 +36,10 @@ def why(card_id: int) -> ResponseReturnValue:
     profile = load_profile(session, current_user.id, taxonomy=tax, now=datetime.now(UTC))
     (view,) = card_views(session, [(card, None)], current_user.id, profile=profile)
     source = view.organization_name or "this source"
+    titles = saved_titles(session, view.reasons)
     texts = list(
         dict.fromkeys(
-            reason_text(r, tax, source, card.payload.get("sponsor")) for r in view.reasons
+            reason_text(r, tax, source, card.payload.get("sponsor"), titles) for r in view.reasons
         )
     ) or [f"From {source}"]
     topics = [tax.get(s) for s in sorted(view.topics, key=lambda s: -s.count("/")) if s in tax][:3]
@@ -51,6 +52,8 @@ def why(card_id: int) -> ResponseReturnValue:
         topics=topics,
         states=declared_states(profile),
         provider=view.provider,
+        # Without JavaScript the panel is a page: Close leads back to the card it explains.
+        close_url=back_url(anchor=card_anchor(card.id)),
     )
 
 
@@ -62,4 +65,6 @@ def show_less(card_id: int) -> ResponseReturnValue:
     session = db.session()
     record_event(session, current_user.id, card, EventKind.SHOW_LESS)
     session.commit()
-    return fragment_or_back(lambda: render_template("cards/_less.html", card=card))
+    return fragment_or_back(
+        lambda: render_template("cards/_less.html", card=card), anchor=card_anchor(card.id)
+    )

@@ -16,7 +16,10 @@ sent over HTTPS outside debugging and tests (``PLAZA_HSTS_SECONDS``; 0 sends non
 
 A page for a signed-in person is theirs alone: it is sent with
 ``Cache-Control: no-store``, so neither a shared cache nor the browser's back
-button shows it to the next person at the keyboard.
+button shows it to the next person at the keyboard. The two pages a phone keeps for
+offline (the saved cards and the feed) are sent ``private, no-cache`` instead, with
+the account's marker, so that the service worker keeps them for that account only,
+and logging out empties the browser's cache (``app/web/app_shell.py``).
 
 Behind a proxy (Fly's, a load balancer) every request comes from the proxy's
 address. ``PLAZA_PROXY_COUNT`` says how many proxies stand in front: Werkzeug's
@@ -30,6 +33,13 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.web.app_shell import (
+    ACCOUNT_HEADER,
+    OFFLINE_CACHE_CONTROL,
+    OFFLINE_ENDPOINTS,
+    current_marker,
+)
 
 YOUTUBE_PLAYER = "https://www.youtube-nocookie.com"
 
@@ -77,7 +87,9 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 # Responses that are the same for everyone and cached on their own terms.
-SHARED_ENDPOINTS = frozenset({"static", "notifications.service_worker"})
+SHARED_ENDPOINTS = frozenset(
+    {"static", "notifications.service_worker", "shell.manifest", "shell.offline", "media.image"}
+)
 
 
 def _secure_headers(response: Response) -> Response:
@@ -86,8 +98,20 @@ def _secure_headers(response: Response) -> Response:
     seconds = current_app.config["HSTS_SECONDS"]
     if seconds and request.is_secure and not (current_app.debug or current_app.testing):
         response.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}")
-    if request.endpoint not in SHARED_ENDPOINTS and _signed_in():
-        response.headers["Cache-Control"] = "no-store"
+    if request.endpoint in SHARED_ENDPOINTS:
+        # The same file for everyone: no "Vary: Cookie" because Flask-Login looked at
+        # the session after the view (a browser would fetch it again at every new cookie).
+        session.accessed = False
+        return response
+    if _signed_in():
+        if request.endpoint in OFFLINE_ENDPOINTS and response.status_code == 200:
+            response.headers["Cache-Control"] = OFFLINE_CACHE_CONTROL
+            response.vary.add("Cookie")
+        else:
+            response.headers["Cache-Control"] = "no-store"
+        marker = current_marker()
+        if marker:
+            response.headers[ACCOUNT_HEADER] = marker
     return response
 
 

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
+from flask import Flask
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
+from app.db import engine
+from app.models import AccountMail
+from app.models.notifications import State
 from tests.conftest import account_mail_worker
 from tests.notifications.receivers import MailReceiver
 
@@ -16,7 +22,8 @@ from tests.notifications.receivers import MailReceiver
 class Inbox:
     """What the loopback SMTP server received, read as a person reads their inbox."""
 
-    def __init__(self, receiver: MailReceiver) -> None:
+    def __init__(self, app: Flask, receiver: MailReceiver) -> None:
+        self.app = app
         self.receiver = receiver
 
     def wait(self, count: int, timeout: float = 10.0) -> list[EmailMessage]:
@@ -37,10 +44,22 @@ class Inbox:
             time.sleep(0.02)
         raise AssertionError(f"no email to {address}: {[m['To'] for m in self.receiver.messages]}")
 
-    def settle(self, seconds: float = 0.3) -> int:
-        """How many messages arrived once nothing more is on its way."""
-        time.sleep(seconds)
+    def settle(self, timeout: float = 10.0) -> int:
+        """How many messages arrived once nothing more is on its way: no account email
+        is pending or being sent (a fixed wait would count too early on a busy machine)."""
+        ends = time.monotonic() + timeout
+        while self._on_its_way() and time.monotonic() < ends:
+            time.sleep(0.02)
+        assert not self._on_its_way(), "account email still on its way"
         return len(self.receiver.messages)
+
+    def _on_its_way(self) -> int:
+        with self.app.app_context(), Session(engine()) as db:
+            return db.exec(
+                select(func.count())
+                .select_from(AccountMail)
+                .where(col(AccountMail.state).in_([State.PENDING, State.SENDING]))
+            ).one()
 
     def link(self, message: EmailMessage, path: str) -> str:
         body = message.get_content()
@@ -54,5 +73,5 @@ def inbox(app) -> Iterator[Inbox]:  # type: ignore[no-untyped-def]
     receiver = MailReceiver().start()
     app.config["SMTP_URL"] = receiver.url
     with account_mail_worker(app):
-        yield Inbox(receiver)
+        yield Inbox(app, receiver)
     receiver.stop()

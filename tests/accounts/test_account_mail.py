@@ -54,7 +54,7 @@ def test_a_reset_asked_for_while_mail_is_down_arrives_when_it_is_back(world, app
         assert row.body == "" and row.to_address == ""  # the link is no longer stored
         assert message["To"] == "shopper@example.com"
 
-        link = Inbox(server).link(message, "/password/reset/")
+        link = Inbox(app, server).link(message, "/password/reset/")
         token = world.csrf(link)
         changed = world.client.post(
             "/password/reset", data={"new": NEW_PASSWORD, "csrf_token": token}
@@ -136,7 +136,7 @@ def test_the_worker_sends_account_emails_every_few_seconds(world, app):
     server = MailReceiver().start()
     app.config["SMTP_URL"] = server.url
     try:
-        scheduler = worker.build_scheduler(app, blocking=False)
+        scheduler = worker.build_scheduler(app)
         job = scheduler.get_job("send_account_emails")
         assert job is not None and job.trigger.interval <= timedelta(seconds=10)
         forgot(world.client, "shopper@example.com")

@@ -225,7 +225,7 @@ def test_deletion_removes_the_account_for_good_and_keeps_every_count(world, capl
     # The victim opened their feed, so the worker ranked their next first page ahead.
     record_visit(world.db, victim, None, datetime.now(UTC))
     world.db.commit()
-    worker.build_scheduler(world.app, blocking=False)
+    worker.build_scheduler(world.app)
     worker.prepare_first_pages()
     before = aggregates(world, arranged)
     stayer = arranged["stayer"]

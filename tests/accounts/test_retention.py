@@ -174,7 +174,7 @@ def test_the_worker_job_uses_the_configured_days(world, make_app, database_url, 
     world.db.add(note(user_id, 1, State.SENT, 8))
     world.db.commit()
     roll_up_both(world.db, datetime.now(UTC))
-    scheduler = worker.build_scheduler(app, blocking=False)
+    scheduler = worker.build_scheduler(app)
     assert scheduler.get_job("prune_old_personal_data") is not None
     worker.prune_old_personal_data()
     assert counts(world) == {"events": 1, "notifications": 0}

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 from flask.testing import FlaskClient
-from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -18,6 +17,7 @@ from app import worker
 from app.accounts.sessions import TOUCH_EVERY, user_for_cookie
 from app.models import BrowserSession
 from tests.conftest import PASSWORD, csrf_token
+from tests.statements import recorded_sql
 
 REMEMBER = "remember_token"
 
@@ -194,7 +194,7 @@ def test_a_session_ends_when_it_expires_and_the_worker_prunes_it(world, app):
         clock.move_to(start + app.config["REMEMBER_COOKIE_DURATION"] * 3)
         assert not signed_in(browser_with(app, **{REMEMBER: kept_remember}))
         assert world.db.exec(select(func.count()).select_from(BrowserSession)).one() == 2
-        worker.build_scheduler(app, blocking=False)
+        worker.build_scheduler(app)
         worker.prune_old_personal_data()
         assert world.db.exec(select(func.count()).select_from(BrowserSession)).one() == 0
 
@@ -229,17 +229,8 @@ def test_a_signed_in_request_reads_its_session_with_one_query(world, app):
     log_in(world.client, remember=False)
     with world.client.session_transaction() as saved:
         key = saved["_user_id"]
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
     engine = world.db.get_bind()
-    sqlalchemy_event.listen(engine, "before_cursor_execute", record)
-    try:
-        with Session(engine) as fresh:
-            assert user_for_cookie(fresh, key, datetime.now(UTC)) is not None
-    finally:
-        sqlalchemy_event.remove(engine, "before_cursor_execute", record)
+    with recorded_sql(engine) as statements, Session(engine) as fresh:
+        assert user_for_cookie(fresh, key, datetime.now(UTC)) is not None
     assert len(statements) == 1, statements
     assert "WHERE browser_session.id =" in statements[0]

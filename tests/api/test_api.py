@@ -374,10 +374,10 @@ def test_a_surveys_caps_are_set_changed_and_default_when_left_out(api):
         ({"per_consumer_cap": "2"}, "valid integer"),
         ({"per_consumer_cap": 1.5}, "valid integer"),
         ({"per_consumer_cap": True}, "valid integer"),
-        ({"per_consumer_cap": 101}, "less than or equal to 100"),
-        ({"daily_impression_cap": -1}, "greater than or equal to 1"),
-        ({"daily_impression_cap": 0}, "greater than or equal to 1"),
-        ({"daily_impression_cap": 10_000_001}, "less than or equal to 10000000"),
+        ({"per_consumer_cap": 101}, "Enter 100 or less for “Most views a day per shopper”."),
+        ({"daily_impression_cap": -1}, "Enter 1 or more for “Most views a day”."),
+        ({"daily_impression_cap": 0}, "Enter 1 or more"),
+        ({"daily_impression_cap": 10_000_001}, "Enter 10000000 or less"),
     ],
 )
 def test_a_bad_survey_cap_is_a_problem_naming_the_field_and_changes_nothing(api, db, caps, message):

@@ -50,7 +50,8 @@ def test_a_channel_registered_with_a_token_fills_feeds_and_reports_results(
     assert provider["last_error"] is None and provider["card_count"] == 3
     cards = api("GET", f"/providers/{provider_id}/cards").json["items"]
     assert sorted(c["title"] for c in cards) == sorted(youtube_channel.titles)
-    assert all(TARGET in c["interests"] for c in cards)
+    # Each video is about what it names (trails, below running shoes), else the target.
+    assert all(any(s.startswith(TARGET) for s in c["interests"]) for c in cards)
     assert {c["payload"]["video_id"] for c in cards} == set(youtube_channel.videos)
 
     # A shopper who follows the interest sees the three videos and opens one.

@@ -47,7 +47,12 @@ def test_every_route_serves_pages_at_every_size_and_connection_count(database_ur
 
 def assert_figures(run, connections):
     assert run["page"]["status"] == 200 and run["page"]["cards"] > 0
-    assert run["server_memory"]["pss_mb"] > 0 and all(run["server_memory"]["process_rss_mb"])
+    memory = run["server_memory"]
+    assert memory["pss_mb"] > 0 and all(memory["process_rss_mb"])
+    assert all(
+        0 < own < rss
+        for own, rss in zip(memory["process_private_mb"], memory["process_rss_mb"], strict=True)
+    )
     assert list(run["connections"]) == connections
     for row in run["connections"].values():
         for route in ("first_page", "next_page", "trivial"):
@@ -68,7 +73,8 @@ def assert_profile(run, pages, prepared=False):
 
 
 def test_it_compares_servers_back_to_back_round_after_round():
-    servers = "waitress:1x2,gunicorn-sync:2,gunicorn-gthread:1x2,granian:2x1,plaza:2x2"
+    # One of each family: a threaded server, a pre-forking one, and Plaza as shipped.
+    servers = "waitress:1x2,gunicorn-sync:2,plaza:2x2"
     tiny = ("--consumers", "40", "--cards", "200", "--connections", "2", "--duration", "1",
             "--signed-in", "4", "--server", servers, "--rounds", "2", "--refresh-items", "0",
             "--json")  # fmt: skip
@@ -91,6 +97,8 @@ def test_it_compares_servers_back_to_back_round_after_round():
 
 
 def test_with_prepared_first_pages_the_first_page_runs_are_served_from_them():
+    from bench.feed_load import report
+
     tiny = ("--consumers", "40", "--cards", "200", "--connections", "1", "--duration", "1",
             "--signed-in", "6", "--refresh-items", "0", "--prepared")  # fmt: skip
     done = run_bench(*tiny, "--json")
@@ -102,11 +110,12 @@ def test_with_prepared_first_pages_the_first_page_runs_are_served_from_them():
     first = run["connections"]["1"]["first_page"]
     ahead = first["prepared"]
     assert ahead["shoppers"] == ahead["ready"] == 6 and ahead["cpu_ms_per_shopper"] > 0
-    # Each signed-in shopper's first visit is served from their plan, once.
-    assert ahead["served"] == min(first["requests"], 6)
+    # Each signed-in shopper's first visit is served from their plan, once; the one
+    # connection may leave a request the server answered after wrk's second ran out.
+    assert min(first["requests"], 6) <= ahead["served"] <= min(first["requests"] + 1, 6)
     assert_profile(run, pages=3, prepared=True)
-    text = run_bench(*tiny).stdout
-    assert "1 connections: 6 first pages prepared ahead (" in text
+    # What the run prints for people without --json (the report of these figures).
+    assert "1 connections: 6 first pages prepared ahead (" in report(figures)
 
 
 def test_an_unknown_server_is_refused_before_anything_is_seeded():
@@ -127,11 +136,11 @@ def test_without_options_it_prints_figures_for_people():
 def test_the_aims_are_judged_from_the_figures_of_the_sizes_they_name():
     from bench.feed_load import aims
 
-    def run(p50_alone: float, ratio: float, p99: float, rss: list[float]):  # type: ignore[no-untyped-def]
+    def run(p50_alone: float, ratio: float, p99: float, own: list[float]):  # type: ignore[no-untyped-def]
         first = {"p50_ms": p50_alone, "p99_ms": p99}
         return [{"connections": {"1": {"first_page": first, "feed_over_trivial": 0.01},
                                  "16": {"first_page": first, "feed_over_trivial": ratio}},
-                 "server_memory": {"process_rss_mb": rss}}]  # fmt: skip
+                 "server_memory": {"process_private_mb": own}}]  # fmt: skip
 
     judged = aims({"catalogs": {
         "10000": {"plaza": run(20.0, 0.12, 80.0, [120.0])},
@@ -144,7 +153,7 @@ def test_the_aims_are_judged_from_the_figures_of_the_sizes_they_name():
         "feed/trivial at 16 connections, 100,000 cards": (0.05, False),
         "first page p99 at 16 connections, 100,000 cards (ms)": (450.0, False),
         "feed/trivial at 16 connections, 1,000,000 cards": (0.11, True),
-        "resident MB per server process, 1,000,000 cards": (240.0, False),
+        "own MB per server process, 1,000,000 cards": (240.0, False),
         "p50 alone at 1,000,000 cards over 10,000": (1.2, True),
     }
     # How far each unmet aim is, as a factor: what a reader needs to plan the next step.
@@ -152,5 +161,5 @@ def test_the_aims_are_judged_from_the_figures_of_the_sizes_they_name():
     assert short == {
         "feed/trivial at 16 connections, 100,000 cards": 2.0,
         "first page p99 at 16 connections, 100,000 cards (ms)": 4.5,
-        "resident MB per server process, 1,000,000 cards": 1.2,
+        "own MB per server process, 1,000,000 cards": 1.2,
     }

@@ -30,7 +30,7 @@ from app.migrate import upgrade
 from app.models import InterestState, Role, User
 from app.partners.orgs import create_organization
 from app.shopper.interests import set_interest_state
-from tests.conftest import account_mail_worker
+from tests.conftest import DemoTemplates, account_mail_worker
 from tests.notifications.receivers import MailReceiver
 
 CHROMIUM_FLAGS = [
@@ -42,8 +42,28 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password"  # the accounts the tests make
+DEMO_PASSWORD = "plaza-demo-pass"  # the demo's logins (app.demo.load)
 OUTPUT = Path(os.environ.get("PLAZA_TEST_OUTPUT", "test-results"))
+
+
+def sign_in(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login page, as a person does, and wait for where it leads."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def scroll_to_next_page(page: Any, cards: str = "article.card[data-card-id]") -> None:
+    """Scroll to the end of the feed, where htmx swaps the next page in, and wait until
+    more ``cards`` are on the page than before."""
+    shown = page.locator(cards).count()
+    page.locator("a.more").scroll_into_view_if_needed()
+    page.wait_for_function(
+        "([cards, shown]) => document.querySelectorAll(cards).length > shown", arg=[cards, shown]
+    )
 
 
 def plaza_app(database: Path, **config: Any) -> Flask:
@@ -56,19 +76,28 @@ def plaza_app(database: Path, **config: Any) -> Flask:
     )  # fmt: skip
 
 
+def demo_plaza_app(database: Path, demo_templates: DemoTemplates, **config: Any) -> Flask:
+    """The same with the demo data: a copy of the session's SQLite demo."""
+    shutil.copy(demo_templates.template("sqlite"), database)
+    return plaza_app(database, **config)
+
+
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
     """``app`` on a free loopback port, served by waitress from a thread; yields its URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    # poll(2), not select(2): closing the server while its loop waits would make select
+    # fail on the closed socket; poll skips it, and the loop ends with nothing to serve.
+    server = create_server(app, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.close()
+        thread.join(5)
 
 
 @pytest.fixture(scope="session")
@@ -79,13 +108,17 @@ def live_mail() -> Iterator[MailReceiver]:
     receiver.stop()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, live_mail: MailReceiver) -> Iterator[str]:
-    app = plaza_app(tmp_path_factory.mktemp("live") / "plaza.sqlite3", SMTP_URL=live_mail.url)
-    result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+@pytest.fixture
+def live_server(
+    tmp_path: Path, live_mail: MailReceiver, demo_templates: DemoTemplates
+) -> Iterator[str]:
+    """The demo on a copy of its own for each test (under a second): what one test does
+    to the demo shopper (a save, a mute, a setting) never reaches another, whatever
+    order they run in."""
+    app = demo_plaza_app(tmp_path / "plaza.sqlite3", demo_templates, SMTP_URL=live_mail.url)
     with serving(app) as url, account_mail_worker(app):
         yield url
+    app.extensions["plaza.engine"].dispose()
 
 
 @dataclass

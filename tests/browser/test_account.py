@@ -7,7 +7,9 @@ import json
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.browser.test_portal_members import PHONE, fits_a_phone, sign_up
 
 pytestmark = pytest.mark.browser
@@ -34,17 +36,13 @@ def test_an_account_from_two_factor_to_deletion_on_a_phone(
     secret = page.locator("code.secret").inner_text()
     page.fill("input[name='setup-code']", pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Turn on").click()
-    page.locator(".codes").wait_for()
+    expect(page.locator(".codes code")).to_have_count(10)
     codes = page.locator(".codes code").all_inner_texts()
-    assert len(codes) == 10
     page.screenshot(path=str(output_dir / "recovery-codes.png"), full_page=True)
 
     # Signing in again asks for the second step; a recovery code will do.
     other = chromium.new_context(viewport=PHONE, is_mobile=True).new_page()
-    other.goto(f"{live_server}/login")
-    other.fill("input[name=email]", email)
-    other.fill("input[name=password]", "a long enough password")
-    other.click("button[type=submit]")
+    sign_in(other, live_server, email, "a long enough password")
     other.wait_for_url("**/login/two-factor")
     other.locator("input[name=code]").wait_for()
     fits_a_phone(other)

@@ -18,8 +18,8 @@ from app.models import Card, InterestState, Provider, Role
 from app.partners.orgs import create_organization
 from app.shopper.interests import set_interest_state
 from cards.spec import CardDraft
-from tests.browser.conftest import PASSWORD, plaza_app, serving
-from tests.browser.test_retailer_journey import PHONE, Steps, sign_in
+from tests.browser.conftest import PASSWORD, plaza_app, serving, sign_in
+from tests.browser.test_retailer_journey import PHONE, Steps
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,7 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
 
     # The shopper asks from the card's menu in the feed.
     shopper = phone()
-    sign_in(shopper, base, SHOPPER)
+    sign_in(shopper, base, SHOPPER, PASSWORD)
     card = shopper.locator(f"#card-{card_id}")
     card.get_by_label(re.compile("^More options")).click()
     card.get_by_role("link", name="Ask Acme Trail Co. a question").click()
@@ -95,7 +95,7 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
 
     # The retailer answers from the portal's community inbox.
     portal = phone()
-    sign_in(portal, base, RETAILER)
+    sign_in(portal, base, RETAILER, PASSWORD)
     portal.goto(f"{base}/portal/")
     portal.get_by_role("navigation", name="Portal sections").get_by_role(
         "link", name="Community"
@@ -138,18 +138,19 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
     # Another shopper votes for it, in place; a second tap takes the vote back, a third
     # gives it again.
     voter = phone()
-    sign_in(voter, base, VOTER)
+    sign_in(voter, base, VOTER, PASSWORD)
     voter.goto(f"{base}/o/acme/suggestions")
-    vote = voter.get_by_role("button", name="Vote: The Ridge runner in a trail version")
+    # Exact: "Vote: ..." is also part of "Take back your vote: ...".
+    vote = voter.get_by_role("button", name="Vote: The Ridge runner in a trail version", exact=True)
     assert vote.locator(".vote__count").inner_text() == "1"
     vote.click()
     taken = voter.get_by_role(
-        "button", name="Take back your vote: The Ridge runner in a trail version"
+        "button", name="Take back your vote: The Ridge runner in a trail version", exact=True
     )
     taken.wait_for()
     assert taken.locator(".vote__count").inner_text() == "2"
     taken.click()
-    voter.get_by_role("button", name="Vote: The Ridge runner in a trail version").click()
+    vote.click()  # found once the take-back has landed
     taken.wait_for()
     assert taken.locator(".vote__count").inner_text() == "2"
     steps.done(voter, "voted")
@@ -188,7 +189,7 @@ def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium
 
     # Staff remove it from the console, with a reason.
     desk = phone()
-    sign_in(desk, base, STAFF)
+    sign_in(desk, base, STAFF, PASSWORD)
     desk.goto(f"{base}/staff")
     item = desk.locator(f"#item-reports-answer-{answer_id}")
     assert "The W last stops at 46." in item.inner_text()

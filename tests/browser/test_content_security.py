@@ -29,12 +29,14 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from app.ingest.sources import read_sample
+from tests.browser.conftest import scroll_to_next_page, sign_in
 from tests.signups import sign_up_in_browser
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
-DEMO_PASSWORD = "plaza-demo-pass"
+# A phone. Every page comes from Plaza itself: the service worker, which would keep
+# copies of them, is tests/browser/test_offline.py's.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "service_workers": "block"}
 CARDS = "article.card[data-card-id]:not(.card--note)"
 MAX_PAGES = 80
 SURVEY_FORM = "article.card--survey:has(fieldset.survey)"
@@ -54,11 +56,32 @@ window.__violations = [];
 document.addEventListener('securitypolicyviolation', e => window.__violations.push(
   `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`
   + ` (${(e.sample || '').slice(0, 60)})`));
+window.__requests = 0;
+(() => {
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    window.__requests++;
+    this.addEventListener('loadend', () => window.__requests--, {once: true});
+    return send.apply(this, args);
+  };
+  const fetch = window.fetch;
+  window.fetch = (...args) => {
+    window.__requests++;
+    return fetch(...args).finally(() => window.__requests--);
+  };
+})();
 """
+# Loaded, no request of the page's scripts (htmx's among them) under way, and nothing
+# htmx is still swapping or settling: whatever the fragments brought (scripts, styles,
+# images, the requests they trigger in turn) has happened. htmx starts a request as it
+# processes new content (hx-trigger load, revealed) before it ends the settle.
+SETTLED = """() => document.readyState === 'complete' && window.__requests === 0
+  && !document.querySelector('.htmx-swapping, .htmx-settling')"""
 
 
 class Watch:
-    """Collects every policy violation a page reports, through both channels."""
+    """Collects every policy violation a page reports, through both channels, and
+    counts the requests its scripts have under way (for :func:`settle`)."""
 
     def __init__(self, page: Any) -> None:
         self.page = page
@@ -81,10 +104,30 @@ class Watch:
         return [f"{where}: {v}" for v in [*seen, *self.console]]
 
 
+def settle(page: Any) -> None:
+    """Wait until the page, watched by :class:`Watch`, is ``SETTLED``."""
+    page.wait_for_load_state()
+    page.wait_for_function(SETTLED)
+
+
+# Pages named by a slug rather than an id: a card's (``/c/12-trail-shoes``), an
+# interest's (``/interests/browse/shoes/running``), a partner's (``/o/acme/...``) and
+# its portal's (``/portal/acme/...``, not ``/portal/orgs``).
+SLUGGED = (
+    re.compile(r"^/(c|interests/browse)/.+"),
+    re.compile(r"^/(o)/[^/]+"),
+    re.compile(r"^/(portal)/(?!(?:orgs|join|interests)(?:/|$))[^/]+"),
+)
+
+
 def kind(path: str) -> str:
-    """Pages of one kind differ in ids and queries, not in template: one of each is
-    enough (``/portal/acme/providers/3`` stands for every provider's page)."""
-    return re.sub(r"\d+", "N", path.split("?")[0])
+    """Pages of one kind differ in ids, slugs and queries, not in template: one of each
+    is enough (``/portal/acme/providers/3`` stands for every provider's page, ``/c/N``
+    for every card's)."""
+    path = re.sub(r"\d+", "N", path.split("?")[0])
+    for slugged in SLUGGED:
+        path = slugged.sub(r"/\1/N", path)
+    return path
 
 
 def walk(page: Any, base: str, start: list[str], watch: Watch) -> tuple[set[str], list[str]]:
@@ -102,7 +145,7 @@ def walk(page: Any, base: str, start: list[str], watch: Watch) -> tuple[set[str]
         kinds.add(kind(path))
         watch.console.clear()
         page.goto(base + path)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         problems += watch.violations(path)
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
             parts = urlsplit(urljoin(base + path, href))
@@ -112,15 +155,14 @@ def walk(page: Any, base: str, start: list[str], watch: Watch) -> tuple[set[str]
             if SKIP.search(target) or target in seen or kind(target) in kinds:
                 continue
             queue.append(target)
+    left = {kind(path) for path in queue} - kinds
+    assert not left, f"the walk stopped at {MAX_PAGES} pages before these: {sorted(left)}"
     return seen, problems
 
 
 def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    sign_in(page, base, email)
+    settle(page)
 
 
 def survey_interests() -> list[str]:
@@ -137,21 +179,17 @@ def onboard(page: Any, slugs: list[str]) -> None:
     for slug in slugs:
         with page.expect_response(lambda response: "/interests/search" in response.url):
             page.fill("#interest-search", slug)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         page.locator(f"#results button[data-slug='{slug}']").click()
         page.locator(f"#results button[data-slug='{slug}'][aria-pressed=true]").wait_for()
-    page.get_by_role("button", name="Show my feed").click()
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_selector(CARDS)
 
 
 def next_feed_page(page: Any) -> None:
-    """Scroll to the end of the feed, where htmx swaps the next page in."""
-    shown = page.locator(CARDS).count()
-    page.locator("a.more").scroll_into_view_if_needed()
-    page.wait_for_function(
-        "([cards, shown]) => document.querySelectorAll(cards).length > shown", arg=[CARDS, shown]
-    )
-    page.wait_for_load_state("networkidle")
+    """The feed's next page, swapped in and settled."""
+    scroll_to_next_page(page, CARDS)
+    settle(page)
 
 
 def shopper_actions(page: Any, base: str, watch: Watch) -> list[str]:
@@ -168,7 +206,7 @@ def shopper_actions(page: Any, base: str, watch: Watch) -> list[str]:
     first = page.locator(CARDS).first
     title = first.locator(".card__title").inner_text()
     first.get_by_role("button", name=f"Save: {title}").click()
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
     question = page.locator(f"#card-{survey.first.get_attribute('data-card-id')}")
     choices = question.locator("fieldset.survey input")
@@ -198,7 +236,7 @@ def shopper_actions(page: Any, base: str, watch: Watch) -> list[str]:
 
 
 def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mail, chromium):
-    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    context = chromium.new_context(**PHONE)
     page = context.new_page()
     watch = Watch(page)
     # Signed out: the landing page, the forms, an error page.
@@ -253,7 +291,7 @@ def test_no_page_of_the_shoppers_journey_breaks_the_policy(live_server, live_mai
     ids=["retailer", "staff"],
 )
 def test_no_page_of_the_partner_journeys_breaks_the_policy(live_server, chromium, email, start):
-    context = chromium.new_context(viewport=PHONE, is_mobile=True)
+    context = chromium.new_context(**PHONE)
     page = context.new_page()
     watch = Watch(page)
     log_in(page, live_server, email)
@@ -286,7 +324,7 @@ def staff_actions(page: Any, base: str, watch: Watch) -> list[str]:
     page.fill("[name='config.link_url']", "https://www.instagram.com/trailpeak")
     page.fill("[name='config.starts_at']", "2030-01-02T09:00")
     page.fill("[name='config.ends_at']", "2030-01-05T21:00")
-    page.locator("#f-interests summary").first.click()
+    page.locator("#f-interests details.browse summary").first.click()  # its first group
     page.locator("input[name=interests]").first.check()
     page.get_by_role("button", name="Preview").click()
     page.locator("#preview .card--editorial").get_by_text("From Plaza").wait_for()
@@ -315,7 +353,7 @@ def test_no_page_of_the_account_journey_breaks_the_policy(live_server, live_mail
     """The account page and what it leads to: two-factor set-up with its QR code, the
     deletion page, the emailed links (a new address to confirm, a forgotten password),
     and the data download."""
-    context = chromium.new_context(viewport=PHONE, is_mobile=True, accept_downloads=True)
+    context = chromium.new_context(**PHONE, accept_downloads=True)
     page = context.new_page()
     watch = Watch(page)
     email, password = f"csp{next(_emails)}@example.com", "a long enough password"
@@ -339,21 +377,21 @@ def test_no_page_of_the_account_journey_breaks_the_policy(live_server, live_mail
     change.locator("input[type=email]").fill(new_address)
     change.locator("input[type=password]").fill(password)
     change.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     watch.console.clear()
     page.goto(live_server + emailed_link(live_mail, new_address, "/account/email/confirm/"))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     problems += watch.violations("confirm the new address")
     # Signed out: a forgotten password, the emailed link, the page to choose a new one.
     context.clear_cookies()
     page.goto(f"{live_server}/password/forgot")
     page.fill("input[name=email]", email)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     problems += watch.violations("forgot password")
     watch.console.clear()
     page.goto(live_server + emailed_link(live_mail, email, "/password/reset/"))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     problems += watch.violations("reset password")
     context.close()
     assert problems == []

@@ -5,46 +5,28 @@ report's resolution and the removal, and the card is gone from the shopper's fee
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from tests.browser.conftest import plaza_app, serving
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-DEMO_PASSWORD = "plaza-demo-pass"
 CARDS = "article.card[data-card-id]:not(.card--note)"
 
 
-@pytest.fixture
-def demo_plaza(tmp_path: Path) -> Iterator[str]:
-    """A Plaza of this test's own with the demo data (the card it removes is nobody
-    else's)."""
-    app: Flask = plaza_app(tmp_path / "plaza.sqlite3")
-    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
-    with serving(app) as url:
-        yield url
-    app.extensions["plaza.engine"].dispose()
-
-
 def log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, base, email)
     page.wait_for_load_state("networkidle")
 
 
-def test_a_reported_card_is_removed_by_staff_and_leaves_the_feed(demo_plaza, chromium, output_dir):
+def test_a_reported_card_is_removed_by_staff_and_leaves_the_feed(live_server, chromium, output_dir):
     errors: list[str] = []
     shopper = chromium.new_context(viewport=PHONE, is_mobile=True)
     page = shopper.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, demo_plaza, "demo@example.com")
+    log_in(page, live_server, "demo@example.com")
     page.wait_for_selector(CARDS)
     card = page.locator(CARDS).first
     card_id = card.get_attribute("data-card-id")
@@ -65,8 +47,8 @@ def test_a_reported_card_is_removed_by_staff_and_leaves_the_feed(demo_plaza, chr
     staff = chromium.new_context(viewport=PHONE, is_mobile=True)
     desk = staff.new_page()
     desk.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(desk, demo_plaza, "staff@example.com")
-    desk.goto(f"{demo_plaza}/staff")
+    log_in(desk, live_server, "staff@example.com")
+    desk.goto(f"{live_server}/staff")
     item = desk.locator(f"#item-reports-card-{card_id}")
     item.wait_for()
     assert "The price is not the one shown." in item.inner_text()
@@ -78,7 +60,7 @@ def test_a_reported_card_is_removed_by_staff_and_leaves_the_feed(demo_plaza, chr
     assert desk.locator(f"#item-reports-card-{card_id}").count() == 0
 
     # The audit log: the removal, with the report it resolved.
-    desk.goto(f"{demo_plaza}/staff/audit")
+    desk.goto(f"{live_server}/staff/audit")
     row = desk.locator("table.audit tbody tr").first
     text = row.inner_text()
     assert "remove" in text and re.search(r"resolved \d+ report", text)
@@ -86,7 +68,7 @@ def test_a_reported_card_is_removed_by_staff_and_leaves_the_feed(demo_plaza, chr
     desk.screenshot(path=str(output_dir / "staff-audit.png"))
 
     # The shopper's feed no longer has the card.
-    page.goto(f"{demo_plaza}/")
+    page.goto(f"{live_server}/")
     page.wait_for_selector(CARDS)
     assert page.locator(f"#card-{card_id}").count() == 0
     assert errors == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import sign_in
+
 pytestmark = pytest.mark.browser
 
 CARDS = "article.card[data-card-id]:not(.card--note)"
@@ -15,10 +17,7 @@ def test_scroll_dismiss_and_undo_on_a_phone(live_server, chromium, output_dir):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", "demo@example.com")
-    page.fill("input[name=password]", "plaza-demo-pass")
-    page.click("button[type=submit]")
+    sign_in(page, live_server, "demo@example.com")
     page.wait_for_selector(CARDS)
     assert page.locator(CARDS).count() == 20
 

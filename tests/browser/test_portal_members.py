@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 
+from tests.browser.conftest import sign_in
 from tests.signups import sign_up_in_browser
 
 pytestmark = pytest.mark.browser
@@ -36,10 +37,7 @@ def fits_a_phone(page) -> None:  # type: ignore[no-untyped-def]
 def test_join_remove_and_leave_on_a_phone(live_server, live_mail, chromium, output_dir):
     retailer_context = chromium.new_context(viewport=PHONE, is_mobile=True)
     retailer = retailer_context.new_page()
-    retailer.goto(f"{live_server}/login")
-    retailer.fill("input[name=email]", "retailer@example.com")
-    retailer.fill("input[name=password]", "plaza-demo-pass")
-    retailer.click("button[type=submit]")
+    sign_in(retailer, live_server, "retailer@example.com")
     retailer.goto(f"{live_server}/portal/")
     retailer.get_by_role("link", name="Members").click()
     members_url = retailer.url
@@ -79,6 +77,8 @@ def test_join_remove_and_leave_on_a_phone(live_server, live_mail, chromium, outp
     quiet, quiet_email = sign_up(quiet_context, live_server, live_mail)
     quiet.goto(new_link())
     quiet.get_by_role("button", name="Join ").click()
+    quiet.wait_for_url("**/portal/*/")
+    assert "You joined" in quiet.locator(".flashes").inner_text()
     quiet.get_by_role("link", name="Members").click()
     assert f"{quiet_email} (you)" in quiet.get_by_role("list", name="Members").inner_text()
     quiet.get_by_role("link", name="Leave ").click()

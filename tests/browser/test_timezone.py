@@ -52,7 +52,7 @@ def test_without_javascript_utc_until_the_feed_reports_the_zone_once(
                                                    "Until you set it, Plaza uses UTC.")  # fmt: skip
     page.goto(f"{live_server}/onboarding")
     page.get_by_role("button", name="Follow ").first.click()
-    page.get_by_role("button", name="Show my feed").click()
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{live_server}/")
     quiet.close()
 

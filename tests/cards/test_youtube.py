@@ -11,6 +11,7 @@ from googleapiclient.http import HttpMockSequence
 from pydantic import ValidationError
 
 from cards.errors import SourceError
+from cards.taxonomy import default_taxonomy
 from cards.youtube import YouTubeConfig, YouTubeKind
 
 KIND = YouTubeKind()
@@ -514,3 +515,51 @@ def test_config_json_schema_generates():
     assert schema["properties"]["source"]["enum"] == ["channel", "playlist", "search"]
     assert schema["properties"]["channel_id"]["pattern"] == "^UC[A-Za-z0-9_-]{22}$"
     assert all(field.get("description") for field in schema["properties"].values())
+
+
+def test_each_video_is_about_what_it_says_not_its_whole_channel(context):
+    """A channel of home how-tos posts about plants one week and pans the next: each video
+    gets the interests its tags and title name, its description only when they name none,
+    and nothing when nothing matches (the provider's interests then stand in for it)."""
+    context.taxonomy = default_taxonomy()
+    untagged = {"tags": [], "categoryId": "26"}
+    with_api(
+        context,
+        (OK, search_response("aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc")),
+        (
+            OK,
+            videos_response(
+                video(
+                    "aaaaaaaaaaa",
+                    snippet={
+                        "title": "Repotting a Monstera Without the Mess",
+                        "description": "A tidy repot you can do on the kitchen floor.",
+                        **untagged,
+                    },
+                ),
+                video(
+                    "bbbbbbbbbbb",
+                    snippet={
+                        "title": "Our week at the shop",
+                        "description": "We finally fixed the espresso grinder.",
+                        **untagged,
+                    },
+                ),
+                video(
+                    "ccccccccccc",
+                    snippet={
+                        "title": "Vlog #12",
+                        "description": "Thanks for watching!",
+                        **untagged,
+                    },
+                ),
+            ),
+        ),
+    )
+
+    repotting, week, vlog = refresh(context, source="search", query="home", max_results=3)
+
+    assert repotting.interests == ["garden/plants/houseplants"]  # not the kitchen floor
+    assert week.interests and all(slug.startswith("food/") for slug in week.interests)
+    assert vlog.interests == []
+    assert KIND.item_interests  # so the store adds the channel's interests only to the vlog

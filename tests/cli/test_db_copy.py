@@ -28,6 +28,7 @@ from app.demo.load import DEMO_PASSWORD
 from app.migrate import current_revision, upgrade
 from app.models import Card, Notification, Organization, Provider
 from app.search.index import is_index_table
+from tests.conftest import DemoTemplates
 
 DEMO_CONSUMER = "demo@example.com"
 UNICODE_NAME = "Café Zürich — 東京の店 🏔️"
@@ -45,13 +46,11 @@ def _app(database_url: str) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def demo_sqlite(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_sqlite(demo_templates: DemoTemplates, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite Plaza with the demo loaded (once per session: copied for each test)."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(demo_templates.template("sqlite"), path)
     demo = _app(f"sqlite:///{path}")
-    result = demo.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
     with Session(demo.extensions["plaza.engine"]) as db:
         org = db.exec(select(Organization).order_by(Organization.id)).first()
         assert org is not None

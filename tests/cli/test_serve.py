@@ -4,12 +4,10 @@ processes, one worker."""
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from pathlib import Path
 import psutil
 
 from app.cli.serve import cpu_cores
+from tests.process_output import Output
 
 PLAZA = Path(sys.executable).with_name("plaza")
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,22 +49,11 @@ class Served:
             self.command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, start_new_session=True,
         )  # fmt: skip
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line)
+        self.output = Output(self.process.stdout)
 
     def wait_for_line(self, fragment: str) -> None:
         """Until a line with ``fragment`` appears (or the server ends: that fails)."""
-        while not any(fragment in line for line in self.output):
-            try:
-                self.output.append(self.lines.get(timeout=60))
-            except queue.Empty:
-                raise AssertionError(f"no {fragment!r} in:\n{''.join(self.output)}") from None
+        self.output.wait_for(lambda line: fragment in line)
 
     def get(self, path: str) -> tuple[int, str]:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
@@ -79,8 +67,8 @@ class Served:
                     return
             except OSError:
                 pass
-            assert self.process.poll() is None, self.rest()
-            assert time.monotonic() < deadline, f"no answer in 60 s:\n{self.rest()}"
+            assert self.process.poll() is None, self.output.rest()
+            assert time.monotonic() < deadline, f"no answer in 60 s:\n{self.output.text()}"
             time.sleep(0.2)
 
     def stop(self) -> str:
@@ -92,14 +80,7 @@ class Served:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        return self.rest()
-
-    def rest(self) -> str:
-        if self.process.poll() is not None and self.process.stdout is not None:
-            self.output += self.process.stdout.read().splitlines(keepends=True)
-        while not self.lines.empty():
-            self.output.append(self.lines.get())
-        return "".join(self.output)
+        return self.output.rest()
 
 
 def plaza_env(tmp_path: Path) -> dict[str, str]:

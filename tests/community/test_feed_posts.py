@@ -185,7 +185,7 @@ def test_an_author_who_removes_their_texts_takes_their_cards_out_of_the_feed(com
 def test_the_worker_runs_the_job_every_minute(community):
     from app import worker
 
-    scheduler = worker.build_scheduler(community.world.app, blocking=False)
+    scheduler = worker.build_scheduler(community.world.app)
     job = scheduler.get_job("surface_community_posts")
     assert job is not None and job.trigger.interval.total_seconds() == 60
     _answered(community)

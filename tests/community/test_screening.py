@@ -21,7 +21,7 @@ from app.community.screening import (
 )
 from app.models import Answer, Question, Suggestion
 from tests.community.conftest import text_of
-from tests.shopper.test_reads import statements
+from tests.statements import statements
 
 
 def _rule(community, pattern, action, **kwargs):  # type: ignore[no-untyped-def]

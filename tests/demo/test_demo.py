@@ -1,6 +1,7 @@
 """``plaza demo``: complete, idempotent, and a crowd whose activity is not the demo consumer's.
 
-Each test loads the real demo data with the shipped taxonomy, as `make run` does.
+Each test has the real demo data with the shipped taxonomy, as `make run` loads it
+(loaded once a session and copied, or loaded by the test itself).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app import create_app
 from app.demo.activity import SHOPPER_EMAIL, SHOPPERS
 from app.demo.load import DEMO_CONSUMER_INTERESTS, DEMO_PASSWORD
 from app.ingest.sources import SAMPLES_WRITTEN_ON, read_sample, shift_dates
@@ -44,6 +44,7 @@ from app.models.popularity import CardPopularity
 from app.ranking.affinity import lineage
 from app.ranking.candidates import load_profile
 from app.ranking.rank import candidate_slugs
+from tests.conftest import shipped_app
 
 DEMO_CONSUMER = "demo@example.com"
 RETAILER = "retailer@example.com"
@@ -52,20 +53,17 @@ COUNTED = (Organization, User, Provider, Card, ConsumerInterest, Event, CardStat
 
 
 @pytest.fixture
-def demo_app(database_url, tmp_path):
-    """The real taxonomy and the bundled demo data, as `make run` uses them."""
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": database_url, "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_COST": 1024})  # fmt: skip
-    yield app
-    app.extensions["plaza.engine"].dispose()
+def demo_app(database_url):
+    """The real taxonomy, as `make run` uses it, on a database without the demo."""
+    with shipped_app(database_url) as app:
+        yield app
 
 
 @pytest.fixture
-def demo(demo_app: Flask) -> Flask:
-    """The demo loaded once."""
-    result = demo_app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return demo_app
+def demo(demo_database_url):
+    """The bundled demo data loaded once (a copy of the session's: tests.conftest)."""
+    with shipped_app(demo_database_url) as app:
+        yield app
 
 
 def _counts(app: Flask) -> dict[str, int]:

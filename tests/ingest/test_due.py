@@ -103,7 +103,7 @@ def test_the_scheduled_job_refreshes_what_is_due(app, db, httpserver):
     (provider_id,) = add_providers(
         db, 1, kind="pinterest", config={"url": httpserver.url_for("/acme/camp-kitchen.rss")}
     )
-    build_scheduler(app, blocking=False)  # binds the app for the module-level jobs
+    build_scheduler(app)  # binds the app for the module-level jobs
     refresh_due_providers()
     db.expire_all()
     provider = db.get(Provider, provider_id)

@@ -114,3 +114,26 @@ def test_organisations_whose_every_provider_was_suspended_are_suspended_after_th
         ("mixed", 0, "", "[]"),
         ("new", 0, "", "[]"),
     ]
+
+
+def test_the_newest_migrations_step_down_and_up_again_to_the_models_schema(database_url):
+    """Every downgrade since the prepared first pages (0015) runs, and upgrading again
+    ends where the models are: a release can be rolled back and forward."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from app.db import make_engine
+    from app.migrate import alembic_config, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    command.downgrade(alembic_config(engine), "0015")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"feed_preference", "provider_refresh", "partner_follow"} & tables
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": models_only}
+        )
+        assert compare_metadata(context, SQLModel.metadata) == []
+    engine.dispose()

@@ -249,7 +249,7 @@ def test_the_worker_and_operators_keep_the_results(app, world, runner):
     add_events(
         world.db, shopper, card_ids, ["impression", "open", "hide_provider"], datetime.now(UTC)
     )
-    scheduler = build_scheduler(app, blocking=False)
+    scheduler = build_scheduler(app)
     assert scheduler.get_job("roll_up_partner_results") is not None
     roll_up_partner_results()
     assert results_mark(world.db) == world.db.exec(select(func.max(Event.id))).one()

@@ -175,7 +175,23 @@ def test_the_detail_page_lists_settings_and_newest_cards(client, partners, world
     assert "Feed address" in page and "https://acme.example/a.xml" in page
     assert "Most products" in page and ">7<" in page
     assert "Feed item 0" in page and f"card={world.db.exec(select(Card.id)).first()}" in page
-    assert "<dt>Refreshes every</dt><dd>60 minutes</dd>" in page
+    assert "<dt>Refreshes every</dt><dd>1 hour</dd>" in page
     often = partners.provider(acme, "Often", interval_seconds=450)
     page = client.get(f"/portal/acme/providers/{often.id}").get_data(as_text=True)
     assert "<dt>Refreshes every</dt><dd>7.5 minutes</dd>" in page
+
+
+def test_the_detail_page_says_choices_by_their_label_and_times_in_utc(client, partners, acme):
+    promotion = partners.provider(
+        acme, "Promo", kind="promotion",
+        config={"headline": "Half off", "body": "Boots", "sponsor": "Acme",
+                "cta_url": "https://acme.example/sale", "starts_at": "2026-12-01T09:30:00Z",
+                "ends_at": "2026-12-24T18:00:00Z"},
+    )  # fmt: skip
+    page = client.get(f"/portal/acme/providers/{promotion.id}").get_data(as_text=True)
+    assert "<dt>Starts</dt>\n    <dd>2026-12-01 09:30 UTC</dd>" in page
+    channel = partners.provider(
+        acme, "Videos", kind="youtube", config={"source": "channel", "channel_id": "UCx"}
+    )
+    page = client.get(f"/portal/acme/providers/{channel.id}").get_data(as_text=True)
+    assert "<dt>Videos from</dt>\n    <dd>A channel&#39;s uploads</dd>" in page

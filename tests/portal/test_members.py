@@ -180,3 +180,85 @@ def test_the_command_line_creates_organisations_and_tokens(app, db, runner, worl
         "/api/v1/providers", headers={"Authorization": f"Bearer {secret}"}
     )
     assert response.status_code == 401
+
+
+def email_invitation(partners, client, address: str):  # type: ignore[no-untyped-def]
+    token = partners.csrf(client, "/portal/acme/members")
+    return client.post(
+        "/portal/acme/members/invite-by-email", data={"csrf_token": token, "email": address}
+    )
+
+
+def test_an_invitation_emailed_to_someone_lets_them_join_and_says_whom_it_was_for(
+    app, client, db, partners, acme, mailbox
+):
+    app.config["NOTIFY_BASE_URL"] = "https://plaza.example"
+    sent = email_invitation(partners, client, "  New.Hire@Acme.example ")
+    assert sent.status_code == 303 and sent.headers["Location"] == "/portal/acme/members"
+    page = client.get("/portal/acme/members").get_data(as_text=True)
+    assert "Invitation sent to new.hire@acme.example. It works once, within 7 days." in page
+    assert "For <strong>new.hire@acme.example</strong>, emailed just now." in page
+    invitation = db.exec(select(Invitation)).one()
+    assert invitation.sent_to == "new.hire@acme.example"
+
+    link = link_in(mailbox, "new.hire@acme.example")
+    assert invitation.token_hash == digest(link.rsplit("/", 1)[1])
+    assert link not in page  # the member never sees the secret
+    message = next(m for m in mailbox.messages if m["To"] == "new.hire@acme.example")
+    assert message["Subject"] == "Join Acme Outfitters on Plaza"
+    assert f"https://plaza.example{link}" in message.get_content()  # Plaza's public address
+    newcomer = app.test_client()
+    joining = follow_link(newcomer, link)
+    assert "Join Acme Outfitters" in newcomer.get(joining).get_data(as_text=True)
+
+
+def test_a_bad_address_or_too_many_invitations_send_nothing_and_say_why(
+    app, client, db, partners, acme, mailbox
+):
+    bad = email_invitation(partners, client, "not an address")
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "is not a valid email address" in page and 'value="not an address"' in page
+    assert db.exec(select(Invitation)).all() == []
+
+    from app.partners.orgs import INVITATION_EMAILS_PER_DAY
+
+    for n in range(INVITATION_EMAILS_PER_DAY):
+        assert email_invitation(partners, client, f"person{n}@example.com").status_code == 303
+    refused = email_invitation(partners, client, "one.more@example.com")
+    assert refused.status_code == 422
+    assert f"You emailed {INVITATION_EMAILS_PER_DAY} invitations in the last day" in (
+        refused.get_data(as_text=True)
+    )
+    assert len(db.exec(select(Invitation)).all()) == INVITATION_EMAILS_PER_DAY
+
+
+def test_without_email_set_up_the_portal_offers_links_only(app, client, db, partners, acme):
+    app.config["SMTP_URL"] = None
+    page = client.get("/portal/acme/members").get_data(as_text=True)
+    assert "Email an invitation" not in page
+    assert "email is not set up on this Plaza server" in page
+    refused = email_invitation(partners, client, "someone@example.com")
+    assert refused.status_code == 422 and "Email is not set up" in refused.get_data(as_text=True)
+    assert db.exec(select(Invitation)).all() == []
+
+
+def test_the_address_an_invitation_went_to_is_forgotten_a_month_after_it_expired(
+    app, db, partners, acme, mailbox
+):
+    from app.accounts.retention import PreparedPages, prune_personal_data
+
+    with app.test_request_context():
+        from app.partners.orgs import email_invitation
+
+        member = db.exec(select(User).where(User.organization_id == acme.id)).first()
+        now = datetime.now(UTC)
+        email_invitation(db, acme, member, "later@example.com", lambda s: f"/j/{s}", now)
+    keep = PreparedPages.configured(app.config)
+    prune = dict(event_days=180, notification_days=30, prepared=keep)
+    prune_personal_data(db, now + timedelta(days=36), **prune)
+    db.expire_all()
+    assert db.exec(select(Invitation)).one().sent_to == "later@example.com"
+    prune_personal_data(db, now + timedelta(days=38), **prune)
+    db.expire_all()
+    assert db.exec(select(Invitation)).one().sent_to is None

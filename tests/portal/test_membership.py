@@ -111,7 +111,7 @@ def test_a_member_removes_another_who_keeps_a_consumer_account(client, db, partn
     assert theirs.get("/api/v1/providers").status_code == 401
     assert 'href="/portal/">Portal</a>' not in page(theirs.get("/"))
     # What they had as a shopper is still theirs.
-    assert f'data-card-id="{colleague["card_id"]}"' in page(theirs.get("/saved"))
+    assert f'id="saved-{colleague["card_id"]}"' in page(theirs.get("/saved"))
     assert db.get(ConsumerInterest, (former.id, "shoes")) is not None
     # The organisation's token they created still works for the organisation.
     bearer = {"Authorization": f"Bearer {colleague['token']}"}

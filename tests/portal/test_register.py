@@ -173,9 +173,9 @@ def test_every_problem_is_shown_next_to_its_field_and_nothing_is_saved(partners,
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     for field, message in [
-        ("f-config-body", "Field required"),
+        ("f-config-body", "Enter the text."),
         ("f-config-cta-url", "Enter a full web address"),
-        ("f-config-daily-impression-cap", "valid integer"),
+        ("f-config-daily-impression-cap", "Enter a whole number for “Most views a day”"),
     ]:
         block = page[page.index(f'id="{field}"') :][:1500]
         assert message in block, (field, block)
@@ -215,13 +215,13 @@ def test_the_survey_form_offers_both_caps_with_their_defaults_and_saves_them(
 @pytest.mark.parametrize(
     ("field", "typed", "message"),
     [
-        ("daily_impression_cap", "many", "valid integer"),
-        ("daily_impression_cap", "-5", "greater than or equal to 1"),
-        ("daily_impression_cap", "0", "greater than or equal to 1"),
-        ("per_consumer_cap", "1.5", "valid integer"),
-        ("per_consumer_cap", "0", "greater than or equal to 1"),
-        ("per_consumer_cap", "101", "less than or equal to 100"),
-        ("per_consumer_cap", '"><script>alert(1)</script>', "valid integer"),
+        ("daily_impression_cap", "many", "Enter a whole number for “Most views a day”"),
+        ("daily_impression_cap", "-5", "Enter 1 or more for “Most views a day”."),
+        ("daily_impression_cap", "0", "Enter 1 or more"),
+        ("per_consumer_cap", "1.5", "Enter a whole number"),
+        ("per_consumer_cap", "0", "Enter 1 or more for “Most views a day per shopper”."),
+        ("per_consumer_cap", "101", "Enter 100 or less for “Most views a day per shopper”."),
+        ("per_consumer_cap", '"><script>alert(1)</script>', "Enter a whole number"),
     ],
 )
 def test_a_bad_survey_cap_is_explained_at_its_field_and_nothing_is_saved(
@@ -394,7 +394,7 @@ def test_from_a_phone_a_retailer_registers_a_youtube_channel_that_fills_feeds(
     results = client.get(f"/portal/acme/results/providers/{provider.id}", headers=phone)
     page = results.get_data(as_text=True)
     assert '<svg class="chart__svg"' in page and "<table>" in page
-    opens = re.search(r"<dt>Opens</dt><dd>(\d+)</dd>", page)
+    opens = re.search(r"<dt>Opened</dt><dd>(\d+)</dd>", page)
     shown_count = re.search(r"<dt>Shown</dt><dd>(\d+)</dd>", page)
     assert opens and opens.group(1) == "1"
     assert shown_count and int(shown_count.group(1)) == len(shown)

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.ingest.refresh import refresh_provider
 from app.ingest.retention import MAX_AGE, prune_cards
@@ -42,14 +42,14 @@ def numbers(page: str) -> dict[str, str]:
 def test_the_overview_charts_every_provider_together(client, shown):
     page = client.get("/portal/acme/results/").get_data(as_text=True)
     tiles = numbers(page)
-    assert tiles["Shown"] == "9" and tiles["Opens"] == "2" and tiles["Saves"] == "1"
+    assert tiles["Shown"] == "9" and tiles["Opened"] == "2" and tiles["Saved"] == "1"
     assert tiles["Open rate"] == "22.2%"
-    assert page.count('<svg class="chart__svg"') == 2 and 'role="img"' in page
-    assert (
-        '<title id="chart-1-title">' in page
-        and "Impressions: 9 in total" in page
-        and "22.2% overall" in page
-    )
+    # Shown on its own scale; opens, saves and dismisses on theirs; then the rate.
+    assert page.count('<svg class="chart__svg"') == 3 and 'role="img"' in page
+    assert '<title id="chart-1-title">Acme Outfitters: shown per day</title>' in page
+    assert "Acme Outfitters: opened, saved and dismissed per day" in page
+    assert "Shown: 9" in page and "Opened: 2" in page and "22.2% overall" in page
+    assert "Impressions" not in page and "Opens" not in page  # one vocabulary
     assert "The numbers, day by day" in page and page.count("<tr>") >= 30
     assert ">Feed</a></th>" in page
 
@@ -96,17 +96,24 @@ def test_a_bad_range_is_explained_and_another_providers_card_is_refused(
     assert client.get(base, query_string={"card": "x"}).status_code == 404
 
 
-def test_survey_answers_as_bar_charts_text_and_safe_csv(app, client, db, partners, world, acme):
-    questions = [
-        {"id": "where", "prompt": "Where?", "type": "multiple", "choices": ["Road", "Trail"]},
-        {"id": "why", "prompt": "Why?", "type": "text"},
-    ]
+def stored_survey(app, db, partners, acme, questions):  # type: ignore[no-untyped-def]
+    """A survey "Runs" of ``questions``, open until 2030, its question cards stored through
+    the survey kind's real refresh."""
     config = {"title": "Running", "questions": questions,
               "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"}  # fmt: skip
     survey = partners.provider(acme, "Runs", kind="survey", config=config)
     now = datetime.now(UTC)
     with app.app_context():
         refresh_provider(db, survey, context_for(app, survey, now), now)
+    return survey
+
+
+def test_survey_answers_as_bar_charts_text_and_safe_csv(app, client, db, partners, world, acme):
+    questions = [
+        {"id": "where", "prompt": "Where?", "type": "multiple", "choices": ["Road", "Trail"]},
+        {"id": "why", "prompt": "Why?", "type": "text"},
+    ]
+    survey = stored_survey(app, db, partners, acme, questions)
     cards = {
         c.external_id: c.id for c in db.exec(select(Card).where(Card.provider_id == survey.id))
     }
@@ -137,6 +144,71 @@ def test_survey_answers_as_bar_charts_text_and_safe_csv(app, client, db, partner
     assert sorted(texts) == ['\'=HYPERLINK("http://x")', "Fresh air"]
     not_a_survey = partners.provider(acme, "Feed")
     assert client.get(f"/portal/acme/results/surveys/{not_a_survey.id}").status_code == 404
+
+
+def test_a_survey_is_judged_by_its_answers_not_by_opens(app, client, db, partners, world, acme):
+    questions = [
+        {"id": "where", "prompt": "Where?", "type": "single", "choices": ["Road", "Trail"]}
+    ]
+    survey = stored_survey(app, db, partners, acme, questions)
+    now = datetime.now(UTC)
+    (question,) = db.exec(select(Card.id).where(Card.provider_id == survey.id)).all()
+    for n in range(4):  # shown to four shoppers, answered by three, opened by none
+        shopper = world.consumer(f"s{n}@example.com")
+        partners.events(shopper, question, survey.id, EventKind.IMPRESSION, 1, now)
+        if n:
+            partners.answer(shopper, question, {"choices": [choice_id("Trail")], "text": None})
+
+    page = client.get(f"/portal/acme/results/providers/{survey.id}").get_data(as_text=True)
+    tiles = numbers(page)
+    assert tiles["Shown"] == "4" and tiles["Answered"] == "3"
+    assert tiles["Response rate"] == "75.0%" and "Open rate" not in tiles
+    assert "Runs: response rate per day" in page and "75.0% overall" in page
+    by_card = page[page.index('id="by-card"') :]
+    assert "<td>4</td><td>3</td>" in by_card and "75.0%" in by_card
+    overview = client.get("/portal/acme/results/").get_data(as_text=True)
+    row = overview[overview.index(">Runs</a>") :].split("</tr>")[0]
+    assert "(survey: answers)" in row and "<td>3</td>" in row and "75.0%" in row
+
+
+def test_the_card_table_sorts_by_any_column_and_pages_with_thumbnails(
+    client, partners, world, acme
+):
+    provider = partners.provider(acme, "Big")
+    ids = world.cards(provider, 30)
+    for card in world.db.exec(select(Card).where(col(Card.id).in_(ids))):
+        card.image_url = "https://img.example/x.jpg"
+    world.db.commit()
+    shopper = world.consumer()
+    now = datetime.now(UTC)
+    for n, card_id in enumerate(ids):  # card n shown n + 1 times, opened once if n is even
+        partners.events(shopper, card_id, provider.id, EventKind.IMPRESSION, n + 1, now)
+        if n % 2 == 0:
+            partners.events(shopper, card_id, provider.id, EventKind.OPEN, 1, now)
+    base = f"/portal/acme/results/providers/{provider.id}"
+
+    def titles(page: str) -> list[str]:
+        return re.findall(r'card=\d+[^"]*">(Big item \d+)</a>', page)
+
+    first = client.get(base).get_data(as_text=True)
+    assert titles(first)[:3] == ["Big item 29", "Big item 28", "Big item 27"]  # most shown
+    assert len(titles(first)) == 25 and "Page 1 of 2 · 30 cards" in first
+    assert first.count('src="https://img.example/x.jpg"') == 25
+    assert 'aria-sort="descending"' in first and f"{base}?sort=shown&amp;" in first  # reverses
+    second = client.get(base, query_string={"sort": "-shown", "page": 2}).get_data(as_text=True)
+    assert titles(second) == [f"Big item {n}" for n in range(4, -1, -1)]
+    by_name = client.get(base, query_string={"sort": "card"}).get_data(as_text=True)
+    assert titles(by_name)[:3] == ["Big item 0", "Big item 1", "Big item 10"]
+    by_rate = client.get(base, query_string={"sort": "-rate"}).get_data(as_text=True)
+    assert titles(by_rate)[0] == "Big item 0"  # opened once in one showing: 100%
+
+    bad = client.get(base, query_string={"sort": "price", "page": "9"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Cards cannot be sorted by &#39;price&#39;" in page and "There is no page" in page
+    assert titles(page)[0] == "Big item 29"
+    csv_rows = list(csv.DictReader(io.StringIO(client.get(f"{base}/cards.csv").text)))
+    assert len(csv_rows) == 30 and csv_rows[0]["title"] == "Big item 29"  # the CSV as before
 
 
 def test_chart_geometry():
@@ -200,7 +272,7 @@ def test_results_of_days_past_raw_event_retention_survive_pruning(
         }  # fmt: skip
 
     before = everything()  # straight from the events
-    assert before["provider"]["Shown"] == "12" and before["provider"]["Dismisses"] == "1"
+    assert before["provider"]["Shown"] == "12" and before["provider"]["Dismissed"] == "1"
     assert before["card"]["Shown"] == "9" and before["api"]["totals"]["opens"] == 2
     assert {row["date"]: row["impressions"] for row in before["daily_csv"]}[
         old.date().isoformat()

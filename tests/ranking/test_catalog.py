@@ -169,3 +169,29 @@ def test_a_failed_rebuild_is_not_retried_by_every_page(world, monkeypatch, caplo
         catalog.wait_for_rebuild()
     assert len(attempts) == 1
     assert "trying again in a minute" in caplog.text
+
+
+def test_scheduled_cards_with_the_same_caps_share_one_object_and_keep_their_own_values(world):
+    """A snapshot of many promotions and survey questions holds each distinct pair of
+    caps once, not a model per card; a provider with other caps keeps its own."""
+    now = datetime.now(UTC)
+    caps = {"sale": (500, 2), "fair": (500, 2), "flash": (40, 1)}
+    ids: dict[str, int] = {}
+    for name, (daily, per_consumer) in caps.items():
+        provider = world.provider(name, kind="promotion", interests=["shoes/running"])
+        card = Card(
+            provider_id=provider.id, kind="promotion", external_id=name, title=name,
+            published_at=now, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=3),
+            payload={"daily_impression_cap": daily, "per_consumer_cap": per_consumer},
+        )  # fmt: skip
+        world.db.add(card)
+        world.db.flush()
+        world.db.add(CardInterest(card_id=card.id, slug="shoes/running", published_at=now))
+        ids[name] = card.id
+    world.db.commit()
+    listings = Catalog(["shoes/running"], depth=3).current(world.db, now).listings
+    held = {name: listings[card_id].caps for name, card_id in ids.items()}
+    assert held["sale"] is held["fair"] and held["flash"] is not held["sale"]
+    assert {
+        name: (c.daily_impression_cap, c.per_consumer_cap) for name, c in held.items() if c
+    } == caps

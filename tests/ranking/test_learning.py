@@ -15,6 +15,7 @@ from app.ranking.affinity import (
     affinities_from_events,
     lineage,
 )
+from app.ranking.candidate import Candidate
 from app.ranking.popularity import (
     MULTIPLIER_RANGE,
     VIEWER_PRIOR_RATE,
@@ -24,6 +25,7 @@ from app.ranking.popularity import (
     provider_totals,
     viewer_rate,
 )
+from app.ranking.rank import Profile, explain
 from cards.taxonomy import default_taxonomy
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
@@ -169,3 +171,50 @@ def test_a_viewers_usual_rate_starts_at_the_prior_and_follows_their_own_opens():
 def test_the_lineage_of_a_slug_is_the_taxonomys():
     for interest in TAXONOMY:
         assert lineage(interest.slug) == (interest.slug, *TAXONOMY.ancestors(interest.slug))
+
+
+HEADPHONES = ("electronics", "electronics/audio", "electronics/audio/headphones", "home")
+
+
+def test_one_save_moves_an_interest_a_little_and_a_habit_moves_it_more():
+    once = affinities_from_events([event("save", card_id=1)], NOW)
+    five = affinities_from_events([event("save", card_id=n) for n in range(5)], NOW)
+    assert 0 < once.interests[TRAIL] < 0.6 * five.interests[TRAIL]
+    assert 0 < once.providers[7] < five.providers[7]
+
+
+def test_one_saved_card_says_little_about_its_broad_categories():
+    """A pair of headphones from a shop that tags everything "Home": saving it says the
+    shopper likes headphones, somewhat audio, and next to nothing about all of
+    Electronics or Home (wall clocks, watering cans)."""
+    learned = affinities_from_events([event("save", interests=HEADPHONES)], NOW)
+    interests = learned.interests
+    headphones = interests["electronics/audio/headphones"]
+    assert headphones > interests["electronics/audio"] > 0
+    assert interests["electronics"] < headphones / 5
+    assert interests["home"] < headphones / 5
+    assert "home" not in learned.saved and "electronics" not in learned.saved
+    assert learned.saved["electronics/audio/headphones"] == (1,)
+
+
+def test_saves_are_counted_per_card_and_an_unsave_takes_one_back():
+    events = [
+        event("save", card_id=1, days_ago=3),
+        event("save", card_id=2, days_ago=2),
+        event("save", card_id=1, days_ago=1),  # saved again: still one card
+        event("unsave", card_id=2),
+    ]
+    learned = affinities_from_events(events, NOW)
+    assert learned.saved[TRAIL] == (1,)
+    assert learned.engaged[TRAIL] == 2
+    assert learned.provider_engagements == {7: 2}
+
+
+@pytest.mark.parametrize(("saved", "often"), [(1, False), (2, False), (3, True)])
+def test_a_source_is_often_opened_only_after_several_of_its_cards(saved: int, often: bool):
+    learned = affinities_from_events([event("save", card_id=n) for n in range(saved)], NOW)
+    card = Candidate(card_id=99, provider_id=7, kind="product_feed", interests=(TRAIL,),
+                     published_at=NOW - timedelta(hours=2))  # fmt: skip
+    profile = Profile(follows=frozenset({"shoes"}), affinities=learned)
+    codes = {reason.code for reason in explain(profile, card, TAXONOMY, NOW)}
+    assert ("liked_source" in codes) is often

@@ -415,7 +415,7 @@ def test_the_worker_keeps_the_rollup_with_a_job_of_its_own(app, world):
 
     shopper = world.consumer()
     add_events(world.db, shopper, world.cards(world.provider("North"), 2), ["impression"])
-    scheduler = build_scheduler(app, blocking=False)
+    scheduler = build_scheduler(app)
     assert scheduler.get_job("roll_up_popularity") is not None
     roll_up_popularity()
     assert from_rollup(world.db) == window_events(world.db) != (Counter(), Counter())

@@ -6,8 +6,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
-
 from app.models import (
     CardState,
     ConsumerInterest,
@@ -19,6 +17,7 @@ from app.models import (
 )
 from app.ranking import candidates as feed_query
 from app.ranking.candidates import EVENT_HORIZON, load_profile, load_profiles
+from tests.statements import recorded_sql
 
 KINDS = [EventKind.IMPRESSION, EventKind.OPEN, EventKind.SAVE, EventKind.UNSAVE,
          EventKind.DISMISS, EventKind.NOT_INTERESTED, EventKind.SHOW_LESS]  # fmt: skip
@@ -96,20 +95,11 @@ def test_a_batch_costs_the_same_queries_for_three_consumers_or_eight(world):
     now = datetime.now(UTC)
     people = mixed_crowd(world, now)
     taxonomy = world.app.extensions["plaza.taxonomy"]
-    engine = world.app.extensions["plaza.engine"]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_sql(world.app.extensions["plaza.engine"]) as statements:
         costs = []
         for batch in (people[:3], people):
             statements.clear()
             load_profiles(world.db, batch, taxonomy=taxonomy, now=now)
             costs.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert costs == [7, 7]  # the same seven whatever the batch
+    assert costs == [8, 8]  # the same eight whatever the batch (the eighth: feed settings)
     assert load_profiles(world.db, [], taxonomy=taxonomy, now=now) == {}

@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.ranking.affinity import Affinities
-from app.ranking.candidate import Candidate, Delivery, Interned, InternedInterestSets
+from app.ranking.candidate import (
+    Candidate,
+    Delivery,
+    Interned,
+    InternedInterestSets,
+    is_new_now,
+)
 from app.ranking.compose import (
     MAX_RUN_PER_PROVIDER,
     PROMOTION_AT,
@@ -383,3 +389,19 @@ def test_a_candidate_with_todays_delivery_is_the_same_card_with_the_same_numbers
     for name in Candidate.__slots__:
         assert getattr(copied, name) == getattr(built, name), name
     assert promotion.delivery is None  # the snapshot's own candidate is left as it was
+
+
+def test_a_card_stays_new_by_the_same_rule_through_every_copy_of_its_candidate():
+    """The catalog copies candidates (a new popularity, today's delivery): each copy keeps
+    when the card stopped being new, the earlier of its publication and its first store."""
+    stored = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    redated = Candidate(
+        card_id=8, provider_id=3, kind="product_feed", interests=("shoes",),
+        published_at=stored + timedelta(days=5), badge="new", first_seen_ts=stored.timestamp(),
+    )  # fmt: skip
+    ends = (stored + timedelta(days=2)).timestamp()
+    delivery = Delivery(daily_cap=100, consumer_cap=3)
+    for copy in (redated, replace(redated, popularity=1.4), redated.with_delivery(delivery)):
+        assert copy.new_until_ts == ends
+        assert not is_new_now(copy, (stored + timedelta(days=5)).timestamp())
+        assert is_new_now(copy, ends - 1)

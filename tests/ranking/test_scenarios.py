@@ -102,17 +102,7 @@ def test_explanations_name_what_the_consumer_did(world):
     profile = load_profile(world.db, user, taxonomy=taxonomy, now=now)
     assert profile.affinities.providers[world.db.get(Card, saved[0]).provider_id] > 0
     assert "shoes/running" in profile.affinities.saved_interests
-    page = build_page(
-        world.db,
-        user,
-        taxonomy,
-        world.app.extensions["plaza.catalog"],
-        as_of=now,
-        now=now,
-        feed_session="scenario",
-        page_size=20,
-        candidate_limit=100,
-    )
+    page = ranked_page(world, user, now=now, page_size=20)
     by_card = {r.candidate.card_id: r for r in page.ranked}
     codes = {r.code for r in by_card[saved[0]].reasons}
     assert "liked_source" in codes
@@ -170,18 +160,8 @@ def test_a_running_promotion_is_a_candidate_however_many_newer_cards_there_are(w
     card.starts_at, card.ends_at = now - timedelta(days=5), now + timedelta(days=1)
     world.db.commit()
     world.cards(world.provider("Busy"), 12, interests=("shoes/running",))
-    now = datetime.now(UTC)
-    page = build_page(
-        world.db,
-        user,
-        world.app.extensions["plaza.taxonomy"],
-        world.app.extensions["plaza.catalog"],
-        as_of=now,
-        now=now,
-        feed_session="window",
-        page_size=10,
-        candidate_limit=5,  # far fewer than the newer cards
-    )
+    # far fewer candidates than the newer cards
+    page = ranked_page(world, user, feed_session="window", page_size=10, candidate_limit=5)
     assert [r.candidate.card_id for r in page.ranked].index(promo_id) == 4
 
 
@@ -238,17 +218,59 @@ def test_a_survey_at_its_daily_cap_disappears_for_everyone_until_tomorrow(world)
     world.login("second@example.com", client=other)
     assert not {i for i, _ in feed(other)} & questions  # never saw it, still none today
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    taxonomy = world.app.extensions["plaza.taxonomy"]
     for user in (first, second):
-        page = build_page(
-            world.db,
-            user,
-            taxonomy,
-            world.app.extensions["plaza.catalog"],
-            as_of=tomorrow,
-            now=tomorrow,
-            feed_session="tomorrow",
-            page_size=20,
-            candidate_limit=100,
-        )
+        page = ranked_page(world, user, now=tomorrow, feed_session="tomorrow", page_size=20)
         assert {r.candidate.card_id for r in page.ranked} & questions
+
+
+def ranked_page(  # type: ignore[no-untyped-def]
+    world,
+    user: int,
+    *,
+    now: datetime | None = None,
+    feed_session: str = "scenario",
+    page_size: int = 40,
+    candidate_limit: int = 100,
+):
+    """The consumer's next page, ranked at ``now`` as the request path ranks it."""
+    now = now or datetime.now(UTC)
+    return build_page(
+        world.db,
+        user,
+        world.app.extensions["plaza.taxonomy"],
+        world.app.extensions["plaza.catalog"],
+        as_of=now,
+        now=now,
+        feed_session=feed_session,
+        page_size=page_size,
+        candidate_limit=candidate_limit,
+    )
+
+
+def _scores(world, user: int) -> dict[int, float]:
+    """Each card's score on the consumer's next page (before the page's layout mixes
+    topics for variety)."""
+    return {r.candidate.card_id: r.score for r in ranked_page(world, user).ranked}
+
+
+def test_one_save_elsewhere_does_not_outrank_what_the_consumer_follows(world):
+    user = world.consumer(follows=("sports/running",))
+    running = world.cards(world.provider("Stride"), 12, interests=("sports/running",))
+    coffee = world.cards(world.provider("Brew"), 12, interests=("home/kitchen/coffee",))
+    token = world.login()
+    world.client.post(f"/cards/{coffee[0]}/save", data={"csrf_token": token}, headers=HX)
+    scores = _scores(world, user)
+    assert min(scores[i] for i in running) > max(scores[i] for i in coffee if i in scores)
+    shown = feed(world.client)
+    for card_id, reason in shown:
+        if card_id in coffee and reason != "Something new for you":
+            assert reason == "Similar to the Brew item 0 you saved", reason
+
+    for card_id in coffee[1:5]:  # a habit: five coffee cards saved in all
+        world.client.post(f"/cards/{card_id}/save", data={"csrf_token": token}, headers=HX)
+    scores = _scores(world, user)
+    unsaved = coffee[5:]
+    ahead = sorted(scores, key=scores.__getitem__, reverse=True)[:12]
+    assert len(set(ahead) & set(unsaved)) >= 4  # now some of them beat running cards
+    reasons = {reason for card_id, reason in feed(world.client) if card_id in unsaved}
+    assert reasons == {"You saved 5 cards about Coffee gear"}

@@ -36,9 +36,9 @@ def test_save_and_unsave_update_the_card_in_place_and_the_saved_page(world):
     assert f'data-card-id="{ids[0]}"' in html and 'aria-pressed="true"' in html
     assert "<html" not in html
     saved = world.client.get("/saved").get_data(as_text=True)
-    assert f'data-card-id="{ids[0]}"' in saved
+    assert f'id="saved-{ids[0]}"' in saved
     post(world, f"/cards/{ids[0]}/unsave", token)
-    assert f'data-card-id="{ids[0]}"' not in world.client.get("/saved").get_data(as_text=True)
+    assert f'id="saved-{ids[0]}"' not in world.client.get("/saved").get_data(as_text=True)
     kinds = [e.kind for e in world.db.exec(select(Event).where(Event.kind != "impression"))]
     assert kinds == ["save", "unsave"]
 
@@ -108,10 +108,10 @@ def test_actions_without_javascript_return_to_the_page(world):
     token = world.login()
     response = post(world, f"/cards/{ids[0]}/dismiss", token, htmx=False, next="/saved")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/saved"
+    assert response.headers["Location"] == f"/saved#card-{ids[0]}"
     for hostile in ("https://evil.example/", "/\\evil.example", "/\t/evil.example"):
         evil = post(world, f"/cards/{ids[1]}/save", token, htmx=False, next=hostile)
-        assert evil.headers["Location"] == "/", hostile
+        assert evil.headers["Location"] == f"/#card-{ids[1]}", hostile
 
 
 def test_actions_need_the_csrf_token(world):
@@ -162,3 +162,68 @@ def test_anonymous_actions_ask_for_a_login(world):
     response = post(world, f"/cards/{ids[0]}/save", token)
     assert response.status_code == 401 or "/login" in response.headers.get("Location", "")
     assert world.db.exec(select(CardState)).all() == []
+
+
+def _state(world, slug: str) -> str | None:
+    world.db.expire_all()
+    row = world.db.get(ConsumerInterest, (1, slug))
+    return row.state if row is not None else None
+
+
+def test_not_interested_in_an_interest_the_shopper_follows_asks_first(world):
+    world.consumer(follows=("shoes/running", "shoes/hiking"))
+    trail = world.cards(world.provider("T"), 3, interests=("shoes/running/trail",))
+    token = world.login()
+    asked = post(world, f"/cards/{trail[0]}/not-interested", token, interest="shoes/running")
+    assert asked.status_code == 200 and "<html" not in text(asked)
+    assert "Stop following Running shoes and mute it?" in text(asked)
+    assert ">Confirm<" in text(asked) and ">Cancel<" in text(asked)
+    assert "HX-Request" in asked.headers["Vary"]
+    assert _state(world, "shoes/running") == "follow"  # nothing changed yet
+    assert set(trail) <= set(feed_ids(world.client))
+
+    muted = post(
+        world, f"/cards/{trail[0]}/not-interested", token, interest="shoes/running", confirm="yes"
+    )
+    assert "You won't see cards about Running shoes." in text(muted)
+    assert _state(world, "shoes/running") == "mute"
+    assert not set(trail) & set(feed_ids(world.client))
+
+    undo = re.search(r'hx-post="([^"]+)"', muted.get_data(as_text=True)).group(1)
+    post(world, html.unescape(undo), token)
+    assert _state(world, "shoes/running") == "follow"  # Undo gives the follow back
+    assert set(trail) <= set(feed_ids(world.client))
+
+
+def test_muting_a_whole_top_level_interest_asks_first_without_javascript_too(world):
+    world.consumer(follows=("shoes/running",))
+    trail = world.cards(world.provider("T"), 3, interests=("shoes/running/trail", "shoes"))
+    token = world.login()
+    path = f"/cards/{trail[0]}/not-interested"
+    asked = post(world, path, token, htmx=False, interest="shoes", next="/")
+    page = text(asked)
+    assert asked.status_code == 200 and "<html" in page  # a page of its own
+    assert "Mute all of Shoes? You follow Running shoes, which is in it." in page
+    assert _state(world, "shoes") is None
+
+    cancelled = post(world, path, token, htmx=False, interest="shoes", cancel="yes", next="/")
+    assert cancelled.status_code == 303 and cancelled.headers["Location"] == "/"
+    assert _state(world, "shoes") is None
+    back = post(world, path, token, interest="shoes", cancel="yes")
+    assert f'data-card-id="{trail[0]}"' in text(back) and "Not interested in" in text(back)
+
+    confirmed = post(world, path, token, htmx=False, interest="shoes", confirm="yes", next="/")
+    assert confirmed.status_code == 303
+    assert _state(world, "shoes") == "mute"
+    assert not set(trail) & set(feed_ids(world.client))
+
+
+def test_not_interested_in_a_narrow_interest_nobody_follows_is_one_tap(world):
+    world.consumer(follows=("shoes",))
+    trail = world.cards(world.provider("T"), 3, interests=("shoes/running/trail",))
+    token = world.login()
+    response = post(
+        world, f"/cards/{trail[0]}/not-interested", token, interest="shoes/running/trail"
+    )
+    assert "You won't see cards about" in text(response) and ">Undo<" in text(response)
+    assert _state(world, "shoes/running/trail") == "mute"

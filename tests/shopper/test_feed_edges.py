@@ -161,8 +161,8 @@ def test_every_follow_muted_gets_a_page_that_says_what_to_do(world, app):
     response = world.client.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert card_ids(html) == []
-    assert "Nothing here yet" in html
+    assert card_ids(html) == []  # popular cards too respect the mutes
+    assert "No cards to show you right now" in html
     assert 'href="/interests"' in html  # where to choose interests again
     assert next_url(html) is None
 
@@ -178,23 +178,27 @@ def test_a_muted_child_leaves_nothing_of_a_followed_parent(world, app):
 
     html = world.client.get("/").get_data(as_text=True)
     assert card_ids(html) == []
-    assert "Nothing here yet" in html
+    assert "No cards to show you right now" in html
 
 
-def test_no_interests_left_at_all(world, app):
+def test_no_interests_left_at_all_gets_popular_cards_and_says_so(world, app):
     from sqlmodel import delete
 
     from app.models import ConsumerInterest
 
     user_id = world.consumer(follows=("shoes",))
-    world.cards(world.provider(), 5)
+    ids = world.cards(world.provider(), 5)
     world.db.execute(delete(ConsumerInterest).where(col(ConsumerInterest.user_id) == user_id))
     world.db.commit()
     world.login()
 
     response = world.client.get("/")
+    html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Nothing here yet" in response.get_data(as_text=True)
+    assert sorted(card_ids(html)) == sorted(ids)
+    assert "Not much yet for your interests — here are popular cards." in html
+    assert "Popular with shoppers like you" in html
+    assert "No cards to show you right now" not in html
 
 
 def test_every_card_about_every_interest_never_repeats_across_pages(world):

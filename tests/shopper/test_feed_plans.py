@@ -9,7 +9,7 @@ from app.models import Provider, ProviderStatus
 from app.ranking.plans import PAGES_AHEAD
 from tests.conftest import csrf_token
 from tests.shopper.test_feed import card_ids, next_url
-from tests.shopper.test_reads import statements
+from tests.statements import statements
 
 HX = {"HX-Request": "true"}
 

@@ -21,10 +21,11 @@ def new_consumer(world) -> str:
 
 
 def test_a_new_consumer_picks_interests_before_the_first_feed(world):
+    world.cards(world.provider(), 2, interests=("shoes/running",))
     token = new_consumer(world)
     assert world.client.get("/").headers["Location"] == "/onboarding"
     page = world.client.get("/onboarding").get_data(as_text=True)
-    assert 'type="search"' in page and "Running shoes" in page
+    assert 'type="search"' in page and 'aria-label="Follow Shoes, 2 cards"' in page
     refused = world.client.post("/onboarding", data={"csrf_token": token})
     assert refused.headers["Location"] == "/onboarding"
     chip = world.client.post(

@@ -168,7 +168,7 @@ def test_the_card_menu_follows_the_cards_organisation_for_this_shopper_only(worl
     back = world.client.post(
         f"/cards/{card_id}/unfollow-partner", data={"csrf_token": token, "next": "/saved"}
     )
-    assert back.status_code == 303 and back.headers["Location"] == "/saved"
+    assert back.status_code == 303 and back.headers["Location"] == f"/saved#card-{card_id}"
     assert follows(world, user_id) == []
 
 

@@ -15,12 +15,19 @@ from app import worker
 from app.catalog_store import catalog
 from app.models import Card, InterestState, PreparedFeed, Provider, ProviderStatus
 from app.ranking.candidates import build_page
-from app.ranking.prepared import claim_due, prepare, prepare_due, prepared_plan, record_visit
+from app.ranking.prepared import (
+    claim_due,
+    prepare,
+    prepare_due,
+    prepared_plan,
+    record_visit,
+    visit_row,
+)
 from app.shopper.interests import set_interest_state
 from app.taxonomy_store import taxonomy
 from tests.conftest import csrf_token
 from tests.shopper.test_feed import card_ids, next_url
-from tests.shopper.test_reads import statements
+from tests.statements import statements
 
 HX = {"HX-Request": "true"}
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -41,7 +48,7 @@ def a_visitor(world) -> tuple[int, dict[str, list[int]]]:  # type: ignore[no-unt
 
 def run_job(app) -> None:  # type: ignore[no-untyped-def]
     """The worker's job, as its scheduler runs it."""
-    worker.build_scheduler(app, blocking=False)
+    worker.build_scheduler(app)
     worker.prepare_first_pages()
 
 
@@ -174,8 +181,9 @@ def test_following_an_interest_sets_the_prepared_page_aside(world, app):
     with app.app_context():
         max_age = timedelta(minutes=15)
         prepared = prepared_plan(
-            world.db, user_id, catalog(), now=datetime.now(UTC), max_age=max_age
-        )
+            world.db, visit_row(world.db, user_id), catalog(), now=datetime.now(UTC),
+            max_age=max_age,
+        )  # fmt: skip
     assert prepared is not None
 
 
@@ -196,10 +204,17 @@ def test_a_change_of_interests_while_the_worker_ranks_sets_its_page_aside(world,
         ) == [user_id]
         later = now + timedelta(minutes=1)
         max_age = timedelta(minutes=15)
-        assert prepared_plan(world.db, user_id, catalog(), now=later, max_age=max_age) is None
+        assert (
+            prepared_plan(
+                world.db, visit_row(world.db, user_id), catalog(), now=later, max_age=max_age
+            )
+            is None
+        )
         # It is due again, and the next run's plan is used.
         assert one_run(world.db, later, batch=5) == [user_id]
-        assert prepared_plan(world.db, user_id, catalog(), now=later, max_age=max_age)
+        assert prepared_plan(
+            world.db, visit_row(world.db, user_id), catalog(), now=later, max_age=max_age
+        )
 
 
 def test_a_prepared_page_is_served_once(world, app):
@@ -217,8 +232,8 @@ def test_a_prepared_page_is_served_once(world, app):
             Session(app.extensions["plaza.engine"]) as one,
             Session(app.extensions["plaza.engine"]) as other,
         ):
-            a = prepared_plan(one, user_id, catalog(), now=now, max_age=max_age)
-            b = prepared_plan(other, user_id, catalog(), now=now, max_age=max_age)
+            a = prepared_plan(one, visit_row(one, user_id), catalog(), now=now, max_age=max_age)
+            b = prepared_plan(other, visit_row(other, user_id), catalog(), now=now, max_age=max_age)
             assert a is not None and b is not None
             assert record_visit(one, user_id, a, now)
             one.commit()

@@ -5,34 +5,10 @@ however many cards are on the page, and load the shopper's profile once."""
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy import event
+from tests.statements import statements
 
 HX = {"HX-Request": "true"}
-STATEMENT = re.compile(
-    r"^\s*(SELECT|INSERT|UPDATE|DELETE)\b.*?\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.S
-)
-
-
-@contextmanager
-def statements(app) -> Iterator[Counter[tuple[str, str]]]:  # type: ignore[no-untyped-def]
-    """(verb, table) -> how many statements a block ran."""
-    seen: Counter[tuple[str, str]] = Counter()
-
-    def count(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        match = STATEMENT.match(statement)
-        if match:
-            seen[match.group(1).upper(), match.group(2)] += 1
-
-    engine = app.extensions["plaza.engine"]
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def a_shopper_with_a_full_feed(world) -> list[int]:  # type: ignore[no-untyped-def]
@@ -55,6 +31,25 @@ def test_a_feed_page_reads_its_cards_once_and_writes_its_impressions_at_once(wor
     assert seen["SELECT", "card_interest"] == 1  # of the events' cards, for the profile
     assert seen["SELECT", "consumer_interest"] == 1  # the profile, once
     assert seen["INSERT", "event"] == 1  # twenty impressions, one statement
+    # The cards' sources and organisations, read once for the page (no popular cards).
+    assert seen["SELECT", "provider"] == 1 and seen["SELECT", "organization"] == 1
+
+
+def test_a_thin_first_page_fills_up_with_popular_cards_on_the_profile_it_read(world):
+    world.consumer(follows=("shoes",))
+    world.cards(world.provider("Northwind"), 3, interests=("shoes/running",))
+    world.cards(world.provider("Southwind"), 20, interests=("home/kitchen",))
+    world.login()
+    assert world.client.get("/").status_code == 200  # the process's catalog snapshot is built
+    with statements(world.app) as seen:
+        page = world.client.get("/").get_data(as_text=True)
+    assert "here are popular cards" in page
+    assert len(re.findall(r'data-card-id="\d+"', page)) == 20
+    # The profile is read once: ranking's read serves the popular cards too.
+    for table in ("consumer_interest", "provider_block", "feed_preference", "survey_answer"):
+        assert seen["SELECT", table] == 1, table
+    # The page's own cards and the popular ones are drawn together.
+    assert seen["SELECT", "provider"] == 1 and seen["SELECT", "organization"] == 1
 
 
 def test_a_new_card_reaches_the_next_page_without_rebuilding_the_catalog(world):
@@ -95,3 +90,14 @@ def test_a_card_redrawn_after_saving_loads_the_profile_once(world):
         assert seen["SELECT", "consumer_interest"] == 1
         assert seen["SELECT", "provider_block"] == 1
         assert seen["SELECT", "card"] == 1
+
+
+def test_a_first_page_reads_the_shoppers_visit_row_once(world):
+    """When they last came (for "Since your last visit") and the page the worker
+    prepared come from one row, read once, on a first visit and on the next."""
+    a_shopper_with_a_full_feed(world)
+    world.login()
+    for _ in range(2):
+        with statements(world.app) as seen:
+            assert world.client.get("/").status_code == 200
+        assert seen["SELECT", "prepared_feed"] == 1

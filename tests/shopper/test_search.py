@@ -8,7 +8,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import func, select
 
 from app.ingest.retention import prune_cards
@@ -18,6 +17,7 @@ from app.partners.changes import update_provider
 from cards.spec import CardDraft
 from feeds.fetch import FetchPolicy
 from tests.shopper.test_card_access import HIDDEN, hide
+from tests.statements import recorded_sql
 
 HX = {"HX-Request": "true"}
 CARD_ID = re.compile(r'<article class="card[^"]*"[^>]*data-card-id="(\d+)"')
@@ -244,21 +244,12 @@ def test_a_very_long_search_is_cut_and_says_so(world, shop):
 
 
 def test_an_empty_search_helps_and_runs_no_query(world, shop):
-    engine = world.app.extensions["plaza.engine"]
-    statements: list[str] = []
-
-    def remember(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with recorded_sql(world.app.extensions["plaza.engine"]) as statements:
         for query in ("", "   ", "*!?"):
             html = world.client.get("/search", query_string={"q": query}).get_data(as_text=True)
             assert CARD_ID.findall(html) == []
             assert "search_term" not in " ".join(statements)
             assert "card_search" not in " ".join(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
     assert "What are you looking for?" in world.client.get("/search").get_data(as_text=True)
     assert 'href="/search?q=Shoes"' in world.client.get("/search").get_data(as_text=True)
     assert "Nothing to search for in “*!?”" in world.client.get("/search?q=*!?").get_data(

@@ -164,7 +164,7 @@ def test_publish_edit_and_end_are_on_the_audit_log_and_an_ended_card_leaves_the_
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"config.title": "  "}, "Title: Field required"),
+        ({"config.title": "  "}, "Title: Enter the title."),
         ({"config.text": "Read <b>this</b>"}, "HTML tags and entities are not allowed"),
         ({"config.link_url": "javascript:alert(1)"}, "Enter a full web address starting with https://"),
         ({"config.featured.0.url": "ftp://acme.example/x"}, "Enter a full web address starting with https://"),

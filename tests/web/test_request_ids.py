@@ -61,7 +61,7 @@ def test_the_worker_s_job_lines_carry_the_run_s_id_even_from_its_threads(
     board = "/acme/camp-kitchen.rss"
     httpserver.expect_request(board).respond_with_data(PIN_BOARD, content_type="text/xml")
     world.provider("Board", kind="pinterest", config={"url": httpserver.url_for(board)})
-    scheduler = build_scheduler(world.app, blocking=False)
+    scheduler = build_scheduler(world.app)
     scheduler.get_job("refresh_due_providers").func()  # as the scheduler runs it
     (line,) = [r for r in plaza_log.records() if r["logger"] == "app.ingest.due"]
     assert line["message"].startswith("provider ") and "1 new" in line["message"]

@@ -41,6 +41,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("notifications.unsubscribe", "POST"): "one-click unsubscribe (a signed token, RFC 8058)",
     ("notifications.service_worker", "GET"): "the service worker script, the same for all",
     ("static", "GET"): "CSS, scripts and images",
+    ("shell.manifest", "GET"): "the web app manifest, the same for all",
+    ("shell.offline", "GET"): "the offline page the service worker keeps, the same for all",
     ("health.healthz", "GET"): "the platform's health check",
     ("health.readyz", "GET"): "the platform's readiness check",
     ("cards.open_card", "GET"): "a shared card link: signed out, it leads to sign-in",
@@ -48,7 +50,11 @@ PUBLIC: dict[tuple[str, str], str] = {
     "its cards' actions, lead to sign-in",
     ("partners.questions", "GET"): "a partner's general questions, read-only for visitors "
     "like its page: asking leads to sign-in",
+    ("share.card", "GET"): "a shared card's page, read-only for visitors: its actions and a "
+    "question's answer lead to sign-in",
     ("api.openapi", "GET"): "the API's own description",
+    ("api_reference.reference", "GET"): "the API's description for people",
+    ("media.image", "GET"): "pictures partners uploaded, shown on public cards",
     ("auth.second_factor", "GET"): "login's second step: the password was just given",
     ("auth.second_factor", "POST"): "login's second step: the password was just given",
     ("pages.privacy", "GET"): "what Plaza keeps, why and for how long, linked at sign-up",

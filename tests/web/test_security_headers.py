@@ -1,5 +1,6 @@
 """Security headers on every response, HSTS over HTTPS in production, no-store for
-signed-in pages, and the proxy's client address believed only where configured."""
+signed-in pages (but the two kept for offline), and the proxy's client address believed
+only where configured."""
 
 from __future__ import annotations
 
@@ -56,8 +57,13 @@ def test_signed_in_pages_are_not_stored(world):
     world.consumer()
     assert "no-store" not in world.client.get("/login").headers.get("Cache-Control", "")
     world.login()
-    for path in ("/", "/saved", "/interests", "/settings/notifications"):
+    for path in ("/interests", "/settings/notifications", "/account"):
         assert world.client.get(path).headers["Cache-Control"] == "no-store", path
+    # The two pages a phone keeps for offline: never in a shared cache, asked for anew.
+    for path in ("/", "/saved"):
+        response = world.client.get(path)
+        assert response.headers["Cache-Control"] == "private, no-cache", path
+        assert "Cookie" in response.vary, path
     static = world.client.get("/static/plaza.css")
     assert "no-store" not in static.headers["Cache-Control"]
 
