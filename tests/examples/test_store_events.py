@@ -43,7 +43,7 @@ StoreEventsKind = store_events.StoreEventsKind
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)  # a Sunday; 06:00 in Denver
 BASE = "https://northwind.example/calendar/events.ics"
-LOOPBACK = FetchPolicy(allow=("127.0.0.1",), connect_timeout=1.0, read_timeout=1.0, deadline=3.0)
+LOOPBACK = FetchPolicy(allow=("127.0.0.1",), connect_timeout=5.0, read_timeout=5.0, deadline=20.0)
 
 # Folded lines, escaped commas, a moved and an excluded instance, HTML in a
 # description: what calendar programs really write.

@@ -25,7 +25,7 @@ from werkzeug import Response
 from feeds.addresses import refusal_reason
 from feeds.fetch import FetchError, FetchPolicy, fetch
 
-from .conftest import CertAuthority, ConnectionLog, Handler, RawServer, TLSServer
+from .conftest import UNHURRIED, CertAuthority, ConnectionLog, Handler, RawServer, TLSServer
 
 Now = Callable[[], dt.datetime]
 StartRaw = Callable[..., RawServer]
@@ -44,8 +44,7 @@ class StubResolver:
 
 
 def policy_with(resolver: StubResolver, *allow: str, **limits: float) -> FetchPolicy:
-    base = {"connect_timeout": 1.0, "read_timeout": 1.0, "deadline": 3.0}
-    return FetchPolicy(allow=allow, resolver=resolver, **(base | limits))  # type: ignore[arg-type]
+    return FetchPolicy(allow=allow, resolver=resolver, **(UNHURRIED | limits))  # type: ignore[arg-type]
 
 
 def url(server: HTTPServer, path: str, host: str = "127.0.0.1") -> str:
@@ -197,7 +196,7 @@ def test_a_host_name_on_the_allow_list_may_point_anywhere_but_only_that_exact_na
 
 def test_an_allowed_network_lets_its_addresses_through(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/").respond_with_data("ok")
-    policy = FetchPolicy(allow=("127.0.0.0/8",), deadline=3)
+    policy = FetchPolicy(allow=("127.0.0.0/8",), **UNHURRIED)
 
     assert fetch(url(httpserver, "/"), policy=policy).body == b"ok"
 
@@ -215,7 +214,7 @@ def test_the_system_resolver_is_used_by_default_and_checked(httpserver: HTTPServ
 
 
 def test_ipv6_literal_urls_are_checked_and_sent_with_brackets(raw_server: StartRaw) -> None:
-    allowed = FetchPolicy(allow=("::1",), deadline=3)
+    allowed = FetchPolicy(allow=("::1",), **UNHURRIED)
     requests: list[bytes] = []
 
     def answer(conn: socket.socket, stop: threading.Event) -> None:
@@ -377,7 +376,7 @@ def test_dns_rebinding_cannot_reach_the_second_answer(
         return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
-    policy = FetchPolicy(allow=("127.0.0.1",), resolver=rebinding, deadline=3)
+    policy = FetchPolicy(allow=("127.0.0.1",), resolver=rebinding, **UNHURRIED)
 
     result = fetch(url(httpserver, "/feed.xml", "rebind.example"), policy=policy)
 
@@ -569,7 +568,7 @@ def test_a_redirect_without_location_is_an_http_error(
 
 # --- size limits ---------------------------------------------------------------------------
 
-SMALL = FetchPolicy(allow=("127.0.0.1",), max_bytes=1000, read_timeout=1, deadline=3)
+SMALL = FetchPolicy(allow=("127.0.0.1",), max_bytes=1000, **UNHURRIED)
 
 
 @pytest.mark.parametrize(("size", "fits"), [(1000, True), (1001, False)])
@@ -605,7 +604,7 @@ def test_an_announced_length_over_the_cap_fails_without_waiting_for_the_body(
     error, elapsed = timed_error(server.url(), SMALL)
 
     assert error.code == "too_large"
-    assert elapsed < 0.5  # the read timeout is 1 s
+    assert elapsed < 2.5  # the read timeout is 5 s
 
 
 BOMB_SIZE = 256 * 1024 * 1024
@@ -629,7 +628,7 @@ def test_a_gzip_bomb_stops_at_the_cap_without_filling_memory(
     httpserver.expect_request("/").respond_with_data(
         gzip_bomb, headers={"Content-Encoding": "gzip"}
     )
-    policy = FetchPolicy(allow=("127.0.0.1",), max_bytes=1024 * 1024, deadline=5)
+    policy = FetchPolicy(allow=("127.0.0.1",), max_bytes=1024 * 1024, **UNHURRIED)
 
     tracemalloc.start()
     try:
@@ -946,7 +945,7 @@ def test_other_statuses_are_errors_in_plain_words(
 def tls_policy(ca_certs: str | None) -> FetchPolicy:
     """feed.test resolves to 127.0.0.1; ``ca_certs=None`` means the system trust store."""
     resolver = StubResolver({"feed.test": ["127.0.0.1"]})
-    return FetchPolicy(allow=("127.0.0.1",), resolver=resolver, ca_certs=ca_certs, deadline=3)
+    return FetchPolicy(allow=("127.0.0.1",), resolver=resolver, ca_certs=ca_certs, **UNHURRIED)
 
 
 def test_https_verifies_the_certificate_for_the_original_name(

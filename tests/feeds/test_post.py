@@ -20,7 +20,7 @@ import feeds.deadline
 from feeds.fetch import FetchError, FetchPolicy, fetch
 from feeds.post import MAX_RESPONSE, PostResult, parse_endpoint, post
 
-from .conftest import CertAuthority, ConnectionLog, Handler, TLSServer
+from .conftest import UNHURRIED, CertAuthority, ConnectionLog, Handler, TLSServer
 from .test_fetch import StartRaw, StubResolver, read_request
 
 # Numbers that browsers and resolvers read as 127.0.0.1, which the fetcher refuses.
@@ -31,12 +31,11 @@ BODY = b"\x00encrypted payload\xff"
 def push_policy(ca_certs: str | None, **limits: float) -> FetchPolicy:
     """feed.test (named in the test CA) and push.test resolve to loopback, which is allowed."""
     resolver = StubResolver({"push.test": ["127.0.0.1"], "feed.test": ["127.0.0.1"]})
-    base = {"connect_timeout": 1.0, "read_timeout": 1.0, "deadline": 3.0}
     return FetchPolicy(
         allow=("127.0.0.0/8",),
         resolver=resolver,
         ca_certs=ca_certs,
-        **(base | limits),  # type: ignore[arg-type]
+        **(UNHURRIED | limits),  # type: ignore[arg-type]
     )
 
 
