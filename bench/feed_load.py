@@ -646,7 +646,7 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
             server.settle()
             figures["during_refresh"] = during_refresh(args, database_url, server, first, workdir)
             figures["server_memory_after_refresh"] = server.memory()
-        failed = any(
+        failed = figures.get("during_refresh", {}).get("failed") or any(
             row[route]["non_2xx"] or row[route]["errors"]
             for row in figures["connections"].values()
             for route in ROUTES
@@ -660,12 +660,15 @@ def measure(args: argparse.Namespace, database_url: str, shoppers: list[Shopper]
 
 
 def server_errors(log: str) -> list[str]:
-    """The errors a server logged, each with the line of code that raised it."""
+    """The errors a server logged, each with the line of code that raised it, and the
+    outages it answered 503 for (app.db.Outage logs those without a traceback)."""
     found = re.findall(
         r'File "([^"]+)", line (\d+), in (\w+)\n[^\n]*\n(?:[ ^~]*\n)?(\w*Error: .*)', log
     )
+    outages = re.findall(r"Database unavailable, answering 503 until it is back: .*", log)
     return sorted(
         {f"{error} ({path}:{line} in {function})" for path, line, function, error in found}
+        | set(outages)
     )[:10]
 
 

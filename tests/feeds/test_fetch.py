@@ -704,13 +704,13 @@ def test_a_body_cut_short_is_a_protocol_error(
 
 def test_a_server_that_never_answers_ends_at_the_read_timeout(raw_server: StartRaw) -> None:
     server = raw_server(respond_raw(b"", then_wait=True))
-    policy = FetchPolicy(allow=("127.0.0.1",), read_timeout=0.2, deadline=3)
+    policy = FetchPolicy(allow=("127.0.0.1",), read_timeout=0.2, deadline=10)
 
     error, elapsed = timed_error(server.url(), policy)
 
     assert error.code == "timeout"
     assert "stopped answering for 0.2 seconds" in error.reason
-    assert 0.15 < elapsed < 0.8
+    assert 0.15 < elapsed < 2.5  # well before the deadline, with room for a busy machine
 
 
 def test_a_server_that_never_accepts_ends_at_the_connect_timeout() -> None:
@@ -723,7 +723,7 @@ def test_a_server_that_never_accepts_ends_at_the_connect_timeout() -> None:
         filler.setblocking(False)
         filler.connect_ex(("127.0.0.1", port))
         fillers.append(filler)
-    policy = FetchPolicy(allow=("127.0.0.1",), connect_timeout=0.2, deadline=3)
+    policy = FetchPolicy(allow=("127.0.0.1",), connect_timeout=0.2, deadline=10)
     try:
         error, elapsed = timed_error(f"http://127.0.0.1:{port}/", policy)
     finally:
@@ -733,7 +733,7 @@ def test_a_server_that_never_accepts_ends_at_the_connect_timeout() -> None:
 
     assert error.code == "timeout"
     assert "did not accept a connection within 0.2 seconds" in error.reason
-    assert elapsed < 0.8
+    assert elapsed < 2.5  # well before the deadline, with room for a busy machine
 
 
 def test_a_closed_port_is_a_connect_error() -> None:
@@ -763,7 +763,7 @@ def test_a_trickling_server_ends_at_the_deadline(raw_server: StartRaw, head: byt
 
     assert error.code == "timeout"
     assert "longer than 0.5 seconds" in error.reason
-    assert 0.45 < elapsed < 0.9
+    assert 0.45 < elapsed < 3.0  # the trickle itself would go on until the test ends
 
 
 def test_the_deadline_spans_redirects(raw_server: StartRaw) -> None:
@@ -778,8 +778,8 @@ def test_the_deadline_spans_redirects(raw_server: StartRaw) -> None:
 
     error, elapsed = timed_error(server.url(), policy)
 
-    assert error.code == "timeout"
-    assert elapsed < 0.9
+    assert error.code == "timeout"  # ten slow redirects would take 1.5 s and then be too many
+    assert elapsed < 1.4
     assert server.accepted <= 4
 
 

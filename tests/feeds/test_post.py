@@ -292,4 +292,4 @@ def test_a_service_that_never_answers_ends_at_the_deadline(
     error, elapsed = timed_error(f"https://feed.test:{server.port}/push", policy)
 
     assert (error.code, error.reason) == ("timeout", DEADLINE_WORDS)
-    assert 0.45 < elapsed < 1.5
+    assert 0.45 < elapsed < 3.0  # well before the 5 s read timeout
