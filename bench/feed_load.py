@@ -663,7 +663,9 @@ def server_errors(log: str) -> list[str]:
     """The errors a server logged, each with the line of code that raised it, and the
     outages it answered 503 for (app.db.Outage logs those without a traceback)."""
     found = re.findall(
-        r'File "([^"]+)", line (\d+), in (\w+)\n[^\n]*\n(?:[ ^~]*\n)?(\w*Error: .*)', log
+        r'File "([^"]+)", line (\d+), in (\w+)\n[^\n]*\n(?:[ ^~]*\n)?'
+        r"([\w.]*(?:Error|Exception): .*)",
+        log,
     )
     outages = re.findall(r"Database unavailable, answering 503 until it is back: .*", log)
     return sorted(

@@ -20,7 +20,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
-from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 from werkzeug.exceptions import BadRequest
 
@@ -41,6 +40,7 @@ from app.ranking.overview import popular_fill
 from app.ranking.prepared import last_visit, prepared_plan, record_visit, visit_row
 from app.ranking.rank import Ranked, search_order
 from app.shopper.display import CardView, card_frames, card_views
+from app.shopper.impressions import record_impressions
 from app.shopper.saved import saved_cards, saved_count_query
 from app.taxonomy_store import taxonomy
 from app.web import top_bar
@@ -279,23 +279,15 @@ def _render_feed(
         return _render_feed(secrets.token_hex(8), as_of=shown_at, page=1)
     popular = _popular_fill(session, feed, as_of=as_of, page=page, only=only)
     placed = [*feed.caught_up, *feed.ranked]
-    if placed or popular:  # one statement for the page's impressions, not one per card
-        session.execute(
-            insert(Event),
-            [
-                {
-                    "user_id": user_id,
-                    "card_id": r.candidate.card_id,
-                    "provider_id": r.candidate.provider_id,
-                    "kind": EventKind.IMPRESSION,
-                    "feed_session": feed_session,
-                    "viewer_rate": feed.viewer_rate,
-                    "detail": {"page": page},  # a later page asked again shows the same
-                    "created_at": shown_at,
-                }
-                for r in [*placed, *popular]
-            ],
-        )
+    record_impressions(
+        session,
+        [r.candidate.card_id for r in [*placed, *popular]],
+        user_id=user_id,
+        feed_session=feed_session,
+        viewer_rate=feed.viewer_rate,
+        page=page,
+        shown_at=shown_at,
+    )
     session.commit()
     # The page's cards and its popular ones in one go: one read each of their sources,
     # organisations and saved marks, not one per list (nor any for an empty list).

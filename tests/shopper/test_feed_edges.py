@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, literal
+from sqlalchemy import delete, event, func, insert, literal
 from sqlmodel import col, select
 
 from app.models import Card, CardInterest, Event, EventKind, InterestState
@@ -212,3 +212,32 @@ def test_every_card_about_every_interest_never_repeats_across_pages(world):
     flat = [card for page in shown for card in page]
     assert len(flat) == len(set(flat)) == 120
     assert set(flat) <= set(ids)
+
+
+def test_a_card_pruned_while_its_page_is_drawn_leaves_the_page_whole(world, app):
+    """Housekeeping in another process may delete a card after the page read it and
+    before the page records what it showed: the page is still served, and the
+    shopper's other impressions are kept."""
+    world.consumer(follows=("shoes",))
+    shown = world.cards(world.provider("North"), 5, age_hours=1)
+    world.login()
+    engine = app.extensions["plaza.engine"]
+    pruned: list[int] = []
+
+    def prune_one_card_first(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO event") and not pruned:
+            pruned.append(shown[0])
+            with engine.begin() as other:
+                other.execute(delete(Card).where(col(Card.id) == shown[0]))
+
+    event.listen(engine, "before_cursor_execute", prune_one_card_first)
+    try:
+        response = world.client.get("/")
+    finally:
+        event.remove(engine, "before_cursor_execute", prune_one_card_first)
+
+    assert pruned and response.status_code == 200
+    recorded = world.db.exec(
+        select(Event.card_id).where(col(Event.kind) == EventKind.IMPRESSION)
+    ).all()
+    assert set(recorded) == set(shown[1:])
