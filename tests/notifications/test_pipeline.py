@@ -212,7 +212,7 @@ def test_push_services_that_say_gone_or_fail(world, notify, db):
 
 
 def test_a_push_service_that_never_answers_blocks_nothing_else(world, notify):
-    notify.app.config.update(NOTIFY_PUSH_TIMEOUT=0.5, NOTIFY_MAX_ATTEMPTS=1)
+    notify.app.config.update(NOTIFY_PUSH_TIMEOUT=2.0, NOTIFY_MAX_ATTEMPTS=1)
     stuck = notify.consumer(world, "stuck@example.com")
     fine = notify.consumer(world, "fine@example.com")
     notify.subscribe(stuck, "hang")
@@ -222,10 +222,10 @@ def test_a_push_service_that_never_answers_blocks_nothing_else(world, notify):
     world.cards(world.provider(), 1)
     started = now()
     notify.run()
-    assert now() - started < timedelta(seconds=5)
+    assert now() - started < timedelta(seconds=15)  # one wait for the stuck one, not one each
     (row,) = notify.rows(stuck, channel="push")
     assert row.state == "failed"
-    assert "did not answer within 0.5 s" in row.reason or "took longer" in row.reason
+    assert "took longer than 2 seconds" in row.reason
     assert len(notify.push.for_token(browser.token)) == 1
     assert len(notify.mail.messages) == 1
 
@@ -246,7 +246,7 @@ def test_a_push_address_on_a_private_network_is_refused(world, notify):
 def test_mail_servers_that_refuse_or_hang(world, notify):
     from tests.notifications.receivers import SilentServer
 
-    notify.app.config.update(NOTIFY_MAX_ATTEMPTS=1, SMTP_TIMEOUT=0.5)
+    notify.app.config.update(NOTIFY_MAX_ATTEMPTS=1, SMTP_TIMEOUT=2.0)
     user = notify.consumer(world)
     browser = notify.subscribe(user)
     notify.choose(user, "products", "email", "instant")
@@ -265,7 +265,7 @@ def test_mail_servers_that_refuse_or_hang(world, notify):
     silent.stop()
     hung = notify.rows(user, channel="email")[-1]
     assert hung.state == "failed"
-    assert "did not answer within 0.5 s" in hung.reason
+    assert "did not answer within 2 s" in hung.reason
     notify.app.config.update(SMTP_URL=f"smtp://127.0.0.1:{silent.port}")
     world.cards(provider, 1, start=2)
     notify.run()
