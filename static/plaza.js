@@ -2,16 +2,25 @@
 (function () {
   "use strict";
 
-  // Notes with data-autoremove (an undo, an error toast) fade away after a while.
+  // Notes with data-autoremove (an undo, an error toast) fade away after a while, but
+  // not while the pointer rests on one or it holds focus: someone is reaching for its
+  // Undo or View (WCAG 2.2.1, timing adjustable).
+  function removeWhenLeft(el) {
+    if (!el.isConnected) return;
+    if (el.matches(":hover, :focus-within")) {
+      window.setTimeout(function () { removeWhenLeft(el); }, 1000);
+      return;
+    }
+    el.classList.add("is-leaving");
+    window.setTimeout(function () { el.remove(); }, 450);
+  }
+
   function scheduleRemoval(root) {
     root.querySelectorAll("[data-autoremove]").forEach(function (el) {
       if (el.dataset.removalScheduled) return;
       el.dataset.removalScheduled = "1";
-      window.setTimeout(function () {
-        if (!el.isConnected) return;
-        el.classList.add("is-leaving");
-        window.setTimeout(function () { el.remove(); }, 450);
-      }, parseInt(el.dataset.autoremove, 10) || 8000);
+      window.setTimeout(function () { removeWhenLeft(el); },
+                        parseInt(el.dataset.autoremove, 10) || 8000);
     });
   }
 

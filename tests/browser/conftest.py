@@ -53,6 +53,9 @@ def sign_in(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> 
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    # Leaving /login is the sign that the form was answered: a navigation started right
+    # after the click could otherwise cancel the login POST still on its way.
+    page.wait_for_url(lambda url: not url.split("?")[0].endswith("/login"))
     page.wait_for_load_state()
 
 

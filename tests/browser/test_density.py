@@ -40,6 +40,25 @@ def boxes(page: Any, selector: str) -> list[dict[str, float]]:
     )
 
 
+def settled_boxes(page: Any, selector: str) -> list[dict[str, float]]:
+    """The boxes once the layout has stopped moving: the images on screen loaded and two reads a
+    frame or two apart alike (the masonry spans follow the images' boxes a frame later,
+    and a busy machine draws late)."""
+    page.wait_for_function(
+        """() => Array.from(document.images)
+             .filter(image => image.getBoundingClientRect().top < window.innerHeight)
+             .every(image => image.complete)"""
+    )  # lazy images below the screen load only when scrolled to
+    before = boxes(page, selector)
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        now = boxes(page, selector)
+        if now == before:
+            return now
+        before = now
+    raise AssertionError(f"the layout of {selector} kept moving for 5 s")
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_phone_shows_at_least_two_compact_product_cards(
     live_server, chromium, output_dir, scheme
@@ -122,8 +141,7 @@ def test_a_desktop_shows_the_feed_in_columns_without_holes(
 ):
     context, page = signed_in_feed(chromium, live_server, DESKTOP, scheme)
     page.wait_for_selector("#feed.is-masonry")
-    page.wait_for_timeout(200)  # the masonry spans settle after the images' boxes
-    cards = boxes(page, f"#feed > {CARDS}")
+    cards = settled_boxes(page, f"#feed > {CARDS}")
     first_screen = [box for box in cards if box["y"] < DESKTOP["height"]]
     columns = sorted({round(box["x"]) for box in first_screen})
     assert len(columns) >= 2, "cards side by side on the first screen"
@@ -147,8 +165,7 @@ def test_a_desktop_shows_the_feed_in_columns_without_holes(
         if page.locator(f"#feed > {CARDS}").count() > count:
             break
     page.wait_for_function(f"document.querySelectorAll('#feed > {CARDS}').length > {count}")
-    page.wait_for_timeout(300)
-    later = boxes(page, f"#feed > {CARDS}")[count:]
+    later = settled_boxes(page, f"#feed > {CARDS}")[count:]
     assert len({round(box["x"]) for box in later}) == len(columns)
     context.close()
 
@@ -160,8 +177,7 @@ def test_comfortable_cards_lead_with_their_picture(live_server, chromium, output
     page.eval_on_selector(
         "#feed", "e => e.classList.replace('density-compact', 'density-comfortable')"
     )
-    page.wait_for_timeout(200)
-    comfortable = boxes(page, PRODUCTS)[0]
+    comfortable = settled_boxes(page, PRODUCTS)[0]
     picture = boxes(page, f"{PRODUCTS} .card__media")[0]
     assert picture["width"] >= comfortable["width"] - 2  # across the whole card
     assert comfortable["height"] > 1.5 * compact["height"]

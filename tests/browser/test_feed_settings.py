@@ -15,7 +15,9 @@ VIDEOS = "article.card--youtube"
 def choose(page, kind: str, choice: str) -> None:  # type: ignore[no-untyped-def]
     """Tap a choice of a kind's row, as a thumb would, and wait for it to save itself."""
     row = page.locator("fieldset", has=page.locator("legend", has_text=kind))
-    row.locator("label.segmented__option", has_text=choice).click()
+    # This change's answer, not the "Saved" of the one before, which shows for 3 s.
+    with page.expect_response(lambda r: r.request.method == "POST" and "/settings/feed" in r.url):
+        row.locator("label.segmented__option", has_text=choice).click()
     page.locator("#feed-settings-status .save-status--ok").wait_for()
 
 

@@ -74,6 +74,7 @@ def test_a_new_shopper_picks_three_topics_saves_a_card_and_removes_it(
     first.get_by_role("button", name=re.compile("^Save")).click()
     toast = page.locator("#toasts .toast--saved")
     toast.wait_for()
+    toast.hover()  # a toast stays while the pointer rests on it, as a person reaches for View
     assert toast.inner_text().startswith("Saved")
     assert page.locator("#saved-count").inner_text().startswith("1")
     page.screenshot(path=str(output_dir / "saved-toast.png"))

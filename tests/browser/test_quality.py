@@ -113,9 +113,11 @@ def test_the_feed_works_without_javascript(live_server, live_mail, chromium, out
     # Saving goes through a plain form post and comes back to the feed.
     title = page.locator(f"{CARDS} .card__title").first.inner_text()
     page.locator(CARDS).first.get_by_role("button", name=f"Save: {title}").click()
-    page.wait_for_selector(CARDS)
+    # The page the post leads back to, not the one it left: the card now says it is saved.
+    page.get_by_role("button", name=f"Remove from saved: {title}").first.wait_for()
     first_page = page.eval_on_selector_all(CARDS, "els => els.map(e => e.dataset.cardId)")
     page.get_by_role("link", name="More cards").click()
+    page.wait_for_url("**/feed?cursor=**")
     page.wait_for_selector(CARDS)
     second_page = page.eval_on_selector_all(CARDS, "els => els.map(e => e.dataset.cardId)")
     assert second_page and not set(second_page) & set(first_page)
