@@ -78,7 +78,7 @@ def test_plaza_serve_answers_health_checks(tmp_path):
                 assert server.poll() is None, server.stdout.read()
                 assert time.monotonic() < deadline, "plaza serve did not answer in 30 s"
                 time.sleep(0.2)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=15) as response:
             assert "Create an account" in response.read().decode()
     finally:
         server.terminate()

@@ -282,7 +282,7 @@ def test_billion_laughs_is_refused_without_expanding(context, serve):
         tracemalloc.stop()
 
     assert peak < 5_000_000
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 30  # an expansion would take far longer
 
 
 def test_external_entity_never_reads_a_file(context, serve):

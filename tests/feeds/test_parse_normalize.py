@@ -165,7 +165,7 @@ def test_billion_laughs_is_refused_before_any_expansion(body):
         tracemalloc.stop()
 
     assert peak < 5_000_000
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 30  # an expansion would take far longer
 
 
 def test_external_entities_never_read_files(tmp_path):

