@@ -15,15 +15,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, column, insert, literal, select, values
+from sqlalchemy import bindparam, insert, literal, select
 from sqlmodel import Session, col
 
 from app.models import Card, Event, EventKind
 
 _EVENT = Event.__table__.c  # type: ignore[attr-defined]
-_COLUMNS = ["user_id", "card_id", "provider_id", "kind", "feed_session", "viewer_rate", "detail",
-            "created_at"]  # fmt: skip
+
+# One statement, run once per card in the page's order (the order _served_page reads
+# back by event id). The values that are the same for every row are bound once per row
+# too: executemany sends them in one round trip.
+_FROM_LIVE_CARD = insert(Event).from_select(
+    ["user_id", "card_id", "provider_id", "kind", "feed_session", "viewer_rate", "detail",
+     "created_at"],
+    select(
+        bindparam("user_id", type_=_EVENT.user_id.type),
+        col(Card.id),
+        col(Card.provider_id),
+        literal(EventKind.IMPRESSION, type_=_EVENT.kind.type),
+        bindparam("feed_session", type_=_EVENT.feed_session.type),
+        bindparam("viewer_rate", type_=_EVENT.viewer_rate.type),
+        bindparam("detail", type_=_EVENT.detail.type),
+        bindparam("created_at", type_=_EVENT.created_at.type),
+    )
+    .where(col(Card.id) == bindparam("card_id"))
+    .with_for_update(read=True, key_share=True),
+)  # fmt: skip
 
 
 def record_impressions(
@@ -36,28 +55,18 @@ def record_impressions(
     page: int,
     shown_at: datetime,
 ) -> None:
-    """One impression for each of ``card_ids`` that still exists, in their order (the
-    order ``_served_page`` reads back by event id), in one statement."""
+    """One impression for each of ``card_ids`` that still exists, in their order."""
     if not card_ids:
         return
-    shown = (
-        values(column("position", Integer), column("card_id", Integer), name="shown")
-        .data(list(enumerate(card_ids)))
-        .cte()
+    shared: dict[str, Any] = {
+        "user_id": user_id,
+        "feed_session": feed_session,
+        "viewer_rate": viewer_rate,
+        "detail": {"page": page},  # a later page asked again shows the same
+        "created_at": shown_at,
+    }
+    # The session's connection, not the session: the ORM would take a list of parameters
+    # for one of its bulk inserts, which an INSERT ... SELECT is not.
+    session.connection().execute(
+        _FROM_LIVE_CARD, [{**shared, "card_id": card_id} for card_id in card_ids]
     )
-    rows = (
-        select(
-            literal(user_id, type_=_EVENT.user_id.type),
-            col(Card.id),
-            col(Card.provider_id),
-            literal(EventKind.IMPRESSION, type_=_EVENT.kind.type),
-            literal(feed_session, type_=_EVENT.feed_session.type),
-            literal(viewer_rate, type_=_EVENT.viewer_rate.type),
-            literal({"page": page}, type_=_EVENT.detail.type),  # a page asked again shows the same
-            literal(shown_at, type_=_EVENT.created_at.type),
-        )
-        .select_from(shown.join(Card, col(Card.id) == shown.c.card_id))
-        .order_by(shown.c.position)
-        .with_for_update(read=True, key_share=True, of=Card)
-    )
-    session.execute(insert(Event).from_select(_COLUMNS, rows))
