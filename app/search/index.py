@@ -40,8 +40,6 @@ BATCH = 500  # documents written per statement
 SUMMARY_MAX = 2_000  # characters of a summary worth searching
 WORD = re.compile(r"[^\W\d_]+")  # the vocabulary's words: letters only, no SKUs or prices
 WORD_LENGTHS = range(3, 41)
-# BM25 weights of the FTS5 columns, in their order: title, brand, summary, provider,
-# interests. A word in the title says most about the card; the summary least.
 # BM25 with the FTS5 columns' weights in their order (title, brand, summary, provider,
 # interests): a word in the title says most about a card, one in its summary least.
 # bm25() is lower for a better match, relevance higher.
