@@ -25,8 +25,9 @@ from app.models import Card, Event, EventKind
 _EVENT = Event.__table__.c  # type: ignore[attr-defined]
 
 # One statement, run once per card in the page's order (the order _served_page reads
-# back by event id). The values that are the same for every row are bound once per row
-# too: executemany sends them in one round trip.
+# back by event id), all in one executemany call: PostgreSQL's driver pipelines them in
+# one round trip. Measured, it costs what one multi-row INSERT did; one statement joined
+# to a VALUES list of the ids cost 2-3 ms more a page, built and compiled anew each time.
 _FROM_LIVE_CARD = insert(Event).from_select(
     ["user_id", "card_id", "provider_id", "kind", "feed_session", "viewer_rate", "detail",
      "created_at"],
