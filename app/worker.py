@@ -2,8 +2,9 @@
 
 Every job is a module-level function with an explicit id, as APScheduler's job
 stores expect; each one opens the app and a session and calls the area that
-does the work: refreshing due providers (:mod:`app.ingest.due`), pruning old
-cards (:mod:`app.ingest.retention`), old login attempts (:mod:`app.accounts.throttle`)
+does the work: refreshing due providers (:mod:`app.ingest.due`) and indexing renamed
+ones again (:mod:`app.search.index`), pruning old cards (:mod:`app.ingest.retention`),
+old login attempts (:mod:`app.accounts.throttle`)
 and personal data past its retention (:mod:`app.accounts.retention`), rolling
 the event log up into the counts ranking reads (:mod:`app.ranking.rollup`) and the
 results partners read (:mod:`app.partners.rollup`), ranking recent visitors' next
@@ -49,6 +50,7 @@ from app.notifications.config import notify_config
 from app.partners.rollup import roll_up_results
 from app.ranking.prepared import prepare_due
 from app.ranking.rollup import roll_up
+from app.search.index import index_renamed_providers
 from app.taxonomy_store import taxonomy
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,15 @@ def _job_app() -> Flask:
 
 
 def refresh_due_providers() -> None:
-    """Scheduled job: refresh what is due, a few providers at a time."""
-    refresh_due(_job_app())
+    """Scheduled job: refresh what is due, a few providers at a time; then write again
+    the search documents of providers renamed since (app.search.index), so that their
+    cards are found by the new name within a tick."""
+    app = _job_app()
+    refresh_due(app)
+    with app.app_context(), Session(engine(), expire_on_commit=False) as db:
+        cards = index_renamed_providers(db, taxonomy())
+    if cards:
+        log.info("indexed %d cards of renamed providers again", cards)
 
 
 def prune_old_cards() -> None:

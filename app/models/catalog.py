@@ -45,6 +45,10 @@ class Provider(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     kind: str = Field(max_length=64)
     name: str = Field(max_length=200)
+    # After a rename, the name its cards' search documents still hold, until the worker
+    # has written them again (app.search.index.index_renamed_providers); None when they
+    # hold ``name``.
+    indexed_name: str | None = Field(default=None, max_length=200)
     config: dict[str, Any] = json_column(dict)
     interests: list[str] = json_column(list)
     status: str = Field(default=ProviderStatus.ACTIVE, max_length=20)

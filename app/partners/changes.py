@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, delete
 
-from app.models import Card, Organization, Provider, ProviderStatus, stored_id
+from app.models import Card, Organization, Provider, ProviderStatus
 from app.partners.providers import default_name, pause, reject_duplicate, resume, validate_settings
-from app.search.index import index_provider
 from cards.taxonomy import Taxonomy
 from feeds.fetch import FetchPolicy
 
@@ -60,8 +59,14 @@ def update_provider(
     provider.interests = interests
     renamed = (name or default_name(kind, stored)).strip()
     if renamed != provider.name:
+        # Its cards are found by its name: the worker writes their search documents
+        # again, in batches (app.search.index.index_renamed_providers), rather than this
+        # request all at once (100,000 cards: 11 s on SQLite, 46 s on PostgreSQL).
+        if provider.indexed_name is None:
+            provider.indexed_name = provider.name
         provider.name = renamed
-        index_provider(db, stored_id(provider), taxonomy)  # its cards are found by its name
+        if provider.indexed_name == renamed:  # back to the name the documents hold
+            provider.indexed_name = None
     provider.interval_seconds = interval_seconds or int(kind.default_interval.total_seconds())
     if provider.status in (ProviderStatus.ACTIVE, ProviderStatus.BACKING_OFF):
         provider.next_run_at = now

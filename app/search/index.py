@@ -4,9 +4,9 @@ A card's document holds its title, its brand (a promotion's sponsor), its summar
 provider's name and the names and aliases of its interests ("Sneakers" finds a card
 about athletic shoes). Interests are taxonomy slugs whose names ship with the code, not
 in the database, so documents are written here, in Python, by whatever writes cards:
-the ingest store for every new or changed card (:mod:`app.ingest.store`), a provider's
-rename (:mod:`app.partners.changes`), and the migration that made the index (which
-filled it for the cards already there). A deleted card takes its document along (a
+the ingest store for every new or changed card (:mod:`app.ingest.store`), the worker
+after a provider's rename (:func:`index_renamed_providers`), and the migration that made
+the index (which filled it for the cards already there). A deleted card takes its document along (a
 trigger on SQLite, a cascading foreign key on PostgreSQL), so pruning needs nothing
 here. A card that may no longer be shown (removed, ended, not started, its provider
 suspended) keeps its document: what may be shown is decided when searching, by the
@@ -30,8 +30,9 @@ from sqlalchemy import select as sqlalchemy_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Subquery
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
+from app.db import writers_turn
 from app.models import Card, CardInterest, Provider, SearchTerm
 from cards.taxonomy import Taxonomy
 
@@ -93,24 +94,54 @@ def index_cards(db: Session, card_ids: Iterable[int], taxonomy: Taxonomy) -> Non
             _remember_words(db, documents)
 
 
-def index_provider(db: Session, provider_id: int, taxonomy: Taxonomy) -> None:
-    """Write again the documents of a provider's cards: after its name changed."""
-    ids = db.exec(select(Card.id).where(Card.provider_id == provider_id)).all()
-    index_cards(db, [card_id for card_id in ids if card_id is not None], taxonomy)
+def index_renamed_providers(db: Session, taxonomy: Taxonomy) -> int:
+    """Write again the documents of the cards of every provider renamed since they were
+    written (``provider.indexed_name``), a thousand cards a commit so that pages and
+    refreshes get in between; the worker's refresh job, every tick. Returns how many
+    cards."""
+    renamed = db.exec(
+        select(Provider.id, Provider.name).where(
+            col(Provider.indexed_name).is_not(None), col(Provider.indexed_name) != Provider.name
+        )
+    ).all()
+    total = 0
+    for provider_id, name in renamed:
+        total += index_everything(db, taxonomy, provider_id=provider_id, per_commit=1_000)
+        # Done, unless it was renamed again meanwhile: then the next tick writes them again.
+        db.execute(
+            update(Provider)
+            .where(col(Provider.id) == provider_id, col(Provider.name) == name)
+            .values(indexed_name=None)
+        )
+        db.commit()
+    return total
 
 
 def index_everything(
-    db: Session, taxonomy: Taxonomy, *, after: int = 0, per_commit: int = 10_000
+    db: Session,
+    taxonomy: Taxonomy,
+    *,
+    after: int = 0,
+    per_commit: int = 10_000,
+    provider_id: int | None = None,
 ) -> int:
-    """Write the document of every card (with an id above ``after``), committing every
-    ``per_commit`` cards: the migration that made the index, and the benchmark's
-    catalog. Returns how many cards."""
+    """Write the document of every card (with an id above ``after``; of one provider if
+    ``provider_id``), committing every ``per_commit`` cards: the migration that made the
+    index, the benchmark's catalog and a renamed provider. Returns how many cards."""
     last, total = after, 0
+    of_provider = () if provider_id is None else (col(Card.provider_id) == provider_id,)
     while ids := list(
-        db.exec(select(Card.id).where(col(Card.id) > last).order_by(col(Card.id)).limit(per_commit))
+        db.exec(
+            select(Card.id)
+            .where(col(Card.id) > last, *of_provider)
+            .order_by(col(Card.id))
+            .limit(per_commit)
+        )
     ):
         index_cards(db, [card_id for card_id in ids if card_id is not None], taxonomy)
         db.commit()
+        if len(ids) == per_commit:  # more to come
+            writers_turn(db)
         last, total = ids[-1] or last, total + len(ids)
     return total
 

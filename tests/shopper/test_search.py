@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import func, select, update
 
 from app.ingest.retention import prune_cards
 from app.ingest.store import store_drafts
@@ -105,8 +105,7 @@ def test_an_updated_card_is_found_by_its_new_words_and_not_its_old(world, shop):
     assert found(world, "gooseneck") == []
 
 
-def test_a_renamed_provider_is_found_by_its_new_name(world, shop):
-    provider = shop["provider"]
+def rename(world, provider: Provider, name: str) -> None:  # type: ignore[no-untyped-def]
     update_provider(
         world.db,
         provider,
@@ -114,13 +113,45 @@ def test_a_renamed_provider_is_found_by_its_new_name(world, shop):
         taxonomy=world.app.extensions["plaza.taxonomy"],
         policy=FetchPolicy(),
         interests=[],
-        name="Harbor Trading",
+        name=name,
         interval_seconds=None,
         now=datetime.now(UTC),
     )
     world.db.commit()
-    assert len(found(world, "harbor")) == 3
-    assert found(world, "northwind") == []
+
+
+def worker_tick(world) -> None:  # type: ignore[no-untyped-def]
+    from app.worker import build_scheduler, refresh_due_providers
+
+    # Nothing due: the shop's feed is not asked for, the renames are the tick's only work.
+    later = datetime.now(UTC) + timedelta(hours=1)
+    world.db.execute(update(Provider).values(next_run_at=later))
+    world.db.commit()
+    build_scheduler(world.app)  # binds the app for the module-level jobs
+    refresh_due_providers()
+    world.db.expire_all()
+
+
+def test_a_renamed_provider_is_found_by_its_new_name_after_the_next_worker_tick(world, shop):
+    provider = shop["provider"]
+    rename(world, provider, "Harbor Goods")
+    rename(world, provider, "Harbor Trading")  # twice before the worker came by
+    # The request wrote no document: 100,000 cards would hold it for 11 to 46 s.
+    assert provider.indexed_name == "Northwind Outfitters"
+    assert len(found(world, "northwind")) == 3 and found(world, "harbor") == []
+
+    worker_tick(world)
+    assert len(found(world, "trading")) == 3
+    assert found(world, "northwind") == [] and found(world, "goods") == []
+    assert world.db.get(Provider, provider.id).indexed_name is None
+
+
+def test_a_provider_renamed_and_back_before_the_worker_came_by_needs_no_indexing(world, shop):
+    provider = shop["provider"]
+    rename(world, provider, "Harbor Trading")
+    rename(world, provider, "Northwind Outfitters")
+    assert provider.indexed_name is None
+    assert len(found(world, "northwind")) == 3
 
 
 def test_pruned_cards_leave_the_index(world, shop):
