@@ -12,17 +12,23 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
+def create_token(context, base: str, name: str):  # type: ignore[no-untyped-def]
+    """The demo retailer makes an API token from the portal; the page that shows it once."""
+    page = context.new_page()
+    sign_in(page, base, "retailer@example.com")
+    page.goto(f"{base}/portal/")
+    page.get_by_role("link", name="API tokens").first.click()
+    page.fill("#token-name", name)
+    page.get_by_role("button", name="Create token").click()
+    return page
+
+
 def test_a_new_token_copies_whole_and_the_api_reference_fits_a_phone(
     live_server, chromium, output_dir
 ):
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
-    page = context.new_page()
-    sign_in(page, live_server, "retailer@example.com")
-    page.goto(f"{live_server}/portal/")
-    page.get_by_role("link", name="API tokens").first.click()
-    page.fill("#token-name", "catalog sync")
-    page.get_by_role("button", name="Create token").click()
+    page = create_token(context, live_server, "catalog sync")
 
     secret = page.locator("#once-value").input_value()
     assert len(secret) > 30
@@ -48,12 +54,7 @@ def test_without_clipboard_access_the_token_stays_selectable_and_no_button_misle
     live_server, chromium
 ):
     context = chromium.new_context(viewport=PHONE, java_script_enabled=False)
-    page = context.new_page()
-    sign_in(page, live_server, "retailer@example.com")
-    page.goto(f"{live_server}/portal/")
-    page.get_by_role("link", name="API tokens").first.click()
-    page.fill("#token-name", "no script")
-    page.get_by_role("button", name="Create token").click()
+    page = create_token(context, live_server, "no script")
     assert len(page.locator("#once-value").input_value()) > 30
     assert page.get_by_role("button", name="Copy").count() == 0
     context.close()

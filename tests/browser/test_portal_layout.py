@@ -25,8 +25,16 @@ BOX = """sel => { const el = document.querySelector(sel);
   const r = el.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; }"""
 
 
-def demo_sign_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+def open_portal(chromium, base: str, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
+    """The demo retailer's portal in a new browser context of ``viewport``'s size, with the
+    list of the page's script errors."""
+    context = chromium.new_context(viewport=viewport, is_mobile=viewport is PHONE)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, base, DEMO_RETAILER)
+    page.goto(f"{base}/portal")
+    return context, page, errors
 
 
 def check_layout(page, viewport: dict[str, int], name: str, output_dir) -> None:  # type: ignore[no-untyped-def]
@@ -53,12 +61,7 @@ def check_layout(page, viewport: dict[str, int], name: str, output_dir) -> None:
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_the_portal_pages_fit_a_phone_and_a_desktop(live_server, chromium, output_dir, viewport):
-    context = chromium.new_context(viewport=viewport, is_mobile=viewport is PHONE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    demo_sign_in(page, live_server)
-    page.goto(f"{live_server}/portal")
+    context, page, errors = open_portal(chromium, live_server, viewport)
     dashboard = page.url
     check_layout(page, viewport, "1-providers", output_dir)
 
@@ -145,12 +148,7 @@ PAGE_LINKS = """() => [...document.querySelectorAll('main a[href]')].map(a => a.
 def test_every_portal_page_fits_a_phone_and_a_desktop(live_server, chromium, output_dir, viewport):
     """Every kind of portal page the demo retailer can reach by following links (one of
     each: one provider's page stands for all), screenshotted at both sizes."""
-    context = chromium.new_context(viewport=viewport, is_mobile=viewport is PHONE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    demo_sign_in(page, live_server)
-    page.goto(f"{live_server}/portal")
+    context, page, errors = open_portal(chromium, live_server, viewport)
     home = page.url.removeprefix(live_server)  # /portal/<org>/
     queue, seen, visited = [home], set(), []
     while queue:
