@@ -42,6 +42,7 @@ from app.db import make_engine
 from app.migrate import upgrade
 from cards.taxonomy import Taxonomy
 from tests.app_speed import share_compiled_templates, share_url_builders
+from tests.postgres_log import ServerLogs
 
 # Speed is measured by the benchmarks under bench/, never by a test's clock: on a busy
 # machine Hypothesis' deadline and its too-slow check would fail correct code.
@@ -68,6 +69,46 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if IN_CI and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+
+
+# --- PostgreSQL's logs: in the report of a test that fails, and any crash at the end ---
+
+SERVER_LOGS = ServerLogs()
+CRASHES_KEY = "plaza_postgres_crashes"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    SERVER_LOGS.mark()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed:
+        logged = SERVER_LOGS.since_mark()
+        if logged:
+            report.sections.append(("PostgreSQL's logs while the test ran", logged))
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: its controller reports them
+        workeroutput[CRASHES_KEY] = SERVER_LOGS.crashes
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    SERVER_LOGS.crashes += getattr(node, "workeroutput", {}).get(CRASHES_KEY, [])
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SERVER_LOGS.crashes:
+        terminalreporter.section("PostgreSQL crashed during the run", red=True)
+        for line in SERVER_LOGS.crashes[-12:]:
+            terminalreporter.line(line)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -145,9 +186,13 @@ class LocalPostgres:
         )
         subprocess.run(
             [*self.as_postgres, str(_pg_bin() / "pg_ctl"), "-D", str(self.data), "-o", options,
-             "-w", "-l", str(self.workdir / "log"), "start"],
+             "-w", "-l", str(self.log), "start"],
             check=True, capture_output=True,
         )  # fmt: skip
+
+    @property
+    def log(self) -> Path:
+        return self.workdir / "log"
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server and wait until it is down (``fast`` ends every session)."""
@@ -171,15 +216,16 @@ def postgres_server() -> Iterator[str]:
         return
     cluster = LocalPostgres.create()
     cluster.start()
+    SERVER_LOGS.watch(cluster.log)
     try:
         yield cluster.url
     finally:
+        SERVER_LOGS.forget(cluster.log)
         cluster.remove()
 
 
-@pytest.fixture
-def private_postgres() -> Iterator[LocalPostgres]:
-    """A PostgreSQL server of the test's own, running, which the test may stop and start."""
+@contextmanager
+def _own_cluster() -> Iterator[LocalPostgres]:
     if not POSTGRES_WANTED:
         pytest.skip("PostgreSQL tests are off: set PLAZA_TEST_POSTGRES=1 to run them")
     try:
@@ -191,6 +237,24 @@ def private_postgres() -> Iterator[LocalPostgres]:
         yield cluster
     finally:
         cluster.remove()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[LocalPostgres]:
+    """A PostgreSQL server of the test's own, running, which the test may stop and start."""
+    with _own_cluster() as cluster:
+        SERVER_LOGS.watch(cluster.log)
+        try:
+            yield cluster
+        finally:
+            SERVER_LOGS.forget(cluster.log)
+
+
+@pytest.fixture
+def crashing_postgres() -> Iterator[LocalPostgres]:
+    """A server of the test's own that it crashes on purpose: not one of the run's crashes."""
+    with _own_cluster() as cluster:
+        yield cluster
 
 
 # --- Databases: a migrated template per backend, a fresh copy per test ----------------
