@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -35,6 +34,7 @@ from flask import Flask, Response, request, request_finished
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import create_app
@@ -123,12 +123,6 @@ def suite_clock() -> Iterator[None]:
 # --- PostgreSQL: a private server for the session ----------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _pg_bin() -> Path:
     found = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
     if found:
@@ -148,12 +142,15 @@ IN_MEMORY = Path("/dev/shm")
 @dataclass
 class LocalPostgres:
     """A throw-away PostgreSQL cluster in a temporary folder (in memory, ``IN_MEMORY``,
-    where there is one), on a free loopback port: nothing on the machine is touched.
-    Tests may stop and start it."""
+    where there is one): nothing on the machine is touched. Tests may stop and start it.
+
+    It listens only on a socket in its folder, not on a TCP port: no other program can
+    reach it by chance (a server or a feed given a port that was free a moment before),
+    and no two clusters can want the same port."""
 
     workdir: Path
-    port: int
     as_postgres: list[str]
+    PORT = 5432  # names the socket's file; the folder is the cluster's own
 
     @classmethod
     def create(cls) -> LocalPostgres:
@@ -163,7 +160,7 @@ class LocalPostgres:
         if os.geteuid() == 0:  # initdb refuses to run as root
             shutil.chown(workdir, "postgres")
             as_postgres = ["runuser", "-u", "postgres", "--"]
-        cluster = cls(workdir, _free_port(), as_postgres)
+        cluster = cls(workdir, as_postgres)
         subprocess.run(
             [*as_postgres, str(_pg_bin() / "initdb"), "-D", str(cluster.data), "-A", "trust",
              "-U", "postgres", "-E", "UTF8", "--no-sync"],
@@ -177,11 +174,14 @@ class LocalPostgres:
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}"
+        return f"postgresql://postgres@/?host={self.workdir}&port={self.PORT}"
+
+    def database(self, name: str) -> str:
+        return on_server(self.url, name)
 
     def start(self) -> None:
         options = (
-            f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.PORT} -k {self.workdir} -c listen_addresses='' -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
@@ -205,6 +205,11 @@ class LocalPostgres:
     def remove(self) -> None:
         self.stop("immediate")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def on_server(server: str, database: str) -> str:
+    """The URL of ``database`` on the server at ``server`` (a URL without a database)."""
+    return make_url(server).set(database=database).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -278,13 +283,13 @@ def _checkpoint(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: str) -> str:
-    admin = make_engine(f"{postgres_server}/postgres").execution_options(
+    admin = make_engine(on_server(postgres_server, "postgres")).execution_options(
         isolation_level="AUTOCOMMIT"
     )
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS plaza_template"))
         connection.execute(text("CREATE DATABASE plaza_template"))
-    template = make_engine(f"{postgres_server}/plaza_template")
+    template = make_engine(on_server(postgres_server, "plaza_template"))
     upgrade(template)
     template.dispose()
     admin.dispose()
@@ -323,12 +328,13 @@ def _database_copy(
 def _postgres_database(server: str, template: str | None) -> Iterator[str]:
     """A new database on ``server`` (a copy of ``template``, or empty), dropped after."""
     name = f"plaza_test_{os.getpid()}_{next(_database_numbers)}"
-    admin = make_engine(f"{server}/postgres").execution_options(isolation_level="AUTOCOMMIT")
+    admin = make_engine(on_server(server, "postgres"))
+    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         copying = f" TEMPLATE {template}" if template else ""
         connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
     try:
-        yield f"{server}/{name}"
+        yield on_server(server, name)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -410,7 +416,7 @@ class DemoTemplates:
         template = self.request.getfixturevalue("postgres_template")
         url = self.dropped.enter_context(_postgres_database(server, template))
         load_demo(url)
-        return url.rsplit("/", 1)[1]
+        return str(make_url(url).database)
 
 
 @pytest.fixture(scope="session")

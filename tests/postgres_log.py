@@ -19,6 +19,8 @@ CRASH = re.compile(
     r"|all server processes terminated|database system was interrupted|out of memory"
     r"|No space left on device|could not fork"
 )
+# ... but not the replication launcher's exit at every ordinary shutdown.
+SHUTDOWN = re.compile(r'"logical replication launcher" \(PID \d+\) exited with exit code 1')
 REPORTED_LINES = 40
 
 
@@ -54,7 +56,7 @@ class ServerLogs:
             self.crashes += [
                 f"{log.parent.name}: {line}"
                 for line in _read(log, 0).splitlines()
-                if CRASH.search(line)
+                if CRASH.search(line) and not SHUTDOWN.search(line)
             ]
 
 

@@ -20,8 +20,8 @@ def test_a_backend_killed_under_a_test_is_in_the_servers_log_and_the_runs_crashe
     logs = ServerLogs()
     logs.watch(crashing_postgres.log)
     logs.mark()
-    victim = make_engine(f"{crashing_postgres.url}/postgres")
-    bystander = make_engine(f"{crashing_postgres.url}/postgres")
+    victim = make_engine(crashing_postgres.database("postgres"))
+    bystander = make_engine(crashing_postgres.database("postgres"))
     with victim.connect() as killed, bystander.connect() as other:
         pid = killed.execute(text("SELECT pg_backend_pid()")).scalar_one()
         os.kill(pid, signal.SIGKILL)
@@ -43,3 +43,13 @@ def test_a_backend_killed_under_a_test_is_in_the_servers_log_and_the_runs_crashe
     assert any("terminated by signal 9" in line for line in logs.crashes)
     assert any("terminating any other active server processes" in line for line in logs.crashes)
     assert all(line.startswith(crashing_postgres.workdir.name) for line in logs.crashes)
+
+
+def test_an_ordinary_stop_and_start_is_no_crash(crashing_postgres):
+    logs = ServerLogs()
+    logs.watch(crashing_postgres.log)
+    crashing_postgres.stop()
+    crashing_postgres.start()
+    assert "exited with exit code 1" in logs.since_mark()  # the replication launcher's
+    logs.forget(crashing_postgres.log)
+    assert logs.crashes == []

@@ -24,14 +24,14 @@ UNAVAILABLE = "Plaza is briefly unavailable"
 
 @pytest.fixture
 def app(private_postgres, make_app) -> Flask:  # type: ignore[no-untyped-def]
-    admin = make_engine(f"{private_postgres.url}/postgres")
+    admin = make_engine(private_postgres.database("postgres"))
     with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
         connection.execute(text("CREATE DATABASE plaza"))
     admin.dispose()
-    engine = make_engine(f"{private_postgres.url}/plaza")
+    engine = make_engine(private_postgres.database("plaza"))
     upgrade(engine)
     engine.dispose()
-    return make_app(f"{private_postgres.url}/plaza")
+    return make_app(private_postgres.database("plaza"))
 
 
 def _cards_on(response) -> int:  # type: ignore[no-untyped-def]
@@ -52,7 +52,7 @@ def test_the_feed_survives_dropped_connections_and_a_server_restart(
 
     # Every connection of the app is ended from outside (a failover, an idle-connection
     # reaper): the pool notices before using one, so the shopper sees nothing.
-    admin = make_engine(f"{private_postgres.url}/postgres")
+    admin = make_engine(private_postgres.database("postgres"))
     with admin.connect() as connection:
         ended = connection.execute(
             text(
