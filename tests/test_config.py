@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -53,36 +47,6 @@ def test_the_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_
     monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(tmp_path))
     app = create_app({"SECRET_KEY": "s"})
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/plaza.sqlite3"
-
-
-def test_plaza_serve_answers_health_checks(tmp_path):
-    plaza = Path(sys.executable).with_name("plaza")
-    env = {**os.environ, "PLAZA_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
-           "PLAZA_SECRET_KEY": "serve-test"}  # fmt: skip
-    subprocess.run([str(plaza), "db", "upgrade"], env=env, check=True, capture_output=True)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = subprocess.Popen(
-        [str(plaza), "serve", "--port", str(port), "--no-worker"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "plaza serve did not answer in 30 s"
-                time.sleep(0.2)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=15) as response:
-            assert "Create an account" in response.read().decode()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_the_youtube_feed_address_comes_from_the_environment(monkeypatch):
