@@ -23,6 +23,8 @@ def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_route_serves_pages_at_every_size_and_connection_count(database_url):
+    from bench.feed_load import report
+
     done = run_bench(*TINY, "--json", "--database-url", database_url)
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
@@ -47,6 +49,13 @@ def test_every_route_serves_pages_at_every_size_and_connection_count(database_ur
         during,
         figures["catalogs"]["600"]["plaza"][0].get("server_errors"),
     )
+    # What the run prints for people without --json: a report of these figures.
+    database = figures["database"]
+    text = report(figures)
+    assert f"Feed under load on {database}: 60 shoppers (8 signed in)" in text
+    assert "300 cards:\n    plaza: first page" in text and "feed/trivial" in text
+    assert "where a first page's time goes (4 more first pages in process: " in text
+    assert "during a refresh of 400 items" in text
 
 
 def assert_figures(run, connections):
@@ -125,16 +134,6 @@ def test_with_prepared_first_pages_the_first_page_runs_are_served_from_them():
 def test_an_unknown_server_is_refused_before_anything_is_seeded():
     done = run_bench("--server", "uwsgi:2x2")
     assert done.returncode == 2 and "unknown server 'uwsgi'" in done.stderr
-
-
-def test_without_options_it_prints_figures_for_people():
-    smaller = ("--consumers", "30", "--cards", "200", "--connections", "1", "--duration", "1",
-               "--signed-in", "4", "--refresh-items", "100")  # fmt: skip
-    text = run_bench(*smaller).stdout
-    assert "Feed under load on sqlite: 30 shoppers (4 signed in)" in text
-    assert "200 cards:\n    plaza: first page" in text and "feed/trivial" in text
-    assert "where a first page's time goes (2 more first pages in process: " in text
-    assert "during a refresh of 100 items" in text
 
 
 def test_the_aims_are_judged_from_the_figures_of_the_sizes_they_name():
