@@ -11,10 +11,10 @@ dropped" badge and its struck-through price tell (:mod:`app.shopper.badges`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
@@ -23,6 +23,7 @@ from sqlmodel import Session, col, delete, select
 from app.db import writers_turn
 from app.models import Card, CardInterest, Provider, stored_id
 from app.search.index import index_cards
+from cards.prices import paid_price, stored_price
 from cards.registry import UnknownKind, get_kind
 from cards.spec import CardDraft
 from cards.taxonomy import Taxonomy
@@ -99,10 +100,10 @@ def store_drafts(
             chunk.created.append((_new_card(provider, external_id, draft, now), slugs))
             continue
         before = _snapshot(card)
-        old_price = effective_price(card.payload)
+        old_price = paid_price(card.payload)
         drop = {key: card.payload[key] for key in DROP_KEYS if key in card.payload}
         apply_draft(card, draft, now)
-        new_price = effective_price(card.payload)
+        new_price = paid_price(card.payload)
         if old_price is not None and new_price is not None and new_price < old_price:
             card.badge = "price_drop"
             drop = {"previous_price": f"{old_price:.2f}", "price_dropped_at": now.isoformat()}
@@ -259,23 +260,6 @@ def _snapshot(card: Card) -> tuple[Any, ...]:
         card.ends_at,
         card.badge,
     )
-
-
-def stored_price(value: object) -> Decimal | None:
-    """A price as a card's payload stores it ("79.90"), as a number; None when missing
-    or unreadable."""
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def effective_price(payload: Mapping[str, Any]) -> Decimal | None:
-    """What a shopper pays: the sale price when there is one."""
-    return stored_price(payload.get("sale_price")) or stored_price(payload.get("price"))
 
 
 def _still_below(price: Decimal | None, previous: object) -> bool:

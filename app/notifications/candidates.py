@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import String, cast, delete, exists, func, literal
@@ -32,6 +31,7 @@ from app.ranking.candidates import as_candidate, load_profiles
 from app.ranking.catalog import interests_of
 from app.ranking.pool import CandidatePool
 from app.ranking.rank import Profile, feed_scores
+from cards.prices import paid_price
 from cards.taxonomy import Taxonomy
 
 CURSOR = "cards"
@@ -160,12 +160,8 @@ def _price_drops(db: Session, now: datetime) -> list[CardNews]:
 
 
 def _price(card: Card) -> str:
-    for name in ("sale_price", "price"):
-        try:
-            return f"{Decimal(str(card.payload.get(name))):.2f}"
-        except (InvalidOperation, ValueError):
-            continue
-    return "unknown"
+    paid = paid_price(card.payload)
+    return "unknown" if paid is None else f"{paid:.2f}"
 
 
 def _enqueue(

@@ -21,6 +21,7 @@ from app.models import Card
 from app.models.notifications import Notification
 from app.notifications.catalog import MESSAGE_CATEGORIES, Category
 from app.web.templating import money
+from cards.prices import paid_price
 
 TITLE_MAX = 120
 BODY_MAX = 240
@@ -67,7 +68,7 @@ def _clip(text: str, limit: int) -> str:
 
 def _price(card: Card) -> str:
     payload = card.payload
-    return money(payload.get("sale_price") or payload.get("price"), payload.get("currency"))
+    return money(paid_price(payload), payload.get("currency"))
 
 
 def describe(row: Notification, card: Card | None) -> Item | None:

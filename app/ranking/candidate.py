@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from app.config import NEW_BADGE_FOR, PRICE_DROP_BADGE_FOR
+from cards.prices import paid_price, stored_price
 from cards.registry import UnknownKind, get_kind
 from cards.spec import CardKind
 from feeds.normalize import as_utc
@@ -46,7 +47,7 @@ def offer_flags(price: str | None, sale_price: str | None, availability: str | N
     ``availability`` (any kind may carry them; products do). A card that says nothing of
     its stock is not short of it: only a known shortage filters."""
     flags = 0
-    amount, sale = _amount(price), _amount(sale_price)
+    amount, sale = stored_price(price), stored_price(sale_price)
     if amount is not None:
         flags |= PRICED
     if amount is not None and sale is not None and sale < amount:
@@ -63,8 +64,8 @@ def price_dropped_at(payload: Mapping[str, Any], changed_at: datetime) -> dateti
     (``previous_price``, ``price_dropped_at``: :mod:`app.ingest.store`); a drop stored
     before its time was recorded counts from the card's last change, ``changed_at``.
     ``payload`` may be a card's payload or a row of those fields."""
-    before = _amount(payload.get("previous_price"))
-    paid = _amount(payload.get("sale_price")) or _amount(payload.get("price"))
+    before = stored_price(payload.get("previous_price"))
+    paid = paid_price(payload)
     if before is None or paid is None or paid >= before:
         return None
     stamp = payload.get("price_dropped_at")
@@ -104,14 +105,6 @@ def price_drop_holds(until_ts: Any, now_ts: float) -> Any:
 def is_price_drop(dropped_at: datetime | None, now: datetime) -> bool:
     """Whether the card whose price fell at ``dropped_at`` has a price drop at ``now``."""
     return bool(price_drop_holds(price_drop_until(dropped_at), now.timestamp()))
-
-
-def _amount(text: object) -> float | None:
-    try:
-        value = float(str(text)) if text is not None else None
-    except ValueError:
-        return None
-    return value if value is not None and math.isfinite(value) else None
 
 
 def new_until_ts(published_ts: float, first_seen_ts: float | None) -> float:

@@ -14,9 +14,9 @@ from datetime import datetime
 from decimal import ROUND_FLOOR
 
 from app.config import MIN_DISCOUNT_PERCENT
-from app.ingest.store import stored_price
 from app.models import Card
 from app.ranking.candidate import is_price_drop, new_until_ts, price_dropped_at
+from cards.prices import stored_price
 from feeds.normalize import as_utc
 
 

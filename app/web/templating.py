@@ -5,7 +5,6 @@ the only way HTML from outside becomes markup on a page."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from importlib import resources
 
 from flask import Flask
@@ -14,6 +13,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from app.web.devices import device_name
+from cards.prices import stored_price
 from cards.registry import all_kinds
 from feeds.sanitize import sanitize_html
 
@@ -21,9 +21,8 @@ CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A
 
 
 def money(amount: object, currency: str | None = "USD") -> str:
-    try:
-        value = Decimal(str(amount))
-    except (InvalidOperation, ValueError):
+    value = stored_price(amount)
+    if value is None:
         return ""
     sign = CURRENCY_SIGNS.get(currency or "USD")
     text = f"{value:,.2f}"
