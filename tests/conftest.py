@@ -268,7 +268,9 @@ def crashing_postgres() -> Iterator[LocalPostgres]:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    upgrade(make_engine(f"sqlite:///{path}"))
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # its connection closed now, not whenever it is collected
     _checkpoint(path)
     return path
 

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlmodel import Session
-from waitress.server import create_server
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, create_server
 
 from app import create_app
 from app.accounts.users import create_user
@@ -72,7 +73,9 @@ def scroll_to_next_page(page: Any, cards: str = "article.card[data-card-id]") ->
 def plaza_app(database: Path, **config: Any) -> Flask:
     """A Plaza on a freshly migrated SQLite file, with cheap password hashing."""
     url = f"sqlite:///{database}"
-    upgrade(make_engine(url))
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()  # its connection closed now, not whenever it is collected
     return create_app(
         {"SECRET_KEY": "browser-tests", "DATABASE_URL": url, "ARGON2_TIME_COST": 1,
          "ARGON2_MEMORY_COST": 1024, **config}
@@ -99,8 +102,23 @@ def serving(app: Flask) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
-        thread.join(5)
+        stop(server, thread)
+
+
+def stop(server: BaseWSGIServer, thread: threading.Thread) -> None:
+    """Stop a waitress server run from ``thread``, leaving nothing of it behind.
+
+    Its own ``close()`` closes only the listener and the pipe that wakes its loop: the
+    connections kept alive stay served by its worker threads, and each answer then
+    writes a byte to the pipe's closed descriptor, which by then is another test's file
+    or socket (a SQLite database that is "not a database", a PostgreSQL connection
+    whose startup packet is garbled). So the workers end first, and the loop closes
+    everything, the pipe last, from its own thread."""
+    server.task_dispatcher.shutdown(timeout=30)
+    assert not server.task_dispatcher.threads, "a request outlived 30 s"
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(30)
+    assert not thread.is_alive(), "waitress's loop did not end"
 
 
 @pytest.fixture(scope="session")
