@@ -10,7 +10,7 @@ import os
 import shutil
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -209,6 +209,22 @@ def chromium() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def contexts(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """``contexts(**options)``: a new browser context, closed when the test ends, failed
+    or not. A page left open goes on polling (the bell, a refresh's status) for the
+    rest of the session."""
+    made: list[Any] = []
+
+    def new(**options: Any) -> Any:
+        made.append(chromium.new_context(**options))
+        return made[-1]
+
+    yield new
+    for context in made:
+        context.close()
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_account_from_two_factor_to_deletion_on_a_phone(
-    live_server, live_mail, chromium, output_dir
+    live_server, live_mail, contexts, output_dir
 ):
-    context = chromium.new_context(viewport=PHONE, is_mobile=True, accept_downloads=True)
+    context = contexts(viewport=PHONE, is_mobile=True, accept_downloads=True)
     page, email = sign_up(context, live_server, live_mail)
     assert page.locator("footer a[href='/privacy']").count() == 1
 
@@ -41,7 +41,7 @@ def test_an_account_from_two_factor_to_deletion_on_a_phone(
     page.screenshot(path=str(output_dir / "recovery-codes.png"), full_page=True)
 
     # Signing in again asks for the second step; a recovery code will do.
-    other = chromium.new_context(viewport=PHONE, is_mobile=True).new_page()
+    other = contexts(viewport=PHONE, is_mobile=True).new_page()
     sign_in(other, live_server, email, "a long enough password")
     other.wait_for_url("**/login/two-factor")
     other.locator("input[name=code]").wait_for()

@@ -65,13 +65,13 @@ def community_plaza(tmp_path) -> Iterator[tuple[str, int]]:  # type: ignore[no-u
     app.extensions["plaza.engine"].dispose()
 
 
-def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, chromium, output_dir):
+def test_ask_answer_and_an_idea_that_becomes_available(community_plaza, contexts, output_dir):
     base, card_id = community_plaza
     steps = Steps(output_dir)
     errors: list[str] = []
 
     def phone():  # type: ignore[no-untyped-def]
-        page = chromium.new_context(viewport=PHONE, is_mobile=True).new_page()
+        page = contexts(viewport=PHONE, is_mobile=True).new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         return page
 
