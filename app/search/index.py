@@ -6,11 +6,11 @@ about athletic shoes). Interests are taxonomy slugs whose names ship with the co
 in the database, so documents are written here, in Python, by whatever writes cards:
 the ingest store for every new or changed card (:mod:`app.ingest.store`), the worker
 after a provider's rename (:func:`index_renamed_providers`), and the migration that made
-the index (which filled it for the cards already there). A deleted card takes its document along (a
-trigger on SQLite, a cascading foreign key on PostgreSQL), so pruning needs nothing
-here. A card that may no longer be shown (removed, ended, not started, its provider
-suspended) keeps its document: what may be shown is decided when searching, by the
-feed's own rules.
+the index (which filled it for the cards already there). A deleted card takes its
+document along (a trigger on SQLite, a cascading foreign key on PostgreSQL), so pruning
+needs nothing here. A card that may no longer be shown (removed, ended, not started, its
+provider suspended) keeps its document: what may be shown is decided when searching, by
+the feed's own rules.
 
 SQLite keeps the documents in an FTS5 table (Porter stemming over ``unicode61``) ranked
 by BM25; PostgreSQL in ``tsvector`` documents (the ``english`` configuration, weighted
